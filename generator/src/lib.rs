@@ -1,0 +1,41 @@
+//! Spec -> validated model -> Rust source for the Douyin Alliance SDK.
+//!
+//! The pipeline is pure: [`generate`] reads the spec directory and returns the files to write;
+//! writing, diffing and the "nothing written on failure" rule belong to `xtask`.
+//!
+//! ```text
+//! spec/*.yaml --yaml--> spec::SpecFile --validate--> model::Model --render--> Vec<GeneratedFile>
+//! ```
+
+pub mod error;
+pub mod model;
+pub mod names;
+pub mod render;
+pub mod spec;
+pub mod validate;
+pub mod yaml;
+
+use std::path::Path;
+
+pub use error::{Errors, Location, SpecError};
+
+/// One output file: a path relative to the workspace root and its complete contents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneratedFile {
+    /// Path relative to the workspace root, with `/` separators.
+    pub path: String,
+    /// Full contents, starting with the `@generated` line.
+    pub contents: String,
+}
+
+/// Reads, validates and renders the spec directory `spec_dir`.
+pub fn generate(spec_dir: &Path) -> Result<Vec<GeneratedFile>, Errors> {
+    let files = yaml::load_dir(spec_dir)?;
+    generate_from(&files)
+}
+
+/// Validates and renders already-loaded spec files (used by tests and benchmarks).
+pub fn generate_from(files: &[spec::LoadedFile]) -> Result<Vec<GeneratedFile>, Errors> {
+    let model = validate::validate(files)?;
+    render::render(&model)
+}

@@ -1,0 +1,338 @@
+//! The template context: the model flattened into strings the templates paste in place.
+
+use serde::Serialize;
+
+use super::rust;
+use crate::model::*;
+use crate::names;
+
+#[derive(Serialize)]
+pub struct Cx {
+    types: Vec<TypeCx>,
+    endpoints: Vec<EndpointCx>,
+}
+
+#[derive(Serialize)]
+struct TypeCx {
+    name: String,
+    docs: String,
+    doc: String,
+    is_enum: bool,
+    int_enum: bool,
+    fields: Vec<FieldCx>,
+    required: Vec<FieldCx>,
+    values: Vec<ValueCx>,
+}
+
+#[derive(Serialize)]
+struct FieldCx {
+    ident: String,
+    bare: String,
+    wire: String,
+    wire_lit: String,
+    docs: String,
+    doc: String,
+    serde_attr: String,
+    rust_ty: String,
+    inner_ty: String,
+    required: bool,
+    schema_ty: String,
+    min: String,
+    max: String,
+    max_length: String,
+    max_items: String,
+    pattern: String,
+    md_ty: String,
+}
+
+#[derive(Serialize)]
+struct ValueCx {
+    variant: String,
+    wire: String,
+    wire_lit: String,
+    wire_str_lit: String,
+    docs: String,
+    doc: String,
+}
+
+#[derive(Serialize)]
+struct EndpointCx {
+    name: String,
+    konst: String,
+    docs: String,
+    summary: String,
+    title_zh: String,
+    doc_url: String,
+    server: String,
+    host: String,
+    method: String,
+    method_upper: String,
+    path: String,
+    path_lit: String,
+    auth: String,
+    auth_md: String,
+    credentials: String,
+    open_id_in_query: bool,
+    retry_safe: bool,
+    encoding: String,
+    envelope: String,
+    envelope_md: String,
+    request_type: Option<String>,
+    response_type: String,
+    example: String,
+    inject: Vec<InjectCx>,
+    user: bool,
+    call_md: String,
+    pagination: Option<PageCx>,
+    summary_lit: String,
+    title_lit: String,
+    doc_url_lit: String,
+}
+
+#[derive(Serialize)]
+struct InjectCx {
+    name: String,
+    from: String,
+}
+
+#[derive(Serialize)]
+struct PageCx {
+    cursor: bool,
+    style_md: String,
+    item_type: String,
+    max_page_size: i64,
+    get_page: String,
+    set_page: String,
+    get_size: String,
+    set_size: String,
+    total: String,
+    get_cursor: String,
+    set_cursor: String,
+    next_cursor: String,
+    items_len: String,
+    take_items: String,
+}
+
+pub fn build(m: &Model) -> Cx {
+    Cx {
+        types: m.types.iter().map(type_cx).collect(),
+        endpoints: m.endpoints.iter().map(endpoint_cx).collect(),
+    }
+}
+
+fn md_ty(t: &Ty) -> String {
+    match t {
+        Ty::List(i) => format!("list<{}>", md_ty(i)),
+        Ty::Map(i) => format!("map<{}>", md_ty(i)),
+        Ty::Named(n) => n.clone(),
+        other => format!("{other:?}").to_ascii_lowercase(),
+    }
+}
+
+fn field_cx(f: &Field) -> FieldCx {
+    FieldCx {
+        ident: rust::ident(&f.ident),
+        bare: names::bare(&f.ident).to_string(),
+        wire: f.wire.clone(),
+        wire_lit: rust::lit(&f.wire),
+        docs: rust::doc_attrs(&rust::field_docs(f)),
+        doc: rust::field_docs(f).join(" ").replace('\n', " ").replace('|', "\\|"),
+        serde_attr: rust::serde_attr(f),
+        rust_ty: rust::field_ty(f),
+        inner_ty: rust::ty(&f.ty).to_string(),
+        required: f.required,
+        schema_ty: rust::schema_ty(&f.ty),
+        min: rust::opt_num(f.constraints.min),
+        max: rust::opt_num(f.constraints.max),
+        max_length: rust::opt_num(f.constraints.max_length),
+        max_items: rust::opt_num(f.constraints.max_items),
+        pattern: rust::opt_str(f.constraints.pattern.as_deref()),
+        md_ty: md_ty(&f.ty),
+    }
+}
+
+fn type_cx(t: &NamedType) -> TypeCx {
+    let mut paragraphs = vec![t.doc.clone()];
+    if let Some(zh) = &t.doc_zh {
+        paragraphs.push(zh.clone());
+    }
+    let (fields, values, int_enum) = match &t.kind {
+        TypeKind::Object(fields) => (fields.iter().map(field_cx).collect::<Vec<_>>(), Vec::new(), false),
+        TypeKind::Enum(e) => (
+            Vec::new(),
+            e.values
+                .iter()
+                .map(|v| ValueCx {
+                    variant: v.variant.clone(),
+                    wire: v.wire.clone(),
+                    wire_lit: if e.int { v.wire.clone() } else { rust::lit(&v.wire) },
+                    wire_str_lit: rust::lit(&v.wire),
+                    docs: rust::doc_attrs(&[format!("`{}`: {}", v.wire, v.doc)]),
+                    doc: v.doc.clone(),
+                })
+                .collect(),
+            e.int,
+        ),
+    };
+    let required = match &t.kind {
+        TypeKind::Object(fields) => fields.iter().filter(|f| f.required).map(field_cx).collect(),
+        TypeKind::Enum(_) => Vec::new(),
+    };
+    TypeCx {
+        name: t.name.clone(),
+        docs: rust::doc_attrs(&paragraphs),
+        doc: paragraphs.join(" ").replace('\n', " "),
+        is_enum: matches!(t.kind, TypeKind::Enum(_)),
+        int_enum,
+        fields,
+        required,
+        values,
+    }
+}
+
+fn field_access(f: &FieldRef, read_int: bool) -> (String, String) {
+    let i = rust::ident(&f.ident);
+    if read_int {
+        if f.optional {
+            (format!("r.{i}"), format!("r.{i} = Some(v)"))
+        } else {
+            (format!("Some(r.{i})"), format!("r.{i} = v"))
+        }
+    } else if f.optional {
+        (format!("r.{i}.clone()"), format!("r.{i} = Some(v)"))
+    } else {
+        (format!("Some(r.{i}.clone())"), format!("r.{i} = v"))
+    }
+}
+
+fn page_cx(p: &Pagination) -> PageCx {
+    let (get_size, set_size) = field_access(&p.page_size, true);
+    let (get_page, set_page) = p.page.as_ref().map(|f| field_access(f, true)).unwrap_or_default();
+    let (get_cursor, set_cursor) = p.cursor.as_ref().map(|f| field_access(f, false)).unwrap_or_default();
+    let total = p.total.as_ref().map_or("None".to_string(), |f| {
+        let i = rust::ident(&f.ident);
+        if f.optional {
+            format!("d.{i}")
+        } else {
+            format!("Some(d.{i})")
+        }
+    });
+    let next_cursor = p.next_cursor.as_ref().map_or("None".to_string(), |f| {
+        let i = rust::ident(&f.ident);
+        if f.optional {
+            format!("d.{i}.clone()")
+        } else {
+            format!("Some(d.{i}.clone())")
+        }
+    });
+    let items = rust::ident(&p.items.ident);
+    let (items_len, take_items) = if p.items.optional {
+        (format!("d.{items}.as_ref().map_or(0, Vec::len)"), format!("d.{items}.unwrap_or_default()"))
+    } else {
+        (format!("d.{items}.len()"), format!("d.{items}"))
+    };
+    PageCx {
+        cursor: p.style == PageStyle::Cursor,
+        style_md: match p.style {
+            PageStyle::Page => format!(
+                "page `{}` + `{}`{}",
+                p.page.as_ref().map_or("", |f| &f.wire),
+                p.page_size.wire,
+                p.total.as_ref().map_or(String::new(), |t| format!(", total `{}`", t.wire))
+            ),
+            PageStyle::Cursor => format!(
+                "cursor `{}` → `{}` + `{}`",
+                p.cursor.as_ref().map_or("", |f| &f.wire),
+                p.next_cursor.as_ref().map_or("", |f| &f.wire),
+                p.page_size.wire
+            ),
+        },
+        item_type: p.item_type.clone(),
+        max_page_size: p.max_page_size,
+        get_page,
+        set_page,
+        get_size,
+        set_size,
+        total,
+        get_cursor,
+        set_cursor,
+        next_cursor,
+        items_len,
+        take_items,
+    }
+}
+
+fn endpoint_cx(e: &Endpoint) -> EndpointCx {
+    let auth_md = match e.auth {
+        Auth::None => "none",
+        Auth::ClientToken => "app `client_token`",
+        Auth::AccessToken => "user `access_token`",
+    };
+    let user = e.auth == Auth::AccessToken;
+    let arg = if e.request_type.is_some() { "&request" } else { "" };
+    let call_md = if user {
+        format!("client.user(&user).{}({arg})", e.name)
+    } else {
+        format!("client.{}({arg})", e.name)
+    };
+    let mut paragraphs = vec![e.summary.clone(), format!("{} · [doc]({})", e.title_zh, e.doc_url)];
+    if let Some(d) = &e.doc {
+        paragraphs.push(d.clone());
+    }
+    paragraphs.push(format!(
+        "`{} https://{}{}`{} · auth: {auth_md} · {}",
+        format!("{:?}", e.method).to_ascii_uppercase(),
+        e.host,
+        e.path,
+        if e.open_id_in_query { "?open_id=…" } else { "" },
+        if e.retry_safe { "retried on transient failures" } else { "never retried (not safe to repeat)" }
+    ));
+    EndpointCx {
+        name: e.name.clone(),
+        konst: names::constant(&e.name),
+        docs: rust::doc_attrs(&paragraphs),
+        summary: e.summary.replace('\n', " "),
+        title_zh: e.title_zh.clone(),
+        doc_url: e.doc_url.clone(),
+        server: format!("{:?}", e.server),
+        host: e.host.clone(),
+        method: format!("{:?}", e.method),
+        method_upper: format!("{:?}", e.method).to_ascii_uppercase(),
+        path: e.path.clone(),
+        path_lit: rust::lit(&e.path),
+        auth: format!("{:?}", e.auth),
+        auth_md: auth_md.to_string(),
+        credentials: format!("{:?}", e.credentials),
+        open_id_in_query: e.open_id_in_query,
+        retry_safe: e.retry_safe,
+        encoding: format!("{:?}", e.encoding),
+        envelope: format!("{:?}", e.envelope),
+        envelope_md: match e.envelope {
+            Envelope::DataExtra => "`data` + `extra`",
+            Envelope::ErrNo => "`err_no` / `err_msg`",
+            Envelope::CodeMsg => "`code` / `msg`",
+        }
+        .to_string(),
+        request_type: e.request_type.clone(),
+        response_type: e.response_type.clone(),
+        example: rust::opt_str(e.example.as_deref()),
+        inject: e
+            .inject
+            .iter()
+            .map(|i| InjectCx {
+                name: rust::lit(&i.name),
+                from: match &i.from {
+                    InjectFrom::ClientKey => "InjectFrom::ClientKey".to_string(),
+                    InjectFrom::ClientSecret => "InjectFrom::ClientSecret".to_string(),
+                    InjectFrom::Const(v) => format!("InjectFrom::Const({})", rust::lit(v)),
+                },
+            })
+            .collect(),
+        user,
+        call_md,
+        pagination: e.pagination.as_ref().map(page_cx),
+        summary_lit: rust::lit(&e.summary),
+        title_lit: rust::lit(&e.title_zh),
+        doc_url_lit: rust::lit(&e.doc_url),
+    }
+}

@@ -1,0 +1,705 @@
+//! Spec files -> validated [`Model`]. Every check that needs more than one key lives here, and
+//! every error names the file, the endpoint or type, and the field.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::error::{Errors, SpecError};
+use crate::model::*;
+use crate::names;
+use crate::spec::{EndpointSpec, FieldSpec, LoadedFile, TypeSpec};
+use crate::yaml::find_line;
+
+/// The field name every generated object reserves for fields the spec does not know.
+pub const EXTRA_FIELDS: &str = "extra_fields";
+
+/// Validates the loaded files and resolves them into a model, or returns every problem found.
+pub fn validate(files: &[LoadedFile]) -> Result<Model, Errors> {
+    let mut cx = Cx { errors: Vec::new() };
+    let types = cx.types(files);
+    let endpoints = cx.endpoints(files, &types);
+    if !cx.errors.is_empty() {
+        return Err(Errors(cx.errors));
+    }
+    Ok(Model { endpoints, types: types.into_values().collect() })
+}
+
+struct Cx {
+    errors: Vec<SpecError>,
+}
+
+/// Where one spec item sits, for messages.
+struct At<'a> {
+    file: &'a LoadedFile,
+    item: &'a str,
+    line: Option<usize>,
+}
+
+impl At<'_> {
+    fn err(&self, field: &str, message: impl Into<String>) -> SpecError {
+        let mut e = SpecError::new(&self.file.path, message).item(self.item);
+        if !field.is_empty() {
+            e = e.field(field);
+        }
+        // Prefer the line of the field itself, after the item's own line.
+        let field_line = self.line.and_then(|l| {
+            let key = field.rsplit('.').next().unwrap_or(field);
+            find_line(&self.file.text, "name", key, l).or_else(|| find_key_line(self.file, key, l))
+        });
+        e.line(field_line.or(self.line))
+    }
+}
+
+fn find_key_line(file: &LoadedFile, key: &str, after: usize) -> Option<usize> {
+    file.text.lines().enumerate().skip(after).take(200).find_map(|(i, line)| {
+        let t = line.trim_start().trim_start_matches("- ");
+        t.strip_prefix(key).and_then(|r| r.trim_start().strip_prefix(':')).map(|_| i + 1)
+    })
+}
+
+const SCALARS: &[(&str, Ty)] = &[
+    ("string", Ty::String),
+    ("secret", Ty::Secret),
+    ("bool", Ty::Bool),
+    ("i32", Ty::I32),
+    ("i64", Ty::I64),
+    ("f64", Ty::F64),
+    ("id", Ty::Id),
+    ("json", Ty::Json),
+];
+
+/// Parses a type expression; `Err` holds what is wrong.
+fn parse_ty(s: &str, known: &BTreeSet<String>) -> Result<Ty, String> {
+    let s = s.trim();
+    if let Some((_, t)) = SCALARS.iter().find(|(n, _)| *n == s) {
+        return Ok(t.clone());
+    }
+    for (prefix, wrap) in [("list<", Ty::List as fn(Box<Ty>) -> Ty), ("map<", Ty::Map)] {
+        if let Some(inner) = s.strip_prefix(prefix) {
+            let inner = inner.strip_suffix('>').ok_or_else(|| format!("`{s}` lacks its closing `>`"))?;
+            return Ok(wrap(Box::new(parse_ty(inner, known)?)));
+        }
+    }
+    if known.contains(s) {
+        return Ok(Ty::Named(s.to_string()));
+    }
+    Err(format!("unknown type `{s}`"))
+}
+
+const TYPE_HINT: &str = "string, secret, bool, i32, i64, f64, id, json, list<T>, map<T> or a named type";
+
+fn choice<T: Copy>(value: &str, options: &[(&str, T)]) -> Result<T, String> {
+    options
+        .iter()
+        .find(|(n, _)| *n == value)
+        .map(|(_, t)| *t)
+        .ok_or_else(|| options.iter().map(|(n, _)| format!("`{n}`")).collect::<Vec<_>>().join(", "))
+}
+
+impl Cx {
+    fn types(&mut self, files: &[LoadedFile]) -> BTreeMap<String, NamedType> {
+        // First pass: names, so fields can reference types defined later or in other files.
+        let mut known = BTreeSet::new();
+        let mut seen: BTreeMap<String, String> = BTreeMap::new(); // lowercase -> name
+        for file in files {
+            for t in &file.spec.types {
+                let at = At { file, item: &t.name, line: find_line(&file.text, "name", &t.name, 0) };
+                if !names::is_pascal(&t.name) {
+                    self.errors.push(
+                        at.err("name", format!("type name `{}` is not PascalCase", t.name))
+                            .hint("a name like `StoreProduct`"),
+                    );
+                }
+                let folded = t.name.to_ascii_lowercase();
+                if let Some(prev) = seen.get(&folded) {
+                    let msg = if *prev == t.name {
+                        format!("duplicate type `{}`", t.name)
+                    } else {
+                        format!("type `{}` collides with `{prev}` after case conversion", t.name)
+                    };
+                    self.errors.push(at.err("name", msg).hint("one definition per type name"));
+                    continue;
+                }
+                seen.insert(folded, t.name.clone());
+                known.insert(t.name.clone());
+            }
+        }
+        let mut out = BTreeMap::new();
+        for file in files {
+            for t in &file.spec.types {
+                if out.contains_key(&t.name) {
+                    continue;
+                }
+                let line = find_line(&file.text, "name", &t.name, 0);
+                let at = At { file, item: &t.name, line };
+                if let Some(kind) = self.type_kind(&at, t, &known) {
+                    out.insert(
+                        t.name.clone(),
+                        NamedType {
+                            name: t.name.clone(),
+                            file: file.path.clone(),
+                            doc: t.doc.trim().to_string(),
+                            doc_zh: t.doc_zh.as_ref().map(|s| s.trim().to_string()),
+                            kind,
+                        },
+                    );
+                }
+            }
+        }
+        out
+    }
+
+    fn type_kind(&mut self, at: &At<'_>, t: &TypeSpec, known: &BTreeSet<String>) -> Option<TypeKind> {
+        match (&t.fields, &t.enumeration) {
+            (Some(_), Some(_)) => {
+                self.errors.push(at.err("", "a type has either `fields` or `enum`, not both"));
+                None
+            }
+            (None, None) => {
+                self.errors.push(at.err("", "missing required key `fields` or `enum`"));
+                None
+            }
+            (Some(fields), None) => Some(TypeKind::Object(self.fields(at, fields, known))),
+            (None, Some(e)) => {
+                let int = match e.repr.as_str() {
+                    "int" => true,
+                    "string" => false,
+                    other => {
+                        self.errors.push(
+                            at.err("enum.repr", format!("unknown enum repr `{other}`"))
+                                .hint("`string` or `int`"),
+                        );
+                        return None;
+                    }
+                };
+                let mut values = Vec::new();
+                let mut variants = BTreeSet::new();
+                let mut wires = BTreeSet::new();
+                for v in &e.values {
+                    let wire = match (&v.value, int) {
+                        (serde_json::Value::Number(n), true) if n.is_i64() => n.to_string(),
+                        (serde_json::Value::String(s), false) => s.clone(),
+                        (other, _) => {
+                            self.errors.push(at.err(
+                                "enum.values",
+                                format!(
+                                    "value `{other}` is not {}",
+                                    if int { "an integer" } else { "a string" }
+                                ),
+                            ));
+                            continue;
+                        }
+                    };
+                    let variant = match &v.name {
+                        Some(n) if names::is_pascal(n) => n.clone(),
+                        Some(n) => {
+                            self.errors
+                                .push(at.err("enum.values", format!("variant name `{n}` is not PascalCase")));
+                            continue;
+                        }
+                        None => names::variant_ident(&wire),
+                    };
+                    if variant == "Unknown" {
+                        self.errors.push(
+                            at.err(
+                                "enum.values",
+                                "variant name `Unknown` is reserved for values the spec does not list",
+                            )
+                            .hint("another `name:` for this value"),
+                        );
+                    }
+                    if !wires.insert(wire.clone()) {
+                        self.errors.push(at.err("enum.values", format!("duplicate enum value `{wire}`")));
+                    }
+                    if !variants.insert(variant.clone()) {
+                        self.errors.push(
+                            at.err(
+                                "enum.values",
+                                format!("two values collide as variant `{variant}` after case conversion"),
+                            )
+                            .hint("an explicit `name:` for one of them"),
+                        );
+                    }
+                    values.push(EnumValue { variant, wire, doc: v.doc.trim().to_string() });
+                }
+                Some(TypeKind::Enum(EnumDef { int, values }))
+            }
+        }
+    }
+
+    fn fields(&mut self, at: &At<'_>, fields: &[FieldSpec], known: &BTreeSet<String>) -> Vec<Field> {
+        let mut out = Vec::new();
+        let mut wires = BTreeSet::new();
+        let mut idents: BTreeMap<String, String> = BTreeMap::new();
+        for f in fields {
+            if !wires.insert(f.name.clone()) {
+                self.errors
+                    .push(at.err(&f.name, format!("duplicate field `{}`", f.name)).hint("each field once"));
+                continue;
+            }
+            let ident = names::field_ident(&f.name);
+            if names::bare(&ident) == EXTRA_FIELDS {
+                self.errors.push(
+                    at.err(
+                        &f.name,
+                        format!("`{EXTRA_FIELDS}` is reserved for fields the spec does not know"),
+                    )
+                    .hint("another wire name"),
+                );
+                continue;
+            }
+            if let Some(prev) = idents.insert(names::bare(&ident).to_string(), f.name.clone()) {
+                self.errors.push(
+                    at.err(
+                        &f.name,
+                        format!(
+                            "fields `{prev}` and `{}` collide as `{ident}` after case conversion",
+                            f.name
+                        ),
+                    )
+                    .hint("wire names that differ after snake_case conversion"),
+                );
+                continue;
+            }
+            let ty = match parse_ty(&f.ty, known) {
+                Ok(t) => t,
+                Err(m) => {
+                    self.errors.push(at.err(&f.name, m).hint(TYPE_HINT));
+                    continue;
+                }
+            };
+            let unit = match &f.unit {
+                None => None,
+                Some(u) => match Unit::ALL.iter().find(|(_, n, _)| n == u) {
+                    Some((unit, _, _)) => Some(*unit),
+                    None => {
+                        let all = Unit::ALL.iter().map(|(_, n, _)| format!("`{n}`")).collect::<Vec<_>>();
+                        self.errors.push(at.err(&f.name, format!("unknown unit `{u}`")).hint(all.join(", ")));
+                        None
+                    }
+                },
+            };
+            if let Some(p) = &f.pattern {
+                if p.is_empty() || !p.starts_with('^') || !p.ends_with('$') {
+                    self.errors.push(
+                        at.err(&f.name, format!("pattern `{p}` must be anchored"))
+                            .hint("a regex that starts with `^` and ends with `$`"),
+                    );
+                } else if let Err(e) = regex::Regex::new(p) {
+                    self.errors.push(at.err(&f.name, format!("pattern `{p}` is not a valid regex: {e}")));
+                }
+            }
+            out.push(Field {
+                wire: f.name.clone(),
+                ident,
+                ty,
+                required: f.required,
+                doc: f.doc.trim().to_string(),
+                doc_zh: f.doc_zh.as_ref().map(|s| s.trim().to_string()),
+                unit,
+                example: f.example.as_ref().map(|v| v.to_string()),
+                constraints: Constraints {
+                    min: f.min,
+                    max: f.max,
+                    max_length: f.max_length,
+                    max_items: f.max_items,
+                    pattern: f.pattern.clone(),
+                },
+            });
+        }
+        out
+    }
+
+    fn endpoints(&mut self, files: &[LoadedFile], types: &BTreeMap<String, NamedType>) -> Vec<Endpoint> {
+        let mut out = Vec::new();
+        let mut seen: BTreeMap<String, String> = BTreeMap::new();
+        for file in files {
+            let mut last_line = 0;
+            for e in &file.spec.endpoints {
+                let line = find_line(&file.text, "name", &e.name, last_line);
+                last_line = line.unwrap_or(last_line);
+                let at = At { file, item: &e.name, line };
+                if let Some(prev) = seen.insert(e.name.clone(), file.path.clone()) {
+                    self.errors.push(
+                        at.err(
+                            "name",
+                            format!("duplicate endpoint name `{}` (first defined in {prev})", e.name),
+                        )
+                        .hint("a unique snake_case name per endpoint"),
+                    );
+                    continue;
+                }
+                if let Some(ep) = self.endpoint(&at, e, types) {
+                    out.push(ep);
+                }
+            }
+        }
+        out
+    }
+
+    fn endpoint(
+        &mut self,
+        at: &At<'_>,
+        e: &EndpointSpec,
+        types: &BTreeMap<String, NamedType>,
+    ) -> Option<Endpoint> {
+        let before = self.errors.len();
+        if !names::is_snake(&e.name) {
+            self.errors.push(
+                at.err("name", format!("endpoint name `{}` is not snake_case", e.name))
+                    .hint("a name like `kol_store_list`"),
+            );
+        }
+        let server = Server::ALL.iter().find(|(_, h)| *h == e.server).map(|(s, _)| *s);
+        if server.is_none() {
+            let hosts = Server::ALL.iter().map(|(_, h)| format!("`{h}`")).collect::<Vec<_>>().join(", ");
+            self.errors.push(at.err("server", format!("unknown server `{}`", e.server)).hint(hosts));
+        }
+        let method = choice(&e.method, &[("GET", Method::Get), ("POST", Method::Post)])
+            .map_err(|h| self.errors.push(at.err("method", format!("unknown method `{}`", e.method)).hint(h)))
+            .ok();
+        if !e.path.starts_with('/') {
+            self.errors.push(
+                at.err("path", format!("path `{}` does not start with `/`", e.path))
+                    .hint("an absolute path like `/alliance/kol/store/list/`"),
+            );
+        }
+        if e.path.contains('?') || e.path.contains('#') {
+            self.errors.push(at.err("path", format!("path `{}` carries a query string or fragment", e.path)).hint("the path alone; query parameters belong in the request type with `encoding: query`, and `open_id` in `open_id_in_query`"));
+        }
+        let auth = choice(
+            &e.auth,
+            &[("none", Auth::None), ("client_token", Auth::ClientToken), ("access_token", Auth::AccessToken)],
+        )
+        .map_err(|h| self.errors.push(at.err("auth", format!("unknown auth kind `{}`", e.auth)).hint(h)))
+        .ok();
+        let credentials = match (&e.credentials, auth) {
+            (Some(c), _) => choice(
+                c,
+                &[("none", Credentials::None), ("header", Credentials::Header), ("body", Credentials::Body)],
+            )
+            .map_err(|h| {
+                self.errors.push(at.err("credentials", format!("unknown credentials `{c}`")).hint(h))
+            })
+            .ok(),
+            (None, Some(Auth::None)) => Some(Credentials::None),
+            (None, _) => Some(Credentials::Header),
+        };
+        if let (Some(a), Some(c)) = (auth, credentials) {
+            let ok = matches!(
+                (a, c),
+                (Auth::None, Credentials::None | Credentials::Body)
+                    | (Auth::ClientToken | Auth::AccessToken, Credentials::Header)
+            );
+            if !ok {
+                self.errors.push(
+                    at.err(
+                        "credentials",
+                        format!(
+                            "credentials `{}` do not fit auth `{}`",
+                            e.credentials.as_deref().unwrap_or(""),
+                            e.auth
+                        ),
+                    )
+                    .hint("`header` for token auth, `body` or `none` for `auth: none`"),
+                );
+            }
+        }
+        if e.open_id_in_query && auth != Some(Auth::AccessToken) {
+            self.errors.push(
+                at.err(
+                    "open_id_in_query",
+                    format!("`open_id_in_query` is set but the endpoint's auth is `{}`", e.auth),
+                )
+                .hint("`auth: access_token`: only user-authenticated calls carry an open_id"),
+            );
+        }
+        let envelope = choice(
+            &e.response.envelope,
+            &[
+                ("data_extra", Envelope::DataExtra),
+                ("err_no", Envelope::ErrNo),
+                ("code_msg", Envelope::CodeMsg),
+            ],
+        )
+        .map_err(|h| {
+            self.errors.push(
+                at.err("response.envelope", format!("unknown envelope `{}`", e.response.envelope)).hint(h),
+            )
+        })
+        .ok();
+        let object = |name: &str| {
+            types.get(name).and_then(|t| match &t.kind {
+                TypeKind::Object(f) => Some(f),
+                TypeKind::Enum(_) => None,
+            })
+        };
+        if object(&e.response.ty).is_none() {
+            self.errors.push(
+                at.err("response.type", format!("unknown type reference `{}`", e.response.ty))
+                    .hint("the name of an object type defined under `types:`"),
+            );
+        }
+        let (encoding, request_type, inject) = match &e.request {
+            None => (
+                Some(if method == Some(Method::Post) { Encoding::Json } else { Encoding::None }),
+                None,
+                Vec::new(),
+            ),
+            Some(r) => {
+                let enc = choice(
+                    &r.encoding,
+                    &[
+                        ("json", Encoding::Json),
+                        ("form", Encoding::Form),
+                        ("query", Encoding::Query),
+                        ("none", Encoding::None),
+                    ],
+                )
+                .map_err(|h| {
+                    self.errors.push(
+                        at.err("request.encoding", format!("unknown request encoding `{}`", r.encoding))
+                            .hint(h),
+                    )
+                })
+                .ok();
+                if let Some(t) = &r.ty {
+                    if object(t).is_none() {
+                        self.errors.push(
+                            at.err("request.type", format!("unknown type reference `{t}`"))
+                                .hint("the name of an object type defined under `types:`"),
+                        );
+                    }
+                    if enc == Some(Encoding::None) {
+                        self.errors.push(
+                            at.err(
+                                "request.type",
+                                "a request type is set but `encoding: none` sends nothing",
+                            )
+                            .hint("`json`, `form` or `query`"),
+                        );
+                    }
+                }
+                if enc == Some(Encoding::Query) && method == Some(Method::Post) {
+                    self.errors.push(
+                        at.err("request.encoding", "`encoding: query` on a POST")
+                            .hint("`method: GET`, or a body encoding"),
+                    );
+                }
+                if matches!(enc, Some(Encoding::Json | Encoding::Form)) && method == Some(Method::Get) {
+                    self.errors.push(
+                        at.err("request.encoding", "a body encoding on a GET")
+                            .hint("`encoding: query` or `none`"),
+                    );
+                }
+                let mut inject = Vec::new();
+                for i in &r.inject {
+                    let from = match i.from.as_str() {
+                        "client_key" => Some(InjectFrom::ClientKey),
+                        "client_secret" => Some(InjectFrom::ClientSecret),
+                        "const" => match &i.value {
+                            Some(v) => Some(InjectFrom::Const(v.clone())),
+                            None => {
+                                self.errors.push(at.err(
+                                    "request.inject",
+                                    format!("injected field `{}` has `from: const` but no `value`", i.name),
+                                ));
+                                None
+                            }
+                        },
+                        other => {
+                            self.errors.push(
+                                at.err("request.inject", format!("unknown inject source `{other}`"))
+                                    .hint("`client_key`, `client_secret` or `const`"),
+                            );
+                            None
+                        }
+                    };
+                    if matches!(from, Some(InjectFrom::ClientKey | InjectFrom::ClientSecret))
+                        && credentials != Some(Credentials::Body)
+                    {
+                        self.errors.push(
+                            at.err(
+                                "request.inject",
+                                format!("`{}` injects a credential but `credentials` is not `body`", i.name),
+                            )
+                            .hint("`credentials: body`"),
+                        );
+                    }
+                    if let Some(from) = from {
+                        inject.push(Inject { name: i.name.clone(), from });
+                    }
+                }
+                (enc, r.ty.clone(), inject)
+            }
+        };
+        let pagination = e.pagination.as_ref().and_then(|p| {
+            let req = request_type.as_deref().and_then(object);
+            let resp = object(&e.response.ty);
+            self.pagination(at, p, req, resp)
+        });
+        let example = e.response.example.as_ref().map(|v| v.to_string());
+        if self.errors.len() > before {
+            return None;
+        }
+        Some(Endpoint {
+            name: e.name.clone(),
+            file: at.file.path.clone(),
+            summary: e.summary.trim().to_string(),
+            title_zh: e.title_zh.trim().to_string(),
+            doc: e.doc.as_ref().map(|d| d.trim().to_string()),
+            doc_url: e.doc_url.clone(),
+            server: server?,
+            host: e.server.clone(),
+            method: method?,
+            path: e.path.clone(),
+            auth: auth?,
+            credentials: credentials?,
+            open_id_in_query: e.open_id_in_query,
+            retry_safe: e.retry_safe,
+            encoding: encoding?,
+            request_type,
+            inject,
+            envelope: envelope?,
+            response_type: e.response.ty.clone(),
+            example,
+            pagination,
+        })
+    }
+
+    fn pagination(
+        &mut self,
+        at: &At<'_>,
+        p: &crate::spec::PaginationSpec,
+        req: Option<&Vec<Field>>,
+        resp: Option<&Vec<Field>>,
+    ) -> Option<Pagination> {
+        let style = match p.style.as_str() {
+            "page" => PageStyle::Page,
+            "cursor" => PageStyle::Cursor,
+            other => {
+                self.errors.push(
+                    at.err("pagination.style", format!("unknown pagination style `{other}`"))
+                        .hint("`page` or `cursor`"),
+                );
+                return None;
+            }
+        };
+        let Some(req) = req else {
+            self.errors.push(
+                at.err("pagination", "pagination needs a request type to carry the page fields")
+                    .hint("`request.type`"),
+            );
+            return None;
+        };
+        let resp = resp?;
+        let before = self.errors.len();
+        let mut errs = Vec::new();
+        let mut find = |key: &str, name: &str, fields: &[Field], side: &str, int: bool| -> Option<FieldRef> {
+            match find_field(at, key, name, fields, side, int) {
+                Ok(f) => Some(f),
+                Err(e) => {
+                    errs.push(e);
+                    None
+                }
+            }
+        };
+        let page_size = find("page_size", &p.page_size, req, "request", true);
+        let (page, total, cursor, next_cursor) = match style {
+            PageStyle::Page => {
+                let page = p.page.as_ref().and_then(|n| find("page", n, req, "request", true));
+                let total = p.total.as_ref().and_then(|n| find("total", n, resp, "response", true));
+                (page, total, None, None)
+            }
+            PageStyle::Cursor => {
+                let cursor = p.cursor.as_ref().and_then(|n| find("cursor", n, req, "request", false));
+                let next =
+                    p.next_cursor.as_ref().and_then(|n| find("next_cursor", n, resp, "response", false));
+                (None, None, cursor, next)
+            }
+        };
+        self.errors.extend(errs);
+        if style == PageStyle::Page && p.page.is_none() {
+            self.errors.push(at.err("pagination.page", "`style: page` needs `page`"));
+        }
+        if style == PageStyle::Cursor && (p.cursor.is_none() || p.next_cursor.is_none()) {
+            self.errors.push(at.err("pagination", "`style: cursor` needs `cursor` and `next_cursor`"));
+        }
+        let items_field = resp.iter().find(|f| f.wire == p.items);
+        let (items, item_type) = match items_field.map(|f| (&f.ty, f)) {
+            Some((Ty::List(inner), f)) => match inner.as_ref() {
+                Ty::Named(n) => (
+                    Some(FieldRef { wire: f.wire.clone(), ident: f.ident.clone(), optional: !f.required }),
+                    n.clone(),
+                ),
+                _ => {
+                    self.errors.push(at.err(
+                        "pagination.items",
+                        format!("items field `{}` is not a list of a named type", p.items),
+                    ));
+                    (None, String::new())
+                }
+            },
+            Some(_) => {
+                self.errors.push(
+                    at.err("pagination.items", format!("items field `{}` is not a list", p.items))
+                        .hint("a `list<T>` field"),
+                );
+                (None, String::new())
+            }
+            None => {
+                let all = resp.iter().map(|f| format!("`{}`", f.wire)).collect::<Vec<_>>().join(", ");
+                self.errors.push(
+                    at.err(
+                        "pagination.items",
+                        format!("pagination names response field `{}`, which does not exist", p.items),
+                    )
+                    .hint(format!("one of {all}")),
+                );
+                (None, String::new())
+            }
+        };
+        if p.max_page_size < 1 {
+            self.errors.push(at.err("pagination.max_page_size", "must be at least 1"));
+        }
+        if self.errors.len() > before {
+            return None;
+        }
+        Some(Pagination {
+            style,
+            page,
+            page_size: page_size?,
+            total,
+            cursor,
+            next_cursor,
+            items: items?,
+            item_type,
+            max_page_size: p.max_page_size,
+        })
+    }
+}
+
+fn find_field(
+    at: &At<'_>,
+    key: &str,
+    name: &str,
+    fields: &[Field],
+    side: &str,
+    int: bool,
+) -> Result<FieldRef, SpecError> {
+    let Some(f) = fields.iter().find(|f| f.wire == name) else {
+        let all = fields.iter().map(|f| format!("`{}`", f.wire)).collect::<Vec<_>>().join(", ");
+        return Err(at
+            .err(
+                &format!("pagination.{key}"),
+                format!("pagination names {side} field `{name}`, which does not exist"),
+            )
+            .hint(format!("one of {all}")));
+    };
+    let ok = if int { f.ty == Ty::I64 } else { f.ty == Ty::String };
+    if !ok {
+        return Err(at
+            .err(&format!("pagination.{key}"), format!("{side} field `{name}` has type {:?}", f.ty))
+            .hint(if int { "an i64 field" } else { "a string field" }));
+    }
+    Ok(FieldRef { wire: f.wire.clone(), ident: f.ident.clone(), optional: !f.required })
+}

@@ -1,0 +1,159 @@
+//! Where tokens live between calls: the [`TokenStore`] trait and its in-memory default.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Mutex;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use crate::Secret;
+
+/// A boxed, `Send` future, as the object-safe [`TokenStore`] methods return.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A token with its expiry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredToken {
+    /// The token.
+    pub value: Secret,
+    /// When it expires, in Unix milliseconds.
+    pub expires_at_ms: u64,
+}
+
+impl StoredToken {
+    /// A token that expires `expires_in` from now.
+    pub fn expiring_in(value: Secret, expires_in: Duration) -> Self {
+        StoredToken {
+            value,
+            expires_at_ms: now_ms().saturating_add(u64::try_from(expires_in.as_millis()).unwrap_or(u64::MAX)),
+        }
+    }
+
+    /// Whether it is still good for at least `margin`.
+    pub fn is_fresh(&self, margin: Duration) -> bool {
+        self.expires_at_ms > now_ms().saturating_add(u64::try_from(margin.as_millis()).unwrap_or(u64::MAX))
+    }
+
+    /// Time left before expiry (zero when expired).
+    pub fn remaining(&self) -> Duration {
+        Duration::from_millis(self.expires_at_ms.saturating_sub(now_ms()))
+    }
+}
+
+/// The current time in Unix milliseconds.
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// Proof of holding a refresh lock: the random value it was taken with.
+#[derive(Clone, PartialEq, Eq)]
+pub struct LockToken(pub String);
+
+impl std::fmt::Debug for LockToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "LockToken({})", self.0)
+    }
+}
+
+impl LockToken {
+    /// A new random lock value.
+    pub fn random() -> Self {
+        LockToken(format!("{:016x}{:016x}", rand::random::<u64>(), rand::random::<u64>()))
+    }
+}
+
+/// The store failed (unreachable, timed out, bad data). Never contains a token.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("token store: {0}")]
+pub struct StoreError(pub String);
+
+/// Keeps tokens for one or many clients, and the lock that makes a refresh happen once.
+///
+/// Implementations must be safe to share between tasks and, for shared backends, processes:
+/// `try_lock` must succeed for exactly one caller at a time per key until `unlock` by the
+/// same [`LockToken`] or until `ttl` passes.
+pub trait TokenStore: Send + Sync + 'static {
+    /// The token under `key`, if any (expired or not).
+    fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<StoredToken>, StoreError>>;
+    /// Stores `token` under `key` until its expiry.
+    fn set<'a>(&'a self, key: &'a str, token: &'a StoredToken) -> BoxFuture<'a, Result<(), StoreError>>;
+    /// Removes the token under `key` if it is still `value` (so a newer token survives).
+    fn invalidate<'a>(&'a self, key: &'a str, value: &'a Secret) -> BoxFuture<'a, Result<(), StoreError>>;
+    /// Takes the refresh lock of `key` for at most `ttl`; `None` when someone else holds it.
+    fn try_lock<'a>(
+        &'a self,
+        key: &'a str,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<Option<LockToken>, StoreError>>;
+    /// Releases the lock if `lock` still holds it.
+    fn unlock<'a>(&'a self, key: &'a str, lock: &'a LockToken) -> BoxFuture<'a, Result<(), StoreError>>;
+}
+
+/// The default store: tokens in this process's memory.
+#[derive(Debug, Default)]
+pub struct MemoryTokenStore {
+    tokens: Mutex<HashMap<String, StoredToken>>,
+    locks: Mutex<HashMap<String, (LockToken, Instant)>>,
+}
+
+impl MemoryTokenStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    match m.lock() {
+        Ok(g) => g,
+        Err(p) => p.into_inner(),
+    }
+}
+
+impl TokenStore for MemoryTokenStore {
+    fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<StoredToken>, StoreError>> {
+        Box::pin(async move { Ok(locked(&self.tokens).get(key).cloned()) })
+    }
+    fn set<'a>(&'a self, key: &'a str, token: &'a StoredToken) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            locked(&self.tokens).insert(key.to_string(), token.clone());
+            Ok(())
+        })
+    }
+    fn invalidate<'a>(&'a self, key: &'a str, value: &'a Secret) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            let mut t = locked(&self.tokens);
+            if t.get(key).is_some_and(|s| &s.value == value) {
+                t.remove(key);
+            }
+            Ok(())
+        })
+    }
+    fn try_lock<'a>(
+        &'a self,
+        key: &'a str,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<Option<LockToken>, StoreError>> {
+        Box::pin(async move {
+            let mut locks = locked(&self.locks);
+            let now = Instant::now();
+            if locks.get(key).is_some_and(|(_, until)| *until > now) {
+                return Ok(None);
+            }
+            let token = LockToken::random();
+            locks.insert(key.to_string(), (token.clone(), now + ttl));
+            Ok(Some(token))
+        })
+    }
+    fn unlock<'a>(&'a self, key: &'a str, lock: &'a LockToken) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            let mut locks = locked(&self.locks);
+            if locks.get(key).is_some_and(|(t, _)| t == lock) {
+                locks.remove(key);
+            }
+            Ok(())
+        })
+    }
+}

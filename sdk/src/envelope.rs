@@ -1,0 +1,243 @@
+//! Decoding the platform's three response envelopes, and the success rule.
+//!
+//! `data` + `extra` (api-facts §2.1): success is HTTP 2xx **and** `data.error_code == 0` **and**
+//! (`extra` absent, or `extra.error_code == 0` and `extra.sub_error_code == 0`); an error may sit
+//! on either side and codes may be numeric strings. `err_no` and `code` envelopes succeed on 0.
+//! The happy path parses the body once; only failures parse it a second time for the status.
+
+use std::collections::BTreeMap;
+
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::endpoint::{Endpoint, EnvelopeKind};
+use crate::error::{snippet, ApiError, Error, ErrorKind, RawBody, Result};
+use crate::ApiObject;
+
+const SNIPPET_CHARS: usize = 200;
+
+#[derive(Deserialize)]
+struct DataExtra<T> {
+    #[serde(default = "none")]
+    data: Option<T>,
+    #[serde(default)]
+    extra: Option<Extra>,
+}
+
+fn none<T>() -> Option<T> {
+    None
+}
+
+#[derive(Deserialize, Default)]
+struct Extra {
+    #[serde(default, deserialize_with = "crate::codec::opt_int")]
+    error_code: Option<i64>,
+    #[serde(default, deserialize_with = "crate::codec::opt_string")]
+    description: Option<String>,
+    #[serde(default, deserialize_with = "crate::codec::opt_int")]
+    sub_error_code: Option<i64>,
+    #[serde(default, deserialize_with = "crate::codec::opt_string")]
+    sub_description: Option<String>,
+    #[serde(default, deserialize_with = "crate::codec::opt_string")]
+    logid: Option<String>,
+}
+
+/// The status part of `data`, for error answers whose `data` lacks the business fields.
+#[derive(Deserialize, Default)]
+struct DataStatus {
+    #[serde(default, deserialize_with = "crate::codec::opt_int")]
+    error_code: Option<i64>,
+    #[serde(default, deserialize_with = "crate::codec::opt_string")]
+    description: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ErrNo<T> {
+    #[serde(default, deserialize_with = "crate::codec::opt_int")]
+    err_no: Option<i64>,
+    #[serde(default, deserialize_with = "crate::codec::opt_string")]
+    err_msg: Option<String>,
+    #[serde(default, deserialize_with = "crate::codec::opt_string")]
+    log_id: Option<String>,
+    #[serde(default = "none")]
+    data: Option<T>,
+}
+
+#[derive(Deserialize)]
+struct CodeMsg<T> {
+    #[serde(default, deserialize_with = "crate::codec::opt_int")]
+    code: Option<i64>,
+    #[serde(default, deserialize_with = "crate::codec::opt_string")]
+    msg: Option<String>,
+    #[serde(default = "none")]
+    data: Option<T>,
+}
+
+/// What the status fields of an envelope say.
+enum Status {
+    Ok,
+    Failed(ApiError),
+    /// The body has no recognisable status at all.
+    Missing,
+}
+
+/// Decodes `body` of `endpoint` into its `data` type, or the error the answer carries.
+pub fn decode<T: DeserializeOwned + ApiObject>(
+    endpoint: &'static Endpoint,
+    http_status: u16,
+    body: &[u8],
+) -> Result<T> {
+    let fail = |kind| Err(Error::new(endpoint.name, kind));
+    let success_status = (200..300).contains(&http_status);
+    let parsed = if success_status { Some(parse::<T>(endpoint.envelope, http_status, body)) } else { None };
+    match parsed {
+        Some(Ok((Status::Ok, Some(data)))) => return Ok(data),
+        Some(Ok((Status::Failed(api), _))) => return fail(ErrorKind::Api(Box::new(api))),
+        _ => {}
+    }
+    // The typed parse failed, or the status was not 2xx: read only the status.
+    match status_only(endpoint.envelope, http_status, body) {
+        Some(Status::Failed(api)) => return fail(ErrorKind::Api(Box::new(api))),
+        _ if !success_status => {
+            return fail(ErrorKind::HttpStatus {
+                status: http_status,
+                snippet: snippet(body, SNIPPET_CHARS),
+            });
+        }
+        _ => {}
+    }
+    let message = match parsed {
+        Some(Err(e)) => e.to_string(),
+        Some(Ok((Status::Missing, _))) => "no status fields of the expected envelope".to_string(),
+        _ => "the envelope has no `data`".to_string(),
+    };
+    fail(ErrorKind::Decode {
+        message,
+        snippet: snippet(body, SNIPPET_CHARS),
+        body: RawBody(bytes::Bytes::copy_from_slice(body)),
+    })
+}
+
+fn api(code: i64, description: Option<String>, http_status: u16) -> ApiError {
+    ApiError {
+        code,
+        description: description.unwrap_or_default(),
+        sub_code: None,
+        sub_description: None,
+        logid: None,
+        http_status,
+    }
+}
+
+/// Parses the full envelope with typed data.
+fn parse<T: DeserializeOwned + ApiObject>(
+    kind: EnvelopeKind,
+    http: u16,
+    body: &[u8],
+) -> serde_json::Result<(Status, Option<T>)> {
+    Ok(match kind {
+        EnvelopeKind::DataExtra => {
+            let env: DataExtra<T> = serde_json::from_slice(body)?;
+            let mut data = env.data;
+            let (code, description) = match data.as_mut() {
+                Some(d) => take_status(d.extra_fields_mut()),
+                None => (None, None),
+            };
+            let status = data_extra_status(code, description, env.extra, http, data.is_some());
+            (status, data)
+        }
+        EnvelopeKind::ErrNo => {
+            let env: ErrNo<T> = serde_json::from_slice(body)?;
+            let status = coded(env.err_no, env.err_msg, env.log_id, http);
+            (status, env.data.or_else(empty_object))
+        }
+        EnvelopeKind::CodeMsg => {
+            let env: CodeMsg<T> = serde_json::from_slice(body)?;
+            let status = coded(env.code, env.msg, None, http);
+            (status, env.data.or_else(empty_object))
+        }
+    })
+}
+
+/// `err_no`/`code` answers may omit `data` on success; an empty object stands in when the type
+/// allows it.
+fn empty_object<T: DeserializeOwned>() -> Option<T> {
+    serde_json::from_value(Value::Object(Default::default())).ok()
+}
+
+fn coded(code: Option<i64>, msg: Option<String>, logid: Option<String>, http: u16) -> Status {
+    match code {
+        None => Status::Missing,
+        Some(0) => Status::Ok,
+        Some(c) => Status::Failed(ApiError { logid, ..api(c, msg, http) }),
+    }
+}
+
+/// Removes `error_code` / `description` (envelope fields) from the data's unknown fields.
+fn take_status(extra: &mut BTreeMap<String, Value>) -> (Option<i64>, Option<String>) {
+    let code = extra.remove("error_code").and_then(|v| match v {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    });
+    let description = extra.remove("description").and_then(|v| match v {
+        Value::String(s) => Some(s),
+        Value::Null => None,
+        other => Some(other.to_string()),
+    });
+    (code, description)
+}
+
+fn data_extra_status(
+    code: Option<i64>,
+    description: Option<String>,
+    extra: Option<Extra>,
+    http: u16,
+    has_data: bool,
+) -> Status {
+    let extra = extra.unwrap_or_default();
+    let logid = extra.logid.clone().filter(|l| !l.is_empty());
+    let data_code = code.unwrap_or(0);
+    let extra_code = extra.error_code.unwrap_or(0);
+    let sub_code = extra.sub_error_code.unwrap_or(0);
+    if data_code == 0 && extra_code == 0 && sub_code == 0 {
+        return if has_data || extra.error_code.is_some() { Status::Ok } else { Status::Missing };
+    }
+    // Prefer the data-side code, then the gateway's.
+    let (code, description) = if data_code != 0 {
+        (data_code, description.filter(|d| !d.is_empty()).or(extra.description.clone()))
+    } else if extra_code != 0 {
+        (extra_code, extra.description.clone().filter(|d| !d.is_empty()).or(description))
+    } else {
+        (sub_code, extra.sub_description.clone().or(extra.description.clone()))
+    };
+    Status::Failed(ApiError {
+        code,
+        description: description.unwrap_or_default(),
+        sub_code: extra.sub_error_code.filter(|c| *c != 0),
+        sub_description: extra.sub_description.filter(|d| !d.is_empty()),
+        logid,
+        http_status: http,
+    })
+}
+
+/// Parses only the status fields; `None` when the body is not JSON of the envelope's shape.
+fn status_only(kind: EnvelopeKind, http: u16, body: &[u8]) -> Option<Status> {
+    match kind {
+        EnvelopeKind::DataExtra => {
+            let env: DataExtra<DataStatus> = serde_json::from_slice(body).ok()?;
+            let has = env.data.is_some();
+            let d = env.data.unwrap_or_default();
+            Some(data_extra_status(d.error_code, d.description, env.extra, http, has))
+        }
+        EnvelopeKind::ErrNo => {
+            let env: ErrNo<serde::de::IgnoredAny> = serde_json::from_slice(body).ok()?;
+            Some(coded(env.err_no, env.err_msg, env.log_id, http))
+        }
+        EnvelopeKind::CodeMsg => {
+            let env: CodeMsg<serde::de::IgnoredAny> = serde_json::from_slice(body).ok()?;
+            Some(coded(env.code, env.msg, None, http))
+        }
+    }
+}

@@ -1,0 +1,294 @@
+//! One error type for every failure of a call. Each error names its endpoint; `Display` is one
+//! line, and the alternate form (`{:#}`) appends the chain of sources.
+
+use std::fmt;
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use crate::codes::KnownCode;
+
+/// The result of an SDK call.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A failed call: which endpoint, and what went wrong ([`ErrorKind`]).
+///
+/// ```
+/// # use douyin_alliance::{Error, ErrorKind};
+/// let e = Error::new("kol_store_list", ErrorKind::InvalidInput {
+///     field: "page_size".into(),
+///     problem: "must be at most 20, got 50".into(),
+/// });
+/// assert_eq!(
+///     e.to_string(),
+///     "kol_store_list: invalid input, not sent: `page_size` must be at most 20, got 50"
+/// );
+/// assert!(!e.is_retryable());
+/// ```
+#[derive(Debug)]
+pub struct Error {
+    endpoint: &'static str,
+    kind: ErrorKind,
+}
+
+/// What went wrong.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The platform answered with an error code.
+    #[error("{0}")]
+    Api(Box<ApiError>),
+    /// An HTTP status other than success, without a platform error in the body.
+    #[error("unexpected HTTP status {status}; body starts: {snippet}")]
+    HttpStatus {
+        /// The status code.
+        status: u16,
+        /// The start of the body (credentials masked).
+        snippet: String,
+    },
+    /// The request could not be sent or the response not received.
+    #[error("transport error")]
+    Transport(#[source] reqwest::Error),
+    /// No complete answer within the configured timeout.
+    #[error("timed out after {0:?}")]
+    Timeout(Duration),
+    /// The body is not the JSON the spec describes.
+    #[error("cannot decode the response ({message}); body starts: {snippet}")]
+    Decode {
+        /// serde's message.
+        message: String,
+        /// The start of the body (credentials masked).
+        snippet: String,
+        /// The whole body as received.
+        body: RawBody,
+    },
+    /// The body is larger than the configured limit.
+    #[error("the response body exceeds the limit of {limit} bytes")]
+    BodyTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The client_token needed for the call could not be obtained.
+    #[error("could not obtain a client_token")]
+    Token(#[source] Box<Error>),
+    /// The input breaks a constraint the platform states; nothing was sent.
+    #[error("invalid input, not sent: `{field}` {problem}")]
+    InvalidInput {
+        /// The field path (`products[2].product_id`).
+        field: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// The user's authorization can no longer be refreshed or renewed.
+    #[error("the user must authorize the app again: {reason}")]
+    ReauthorizationRequired {
+        /// Why.
+        reason: String,
+    },
+    /// The client is not configured for this call.
+    #[error("configuration: {0}")]
+    Config(String),
+}
+
+/// An error answer of the platform.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    /// The error code (`data.error_code`, `extra.error_code`, `err_no` or `code`).
+    pub code: i64,
+    /// The platform's description.
+    pub description: String,
+    /// `extra.sub_error_code`, when given.
+    pub sub_code: Option<i64>,
+    /// `extra.sub_description`, when given.
+    pub sub_description: Option<String>,
+    /// The platform's trace id (`extra.logid` / `log_id`).
+    pub logid: Option<String>,
+    /// The HTTP status of the answer.
+    pub http_status: u16,
+}
+
+impl ApiError {
+    /// The documented meaning of the code (or of the sub code), if known.
+    pub fn known(&self) -> Option<KnownCode> {
+        KnownCode::from_code(self.code).or_else(|| self.sub_code.and_then(KnownCode::from_code))
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "API error {}", self.code)?;
+        if let Some(k) = KnownCode::from_code(self.code) {
+            write!(f, " ({})", k.meaning())?;
+        }
+        if !self.description.is_empty() {
+            write!(f, ": {}", self.description)?;
+        }
+        if let Some(sub) = self.sub_code.filter(|c| *c != 0) {
+            write!(f, "; sub code {sub}")?;
+            if let Some(d) = self.sub_description.as_deref().filter(|d| !d.is_empty()) {
+                write!(f, ": {d}")?;
+            }
+        }
+        if let Some(l) = &self.logid {
+            write!(f, " [logid {l}]")?;
+        }
+        Ok(())
+    }
+}
+
+/// Response bytes kept for inspection; `Debug` shows only their length.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RawBody(pub Bytes);
+
+impl fmt::Debug for RawBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<{} bytes>", self.0.len())
+    }
+}
+
+impl Error {
+    /// A new error of `endpoint`.
+    pub fn new(endpoint: &'static str, kind: ErrorKind) -> Self {
+        Error { endpoint, kind }
+    }
+
+    /// The endpoint whose call failed.
+    pub fn endpoint(&self) -> &'static str {
+        self.endpoint
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.kind
+    }
+
+    /// Consumes the error, returning what went wrong.
+    pub fn into_kind(self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The platform's error answer, if that is what this is.
+    pub fn api(&self) -> Option<&ApiError> {
+        match &self.kind {
+            ErrorKind::Api(a) => Some(a),
+            ErrorKind::Token(inner) => inner.api(),
+            _ => None,
+        }
+    }
+
+    /// The platform's trace id, when the answer had one.
+    pub fn logid(&self) -> Option<&str> {
+        self.api().and_then(|a| a.logid.as_deref())
+    }
+
+    /// Whether the same call may succeed if repeated later: transport failures, timeouts,
+    /// HTTP 429/502/503/504, and the platform's busy and rate-limit codes.
+    pub fn is_retryable(&self) -> bool {
+        match &self.kind {
+            ErrorKind::Transport(e) => !e.is_builder() && !e.is_redirect(),
+            ErrorKind::Timeout(_) => true,
+            ErrorKind::HttpStatus { status, .. } => matches!(status, 429 | 502 | 503 | 504),
+            ErrorKind::Api(a) => {
+                matches!(a.http_status, 429 | 502 | 503 | 504)
+                    || a.known().is_some_and(|k| k.is_busy() || k.is_rate_limited())
+            }
+            ErrorKind::Token(inner) => inner.is_retryable(),
+            _ => false,
+        }
+    }
+
+    /// Whether the platform said the token used is invalid or expired.
+    pub fn is_token_invalid(&self) -> bool {
+        self.api().and_then(ApiError::known).is_some_and(KnownCode::is_token_invalid)
+    }
+
+    /// Whether the platform is throttling the caller (HTTP 429 or a rate-limit code).
+    pub fn is_rate_limited(&self) -> bool {
+        match &self.kind {
+            ErrorKind::HttpStatus { status: 429, .. } => true,
+            _ => self
+                .api()
+                .is_some_and(|a| a.http_status == 429 || a.known().is_some_and(KnownCode::is_rate_limited)),
+        }
+    }
+
+    /// Whether the request was certainly not delivered (so even a mutation may be sent again).
+    pub(crate) fn was_not_sent(&self) -> bool {
+        matches!(&self.kind, ErrorKind::Transport(e) if e.is_connect())
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.endpoint, self.kind)?;
+        if f.alternate() {
+            let mut source = std::error::Error::source(&self.kind);
+            while let Some(s) = source {
+                write!(f, ": {s}")?;
+                source = s.source();
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        std::error::Error::source(&self.kind)
+    }
+}
+
+/// The first `max` characters of a body, with credential values masked, for messages.
+pub(crate) fn snippet(body: &[u8], max: usize) -> String {
+    let text = String::from_utf8_lossy(body);
+    let masked = mask_credentials(&text);
+    let mut out: String = masked.chars().take(max).filter(|c| !c.is_control() || *c == ' ').collect();
+    if masked.chars().count() > max {
+        out.push('…');
+    }
+    if out.is_empty() {
+        out.push_str("(empty)");
+    }
+    out
+}
+
+/// Replaces the values of credential fields in JSON or form text with `***`.
+pub(crate) fn mask_credentials(text: &str) -> String {
+    use std::sync::OnceLock;
+    static RE: OnceLock<Option<regex::Regex>> = OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(
+            r#"("?(?:access_token|refresh_token|client_secret|client_token)"?\s*[:=]\s*"?)[^",&}\s]*"#,
+        )
+        .ok()
+    });
+    match re {
+        Some(re) => re.replace_all(text, "${1}***").into_owned(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snippets_mask_credentials_and_are_short() {
+        let s = snippet(br#"{"data":{"access_token":"clt.abc","expires_in":7200}}"#, 200);
+        assert!(!s.contains("clt.abc"), "{s}");
+        assert!(s.contains("\"access_token\":\"***\""), "{s}");
+        assert_eq!(snippet(b"refresh_token=rft.x&client_key=k", 200), "refresh_token=***&client_key=k");
+        assert_eq!(snippet(&[b'a'; 500], 10).chars().count(), 11);
+    }
+
+    #[test]
+    fn alternate_display_shows_the_source_chain() {
+        let inner = Error::new("oauth_client_token", ErrorKind::Timeout(Duration::from_secs(1)));
+        let e = Error::new("materials_product_category", ErrorKind::Token(Box::new(inner)));
+        assert_eq!(e.to_string(), "materials_product_category: could not obtain a client_token");
+        assert_eq!(
+            format!("{e:#}"),
+            "materials_product_category: could not obtain a client_token: oauth_client_token: timed out after 1s"
+        );
+    }
+}

@@ -1,0 +1,63 @@
+//! A typed client for the Douyin e-commerce Alliance open platform (精选联盟 / 巨量百应),
+//! generated from the YAML spec in `spec/` and a small hand-written runtime.
+//!
+//! - App-level calls (`client_token`) and unauthenticated calls are methods of [`Client`]; the
+//!   client_token is fetched, cached and refreshed for you, once for all concurrent callers.
+//! - User calls are methods of [`UserClient`] (`client.user(&UserAuth::new(open_id, token))`),
+//!   which sends the user's access_token in the `access-token` header and the open_id in the query.
+//! - Every failure is an [`Error`] naming the endpoint; secrets never appear in `Debug` output.
+//! - Paginated endpoints have `*_pages` and `*_items` streams.
+//!
+//! ```no_run
+//! # async fn run() -> douyin_alliance::Result<()> {
+//! use douyin_alliance::{Client, KolStoreListRequest, UserAuth};
+//! use futures_util::TryStreamExt;
+//!
+//! let client = Client::builder().credentials("client_key", "client_secret").build()?;
+//! let user = client.user(&UserAuth::new("open_id", "act.xxx"));
+//! let products: Vec<_> = user.kol_store_list_items(KolStoreListRequest::new(1, 20), 50).try_collect().await?;
+//! println!("{} products in the showcase", products.len());
+//! # Ok(()) }
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod auth;
+mod client;
+pub mod codec;
+pub mod codes;
+pub mod endpoint;
+mod envelope;
+mod error;
+#[rustfmt::skip]
+mod generated;
+mod hooks;
+mod id;
+pub mod oauth;
+pub mod paginate;
+mod retry;
+pub mod schema;
+mod secret;
+mod transport;
+
+pub use auth::store::{MemoryTokenStore, StoredToken, TokenStore};
+pub use auth::{UserAuth, UserClient};
+pub use client::{Client, ClientBuilder, DEFAULT_USER_AGENT};
+pub use codes::KnownCode;
+pub use error::{ApiError, Error, ErrorKind, RawBody, Result};
+pub use generated::types::*;
+pub use hooks::{Hook, Outcome};
+pub use id::{Id, ParseIdError};
+pub use retry::RetryPolicy;
+pub use secret::Secret;
+pub use transport::TOKEN_HEADER;
+
+use std::collections::BTreeMap;
+
+/// Implemented by every generated object type: the fields the spec does not know yet.
+pub trait ApiObject {
+    /// Fields that arrived but are not in the spec, as JSON.
+    fn extra_fields(&self) -> &BTreeMap<String, serde_json::Value>;
+    /// Mutable access to the unknown fields.
+    fn extra_fields_mut(&mut self) -> &mut BTreeMap<String, serde_json::Value>;
+}

@@ -1,0 +1,142 @@
+//! `cargo xtask codegen [--check]`: regenerate the SDK's generated modules and docs, or verify
+//! that the committed ones are fresh. The generator library is pure; this crate owns the file
+//! system: nothing is written unless the whole generation succeeded.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use codegen::{Errors, GeneratedFile};
+
+/// The workspace root (the parent of this crate's directory).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+/// The marker every generated file carries on its first line.
+pub const MARKER: &str = "@generated";
+
+/// The line `--check` prints when something is stale.
+pub const RERUN: &str = "run `cargo xtask codegen` and commit";
+
+/// What one file needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// Create or overwrite with these contents.
+    Write(String),
+    /// A generated file that the spec no longer produces.
+    Delete,
+}
+
+/// A file that is out of date, with a unified diff from the committed to the fresh contents.
+#[derive(Debug, Clone)]
+pub struct Stale {
+    /// Path relative to the root.
+    pub path: String,
+    /// What to do.
+    pub change: Change,
+    /// Unified diff (committed -> generated).
+    pub diff: String,
+}
+
+/// Generates everything in memory from `root/spec` and compares it with the files under `root`.
+pub fn stale_files(root: &Path) -> Result<Vec<Stale>, Errors> {
+    let files = codegen::generate(&root.join("spec"))?;
+    Ok(compare(root, &files))
+}
+
+fn compare(root: &Path, files: &[GeneratedFile]) -> Vec<Stale> {
+    let mut out = Vec::new();
+    for f in files {
+        let old = std::fs::read_to_string(root.join(&f.path)).unwrap_or_default();
+        if old != f.contents {
+            out.push(Stale {
+                path: f.path.clone(),
+                change: Change::Write(f.contents.clone()),
+                diff: diff(&f.path, &old, &f.contents),
+            });
+        }
+    }
+    // Generated files the spec no longer produces.
+    let dir = root.join(codegen::render::RUST_DIR);
+    let mut leftovers: Vec<String> = std::fs::read_dir(&dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let rel = format!("{}/{}", codegen::render::RUST_DIR, e.file_name().to_string_lossy());
+            let text = std::fs::read_to_string(e.path()).ok()?;
+            let generated = text.lines().next().is_some_and(|l| l.contains(MARKER));
+            (generated && !files.iter().any(|f| f.path == rel)).then_some(rel)
+        })
+        .collect();
+    leftovers.sort();
+    for rel in leftovers {
+        let old = std::fs::read_to_string(root.join(&rel)).unwrap_or_default();
+        out.push(Stale { diff: diff(&rel, &old, ""), path: rel, change: Change::Delete });
+    }
+    out
+}
+
+fn diff(path: &str, old: &str, new: &str) -> String {
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("a/{path}"), &format!("b/{path}"))
+        .to_string()
+}
+
+/// Applies the changes: each file is written to a temporary sibling and renamed into place.
+pub fn apply(root: &Path, stale: &[Stale]) -> std::io::Result<()> {
+    for s in stale {
+        let path = root.join(&s.path);
+        match &s.change {
+            Change::Write(contents) => {
+                if let Some(dir) = path.parent() {
+                    std::fs::create_dir_all(dir)?;
+                }
+                let tmp = path.with_extension("tmp-codegen");
+                std::fs::write(&tmp, contents)?;
+                std::fs::rename(&tmp, &path)?;
+            }
+            Change::Delete => std::fs::remove_file(&path)?,
+        }
+    }
+    Ok(())
+}
+
+/// Runs `codegen` (or `codegen --check`) against `root`; returns the report and whether it passed.
+pub fn run_codegen(root: &Path, check: bool) -> (String, bool) {
+    let mut report = String::new();
+    let stale = match stale_files(root) {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = write!(report, "{e}nothing was written");
+            return (report, false);
+        }
+    };
+    if check {
+        if stale.is_empty() {
+            report.push_str("generated code is fresh");
+            return (report, true);
+        }
+        for s in &stale {
+            let _ = writeln!(report, "stale: {}\n{}", s.path, s.diff);
+        }
+        let _ = write!(report, "{} generated file(s) are out of date: {RERUN}", stale.len());
+        return (report, false);
+    }
+    if let Err(e) = apply(root, &stale) {
+        let _ = write!(report, "writing failed: {e}");
+        return (report, false);
+    }
+    if stale.is_empty() {
+        report.push_str("generated code was already fresh; nothing written");
+    } else {
+        for s in &stale {
+            let verb = if s.change == Change::Delete { "removed" } else { "wrote" };
+            let _ = writeln!(report, "{verb} {}", s.path);
+        }
+        let _ = write!(report, "{} file(s) changed", stale.len());
+    }
+    (report, true)
+}
