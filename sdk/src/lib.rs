@@ -27,7 +27,7 @@ mod client;
 pub mod codec;
 pub mod codes;
 pub mod endpoint;
-mod envelope;
+pub mod envelope;
 mod error;
 #[rustfmt::skip]
 mod generated;

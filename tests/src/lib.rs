@@ -1,1 +1,207 @@
+//! Test support shared by the end-to-end tests: a recording HTTP server on 127.0.0.1 whose
+//! answers each test programs, and a client builder pointed at it.
 
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::response::Response;
+use bytes::Bytes;
+use douyin_alliance::endpoint::Server;
+use douyin_alliance::{ClientBuilder, RetryPolicy};
+
+/// One request as the server saw it.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    /// Method.
+    pub method: String,
+    /// Path.
+    pub path: String,
+    /// Raw query string, if any.
+    pub query: Option<String>,
+    /// Headers.
+    pub headers: http::HeaderMap,
+    /// Body bytes.
+    pub body: Bytes,
+}
+
+impl Recorded {
+    /// The body as JSON (panics in tests when it is not).
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).expect("request body is JSON")
+    }
+    /// A header as text.
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
+    }
+    /// Decoded query pairs.
+    pub fn query_pairs(&self) -> Vec<(String, String)> {
+        let q = self.query.clone().unwrap_or_default();
+        url::form_urlencoded::parse(q.as_bytes()).into_owned().collect()
+    }
+    /// The decoded value of query parameter `name`.
+    pub fn query_param(&self, name: &str) -> Option<String> {
+        self.query_pairs().into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    }
+    /// The body as decoded form pairs.
+    pub fn form(&self) -> Vec<(String, String)> {
+        url::form_urlencoded::parse(&self.body).into_owned().collect()
+    }
+}
+
+/// A programmed answer.
+#[derive(Debug, Clone)]
+pub struct MockResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// Body.
+    pub body: Bytes,
+    /// Wait this long before answering.
+    pub delay: Option<Duration>,
+}
+
+impl MockResponse {
+    /// 200 with a JSON body.
+    pub fn json(v: serde_json::Value) -> Self {
+        MockResponse { status: 200, body: Bytes::from(v.to_string()), delay: None }
+    }
+    /// Any status with a raw body.
+    pub fn raw(status: u16, body: impl Into<Bytes>) -> Self {
+        MockResponse { status, body: body.into(), delay: None }
+    }
+    /// Adds a delay.
+    pub fn delayed(mut self, d: Duration) -> Self {
+        self.delay = Some(d);
+        self
+    }
+}
+
+type Responder = Arc<dyn Fn(&Recorded, usize) -> MockResponse + Send + Sync>;
+
+#[derive(Default)]
+struct Inner {
+    routes: Mutex<HashMap<String, Responder>>,
+    log: Mutex<Vec<Recorded>>,
+}
+
+/// A recording HTTP server on 127.0.0.1. Unprogrammed paths answer 404.
+#[derive(Clone)]
+pub struct MockServer {
+    addr: SocketAddr,
+    inner: Arc<Inner>,
+}
+
+impl MockServer {
+    /// Starts on a free port; the server lives until the test's runtime ends.
+    pub async fn start() -> MockServer {
+        let inner = Arc::new(Inner::default());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1");
+        let addr = listener.local_addr().expect("local addr");
+        let app = axum::Router::new().fallback(handle).with_state(inner.clone());
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        MockServer { addr, inner }
+    }
+
+    /// `http://127.0.0.1:port`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Programs the answer for `path`; the closure gets the request and its 0-based index among
+    /// the requests to that path.
+    pub fn on(&self, path: &str, f: impl Fn(&Recorded, usize) -> MockResponse + Send + Sync + 'static) {
+        self.inner.routes.lock().expect("routes").insert(path.to_string(), Arc::new(f));
+    }
+
+    /// Every request received so far.
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.inner.log.lock().expect("log").clone()
+    }
+
+    /// Requests received for `path`.
+    pub fn requests_to(&self, path: &str) -> Vec<Recorded> {
+        self.requests().into_iter().filter(|r| r.path == path).collect()
+    }
+
+    /// A client builder with every server pointed here, test credentials, and fast retries.
+    pub fn client_builder(&self) -> ClientBuilder {
+        let mut b =
+            douyin_alliance::Client::builder().credentials("test_client_key", "test_client_secret").retry(
+                RetryPolicy::default()
+                    .initial_backoff(Duration::from_millis(5))
+                    .max_backoff(Duration::from_millis(20)),
+            );
+        for s in Server::ALL {
+            b = b.base_url(s, self.url());
+        }
+        b
+    }
+}
+
+async fn handle(State(inner): State<Arc<Inner>>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let body = axum::body::to_bytes(body, 64 * 1024 * 1024).await.unwrap_or_default();
+    let rec = Recorded {
+        method: parts.method.to_string(),
+        path: parts.uri.path().to_string(),
+        query: parts.uri.query().map(str::to_string),
+        headers: parts.headers.clone(),
+        body,
+    };
+    let index = {
+        let mut log = inner.log.lock().expect("log");
+        let n = log.iter().filter(|r| r.path == rec.path).count();
+        log.push(rec.clone());
+        n
+    };
+    let responder = inner.routes.lock().expect("routes").get(&rec.path).cloned();
+    let resp = match responder {
+        Some(f) => f(&rec, index),
+        None => MockResponse::raw(404, format!("no route for {}", rec.path)),
+    };
+    if let Some(d) = resp.delay {
+        tokio::time::sleep(d).await;
+    }
+    Response::builder()
+        .status(resp.status)
+        .header("content-type", "application/json")
+        .body(Body::from(resp.body))
+        .unwrap_or_else(|_| Response::new(Body::empty()))
+}
+
+/// A successful `data`+`extra` answer with `data` fields merged in.
+pub fn ok_data(data: serde_json::Value) -> serde_json::Value {
+    let mut d = serde_json::json!({"error_code": 0, "description": ""});
+    if let (Some(m), Some(extra)) = (d.as_object_mut(), data.as_object()) {
+        for (k, v) in extra {
+            m.insert(k.clone(), v.clone());
+        }
+    }
+    serde_json::json!({
+        "data": d,
+        "extra": {"error_code": 0, "description": "", "sub_error_code": 0, "sub_description": "", "logid": "test-logid", "now": 1_700_000_000_000_i64}
+    })
+}
+
+/// A `data`+`extra` error answer.
+pub fn err_data(code: i64, description: &str) -> serde_json::Value {
+    serde_json::json!({
+        "data": {"error_code": code, "description": description},
+        "extra": {"error_code": 0, "description": "", "sub_error_code": 0, "sub_description": "", "logid": "err-logid", "now": 1_700_000_000_000_i64}
+    })
+}
+
+/// Programs the client_token endpoint to hand out `clt.test-N` tokens (N = request index).
+pub fn serve_client_tokens(server: &MockServer, expires_in: i64) {
+    server.on("/oauth/client_token/", move |_, i| {
+        MockResponse::json(serde_json::json!({
+            "data": {"access_token": format!("clt.test-{i}"), "expires_in": expires_in, "error_code": 0, "description": ""},
+            "message": "success"
+        }))
+    });
+}
