@@ -9,6 +9,8 @@ use url::Url;
 
 use crate::auth::client_token::{TokenCache, TokenTiming};
 use crate::auth::store::{MemoryTokenStore, StoredToken, TokenStore};
+use crate::auth::user::UserCreds;
+use crate::auth::UserSession;
 use crate::endpoint::{Endpoint, Server};
 use crate::{ApiObject, Error, ErrorKind, Hook, Result, RetryPolicy, Secret, UserAuth, UserClient};
 
@@ -39,6 +41,8 @@ pub(crate) struct Inner {
     pub(crate) http: reqwest::Client,
     pub(crate) config: Config,
     pub(crate) tokens: TokenCache,
+    pub(crate) store: Arc<dyn TokenStore>,
+    pub(crate) timing: TokenTiming,
     pub(crate) hooks: Vec<Arc<dyn Hook>>,
 }
 
@@ -78,7 +82,13 @@ impl Client {
 
     /// A handle that calls user endpoints with `user`'s access_token and open_id.
     pub fn user(&self, user: &UserAuth) -> UserClient {
-        UserClient { client: self.clone(), user: user.clone() }
+        UserClient { client: self.clone(), creds: UserCreds::Fixed(user.clone()) }
+    }
+
+    /// A handle that calls user endpoints with the tokens of `session`, refreshing the user's
+    /// access_token (and renewing the refresh_token) as needed.
+    pub fn user_session(&self, session: &UserSession) -> UserClient {
+        UserClient { client: self.clone(), creds: UserCreds::Session(session.clone()) }
     }
 
     /// The app's client_key.
@@ -239,7 +249,8 @@ impl ClientBuilder {
         self
     }
 
-    /// Where the client_token is kept; share a store between replicas to share the token.
+    /// Where the client_token and user sessions are kept; share a store (for example
+    /// `auth::redis::RedisTokenStore`) between replicas to share the tokens.
     pub fn token_store(mut self, store: Arc<dyn TokenStore>) -> Self {
         self.store = Some(store);
         self
@@ -288,7 +299,7 @@ impl ClientBuilder {
                 .map_err(|e| config_err(format!("HTTP client: {e}")))?,
         };
         let store = self.store.unwrap_or_else(|| Arc::new(MemoryTokenStore::new()));
-        let key = format!("douyin-alliance:client_token:{}", self.client_key);
+        let key = format!("{}:client_token", self.client_key);
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
@@ -301,7 +312,9 @@ impl ClientBuilder {
                     max_response_bytes: self.max_response_bytes,
                     user_agent: self.user_agent,
                 },
-                tokens: TokenCache::new(store, key, self.timing),
+                tokens: TokenCache::new(store.clone(), key, self.timing),
+                store,
+                timing: self.timing,
                 hooks: self.hooks,
             }),
         })

@@ -41,7 +41,7 @@ mod secret;
 mod transport;
 
 pub use auth::store::{MemoryTokenStore, StoredToken, TokenStore};
-pub use auth::{UserAuth, UserClient};
+pub use auth::{SessionPolicy, UserAuth, UserClient, UserSession};
 pub use client::{Client, ClientBuilder, DEFAULT_USER_AGENT};
 pub use codes::KnownCode;
 pub use error::{ApiError, Error, ErrorKind, RawBody, Result};

@@ -5,6 +5,7 @@
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use crate::auth::UserSession;
 use crate::endpoint::Endpoint;
 use crate::{ApiObject, Client, Result, Secret};
 
@@ -29,17 +30,30 @@ impl UserAuth {
     }
 }
 
-/// A client acting for one user; made by [`Client::user`]. Cheap to clone.
+/// A client acting for one user; made by [`Client::user`] (fixed credentials) or
+/// [`Client::user_session`] (tokens refreshed as needed). Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct UserClient {
     pub(crate) client: Client,
-    pub(crate) user: UserAuth,
+    pub(crate) creds: UserCreds,
+}
+
+/// Where a [`UserClient`]'s credentials come from.
+#[derive(Debug, Clone)]
+pub(crate) enum UserCreds {
+    /// Given by the caller.
+    Fixed(UserAuth),
+    /// Kept, refreshed and renewed by a session.
+    Session(UserSession),
 }
 
 impl UserClient {
     /// The user's open_id.
     pub fn open_id(&self) -> &str {
-        &self.user.open_id
+        match &self.creds {
+            UserCreds::Fixed(u) => &u.open_id,
+            UserCreds::Session(s) => s.open_id(),
+        }
     }
 
     /// The client this handle was made from.
@@ -56,6 +70,21 @@ impl UserClient {
         Req: Serialize + ?Sized,
         Resp: DeserializeOwned + ApiObject,
     {
-        self.client.execute(endpoint, Some(&self.user), request).await
+        match &self.creds {
+            UserCreds::Fixed(user) => self.client.execute(endpoint, Some(user), request).await,
+            UserCreds::Session(session) => {
+                let user = session.auth().await?;
+                match self.client.execute(endpoint, Some(&user), request).await {
+                    // The platform rejected the token: refresh it and send once more.
+                    Err(e) if e.is_token_invalid() => {
+                        tracing::warn!(error = %e, "access_token rejected; refreshing the user session");
+                        session.invalidate(&user.access_token).await;
+                        let user = session.auth().await?;
+                        self.client.execute(endpoint, Some(&user), request).await
+                    }
+                    other => other,
+                }
+            }
+        }
     }
 }
