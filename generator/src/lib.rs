@@ -18,6 +18,7 @@ pub mod yaml;
 use std::path::Path;
 
 pub use error::{Errors, Location, SpecError};
+pub use render::Target;
 
 /// One output file: a path relative to the workspace root and its complete contents.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,14 +29,30 @@ pub struct GeneratedFile {
     pub contents: String,
 }
 
-/// Reads, validates and renders the spec directory `spec_dir`.
+/// Reads, validates and renders the spec directory `spec_dir` into the SDK's generated modules
+/// and endpoint reference ([`Target::SDK`]).
 pub fn generate(spec_dir: &Path) -> Result<Vec<GeneratedFile>, Errors> {
     let files = yaml::load_dir(spec_dir)?;
     generate_from(&files)
 }
 
-/// Validates and renders already-loaded spec files (used by tests and benchmarks).
+/// Reads, validates and renders `root/target.spec_dir` into `target`'s output paths (relative
+/// to `root`, like the spec directory).
+pub fn generate_into(root: &Path, target: &Target<'_>) -> Result<Vec<GeneratedFile>, Errors> {
+    let files = yaml::load_dir_as(&root.join(target.spec_dir), target.spec_dir)?;
+    generate_from_into(&files, target)
+}
+
+/// Validates and renders already-loaded spec files for the SDK (used by tests and benchmarks).
 pub fn generate_from(files: &[spec::LoadedFile]) -> Result<Vec<GeneratedFile>, Errors> {
+    generate_from_into(files, &Target::SDK)
+}
+
+/// Validates and renders already-loaded spec files into `target`'s output paths.
+pub fn generate_from_into(
+    files: &[spec::LoadedFile],
+    target: &Target<'_>,
+) -> Result<Vec<GeneratedFile>, Errors> {
     let model = validate::validate(files)?;
-    render::render(&model)
+    render::render_into(&model, target)
 }

@@ -14,7 +14,7 @@ pub const EXTRA_FIELDS: &str = "extra_fields";
 
 /// Validates the loaded files and resolves them into a model, or returns every problem found.
 pub fn validate(files: &[LoadedFile]) -> Result<Model, Errors> {
-    let mut cx = Cx { errors: Vec::new() };
+    let mut cx = Cx { errors: Vec::new(), broken: BTreeSet::new() };
     let types = cx.types(files);
     let endpoints = cx.endpoints(files, &types);
     if !cx.errors.is_empty() {
@@ -25,35 +25,145 @@ pub fn validate(files: &[LoadedFile]) -> Result<Model, Errors> {
 
 struct Cx {
     errors: Vec<SpecError>,
+    /// Types with errors of their own: checks that look into them are skipped, so one mistake
+    /// gives one message.
+    broken: BTreeSet<String>,
 }
 
 /// Where one spec item sits, for messages.
 struct At<'a> {
     file: &'a LoadedFile,
     item: &'a str,
+    /// 1-based line of the item's `name:`.
     line: Option<usize>,
 }
 
 impl At<'_> {
-    fn err(&self, field: &str, message: impl Into<String>) -> SpecError {
+    fn make(&self, field: &str, line: Option<usize>, message: impl Into<String>) -> SpecError {
         let mut e = SpecError::new(&self.file.path, message).item(self.item);
         if !field.is_empty() {
             e = e.field(field);
         }
-        // Prefer the line of the field itself, after the item's own line.
-        let field_line = self.line.and_then(|l| {
-            let key = field.rsplit('.').next().unwrap_or(field);
-            find_line(&self.file.text, "name", key, l).or_else(|| find_key_line(self.file, key, l))
-        });
-        e.line(field_line.or(self.line))
+        e.line(line.or(self.line))
+    }
+
+    /// An error about the spec key `path` of this item (dotted, e.g. `pagination.total`), placed
+    /// on that key's line when the item writes it out, else on the item's line.
+    fn err(&self, path: &str, message: impl Into<String>) -> SpecError {
+        let line = match (path, self.line) {
+            ("", _) | (_, None) => None,
+            (_, Some(l)) => key_line(&self.file.text, l, path),
+        };
+        self.make(path, line, message)
+    }
+
+    /// An error about the object field whose `name:` is `wire`, placed on the line of its
+    /// `nth` definition (1-based) in this item.
+    fn field(&self, wire: &str, nth: usize, message: impl Into<String>) -> SpecError {
+        let line = self.line.and_then(|l| entry_line(&self.file.text, l, "name", wire, nth));
+        self.make(wire, line, message)
+    }
+
+    /// An error about the enum value `wire` (its `nth` listing), placed on its `value:` line.
+    fn value(&self, wire: &str, nth: usize, message: impl Into<String>) -> SpecError {
+        let line = self.line.and_then(|l| entry_line(&self.file.text, l, "value", wire, nth));
+        self.make(
+            "enum.values",
+            line.or_else(|| self.line.and_then(|l| key_line(&self.file.text, l, "enum.values"))),
+            message,
+        )
     }
 }
 
-fn find_key_line(file: &LoadedFile, key: &str, after: usize) -> Option<usize> {
-    file.text.lines().enumerate().skip(after).take(200).find_map(|(i, line)| {
-        let t = line.trim_start().trim_start_matches("- ");
-        t.strip_prefix(key).and_then(|r| r.trim_start().strip_prefix(':')).map(|_| i + 1)
-    })
+/// The 1-based lines of the items called `names` in `file`, each found after the previous one.
+fn item_lines<'a>(file: &LoadedFile, names: impl Iterator<Item = &'a str>) -> Vec<Option<usize>> {
+    let mut after = 0;
+    names
+        .map(|n| {
+            let line = find_line(&file.text, "name", n, after);
+            after = line.unwrap_or(after);
+            line
+        })
+        .collect()
+}
+
+/// `file:line`, or `file` when the line is unknown.
+fn place(file: &LoadedFile, line: Option<usize>) -> String {
+    match line {
+        Some(l) => format!("{}:{l}", file.path),
+        None => file.path.clone(),
+    }
+}
+
+fn indent(line: &str) -> usize {
+    line.len() - line.trim_start().len()
+}
+
+/// The 0-based line range `[start, end)` of the list item whose `name:` is on 1-based `line`:
+/// from its `- ` to the next line indented no deeper than that dash.
+fn block(text: &str, line: usize) -> (usize, usize) {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut start = line.saturating_sub(1).min(lines.len().saturating_sub(1));
+    let own = lines.get(start).map_or(0, |l| indent(l));
+    if !lines.get(start).is_some_and(|l| l.trim_start().starts_with("- ")) {
+        // `name:` is not the item's first key: walk back to the item's dash.
+        if let Some(i) = (0..start).rev().find(|&i| {
+            let l = lines[i];
+            l.trim_start().starts_with("- ") && indent(l) < own
+        }) {
+            start = i;
+        }
+    }
+    let dash = lines.get(start).map_or(0, |l| indent(l));
+    let end = (start + 1..lines.len())
+        .find(|&i| {
+            let t = lines[i].trim_start();
+            !t.is_empty() && !t.starts_with('#') && indent(lines[i]) <= dash
+        })
+        .unwrap_or(lines.len());
+    (start, end)
+}
+
+/// Whether `line` (after any list dash) starts with `key:`.
+fn has_key(line: &str, key: &str) -> bool {
+    let t = line.trim_start();
+    let t = t.strip_prefix("- ").map_or(t, str::trim_start);
+    t.strip_prefix(key).is_some_and(|r| r.trim_start().starts_with(':'))
+}
+
+/// The 1-based line of the key path `path` (`request.type`; list indexes ignored) inside the
+/// item whose `name:` is on `item_line`: each key is looked for after its parent.
+fn key_line(text: &str, item_line: usize, path: &str) -> Option<usize> {
+    let (start, end) = block(text, item_line);
+    let lines: Vec<&str> = text.lines().collect();
+    let mut from = start;
+    let mut found = None;
+    for key in path.split('.') {
+        let key = key.split('[').next().unwrap_or(key);
+        let i = (from..end).find(|&i| has_key(lines[i], key))?;
+        found = Some(i + 1);
+        from = i + 1;
+    }
+    found
+}
+
+/// The 1-based line of the `nth` (1-based) `key: value` entry inside the item on `item_line`.
+fn entry_line(text: &str, item_line: usize, key: &str, value: &str, nth: usize) -> Option<usize> {
+    let (start, end) = block(text, item_line);
+    let mut after = start;
+    let mut found = None;
+    for _ in 0..nth.max(1) {
+        let l = find_line(text, key, value, after).filter(|&l| l <= end)?;
+        // The item's own `name:` is not one of its fields.
+        let l = if l == item_line && key == "name" {
+            find_line(text, key, value, l).filter(|&l| l <= end)?
+        } else {
+            l
+        };
+        found = Some(l);
+        after = l;
+    }
+    found
 }
 
 const SCALARS: &[(&str, Ty)] = &[
@@ -99,10 +209,11 @@ impl Cx {
     fn types(&mut self, files: &[LoadedFile]) -> BTreeMap<String, NamedType> {
         // First pass: names, so fields can reference types defined later or in other files.
         let mut known = BTreeSet::new();
-        let mut seen: BTreeMap<String, String> = BTreeMap::new(); // lowercase -> name
+        let mut seen: BTreeMap<String, (String, String)> = BTreeMap::new(); // lowercase -> name, where
         for file in files {
-            for t in &file.spec.types {
-                let at = At { file, item: &t.name, line: find_line(&file.text, "name", &t.name, 0) };
+            let lines = item_lines(file, file.spec.types.iter().map(|t| t.name.as_str()));
+            for (t, line) in file.spec.types.iter().zip(lines) {
+                let at = At { file, item: &t.name, line };
                 if !names::is_pascal(&t.name) {
                     self.errors.push(
                         at.err("name", format!("type name `{}` is not PascalCase", t.name))
@@ -110,28 +221,36 @@ impl Cx {
                     );
                 }
                 let folded = t.name.to_ascii_lowercase();
-                if let Some(prev) = seen.get(&folded) {
+                if let Some((prev, prev_at)) = seen.get(&folded) {
                     let msg = if *prev == t.name {
-                        format!("duplicate type `{}`", t.name)
+                        format!("duplicate type `{}` (first defined at {prev_at})", t.name)
                     } else {
-                        format!("type `{}` collides with `{prev}` after case conversion", t.name)
+                        format!(
+                            "type `{}` collides with `{prev}` (defined at {prev_at}) after case conversion",
+                            t.name
+                        )
                     };
                     self.errors.push(at.err("name", msg).hint("one definition per type name"));
                     continue;
                 }
-                seen.insert(folded, t.name.clone());
+                seen.insert(folded, (t.name.clone(), place(file, line)));
                 known.insert(t.name.clone());
             }
         }
         let mut out = BTreeMap::new();
         for file in files {
-            for t in &file.spec.types {
-                if out.contains_key(&t.name) {
+            let lines = item_lines(file, file.spec.types.iter().map(|t| t.name.as_str()));
+            for (t, line) in file.spec.types.iter().zip(lines) {
+                if out.contains_key(&t.name) || !known.contains(&t.name) {
                     continue;
                 }
-                let line = find_line(&file.text, "name", &t.name, 0);
                 let at = At { file, item: &t.name, line };
-                if let Some(kind) = self.type_kind(&at, t, &known) {
+                let before = self.errors.len();
+                let kind = self.type_kind(&at, t, &known);
+                if self.errors.len() > before {
+                    self.broken.insert(t.name.clone());
+                }
+                if let Some(kind) = kind {
                     out.insert(
                         t.name.clone(),
                         NamedType {
@@ -174,6 +293,7 @@ impl Cx {
                 let mut values = Vec::new();
                 let mut variants = BTreeSet::new();
                 let mut wires = BTreeSet::new();
+                let mut listed: BTreeMap<String, usize> = BTreeMap::new();
                 for v in &e.values {
                     let wire = match (&v.value, int) {
                         (serde_json::Value::Number(n), true) if n.is_i64() => n.to_string(),
@@ -189,31 +309,43 @@ impl Cx {
                             continue;
                         }
                     };
+                    let nth = {
+                        let n = listed.entry(wire.clone()).or_insert(0);
+                        *n += 1;
+                        *n
+                    };
                     let variant = match &v.name {
                         Some(n) if names::is_pascal(n) => n.clone(),
                         Some(n) => {
-                            self.errors
-                                .push(at.err("enum.values", format!("variant name `{n}` is not PascalCase")));
+                            self.errors.push(
+                                at.value(&wire, nth, format!("variant name `{n}` is not PascalCase"))
+                                    .hint("a name like `PaySucc`"),
+                            );
                             continue;
                         }
                         None => names::variant_ident(&wire),
                     };
                     if variant == "Unknown" {
                         self.errors.push(
-                            at.err(
-                                "enum.values",
+                            at.value(
+                                &wire,
+                                nth,
                                 "variant name `Unknown` is reserved for values the spec does not list",
                             )
                             .hint("another `name:` for this value"),
                         );
                     }
                     if !wires.insert(wire.clone()) {
-                        self.errors.push(at.err("enum.values", format!("duplicate enum value `{wire}`")));
+                        self.errors.push(
+                            at.value(&wire, nth, format!("duplicate enum value `{wire}`"))
+                                .hint("each value once"),
+                        );
                     }
                     if !variants.insert(variant.clone()) {
                         self.errors.push(
-                            at.err(
-                                "enum.values",
+                            at.value(
+                                &wire,
+                                nth,
                                 format!("two values collide as variant `{variant}` after case conversion"),
                             )
                             .hint("an explicit `name:` for one of them"),
@@ -230,17 +362,25 @@ impl Cx {
         let mut out = Vec::new();
         let mut wires = BTreeSet::new();
         let mut idents: BTreeMap<String, String> = BTreeMap::new();
+        let mut listed: BTreeMap<&str, usize> = BTreeMap::new();
         for f in fields {
+            let nth = {
+                let n = listed.entry(f.name.as_str()).or_insert(0);
+                *n += 1;
+                *n
+            };
             if !wires.insert(f.name.clone()) {
-                self.errors
-                    .push(at.err(&f.name, format!("duplicate field `{}`", f.name)).hint("each field once"));
+                self.errors.push(
+                    at.field(&f.name, nth, format!("duplicate field `{}`", f.name)).hint("each field once"),
+                );
                 continue;
             }
             let ident = names::field_ident(&f.name);
             if names::bare(&ident) == EXTRA_FIELDS {
                 self.errors.push(
-                    at.err(
+                    at.field(
                         &f.name,
+                        nth,
                         format!("`{EXTRA_FIELDS}` is reserved for fields the spec does not know"),
                     )
                     .hint("another wire name"),
@@ -249,8 +389,9 @@ impl Cx {
             }
             if let Some(prev) = idents.insert(names::bare(&ident).to_string(), f.name.clone()) {
                 self.errors.push(
-                    at.err(
+                    at.field(
                         &f.name,
+                        nth,
                         format!(
                             "fields `{prev}` and `{}` collide as `{ident}` after case conversion",
                             f.name
@@ -263,7 +404,7 @@ impl Cx {
             let ty = match parse_ty(&f.ty, known) {
                 Ok(t) => t,
                 Err(m) => {
-                    self.errors.push(at.err(&f.name, m).hint(TYPE_HINT));
+                    self.errors.push(at.field(&f.name, nth, m).hint(TYPE_HINT));
                     continue;
                 }
             };
@@ -273,7 +414,8 @@ impl Cx {
                     Some((unit, _, _)) => Some(*unit),
                     None => {
                         let all = Unit::ALL.iter().map(|(_, n, _)| format!("`{n}`")).collect::<Vec<_>>();
-                        self.errors.push(at.err(&f.name, format!("unknown unit `{u}`")).hint(all.join(", ")));
+                        self.errors
+                            .push(at.field(&f.name, nth, format!("unknown unit `{u}`")).hint(all.join(", ")));
                         None
                     }
                 },
@@ -281,11 +423,15 @@ impl Cx {
             if let Some(p) = &f.pattern {
                 if p.is_empty() || !p.starts_with('^') || !p.ends_with('$') {
                     self.errors.push(
-                        at.err(&f.name, format!("pattern `{p}` must be anchored"))
+                        at.field(&f.name, nth, format!("pattern `{p}` must be anchored"))
                             .hint("a regex that starts with `^` and ends with `$`"),
                     );
                 } else if let Err(e) = regex::Regex::new(p) {
-                    self.errors.push(at.err(&f.name, format!("pattern `{p}` is not a valid regex: {e}")));
+                    self.errors.push(at.field(
+                        &f.name,
+                        nth,
+                        format!("pattern `{p}` is not a valid regex: {e}"),
+                    ));
                 }
             }
             out.push(Field {
@@ -311,22 +457,41 @@ impl Cx {
 
     fn endpoints(&mut self, files: &[LoadedFile], types: &BTreeMap<String, NamedType>) -> Vec<Endpoint> {
         let mut out = Vec::new();
-        let mut seen: BTreeMap<String, String> = BTreeMap::new();
+        let mut seen: BTreeMap<String, String> = BTreeMap::new(); // name -> where
+                                                                  // Every method name the endpoints generate: the call, and `_pages`/`_items` when paginated.
+        let mut methods: BTreeMap<String, (String, String)> = BTreeMap::new(); // -> endpoint, where
         for file in files {
-            let mut last_line = 0;
-            for e in &file.spec.endpoints {
-                let line = find_line(&file.text, "name", &e.name, last_line);
-                last_line = line.unwrap_or(last_line);
+            let lines = item_lines(file, file.spec.endpoints.iter().map(|e| e.name.as_str()));
+            for (e, line) in file.spec.endpoints.iter().zip(lines) {
                 let at = At { file, item: &e.name, line };
-                if let Some(prev) = seen.insert(e.name.clone(), file.path.clone()) {
+                if let Some(prev) = seen.get(&e.name) {
                     self.errors.push(
                         at.err(
                             "name",
-                            format!("duplicate endpoint name `{}` (first defined in {prev})", e.name),
+                            format!("duplicate endpoint name `{}` (first defined at {prev})", e.name),
                         )
                         .hint("a unique snake_case name per endpoint"),
                     );
                     continue;
+                }
+                seen.insert(e.name.clone(), place(file, line));
+                let mut generated = vec![e.name.clone()];
+                if e.pagination.is_some() {
+                    generated.push(format!("{}_pages", e.name));
+                    generated.push(format!("{}_items", e.name));
+                }
+                for m in generated {
+                    if let Some((other, prev)) = methods.get(&m) {
+                        self.errors.push(
+                            at.err(
+                                "name",
+                                format!("the SDK method `{m}` would be generated twice: by `{other}` ({prev}) and by `{}`", e.name),
+                            )
+                            .hint("endpoint names that do not end in `_pages` or `_items` of a paginated endpoint's name"),
+                        );
+                    } else {
+                        methods.insert(m, (e.name.clone(), place(file, line)));
+                    }
                 }
                 if let Some(ep) = self.endpoint(&at, e, types) {
                     out.push(ep);
@@ -404,7 +569,7 @@ impl Cx {
                 );
             }
         }
-        if e.open_id_in_query && auth != Some(Auth::AccessToken) {
+        if e.open_id_in_query && auth.is_some_and(|a| a != Auth::AccessToken) {
             self.errors.push(
                 at.err(
                     "open_id_in_query",
@@ -533,7 +698,15 @@ impl Cx {
             }
         };
         let pagination = e.pagination.as_ref().and_then(|p| {
+            // A type with errors of its own would only repeat them as missing page fields.
+            let involved = [request_type.as_deref(), Some(e.response.ty.as_str())];
+            if involved.iter().flatten().any(|n| self.broken.contains(*n)) {
+                return None;
+            }
             let req = request_type.as_deref().and_then(object);
+            if request_type.is_some() && req.is_none() {
+                return None; // the unknown request type is reported already
+            }
             let resp = object(&e.response.ty);
             self.pagination(at, p, req, resp)
         });

@@ -7,13 +7,21 @@ use crate::spec::{LoadedFile, SpecFile};
 
 /// Reads every `*.yaml` file directly under `dir`, sorted by name, and parses each one.
 /// Every file is parsed even when an earlier one fails, so one run reports all syntax errors.
+/// Messages call a file `<last component of dir>/<file name>`, e.g. `spec/alliance.yaml`.
 pub fn load_dir(dir: &Path) -> Result<Vec<LoadedFile>, Errors> {
-    let shown = dir.display().to_string();
+    let base = dir.file_name().map(|b| b.to_string_lossy().into_owned()).unwrap_or_default();
+    load_dir_as(dir, &base)
+}
+
+/// Like [`load_dir`], but messages call a file `<shown>/<file name>`: `shown` is how the
+/// reader knows the directory, e.g. its path relative to the workspace root.
+pub fn load_dir_as(dir: &Path, shown: &str) -> Result<Vec<LoadedFile>, Errors> {
+    let listing = dir.display().to_string();
     let entries = std::fs::read_dir(dir)
-        .map_err(|e| SpecError::new(&shown, format!("cannot read the spec directory: {e}")))?;
+        .map_err(|e| SpecError::new(&listing, format!("cannot read the spec directory: {e}")))?;
     let mut paths = Vec::new();
     for entry in entries {
-        let entry = entry.map_err(|e| SpecError::new(&shown, format!("cannot list: {e}")))?;
+        let entry = entry.map_err(|e| SpecError::new(&listing, format!("cannot list: {e}")))?;
         let path = entry.path();
         if path.extension().is_some_and(|x| x == "yaml" || x == "yml") {
             paths.push(path);
@@ -23,7 +31,7 @@ pub fn load_dir(dir: &Path) -> Result<Vec<LoadedFile>, Errors> {
     let mut files = Vec::new();
     let mut errors = Vec::new();
     for path in paths {
-        let name = display_name(dir, &path);
+        let name = display_name(dir, shown, &path);
         match std::fs::read_to_string(&path) {
             Ok(text) => match parse_str(&name, &text) {
                 Ok(f) => files.push(f),
@@ -44,61 +52,163 @@ pub fn parse_str(name: &str, text: &str) -> Result<LoadedFile, SpecError> {
     let spec: SpecFile = if text.trim().is_empty() {
         SpecFile::default()
     } else {
-        serde_yaml::from_str(text).map_err(|e| yaml_error(name, &e))?
+        serde_yaml::from_str(text).map_err(|e| yaml_error(name, text, &e))?
     };
     Ok(LoadedFile { path: name.to_string(), text: text.to_string(), spec })
 }
 
-fn display_name(dir: &Path, path: &Path) -> String {
-    let base = dir.file_name().map(Path::new).unwrap_or(Path::new(""));
+fn display_name(dir: &Path, shown: &str, path: &Path) -> String {
     match path.strip_prefix(dir) {
-        Ok(rel) => base.join(rel).display().to_string(),
+        Ok(rel) if shown.is_empty() => rel.display().to_string(),
+        Ok(rel) => format!("{}/{}", shown.trim_end_matches('/'), rel.display()),
         Err(_) => path.display().to_string(),
     }
 }
 
-/// Turns serde_yaml's message into one that names the line and, for unknown keys, the choices.
-fn yaml_error(file: &str, e: &serde_yaml::Error) -> SpecError {
+/// Turns serde_yaml's message into one that names the line, the endpoint or type (by its
+/// `name:`, not its list index), the field and, for unknown keys, the keys that would be right.
+fn yaml_error(file: &str, text: &str, e: &serde_yaml::Error) -> SpecError {
     let line = e.location().map(|l| l.line());
     let raw = e.to_string();
     // serde_yaml appends " at line X column Y"; the location is shown separately.
     let msg = match raw.find(" at line ") {
-        Some(i) => raw[..i].to_string(),
-        None => raw,
+        Some(i) => &raw[..i],
+        None => raw.as_str(),
     };
-    let (message, hint) = if let Some(rest) = msg.strip_prefix("unknown field ") {
-        // "unknown field `x`, expected one of `a`, `b`" (path prefix may precede it)
-        split_expected("unknown key", rest)
-    } else if let Some(i) = msg.find("unknown field ") {
-        let (path, rest) = msg.split_at(i);
-        let (m, h) = split_expected("unknown key", &rest["unknown field ".len()..]);
-        (format!("{}{m}", path), h)
-    } else if let Some(i) = msg.find("missing field ") {
-        let (path, rest) = msg.split_at(i);
-        (format!("{path}missing required key {}", &rest["missing field ".len()..]), None)
+    // A shape error starts with the path of the value concerned: `endpoints[0].request: ...`.
+    let (path, rest) = match msg.split_once(": ").and_then(|(p, r)| Some((parse_path(p)?, r))) {
+        Some(found) => found,
+        None => (Vec::new(), msg),
+    };
+    let (key, message, hint) = if let Some(r) = rest.strip_prefix("unknown field ") {
+        let (key, expected) = match r.split_once(", expected ") {
+            Some((k, x)) => (k, Some(x.to_string())),
+            None => (r.split_once(',').map_or(r, |(k, _)| k), None),
+        };
+        (Some(unquote(key)), format!("unknown key {key}"), expected)
+    } else if let Some(r) = rest.strip_prefix("missing field ") {
+        (Some(unquote(r)), format!("missing required key {r}"), None)
+    } else if path.is_empty() {
+        (None, format!("YAML error: {rest}"), None)
     } else {
-        (format!("YAML error: {msg}"), None)
+        (None, rest.to_string(), None)
+    };
+    let located = locate(text, &path, key.as_deref());
+    let message = match (&located, msg.split_once(": ")) {
+        // Not placed by name (the text does not parse as a whole): keep serde_yaml's path.
+        (None, Some((p, _))) if !path.is_empty() => format!("{p}: {message}"),
+        // A key inside a type's field: name it, the field is named by its `name:`.
+        (Some((_, _, Some(key))), _) => format!("key `{key}`: {message}"),
+        _ => message,
     };
     let mut err = SpecError::new(file, message).line(line);
     if let Some(h) = hint {
         err = err.hint(h);
     }
+    if let Some((item, field, _)) = located {
+        err = err.item(item);
+        if let Some(f) = field {
+            err = err.field(f);
+        }
+    }
     err
 }
 
-fn split_expected(what: &str, rest: &str) -> (String, Option<String>) {
-    match rest.split_once(", expected ") {
-        Some((key, expected)) => (format!("{what} {key}"), Some(expected.to_string())),
-        None => (format!("{what} {rest}"), None),
-    }
+fn unquote(s: &str) -> String {
+    s.trim().trim_matches('`').to_string()
 }
 
-/// Finds the 1-based line of the first `name: <value>` entry after line `after` (a best effort
-/// used for semantic errors, which serde cannot place).
+/// One step of a serde_yaml value path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+/// Parses `endpoints[0].request.inject[1]`; `None` when `s` is not such a path.
+fn parse_path(s: &str) -> Option<Vec<Step>> {
+    let mut steps = Vec::new();
+    for part in s.split('.') {
+        let (key, mut indexes) = match part.find('[') {
+            Some(i) => (&part[..i], &part[i..]),
+            None => (part, ""),
+        };
+        if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return None;
+        }
+        steps.push(Step::Key(key.to_string()));
+        while !indexes.is_empty() {
+            let close = indexes.find(']')?;
+            steps.push(Step::Index(indexes.get(1..close)?.parse().ok()?));
+            indexes = &indexes[close + 1..];
+            if !indexes.is_empty() && !indexes.starts_with('[') {
+                return None;
+            }
+        }
+    }
+    Some(steps)
+}
+
+/// The endpoint or type a path points into (by its `name:`, else as `endpoints[i]`) and the
+/// field: a dotted key path inside an endpoint or type, or the `name:` of a type's field.
+/// `key` is the unknown or missing key the message is about, appended to a key path.
+fn locate(text: &str, path: &[Step], key: Option<&str>) -> Option<(String, Option<String>, Option<String>)> {
+    let [Step::Key(top), Step::Index(i), rest @ ..] = path else {
+        return None;
+    };
+    // The shape error is in the item, so the text is valid YAML; the value is read only to find
+    // the names that serde_yaml's path gives as list indexes.
+    let doc: serde_yaml::Value = serde_yaml::from_str(text).ok()?;
+    let item_value = doc.get(top.as_str())?.get(*i)?;
+    let name_of = |v: &serde_yaml::Value| v.get("name").and_then(|n| n.as_str()).map(str::to_string);
+    let item = name_of(item_value).unwrap_or_else(|| format!("{top}[{i}]"));
+    if top == "types" {
+        if let [Step::Key(fields), Step::Index(j), inner @ ..] = rest {
+            if fields == "fields" {
+                let field = item_value.get("fields").and_then(|f| f.get(*j)).and_then(name_of);
+                return Some((item, Some(field.unwrap_or_else(|| format!("fields[{j}]"))), dotted(inner)));
+            }
+        }
+    }
+    let mut field = dotted(rest).unwrap_or_default();
+    if let Some(k) = key {
+        if !field.is_empty() {
+            field.push('.');
+        }
+        field.push_str(k);
+    }
+    Some((item, (!field.is_empty()).then_some(field), None))
+}
+
+/// `request.inject[1]`; `None` for an empty path.
+fn dotted(steps: &[Step]) -> Option<String> {
+    let mut out = String::new();
+    for step in steps {
+        match step {
+            Step::Key(k) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(k);
+            }
+            Step::Index(n) => out.push_str(&format!("[{n}]")),
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+/// Finds the 1-based line of the first `key: <value>` entry after line `after` (a best effort
+/// used for semantic errors, which serde cannot place). The entry may open a flow mapping,
+/// `- {key: value, ...}`.
 pub fn find_line(text: &str, key: &str, value: &str, after: usize) -> Option<usize> {
     text.lines().enumerate().skip(after).find_map(|(i, line)| {
         let t = line.trim_start().trim_start_matches("- ").trim_start();
+        let (t, flow) = match t.strip_prefix('{') {
+            Some(inner) => (inner.trim_start(), true),
+            None => (t, false),
+        };
         let rest = t.strip_prefix(key)?.trim_start().strip_prefix(':')?.trim();
+        let rest = if flow { rest.split([',', '}']).next().unwrap_or(rest).trim() } else { rest };
         let rest = rest.trim_matches(|c| c == '"' || c == '\'');
         (rest == value).then_some(i + 1)
     })

@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use codegen::{Errors, GeneratedFile};
+use codegen::{Errors, GeneratedFile, Target};
 
 /// The workspace root (the parent of this crate's directory).
 pub fn workspace_root() -> PathBuf {
@@ -15,7 +15,7 @@ pub fn workspace_root() -> PathBuf {
 /// The marker every generated file carries on its first line.
 pub const MARKER: &str = "@generated";
 
-/// The line `--check` prints when something is stale.
+/// The last line `--check` prints when something is stale.
 pub const RERUN: &str = "run `cargo xtask codegen` and commit";
 
 /// What one file needs.
@@ -38,13 +38,39 @@ pub struct Stale {
     pub diff: String,
 }
 
-/// Generates everything in memory from `root/spec` and compares it with the files under `root`.
+/// The generator's fixture spec that covers every spec feature, rendered into the `sdk` crate as
+/// a `#[cfg(test)]` module so that `cargo test` and clippy compile its generated code.
+pub const FIXTURE: Target<'static> = Target {
+    spec_dir: "generator/tests/fixtures/full",
+    rust_dir: "sdk/src/generated_fixture",
+    docs_path: None,
+};
+
+/// Every spec directory `codegen` renders and where its files go: the SDK's spec, and the
+/// generator's fixture spec.
+pub const TARGETS: [Target<'static>; 2] = [Target::SDK, FIXTURE];
+
+/// Generates every target in memory from the spec directories under `root` and compares the
+/// result with the files under `root`. Fails, without looking at any output, when any spec
+/// directory has errors.
 pub fn stale_files(root: &Path) -> Result<Vec<Stale>, Errors> {
-    let files = codegen::generate(&root.join("spec"))?;
-    Ok(compare(root, &files))
+    let mut generated = Vec::new();
+    let mut errors = Vec::new();
+    for target in &TARGETS {
+        match codegen::generate_into(root, target) {
+            Ok(files) => generated.push((target, files)),
+            Err(e) => errors.extend(e.0),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Errors(errors));
+    }
+    Ok(generated.iter().flat_map(|(target, files)| compare(root, target, files)).collect())
 }
 
-fn compare(root: &Path, files: &[GeneratedFile]) -> Vec<Stale> {
+/// The stale files of one target: changed or missing ones, then generated files in its Rust
+/// directory that it no longer produces.
+fn compare(root: &Path, target: &Target<'_>, files: &[GeneratedFile]) -> Vec<Stale> {
     let mut out = Vec::new();
     for f in files {
         let old = std::fs::read_to_string(root.join(&f.path)).unwrap_or_default();
@@ -57,13 +83,13 @@ fn compare(root: &Path, files: &[GeneratedFile]) -> Vec<Stale> {
         }
     }
     // Generated files the spec no longer produces.
-    let dir = root.join(codegen::render::RUST_DIR);
+    let dir = root.join(target.rust_dir);
     let mut leftovers: Vec<String> = std::fs::read_dir(&dir)
         .into_iter()
         .flatten()
         .flatten()
         .filter_map(|e| {
-            let rel = format!("{}/{}", codegen::render::RUST_DIR, e.file_name().to_string_lossy());
+            let rel = format!("{}/{}", target.rust_dir, e.file_name().to_string_lossy());
             let text = std::fs::read_to_string(e.path()).ok()?;
             let generated = text.lines().next().is_some_and(|l| l.contains(MARKER));
             (generated && !files.iter().any(|f| f.path == rel)).then_some(rel)
@@ -122,7 +148,7 @@ pub fn run_codegen(root: &Path, check: bool) -> (String, bool) {
         for s in &stale {
             let _ = writeln!(report, "stale: {}\n{}", s.path, s.diff);
         }
-        let _ = write!(report, "{} generated file(s) are out of date: {RERUN}", stale.len());
+        let _ = write!(report, "{} generated file(s) are out of date.\n{RERUN}", stale.len());
         return (report, false);
     }
     if let Err(e) = apply(root, &stale) {

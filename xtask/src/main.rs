@@ -4,7 +4,8 @@ use std::process::ExitCode;
 
 const USAGE: &str = "usage: cargo xtask codegen [--check]
 
-  codegen          regenerate sdk/src/generated/ and docs/endpoints.md from spec/*.yaml
+  codegen          regenerate sdk/src/generated/ and docs/endpoints.md from spec/*.yaml, and
+                   sdk/src/generated_fixture/ (compiled in tests) from generator/tests/fixtures/full
   codegen --check  write nothing; fail with a diff when generated files are stale";
 
 fn main() -> ExitCode {

@@ -8,6 +8,11 @@ use crate::names;
 
 #[derive(Serialize)]
 pub struct Cx {
+    spec_dir: String,
+    /// Whether any endpoint injects fields / is paginated: their metadata types are imported
+    /// only then, so the generated code has no unused import.
+    any_inject: bool,
+    any_pagination: bool,
     types: Vec<TypeCx>,
     endpoints: Vec<EndpointCx>,
 }
@@ -28,6 +33,7 @@ struct TypeCx {
 struct FieldCx {
     ident: String,
     bare: String,
+    setter: String,
     wire: String,
     wire_lit: String,
     docs: String,
@@ -98,6 +104,7 @@ struct InjectCx {
 #[derive(Serialize)]
 struct PageCx {
     cursor: bool,
+    has_total: bool,
     style_md: String,
     item_type: String,
     max_page_size: i64,
@@ -113,8 +120,11 @@ struct PageCx {
     take_items: String,
 }
 
-pub fn build(m: &Model) -> Cx {
+pub fn build(m: &Model, spec_dir: &str) -> Cx {
     Cx {
+        spec_dir: spec_dir.to_string(),
+        any_inject: m.endpoints.iter().any(|e| !e.inject.is_empty()),
+        any_pagination: m.endpoints.iter().any(|e| e.pagination.is_some()),
         types: m.types.iter().map(type_cx).collect(),
         endpoints: m.endpoints.iter().map(endpoint_cx).collect(),
     }
@@ -133,6 +143,8 @@ fn field_cx(f: &Field) -> FieldCx {
     FieldCx {
         ident: rust::ident(&f.ident),
         bare: names::bare(&f.ident).to_string(),
+        // `_1st_name` (a wire name starting with a digit) gets `with_1st_name`, `self_` `with_self`.
+        setter: format!("with_{}", names::bare(&f.ident).trim_matches('_')),
         wire: f.wire.clone(),
         wire_lit: rust::lit(&f.wire),
         docs: rust::doc_attrs(&rust::field_docs(f)),
@@ -209,12 +221,13 @@ fn page_cx(p: &Pagination) -> PageCx {
     let (get_size, set_size) = field_access(&p.page_size, true);
     let (get_page, set_page) = p.page.as_ref().map(|f| field_access(f, true)).unwrap_or_default();
     let (get_cursor, set_cursor) = p.cursor.as_ref().map(|f| field_access(f, false)).unwrap_or_default();
-    let total = p.total.as_ref().map_or("None".to_string(), |f| {
+    // The whole closure: without a total field it ignores the page.
+    let total = p.total.as_ref().map_or("|_| None".to_string(), |f| {
         let i = rust::ident(&f.ident);
         if f.optional {
-            format!("d.{i}")
+            format!("|d| d.{i}")
         } else {
-            format!("Some(d.{i})")
+            format!("|d| Some(d.{i})")
         }
     });
     let next_cursor = p.next_cursor.as_ref().map_or("None".to_string(), |f| {
@@ -233,6 +246,7 @@ fn page_cx(p: &Pagination) -> PageCx {
     };
     PageCx {
         cursor: p.style == PageStyle::Cursor,
+        has_total: p.total.is_some(),
         style_md: match p.style {
             PageStyle::Page => format!(
                 "page `{}` + `{}`{}",
