@@ -144,7 +144,7 @@ fn field_cx(f: &Field) -> FieldCx {
         ident: rust::ident(&f.ident),
         bare: names::bare(&f.ident).to_string(),
         // `_1st_name` (a wire name starting with a digit) gets `with_1st_name`, `self_` `with_self`.
-        setter: format!("with_{}", names::bare(&f.ident).trim_matches('_')),
+        setter: setter_name(&f.ident),
         wire: f.wire.clone(),
         wire_lit: rust::lit(&f.wire),
         docs: rust::doc_attrs(&rust::field_docs(f)),
@@ -348,5 +348,16 @@ fn endpoint_cx(e: &Endpoint) -> EndpointCx {
         summary_lit: rust::lit(&e.summary),
         title_lit: rust::lit(&e.title_zh),
         doc_url_lit: rust::lit(&e.doc_url),
+    }
+}
+
+/// `with_<field>`; a field already named `with_…` keeps its name (`with_share_status`, not
+/// `with_with_share_status`). `_1st_name` gets `with_1st_name`, `self_` `with_self`.
+fn setter_name(ident: &str) -> String {
+    let bare = names::bare(ident).trim_matches('_');
+    if bare.starts_with("with_") {
+        bare.to_string()
+    } else {
+        format!("with_{bare}")
     }
 }

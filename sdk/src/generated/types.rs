@@ -15,9 +15,9 @@ pub struct AccessTokenRequest {
 }
 impl AccessTokenRequest {
     /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(code: String) -> Self {
+    pub fn new(code: impl Into<String>) -> Self {
         Self {
-            code,
+            code: code.into(),
             extra_fields: BTreeMap::new(),
         }
     }
@@ -205,9 +205,9 @@ pub struct CaptainTaskDetailRequest {
 }
 impl CaptainTaskDetailRequest {
     /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(task_id: String) -> Self {
+    pub fn new(task_id: impl Into<String>) -> Self {
         Self {
-            task_id,
+            task_id: task_id.into(),
             extra_fields: BTreeMap::new(),
         }
     }
@@ -371,10 +371,10 @@ pub struct CaptainTaskProductListData {
 }
 impl CaptainTaskProductListData {
     /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(list: Vec<CaptainTaskProduct>) -> Self {
+    pub fn new(list: impl Into<Vec<CaptainTaskProduct>>) -> Self {
         Self {
             total: None,
-            list,
+            list: list.into(),
             extra_fields: BTreeMap::new(),
         }
     }
@@ -447,12 +447,16 @@ pub struct CaptainTaskProductListRequest {
 }
 impl CaptainTaskProductListRequest {
     /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(task_id: String, page: i64, page_size: i64) -> Self {
+    pub fn new(
+        task_id: impl Into<String>,
+        page: impl Into<i64>,
+        page_size: impl Into<i64>,
+    ) -> Self {
         Self {
             product_info: None,
-            task_id,
-            page,
-            page_size,
+            task_id: task_id.into(),
+            page: page.into(),
+            page_size: page_size.into(),
             order_field: None,
             order_by: None,
             extra_fields: BTreeMap::new(),
@@ -503,10 +507,13 @@ pub struct ClientTokenData {
 }
 impl ClientTokenData {
     /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(access_token: crate::Secret, expires_in: i64) -> Self {
+    pub fn new(
+        access_token: impl Into<crate::Secret>,
+        expires_in: impl Into<i64>,
+    ) -> Self {
         Self {
-            access_token,
-            expires_in,
+            access_token: access_token.into(),
+            expires_in: expires_in.into(),
             extra_fields: BTreeMap::new(),
         }
     }
@@ -558,9 +565,9 @@ pub struct ColonelAwardTaskApplyRequest {
 }
 impl ColonelAwardTaskApplyRequest {
     /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(task_id: String) -> Self {
+    pub fn new(task_id: impl Into<String>) -> Self {
         Self {
-            task_id,
+            task_id: task_id.into(),
             extra_fields: BTreeMap::new(),
         }
     }
@@ -591,9 +598,9 @@ pub struct KolBuyinIdData {
 }
 impl KolBuyinIdData {
     /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(buyin_id: String) -> Self {
+    pub fn new(buyin_id: impl Into<String>) -> Self {
         Self {
-            buyin_id,
+            buyin_id: buyin_id.into(),
             extra_fields: BTreeMap::new(),
         }
     }
@@ -851,9 +858,9 @@ pub struct KolMaterialsProduct {
 }
 impl KolMaterialsProduct {
     /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(product_id: crate::Id) -> Self {
+    pub fn new(product_id: impl Into<crate::Id>) -> Self {
         Self {
-            product_id,
+            product_id: product_id.into(),
             title: None,
             price: None,
             cos_ratio: None,
@@ -1318,9 +1325,9 @@ pub struct KolMaterialsProductDetail {
 }
 impl KolMaterialsProductDetail {
     /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(product_id: crate::Id) -> Self {
+    pub fn new(product_id: impl Into<crate::Id>) -> Self {
         Self {
-            product_id,
+            product_id: product_id.into(),
             title: None,
             price: None,
             coupon_price: None,
@@ -1559,10 +1566,10 @@ pub struct KolMaterialsProductsDetailsData {
 }
 impl KolMaterialsProductsDetailsData {
     /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(products: Vec<KolMaterialsProductDetail>) -> Self {
+    pub fn new(products: impl Into<Vec<KolMaterialsProductDetail>>) -> Self {
         Self {
             total: None,
-            products,
+            products: products.into(),
             extra_fields: BTreeMap::new(),
         }
     }
@@ -1605,15 +1612,15 @@ pub struct KolMaterialsProductsDetailsRequest {
 }
 impl KolMaterialsProductsDetailsRequest {
     /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(product_ids: Vec<crate::Id>) -> Self {
+    pub fn new(product_ids: impl Into<Vec<crate::Id>>) -> Self {
         Self {
-            product_ids,
+            product_ids: product_ids.into(),
             with_share_status: None,
             extra_fields: BTreeMap::new(),
         }
     }
     /// Sets `with_share_status`.
-    pub fn with_with_share_status(mut self, value: impl Into<bool>) -> Self {
+    pub fn with_share_status(mut self, value: impl Into<bool>) -> Self {
         self.with_share_status = Some(value.into());
         self
     }
@@ -1651,10 +1658,10 @@ pub struct KolMaterialsProductsSearchData {
 }
 impl KolMaterialsProductsSearchData {
     /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(products: Vec<KolMaterialsProduct>) -> Self {
+    pub fn new(products: impl Into<Vec<KolMaterialsProduct>>) -> Self {
         Self {
             total: None,
-            products,
+            products: products.into(),
             extra_fields: BTreeMap::new(),
         }
     }
@@ -1818,7 +1825,7 @@ pub struct KolMaterialsProductsSearchRequest {
 }
 impl KolMaterialsProductsSearchRequest {
     /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(page: i64, page_size: i64) -> Self {
+    pub fn new(page: impl Into<i64>, page_size: impl Into<i64>) -> Self {
         Self {
             title: None,
             first_cids: None,
@@ -1834,8 +1841,8 @@ impl KolMaterialsProductsSearchRequest {
             cos_fee_max: None,
             cos_ratio_min: None,
             cos_ratio_max: None,
-            page,
-            page_size,
+            page: page.into(),
+            page_size: page_size.into(),
             share_status: None,
             extra_fields: BTreeMap::new(),
         }
@@ -2002,9 +2009,9 @@ pub struct KolOrdersData {
 }
 impl KolOrdersData {
     /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(orders: Vec<Order>) -> Self {
+    pub fn new(orders: impl Into<Vec<Order>>) -> Self {
         Self {
-            orders,
+            orders: orders.into(),
             cursor: None,
             extra_fields: BTreeMap::new(),
         }
@@ -2237,10 +2244,10 @@ pub struct KolStoreListData {
 }
 impl KolStoreListData {
     /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(results: Vec<StoreProduct>) -> Self {
+    pub fn new(results: impl Into<Vec<StoreProduct>>) -> Self {
         Self {
             total: None,
-            results,
+            results: results.into(),
             extra_fields: BTreeMap::new(),
         }
     }
@@ -2281,10 +2288,10 @@ pub struct KolStoreListRequest {
 }
 impl KolStoreListRequest {
     /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(page: i64, page_size: i64) -> Self {
+    pub fn new(page: impl Into<i64>, page_size: impl Into<i64>) -> Self {
         Self {
-            page,
-            page_size,
+            page: page.into(),
+            page_size: page_size.into(),
             extra_fields: BTreeMap::new(),
         }
     }
@@ -2349,9 +2356,9 @@ pub struct KolStoreRemoveRequest {
 }
 impl KolStoreRemoveRequest {
     /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(products: Vec<StoreRemoveProduct>) -> Self {
+    pub fn new(products: impl Into<Vec<StoreRemoveProduct>>) -> Self {
         Self {
-            products,
+            products: products.into(),
             extra_fields: BTreeMap::new(),
         }
     }
@@ -2389,10 +2396,10 @@ pub struct MaterialsProductCategoryData {
 }
 impl MaterialsProductCategoryData {
     /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(category_list: Vec<ProductCategory>) -> Self {
+    pub fn new(category_list: impl Into<Vec<ProductCategory>>) -> Self {
         Self {
             total: None,
-            category_list,
+            category_list: category_list.into(),
             extra_fields: BTreeMap::new(),
         }
     }
@@ -2426,9 +2433,9 @@ pub struct MaterialsProductCategoryRequest {
 }
 impl MaterialsProductCategoryRequest {
     /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(parent_id: i64) -> Self {
+    pub fn new(parent_id: impl Into<i64>) -> Self {
         Self {
-            parent_id,
+            parent_id: parent_id.into(),
             extra_fields: BTreeMap::new(),
         }
     }
@@ -2835,9 +2842,9 @@ pub struct Order {
 }
 impl Order {
     /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(order_id: crate::Id) -> Self {
+    pub fn new(order_id: impl Into<crate::Id>) -> Self {
         Self {
-            order_id,
+            order_id: order_id.into(),
             product_id: None,
             product_name: None,
             product_img: None,
@@ -3400,9 +3407,9 @@ pub struct ProductCategory {
 }
 impl ProductCategory {
     /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(id: crate::Id) -> Self {
+    pub fn new(id: impl Into<crate::Id>) -> Self {
         Self {
-            id,
+            id: id.into(),
             name: None,
             level: None,
             extra_fields: BTreeMap::new(),
@@ -3579,9 +3586,9 @@ pub struct ProductPicksourceConvertRequest {
 }
 impl ProductPicksourceConvertRequest {
     /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(product_url: String) -> Self {
+    pub fn new(product_url: impl Into<String>) -> Self {
         Self {
-            product_url,
+            product_url: product_url.into(),
             pick_extra: None,
             extra_fields: BTreeMap::new(),
         }
@@ -3697,9 +3704,9 @@ pub struct ProductSkusData {
 }
 impl ProductSkusData {
     /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(specs: Vec<SkuSpec>) -> Self {
+    pub fn new(specs: impl Into<Vec<SkuSpec>>) -> Self {
         Self {
-            specs,
+            specs: specs.into(),
             pictures: None,
             skus: None,
             extra_fields: BTreeMap::new(),
@@ -3745,9 +3752,9 @@ pub struct ProductSkusRequest {
 }
 impl ProductSkusRequest {
     /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(product_id: crate::Id) -> Self {
+    pub fn new(product_id: impl Into<crate::Id>) -> Self {
         Self {
-            product_id,
+            product_id: product_id.into(),
             extra_fields: BTreeMap::new(),
         }
     }
@@ -3826,9 +3833,9 @@ pub struct RefreshTokenRequest {
 }
 impl RefreshTokenRequest {
     /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(refresh_token: crate::Secret) -> Self {
+    pub fn new(refresh_token: impl Into<crate::Secret>) -> Self {
         Self {
-            refresh_token,
+            refresh_token: refresh_token.into(),
             extra_fields: BTreeMap::new(),
         }
     }
@@ -3857,10 +3864,13 @@ pub struct RenewRefreshTokenData {
 }
 impl RenewRefreshTokenData {
     /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(refresh_token: crate::Secret, expires_in: i64) -> Self {
+    pub fn new(
+        refresh_token: impl Into<crate::Secret>,
+        expires_in: impl Into<i64>,
+    ) -> Self {
         Self {
-            refresh_token,
-            expires_in,
+            refresh_token: refresh_token.into(),
+            expires_in: expires_in.into(),
             extra_fields: BTreeMap::new(),
         }
     }
@@ -3884,9 +3894,9 @@ pub struct RenewRefreshTokenRequest {
 }
 impl RenewRefreshTokenRequest {
     /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(refresh_token: crate::Secret) -> Self {
+    pub fn new(refresh_token: impl Into<crate::Secret>) -> Self {
         Self {
-            refresh_token,
+            refresh_token: refresh_token.into(),
             extra_fields: BTreeMap::new(),
         }
     }
@@ -4247,10 +4257,10 @@ pub struct SkuSpec {
 }
 impl SkuSpec {
     /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(spec_items: Vec<SkuSpecItem>) -> Self {
+    pub fn new(spec_items: impl Into<Vec<SkuSpecItem>>) -> Self {
         Self {
             name: None,
-            spec_items,
+            spec_items: spec_items.into(),
             extra_fields: BTreeMap::new(),
         }
     }
@@ -4341,9 +4351,9 @@ pub struct StoreAddData {
 }
 impl StoreAddData {
     /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(results: Vec<StoreAddResult>) -> Self {
+    pub fn new(results: impl Into<Vec<StoreAddResult>>) -> Self {
         Self {
-            results,
+            results: results.into(),
             extra_fields: BTreeMap::new(),
         }
     }
@@ -4380,9 +4390,9 @@ pub struct StoreAddProduct {
 }
 impl StoreAddProduct {
     /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(product_id: crate::Id) -> Self {
+    pub fn new(product_id: impl Into<crate::Id>) -> Self {
         Self {
-            product_id,
+            product_id: product_id.into(),
             activity_url: None,
             extra_fields: BTreeMap::new(),
         }
@@ -4443,14 +4453,14 @@ pub struct StoreAddRequest {
 impl StoreAddRequest {
     /// Creates the value from its required fields; optional fields start unset.
     pub fn new(
-        products: Vec<StoreAddProduct>,
-        need_hide: bool,
-        pick_extra: String,
+        products: impl Into<Vec<StoreAddProduct>>,
+        need_hide: impl Into<bool>,
+        pick_extra: impl Into<String>,
     ) -> Self {
         Self {
-            products,
-            need_hide,
-            pick_extra,
+            products: products.into(),
+            need_hide: need_hide.into(),
+            pick_extra: pick_extra.into(),
             keep_picksource: None,
             extra_fields: BTreeMap::new(),
         }
@@ -4504,9 +4514,9 @@ pub struct StoreAddResult {
 }
 impl StoreAddResult {
     /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(product_id: crate::Id) -> Self {
+    pub fn new(product_id: impl Into<crate::Id>) -> Self {
         Self {
-            product_id,
+            product_id: product_id.into(),
             error_code: None,
             error_msg: None,
             extra_fields: BTreeMap::new(),
@@ -4696,10 +4706,13 @@ pub struct StoreProduct {
 }
 impl StoreProduct {
     /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(product_id: crate::Id, promotion_id: crate::Id) -> Self {
+    pub fn new(
+        product_id: impl Into<crate::Id>,
+        promotion_id: impl Into<crate::Id>,
+    ) -> Self {
         Self {
-            product_id,
-            promotion_id,
+            product_id: product_id.into(),
+            promotion_id: promotion_id.into(),
             title: None,
             cover: None,
             promotion_type: None,
@@ -4836,10 +4849,13 @@ pub struct StoreRemoveProduct {
 }
 impl StoreRemoveProduct {
     /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(product_id: crate::Id, promotion_id: crate::Id) -> Self {
+    pub fn new(
+        product_id: impl Into<crate::Id>,
+        promotion_id: impl Into<crate::Id>,
+    ) -> Self {
         Self {
-            product_id,
-            promotion_id,
+            product_id: product_id.into(),
+            promotion_id: promotion_id.into(),
             extra_fields: BTreeMap::new(),
         }
     }
@@ -4886,18 +4902,18 @@ pub struct UserTokenData {
 impl UserTokenData {
     /// Creates the value from its required fields; optional fields start unset.
     pub fn new(
-        access_token: crate::Secret,
-        expires_in: i64,
-        refresh_token: crate::Secret,
-        refresh_expires_in: i64,
-        open_id: String,
+        access_token: impl Into<crate::Secret>,
+        expires_in: impl Into<i64>,
+        refresh_token: impl Into<crate::Secret>,
+        refresh_expires_in: impl Into<i64>,
+        open_id: impl Into<String>,
     ) -> Self {
         Self {
-            access_token,
-            expires_in,
-            refresh_token,
-            refresh_expires_in,
-            open_id,
+            access_token: access_token.into(),
+            expires_in: expires_in.into(),
+            refresh_token: refresh_token.into(),
+            refresh_expires_in: refresh_expires_in.into(),
+            open_id: open_id.into(),
             scope: None,
             extra_fields: BTreeMap::new(),
         }

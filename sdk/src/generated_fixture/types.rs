@@ -55,10 +55,10 @@ pub struct FxApplyRequest {
 }
 impl FxApplyRequest {
     /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(activity_id: crate::Id, note: String) -> Self {
+    pub fn new(activity_id: impl Into<crate::Id>, note: impl Into<String>) -> Self {
         Self {
-            activity_id,
-            note,
+            activity_id: activity_id.into(),
+            note: note.into(),
             extra_fields: BTreeMap::new(),
         }
     }
@@ -101,13 +101,17 @@ pub struct FxOrder {
 }
 impl FxOrder {
     /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(order_id: crate::Id, amount: i64, sort: FxSortKind) -> Self {
+    pub fn new(
+        order_id: impl Into<crate::Id>,
+        amount: impl Into<i64>,
+        sort: impl Into<FxSortKind>,
+    ) -> Self {
         Self {
-            order_id,
-            amount,
+            order_id: order_id.into(),
+            amount: amount.into(),
             paid_at: None,
             coupon_code: None,
-            sort,
+            sort: sort.into(),
             extra_fields: BTreeMap::new(),
         }
     }
@@ -284,9 +288,9 @@ pub struct FxPingData {
 }
 impl FxPingData {
     /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(ok: bool) -> Self {
+    pub fn new(ok: impl Into<bool>) -> Self {
         Self {
-            ok,
+            ok: ok.into(),
             now: None,
             extra_fields: BTreeMap::new(),
         }
@@ -369,30 +373,30 @@ pub struct FxProduct {
 impl FxProduct {
     /// Creates the value from its required fields; optional fields start unset.
     pub fn new(
-        product_id: crate::Id,
-        title: String,
-        price: i64,
-        cos_ratio: f64,
-        in_stock: bool,
-        status: FxProductStatus,
-        tags: Vec<String>,
-        shops_by_region: ::std::collections::BTreeMap<String, FxShop>,
-        detail: ::serde_json::Value,
+        product_id: impl Into<crate::Id>,
+        title: impl Into<String>,
+        price: impl Into<i64>,
+        cos_ratio: impl Into<f64>,
+        in_stock: impl Into<bool>,
+        status: impl Into<FxProductStatus>,
+        tags: impl Into<Vec<String>>,
+        shops_by_region: impl Into<::std::collections::BTreeMap<String, FxShop>>,
+        detail: impl Into<::serde_json::Value>,
     ) -> Self {
         Self {
-            product_id,
-            title,
-            price,
-            cos_ratio,
+            product_id: product_id.into(),
+            title: title.into(),
+            price: price.into(),
+            cos_ratio: cos_ratio.into(),
             commission_rate: None,
             score: None,
-            in_stock,
-            status,
-            tags,
+            in_stock: in_stock.into(),
+            status: status.into(),
+            tags: tags.into(),
             shop: None,
-            shops_by_region,
+            shops_by_region: shops_by_region.into(),
             rates: None,
-            detail,
+            detail: detail.into(),
             extra_fields: BTreeMap::new(),
         }
     }
@@ -523,11 +527,15 @@ pub struct FxProfileData {
 }
 impl FxProfileData {
     /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(nickname: String, follower_count: i64, level: i32) -> Self {
+    pub fn new(
+        nickname: impl Into<String>,
+        follower_count: impl Into<i64>,
+        level: impl Into<i32>,
+    ) -> Self {
         Self {
-            nickname,
-            follower_count,
-            level,
+            nickname: nickname.into(),
+            follower_count: follower_count.into(),
+            level: level.into(),
             score: None,
             verified: None,
             extra_fields: BTreeMap::new(),
@@ -570,10 +578,10 @@ pub struct FxSearchData {
 }
 impl FxSearchData {
     /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(total: i64, products: Vec<FxProduct>) -> Self {
+    pub fn new(total: impl Into<i64>, products: impl Into<Vec<FxProduct>>) -> Self {
         Self {
-            total,
-            products,
+            total: total.into(),
+            products: products.into(),
             facets: None,
             extra_fields: BTreeMap::new(),
         }
@@ -678,9 +686,9 @@ pub struct FxSearchRequest {
 }
 impl FxSearchRequest {
     /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(page: i64) -> Self {
+    pub fn new(page: impl Into<i64>) -> Self {
         Self {
-            page,
+            page: page.into(),
             page_size: None,
             keyword: None,
             r#type: None,
@@ -794,9 +802,9 @@ pub struct FxShop {
 }
 impl FxShop {
     /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(shop_id: crate::Id) -> Self {
+    pub fn new(shop_id: impl Into<crate::Id>) -> Self {
         Self {
-            shop_id,
+            shop_id: shop_id.into(),
             name: None,
             level: None,
             rating: None,
@@ -992,10 +1000,13 @@ pub struct FxTokenData {
 }
 impl FxTokenData {
     /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(access_token: crate::Secret, expires_in: i64) -> Self {
+    pub fn new(
+        access_token: impl Into<crate::Secret>,
+        expires_in: impl Into<i64>,
+    ) -> Self {
         Self {
-            access_token,
-            expires_in,
+            access_token: access_token.into(),
+            expires_in: expires_in.into(),
             scope: None,
             extra_fields: BTreeMap::new(),
         }
@@ -1035,9 +1046,9 @@ pub struct FxTokenRequest {
 }
 impl FxTokenRequest {
     /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(code: String) -> Self {
+    pub fn new(code: impl Into<String>) -> Self {
         Self {
-            code,
+            code: code.into(),
             redirect_uri: None,
             extra_fields: BTreeMap::new(),
         }
