@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 
 use serde::de::DeserializeOwned;
+use serde::de::Error as _;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -136,12 +137,15 @@ fn parse<T: DeserializeOwned + ApiObject>(
     http: u16,
     body: &[u8],
 ) -> serde_json::Result<(Status, Option<T>)> {
+    if !is_object(body) {
+        return Err(serde_json::Error::custom("the body is not a JSON object"));
+    }
     Ok(match kind {
         EnvelopeKind::DataExtra => {
             let env: DataExtra<T> = serde_json::from_slice(body)?;
             let mut data = env.data;
             let (code, description) = match data.as_mut() {
-                Some(d) => take_status(d.extra_fields_mut()),
+                Some(d) => take_status(d.extra_fields_mut())?,
                 None => (None, None),
             };
             let status = data_extra_status(code, description, env.extra, http, data.is_some());
@@ -174,19 +178,28 @@ fn coded(code: Option<i64>, msg: Option<String>, logid: Option<String>, http: u1
     }
 }
 
-/// Removes `error_code` / `description` (envelope fields) from the data's unknown fields.
-fn take_status(extra: &mut BTreeMap<String, Value>) -> (Option<i64>, Option<String>) {
-    let code = extra.remove("error_code").and_then(|v| match v {
-        Value::Number(n) => n.as_i64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    });
+/// Whether the body is a JSON object (envelopes are; serde would also read an array into them).
+fn is_object(body: &[u8]) -> bool {
+    body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+}
+
+/// Removes `error_code` / `description` (envelope fields) from the data's unknown fields. The
+/// code is read as leniently as everywhere else (number, numeric string, integral float); a code
+/// that cannot be read is an error, never a success.
+fn take_status(extra: &mut BTreeMap<String, Value>) -> serde_json::Result<(Option<i64>, Option<String>)> {
+    let code = match extra.remove("error_code") {
+        None | Some(Value::Null) => None,
+        Some(v) => {
+            let code = crate::codec::int::<_, i64>(v);
+            Some(code.map_err(|e| serde_json::Error::custom(format!("data.error_code: {e}")))?)
+        }
+    };
     let description = extra.remove("description").and_then(|v| match v {
         Value::String(s) => Some(s),
         Value::Null => None,
         other => Some(other.to_string()),
     });
-    (code, description)
+    Ok((code, description))
 }
 
 fn data_extra_status(
@@ -224,6 +237,9 @@ fn data_extra_status(
 
 /// Parses only the status fields; `None` when the body is not JSON of the envelope's shape.
 fn status_only(kind: EnvelopeKind, http: u16, body: &[u8]) -> Option<Status> {
+    if !is_object(body) {
+        return None;
+    }
     match kind {
         EnvelopeKind::DataExtra => {
             let env: DataExtra<DataStatus> = serde_json::from_slice(body).ok()?;

@@ -2,6 +2,7 @@
 //! line, and the alternate form (`{:#}`) appends the chain of sources.
 
 use std::fmt;
+use std::fmt::Write as _;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -116,6 +117,8 @@ impl ApiError {
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The texts come from the server: keep them on one line.
+        let f = &mut OneLine(f);
         write!(f, "API error {}", self.code)?;
         if let Some(k) = KnownCode::from_code(self.code) {
             write!(f, " ({})", k.meaning())?;
@@ -218,10 +221,25 @@ impl Error {
     }
 }
 
+/// Writes through to a formatter with control characters (line breaks included) turned into
+/// spaces, so that text from the network cannot break an error's single line.
+struct OneLine<'a, 'b>(&'a mut fmt::Formatter<'b>);
+
+impl fmt::Write for OneLine<'_, '_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        if !s.contains(char::is_control) {
+            return self.0.write_str(s);
+        }
+        s.chars().try_for_each(|c| fmt::Write::write_char(self.0, if c.is_control() { ' ' } else { c }))
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let alternate = f.alternate();
+        let f = &mut OneLine(f);
         write!(f, "{}: {}", self.endpoint, self.kind)?;
-        if f.alternate() {
+        if alternate {
             let mut source = std::error::Error::source(&self.kind);
             while let Some(s) = source {
                 write!(f, ": {s}")?;

@@ -304,7 +304,10 @@ async fn read_limited(
     if resp.content_length().is_some_and(|n| n > limit as u64) {
         return Err(ErrorKind::BodyTooLarge { limit });
     }
-    let mut buf = BytesMut::with_capacity(resp.content_length().map_or(8 * 1024, |n| n as usize));
+    // The announced length is only a hint: reserve at most 64 KiB up front, so a lying
+    // `Content-Length` cannot make the client reserve memory it never receives.
+    let hint = resp.content_length().map_or(8 * 1024, |n| usize::try_from(n).unwrap_or(usize::MAX));
+    let mut buf = BytesMut::with_capacity(hint.min(64 * 1024));
     while let Some(chunk) = resp.chunk().await.map_err(|e| classify(e, timeout))? {
         if buf.len() + chunk.len() > limit {
             return Err(ErrorKind::BodyTooLarge { limit });

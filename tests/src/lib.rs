@@ -205,3 +205,94 @@ pub fn serve_client_tokens(server: &MockServer, expires_in: i64) {
         }))
     });
 }
+
+impl MockServer {
+    /// Serves on a listener the test already bound, e.g. on a port that refused connections
+    /// until now. Synchronous, so a [`douyin_alliance::Hook`] can call it between two attempts;
+    /// it must run inside a Tokio runtime.
+    pub fn start_on(listener: std::net::TcpListener) -> MockServer {
+        listener.set_nonblocking(true).expect("non-blocking listener");
+        let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
+        let addr = listener.local_addr().expect("local addr");
+        let inner = Arc::new(Inner::default());
+        let app = axum::Router::new().fallback(handle).with_state(inner.clone());
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        MockServer { addr, inner }
+    }
+}
+
+/// The address of a loopback port that was free a moment ago and is closed now (connecting to it
+/// is refused).
+pub fn closed_port() -> SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+    listener.local_addr().expect("local addr")
+}
+
+/// A loopback server that answers each connection with bytes the test writes by hand (chunked
+/// bodies, lying `Content-Length`, cut connections), then closes it. Answers should carry
+/// `connection: close`, so that the client does not reuse the connection.
+#[derive(Clone)]
+pub struct RawServer {
+    addr: SocketAddr,
+    connections: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl RawServer {
+    /// Starts on a free port; `answer` gets the 0-based index of the connection.
+    pub async fn start(answer: impl Fn(usize) -> Vec<u8> + Send + Sync + 'static) -> RawServer {
+        use std::sync::atomic::Ordering;
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1");
+        let addr = listener.local_addr().expect("local addr");
+        let connections = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let answer = Arc::new(answer);
+        let count = connections.clone();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let index = count.fetch_add(1, Ordering::SeqCst);
+                let answer = answer.clone();
+                tokio::spawn(async move {
+                    // Read the request head and its body, so that closing does not reset.
+                    let mut buf = Vec::new();
+                    let mut chunk = [0u8; 4096];
+                    let head_end = loop {
+                        if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                            break p + 4;
+                        }
+                        match socket.read(&mut chunk).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                        }
+                    };
+                    let head = String::from_utf8_lossy(&buf[..head_end]).to_ascii_lowercase();
+                    let body_len = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:"))
+                        .and_then(|v| v.trim().parse::<usize>().ok())
+                        .unwrap_or(0);
+                    while buf.len() < head_end + body_len {
+                        match socket.read(&mut chunk).await {
+                            Ok(0) | Err(_) => break,
+                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                        }
+                    }
+                    let _ = socket.write_all(&answer(index)).await;
+                    let _ = socket.shutdown().await;
+                });
+            }
+        });
+        RawServer { addr, connections }
+    }
+
+    /// `http://127.0.0.1:port`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Connections accepted so far.
+    pub fn connections(&self) -> usize {
+        self.connections.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}

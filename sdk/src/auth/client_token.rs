@@ -56,6 +56,10 @@ impl TokenCache {
         guard.as_ref().filter(|t| t.is_fresh(self.timing.margin)).map(|t| t.value.clone())
     }
 
+    fn local_value(&self) -> Option<StoredToken> {
+        self.local.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
     fn remember(&self, t: &StoredToken) {
         *self.local.write().unwrap_or_else(|p| p.into_inner()) = Some(t.clone());
     }
@@ -69,9 +73,17 @@ impl TokenCache {
         if let Some(t) = self.local_fresh() {
             return Ok(t);
         }
+        let seen = self.local_value();
         let _flight = self.flight.lock().await;
         if let Some(t) = self.local_fresh() {
             return Ok(t);
+        }
+        // A token fetched while this caller waited for the flight serves it too, even when the
+        // platform handed it out already inside the refresh margin: one fetch per flight.
+        if let Some(t) = self.local_value().filter(|t| Some(&t.value) != seen.as_ref().map(|s| &s.value)) {
+            if t.is_fresh(Duration::ZERO) {
+                return Ok(t.value);
+            }
         }
         loop {
             match self.store.get(&self.key).await {

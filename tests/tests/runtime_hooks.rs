@@ -1,0 +1,163 @@
+//! Hooks: a header added by a hook arrives on the wire on every attempt, and the hook sees every
+//! attempt's outcome (status, error, attempt number), token fetches included.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use douyin_alliance::endpoint::{Endpoint, Server};
+use douyin_alliance::{
+    Client, Hook, KolStoreListRequest, MaterialsProductCategoryRequest, Outcome, RetryPolicy, UserAuth,
+};
+use e2e_tests::{closed_port, ok_data, serve_client_tokens, MockResponse, MockServer};
+use reqwest::header::HeaderValue;
+use serde_json::json;
+
+const STORE_LIST: &str = "/alliance/kol/store/list/";
+const CATEGORY: &str = "/alliance/materials/product/category/";
+
+/// What a hook saw of one attempt.
+#[derive(Debug, Clone, PartialEq)]
+struct Seen {
+    endpoint: &'static str,
+    attempt: u32,
+    status: Option<u16>,
+    error: Option<String>,
+}
+
+/// Adds `x-request-id: req-N` (N counts requests) and records every outcome.
+#[derive(Clone, Default)]
+struct Tracer {
+    sent: Arc<AtomicUsize>,
+    seen: Arc<Mutex<Vec<Seen>>>,
+}
+
+impl Hook for Tracer {
+    fn on_request(&self, _: &'static Endpoint, request: &mut reqwest::Request) {
+        let n = self.sent.fetch_add(1, Ordering::SeqCst);
+        let v = HeaderValue::from_str(&format!("req-{n}")).unwrap();
+        request.headers_mut().insert("x-request-id", v);
+    }
+    fn on_outcome(&self, o: &Outcome<'_>) {
+        self.seen.lock().unwrap().push(Seen {
+            endpoint: o.endpoint.name,
+            attempt: o.attempt,
+            status: o.status,
+            error: o.error.map(|e| e.to_string()),
+        });
+    }
+}
+
+fn fast() -> RetryPolicy {
+    RetryPolicy::default().initial_backoff(Duration::from_millis(5)).max_backoff(Duration::from_millis(10))
+}
+
+#[tokio::test]
+async fn a_hook_header_arrives_on_every_attempt_and_every_outcome_is_seen() {
+    let server = MockServer::start().await;
+    server.on(STORE_LIST, |_, i| {
+        if i < 2 {
+            MockResponse::raw(503, "busy")
+        } else {
+            MockResponse::json(ok_data(json!({"total": 0, "results": []})))
+        }
+    });
+    let tracer = Tracer::default();
+    let client = server.client_builder().retry(fast()).hook(tracer.clone()).build().unwrap();
+    client.user(&UserAuth::new("o", "act.t")).kol_store_list(&KolStoreListRequest::new(1, 20)).await.unwrap();
+
+    let ids: Vec<_> = server.requests_to(STORE_LIST).iter().map(|r| r.header("x-request-id")).collect();
+    assert_eq!(ids, [Some("req-0".into()), Some("req-1".into()), Some("req-2".into())]);
+    let seen = tracer.seen.lock().unwrap().clone();
+    let failed = Some("kol_store_list: unexpected HTTP status 503; body starts: busy".to_string());
+    assert_eq!(
+        seen,
+        [
+            Seen { endpoint: "kol_store_list", attempt: 1, status: Some(503), error: failed.clone() },
+            Seen { endpoint: "kol_store_list", attempt: 2, status: Some(503), error: failed },
+            Seen { endpoint: "kol_store_list", attempt: 3, status: Some(200), error: None },
+        ]
+    );
+}
+
+#[tokio::test]
+async fn hooks_see_token_fetches_and_failures_without_a_response() {
+    let server = MockServer::start().await;
+    serve_client_tokens(&server, 7200);
+    server.on(CATEGORY, |_, _| MockResponse::json(ok_data(json!({"category_list": []}))));
+    let tracer = Tracer::default();
+    let client = server.client_builder().retry(fast()).hook(tracer.clone()).build().unwrap();
+    client.materials_product_category(&MaterialsProductCategoryRequest::new(0)).await.unwrap();
+    let seen = tracer.seen.lock().unwrap().clone();
+    let names: Vec<_> = seen.iter().map(|s| (s.endpoint, s.status)).collect();
+    assert_eq!(names, [("oauth_client_token", Some(200)), ("materials_product_category", Some(200))]);
+    assert_eq!(
+        server.requests_to("/oauth/client_token/")[0].header("x-request-id").as_deref(),
+        Some("req-0")
+    );
+    assert_eq!(server.requests_to(CATEGORY)[0].header("x-request-id").as_deref(), Some("req-1"));
+
+    // A refused connection: no status, an error, one outcome per attempt.
+    let tracer = Tracer::default();
+    let client = Client::builder()
+        .base_url(Server::OpenDouyinEc, format!("http://{}", closed_port()))
+        .retry(fast().max_attempts(2))
+        .hook(tracer.clone())
+        .build()
+        .unwrap();
+    client
+        .user(&UserAuth::new("o", "act.t"))
+        .kol_store_list(&KolStoreListRequest::new(1, 20))
+        .await
+        .unwrap_err();
+    let seen = tracer.seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 2);
+    assert!(seen
+        .iter()
+        .all(|s| s.status.is_none() && s.error.as_deref() == Some("kol_store_list: transport error")));
+    assert_eq!(seen.iter().map(|s| s.attempt).collect::<Vec<_>>(), [1, 2]);
+
+    // Input rejected before sending: no attempt, so nothing to see.
+    let tracer = Tracer::default();
+    let client = server.client_builder().hook(tracer.clone()).build().unwrap();
+    client
+        .user(&UserAuth::new("o", "act.t"))
+        .kol_store_list(&KolStoreListRequest::new(1, 99))
+        .await
+        .unwrap_err();
+    assert!(tracer.seen.lock().unwrap().is_empty());
+    assert_eq!(tracer.sent.load(Ordering::SeqCst), 0);
+}
+
+/// Sets `x-chain` to its own mark after whatever an earlier hook wrote.
+struct Chain(&'static str);
+
+impl Hook for Chain {
+    fn on_request(&self, _: &'static Endpoint, request: &mut reqwest::Request) {
+        let before = request.headers().get("x-chain").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        let v = HeaderValue::from_str(&format!("{before}{}", self.0)).unwrap();
+        request.headers_mut().insert("x-chain", v);
+    }
+}
+
+/// Replaces the user agent.
+struct UserAgent;
+
+impl Hook for UserAgent {
+    fn on_request(&self, endpoint: &'static Endpoint, request: &mut reqwest::Request) {
+        let v = HeaderValue::from_str(&format!("hooked/{}", endpoint.name)).unwrap();
+        request.headers_mut().insert(reqwest::header::USER_AGENT, v);
+    }
+}
+
+#[tokio::test]
+async fn hooks_run_in_order_and_may_change_existing_headers() {
+    let server = MockServer::start().await;
+    server.on(STORE_LIST, |_, _| MockResponse::json(ok_data(json!({}))));
+    let client = server.client_builder().hook(Chain("a")).hook(Chain("b")).hook(UserAgent).build().unwrap();
+    client.user(&UserAuth::new("o", "act.t")).kol_store_list(&KolStoreListRequest::new(1, 20)).await.unwrap();
+    let r = &server.requests_to(STORE_LIST)[0];
+    assert_eq!(r.header("x-chain").as_deref(), Some("ab"));
+    assert_eq!(r.header("user-agent").as_deref(), Some("hooked/kol_store_list"));
+    assert_eq!(r.header("access-token").as_deref(), Some("act.t"));
+}
