@@ -43,6 +43,8 @@ mod id;
 pub mod oauth;
 pub mod paginate;
 mod retry;
+#[cfg(feature = "sandbox")]
+pub mod sandbox;
 pub mod schema;
 mod secret;
 mod transport;
