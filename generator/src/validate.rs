@@ -77,10 +77,11 @@ impl At<'_> {
 
 /// The 1-based lines of the items called `names` in `file`, each found after the previous one.
 fn item_lines<'a>(file: &LoadedFile, names: impl Iterator<Item = &'a str>) -> Vec<Option<usize>> {
+    let lines: Vec<&str> = file.text.lines().collect();
     let mut after = 0;
     names
         .map(|n| {
-            let line = find_line(&file.text, "name", n, after);
+            let line = crate::yaml::find_line_in(&lines, "name", n, after);
             after = line.unwrap_or(after);
             line
         })
@@ -457,9 +458,11 @@ impl Cx {
 
     fn endpoints(&mut self, files: &[LoadedFile], types: &BTreeMap<String, NamedType>) -> Vec<Endpoint> {
         let mut out = Vec::new();
-        let mut seen: BTreeMap<String, String> = BTreeMap::new(); // name -> where
-                                                                  // Every method name the endpoints generate: the call, and `_pages`/`_items` when paginated.
-        let mut methods: BTreeMap<String, (String, String)> = BTreeMap::new(); // -> endpoint, where
+        // Endpoint name -> where it is defined.
+        let mut seen: BTreeMap<String, String> = BTreeMap::new();
+        // Every method name the endpoints generate (the call, and `_pages`/`_items` when
+        // paginated) -> the endpoint and where it is defined.
+        let mut methods: BTreeMap<String, (String, String)> = BTreeMap::new();
         for file in files {
             let lines = item_lines(file, file.spec.endpoints.iter().map(|e| e.name.as_str()));
             for (e, line) in file.spec.endpoints.iter().zip(lines) {

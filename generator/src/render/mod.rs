@@ -62,7 +62,8 @@ pub fn render_into(model: &Model, target: &Target<'_>) -> Result<Vec<GeneratedFi
     for (name, src) in TEMPLATES {
         env.add_template(name, src).map_err(|e| internal(name, &e.to_string()))?;
     }
-    let ctx = context::build(model, target.spec_dir);
+    // Converted to a template value once, not once per template.
+    let ctx = minijinja::Value::from_serialize(context::build(model, target.spec_dir));
     let mut out = Vec::new();
     for name in ["mod.rs", "types.rs", "endpoints.rs", "schema.rs"] {
         let src = env
