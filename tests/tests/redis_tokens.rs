@@ -6,6 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use douyin_alliance::auth::redis::RedisTokenStore;
+use douyin_alliance::endpoint::Server;
+use douyin_alliance::sandbox::{Fault, Sandbox, SandboxConfig};
 use douyin_alliance::{Client, MaterialsProductCategoryRequest, TokenStore};
 use e2e_tests::{err_data, ok_data, MockResponse, MockServer};
 
@@ -35,22 +37,6 @@ fn rand_u64() -> u64 {
     h.finish()
 }
 
-fn serve_slow_tokens(server: &MockServer, delay: Duration, expires_in: i64) {
-    server.on("/oauth/client_token/", move |_, i| {
-        MockResponse::json(serde_json::json!({
-            "data": {"access_token": format!("clt.shared-{i}"), "expires_in": expires_in, "error_code": 0, "description": ""},
-            "message": "success"
-        }))
-        .delayed(delay)
-    });
-}
-
-fn serve_category(server: &MockServer) {
-    server.on("/alliance/materials/product/category/", |_, _| {
-        MockResponse::json(ok_data(serde_json::json!({"total": 0, "category_list": []})))
-    });
-}
-
 fn client(server: &MockServer, store: RedisTokenStore, lock_ttl: Duration) -> Client {
     server
         .client_builder()
@@ -60,12 +46,31 @@ fn client(server: &MockServer, store: RedisTokenStore, lock_ttl: Duration) -> Cl
         .unwrap()
 }
 
-fn worker(base: &str, redis: &str, prefix: &str, concurrency: usize, lock_ttl_ms: u64) -> Command {
+/// A replica process pointed at the sandbox.
+fn worker(sandbox: &Sandbox, redis: &str, prefix: &str, calls: usize, lock_ttl_ms: u64) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_token_worker"));
-    c.args([base, redis, prefix, &concurrency.to_string(), &lock_ttl_ms.to_string()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    c.args([
+        sandbox.base_url(Server::OpenDouyin),
+        sandbox.base_url(Server::OpenDouyinEc),
+        redis.to_string(),
+        prefix.to_string(),
+        calls.to_string(),
+        lock_ttl_ms.to_string(),
+        Sandbox::CLIENT_KEY.to_string(),
+    ])
+    .env("TOKEN_WORKER_SECRET", Sandbox::CLIENT_SECRET)
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
     c
+}
+
+fn sandbox_client(sandbox: &Sandbox, redis: &str, prefix: &str, lock_ttl: Duration) -> Client {
+    sandbox
+        .client_builder()
+        .token_store(Arc::new(RedisTokenStore::open(redis).unwrap().prefix(prefix.to_string())))
+        .token_lock(lock_ttl, Duration::from_millis(20))
+        .build()
+        .unwrap()
 }
 
 async fn within<T>(secs: u64, f: impl std::future::Future<Output = T>) -> T {
@@ -75,12 +80,12 @@ async fn within<T>(secs: u64, f: impl std::future::Future<Output = T>) -> T {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn eight_processes_with_fifty_calls_each_fetch_one_client_token() {
     let Some(redis) = redis_url() else { return };
-    let server = MockServer::start().await;
-    serve_slow_tokens(&server, Duration::from_millis(300), 7200);
-    serve_category(&server);
+    let sandbox = Sandbox::start().await.unwrap();
+    // A slow token endpoint, so all 400 calls really overlap the fetch.
+    sandbox.inject("oauth_client_token", Fault::Latency(Duration::from_millis(300)), 1).unwrap();
     let prefix = unique_prefix("8proc");
     let children: Vec<Child> =
-        (0..8).map(|_| worker(&server.url(), &redis, &prefix, 50, 10_000).spawn().unwrap()).collect();
+        (0..8).map(|_| worker(&sandbox, &redis, &prefix, 50, 10_000).spawn().unwrap()).collect();
     let outputs = within(60, async {
         tokio::task::spawn_blocking(move || {
             children.into_iter().map(|c| c.wait_with_output().unwrap()).collect::<Vec<_>>()
@@ -98,81 +103,43 @@ async fn eight_processes_with_fifty_calls_each_fetch_one_client_token() {
         );
         assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "ok=50 failed=0");
     }
-    assert_eq!(
-        server.requests_to("/oauth/client_token/").len(),
-        1,
-        "exactly one client_token request for 8 processes"
-    );
-    assert_eq!(server.requests_to("/alliance/materials/product/category/").len(), 400);
+    assert_eq!(sandbox.client_token_requests(), 1, "exactly one client_token request for 8 processes");
+    assert_eq!(sandbox.requests("materials_product_category"), 400);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lock_holder_killed_mid_refresh_is_replaced_after_the_lock_ttl() {
     let Some(redis) = redis_url() else { return };
-    let server = MockServer::start().await;
-    // The first token request hangs (its process is killed meanwhile); later ones answer.
-    server.on("/oauth/client_token/", |_, i| {
-        let body = serde_json::json!({
-            "data": {"access_token": format!("clt.after-kill-{i}"), "expires_in": 7200, "error_code": 0, "description": ""}
-        });
-        let r = MockResponse::json(body);
-        if i == 0 {
-            r.delayed(Duration::from_secs(30))
-        } else {
-            r
-        }
-    });
-    serve_category(&server);
+    let sandbox = Sandbox::start().await.unwrap();
+    // The first token request hangs; its process is killed meanwhile.
+    sandbox.inject("oauth_client_token", Fault::Latency(Duration::from_secs(30)), 1).unwrap();
     let prefix = unique_prefix("kill");
-    let mut holder = worker(&server.url(), &redis, &prefix, 1, 1_000).spawn().unwrap();
-    // Wait until the holder has taken the lock and is fetching.
+    let mut holder = worker(&sandbox, &redis, &prefix, 1, 1_000).spawn().unwrap();
     within(20, async {
-        while server.requests_to("/oauth/client_token/").is_empty() {
+        while sandbox.client_token_requests() == 0 {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     })
     .await;
     holder.kill().unwrap();
     let _ = holder.wait();
-    let store = RedisTokenStore::open(&redis).unwrap().prefix(prefix.clone());
-    let c = client(&server, store, Duration::from_secs(1));
+    let c = sandbox_client(&sandbox, &redis, &prefix, Duration::from_secs(1));
     let result = within(20, c.materials_product_category(&MaterialsProductCategoryRequest::new(0))).await;
     assert!(result.is_ok(), "{result:?}");
-    assert_eq!(c.client_token().await.unwrap().expose(), "clt.after-kill-1");
-    assert_eq!(
-        server.requests_to("/oauth/client_token/").len(),
-        2,
-        "the dead holder's request and one replacement"
-    );
+    assert_eq!(sandbox.client_token_requests(), 2, "the dead holder's request and one replacement");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_invalidated_token_is_refetched_once_for_every_replica() {
+async fn a_token_the_platform_no_longer_accepts_is_refetched_once_for_every_replica() {
     let Some(redis) = redis_url() else { return };
-    let server = MockServer::start().await;
-    serve_slow_tokens(&server, Duration::from_millis(100), 7200);
-    // The platform rejects the first token, accepts later ones.
-    server.on("/alliance/materials/product/category/", |req, _| {
-        if req.header("access-token").as_deref() == Some("clt.shared-0") {
-            MockResponse::json(err_data(10008, "access_token is invalid"))
-        } else {
-            MockResponse::json(ok_data(serde_json::json!({"total": 0, "category_list": []})))
-        }
-    });
-    let prefix = unique_prefix("invalid");
-    let a = client(
-        &server,
-        RedisTokenStore::open(&redis).unwrap().prefix(prefix.clone()),
-        Duration::from_secs(5),
-    );
-    let b = client(
-        &server,
-        RedisTokenStore::open(&redis).unwrap().prefix(prefix.clone()),
-        Duration::from_secs(5),
-    );
-    // Both replicas start with the first token.
-    assert_eq!(a.client_token().await.unwrap().expose(), "clt.shared-0");
-    assert_eq!(b.client_token().await.unwrap().expose(), "clt.shared-0");
+    let sandbox = Sandbox::start().await.unwrap();
+    let prefix = unique_prefix("revoked");
+    let a = sandbox_client(&sandbox, &redis, &prefix, Duration::from_secs(5));
+    let b = sandbox_client(&sandbox, &redis, &prefix, Duration::from_secs(5));
+    let first = a.client_token().await.unwrap();
+    assert_eq!(b.client_token().await.unwrap(), first, "the second replica takes the shared token");
+    // Two hours pass on the platform's clock: the token is dead there, alive in the caches.
+    sandbox.advance_clock(Duration::from_secs(2 * 3600 + 1));
     let calls: Vec<_> = (0..50)
         .map(|i| {
             let c = if i % 2 == 0 { a.clone() } else { b.clone() };
@@ -187,22 +154,19 @@ async fn an_invalidated_token_is_refetched_once_for_every_replica() {
         }
     })
     .await;
-    assert_eq!(
-        server.requests_to("/oauth/client_token/").len(),
-        2,
-        "the first token and exactly one replacement"
-    );
+    assert_eq!(sandbox.client_token_requests(), 2, "the first token and exactly one replacement");
+    assert_ne!(a.client_token().await.unwrap(), first);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expired_token_is_refreshed_once_for_every_replica() {
     let Some(redis) = redis_url() else { return };
-    let server = MockServer::start().await;
-    serve_slow_tokens(&server, Duration::from_millis(100), 1);
-    serve_category(&server);
+    let sandbox = Sandbox::start_with(SandboxConfig::default().client_token_lifetime(Duration::from_secs(1)))
+        .await
+        .unwrap();
     let prefix = unique_prefix("expired");
     let mk = || {
-        server
+        sandbox
             .client_builder()
             .token_store(Arc::new(RedisTokenStore::open(&redis).unwrap().prefix(prefix.clone())))
             .token_refresh_margin(Duration::ZERO)
@@ -213,7 +177,7 @@ async fn an_expired_token_is_refreshed_once_for_every_replica() {
     let (a, b) = (mk(), mk());
     a.materials_product_category(&MaterialsProductCategoryRequest::new(0)).await.unwrap();
     b.materials_product_category(&MaterialsProductCategoryRequest::new(0)).await.unwrap();
-    assert_eq!(server.requests_to("/oauth/client_token/").len(), 1);
+    assert_eq!(sandbox.client_token_requests(), 1);
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let calls: Vec<_> = (0..50)
         .map(|i| {
@@ -229,11 +193,7 @@ async fn an_expired_token_is_refreshed_once_for_every_replica() {
         }
     })
     .await;
-    assert_eq!(
-        server.requests_to("/oauth/client_token/").len(),
-        2,
-        "one refresh after expiry for both replicas"
-    );
+    assert_eq!(sandbox.client_token_requests(), 2, "one refresh after expiry for both replicas");
 }
 
 /// A private redis-server on a free port, stopped on drop. The shared server is never touched.

@@ -1,7 +1,9 @@
-//! A replica, for the multi-process token tests: makes `CONCURRENCY` concurrent app-level calls
-//! with a Redis token store and exits 0 when every call succeeded.
+//! A replica, for the multi-process token tests: makes CALLS concurrent app-level calls with a
+//! Redis token store and exits 0 when every call succeeded.
 //!
-//! Usage: token_worker <base_url> <redis_url> <key_prefix> <concurrency> [lock_ttl_ms]
+//! Usage: token_worker <open.douyin.com base> <open.douyinec.com base> <redis_url> <key_prefix>
+//!        <calls> <lock_ttl_ms> <client_key>
+//! The client_secret is read from TOKEN_WORKER_SECRET (kept out of the process list).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,16 +12,21 @@ use douyin_alliance::auth::redis::RedisTokenStore;
 use douyin_alliance::endpoint::Server;
 use douyin_alliance::{Client, MaterialsProductCategoryRequest};
 
+const USAGE: &str =
+    "usage: token_worker <oauth_base> <api_base> <redis_url> <key_prefix> <calls> <lock_ttl_ms> <client_key>";
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [base, redis_url, prefix, concurrency, rest @ ..] = args.as_slice() else {
-        eprintln!("usage: token_worker <base_url> <redis_url> <key_prefix> <concurrency> [lock_ttl_ms]");
+    let [oauth, api, redis_url, prefix, calls, lock_ttl, client_key] = args.as_slice() else {
+        eprintln!("{USAGE}");
         return std::process::ExitCode::from(2);
     };
-    let n: usize = concurrency.parse().unwrap_or(1);
-    let lock_ttl =
-        rest.first().and_then(|s| s.parse().ok()).map_or(Duration::from_secs(10), Duration::from_millis);
+    let (Ok(n), Ok(lock_ttl)) = (calls.parse::<usize>(), lock_ttl.parse::<u64>()) else {
+        eprintln!("{USAGE}");
+        return std::process::ExitCode::from(2);
+    };
+    let secret = std::env::var("TOKEN_WORKER_SECRET").unwrap_or_default();
     let store = match RedisTokenStore::open(redis_url) {
         Ok(s) => s.prefix(prefix.clone()),
         Err(e) => {
@@ -27,29 +34,31 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
-    let mut builder = Client::builder()
-        .credentials("test_client_key", "test_client_secret")
+    let client = Client::builder()
+        .credentials(client_key.clone(), secret)
+        .base_url(Server::OpenDouyin, oauth.clone())
+        .base_url(Server::OpenDouyinEc, api.clone())
         .token_store(Arc::new(store))
-        .token_lock(lock_ttl, Duration::from_millis(20));
-    for s in Server::ALL {
-        builder = builder.base_url(s, base.clone());
-    }
-    let client = match builder.build() {
+        .token_lock(Duration::from_millis(lock_ttl), Duration::from_millis(20))
+        .build();
+    let client = match client {
         Ok(c) => c,
         Err(e) => {
             eprintln!("{e}");
             return std::process::ExitCode::from(2);
         }
     };
-    let calls = (0..n).map(|_| {
-        let c = client.clone();
-        tokio::spawn(
-            async move { c.materials_product_category(&MaterialsProductCategoryRequest::new(0)).await },
-        )
-    });
+    let tasks: Vec<_> = (0..n)
+        .map(|_| {
+            let c = client.clone();
+            tokio::spawn(async move {
+                c.materials_product_category(&MaterialsProductCategoryRequest::new(0)).await
+            })
+        })
+        .collect();
     let mut failed = 0;
-    for call in calls.collect::<Vec<_>>() {
-        match call.await {
+    for task in tasks {
+        match task.await {
             Ok(Ok(_)) => {}
             Ok(Err(e)) => {
                 eprintln!("call failed: {e:#}");
