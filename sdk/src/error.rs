@@ -276,7 +276,7 @@ pub(crate) fn mask_credentials(text: &str) -> String {
     static RE: OnceLock<Option<regex::Regex>> = OnceLock::new();
     let re = RE.get_or_init(|| {
         regex::Regex::new(
-            r#"("?(?:access_token|refresh_token|client_secret|client_token)"?\s*[:=]\s*"?)[^",&}\s]*"#,
+            r#"("?(?:access[_-]token|refresh[_-]token|client[_-]secret|client[_-]token)"?\s*[:=]\s*"?)[^",&}\s]*"#,
         )
         .ok()
     });

@@ -30,12 +30,12 @@ impl Client {
         Req: Serialize + ?Sized,
         Resp: DeserializeOwned + ApiObject,
     {
+        // One span per call (endpoint, attempts, total latency) and a child span per attempt
+        // (attempt, status, logid, latency); neither ever records a credential.
         let span = tracing::info_span!(
             "douyin_call",
             endpoint = endpoint.name,
-            attempt = tracing::field::Empty,
-            status = tracing::field::Empty,
-            logid = tracing::field::Empty,
+            attempts = tracing::field::Empty,
             latency_ms = tracing::field::Empty,
         );
         async move {
@@ -44,9 +44,13 @@ impl Client {
             let started = Instant::now();
             let mut attempt = 0u32;
             let mut token_refetched = false;
+            let call_span = tracing::Span::current();
+            let finish = |attempts: u32| {
+                call_span.record("attempts", attempts);
+                call_span.record("latency_ms", started.elapsed().as_millis() as u64);
+            };
             loop {
                 attempt += 1;
-                tracing::Span::current().record("attempt", attempt);
                 let token = match (endpoint.auth, user) {
                     (AuthKind::ClientToken, _) => Some(
                         self.client_token()
@@ -62,14 +66,24 @@ impl Client {
                     }
                     (AuthKind::None, _) => None,
                 };
-                let result = self.attempt::<Resp>(endpoint, user, token.as_ref(), &params, attempt).await;
+                let attempt_span = tracing::info_span!(
+                    "douyin_attempt",
+                    attempt,
+                    status = tracing::field::Empty,
+                    logid = tracing::field::Empty,
+                    latency_ms = tracing::field::Empty,
+                );
+                let result = self
+                    .attempt::<Resp>(endpoint, user, token.as_ref(), &params, attempt)
+                    .instrument(attempt_span)
+                    .await;
                 let err = match result {
-                    Ok(v) => return Ok(v),
+                    Ok(v) => {
+                        finish(attempt);
+                        return Ok(v);
+                    }
                     Err(e) => e,
                 };
-                if let Some(l) = err.logid() {
-                    tracing::Span::current().record("logid", l);
-                }
                 // A rejected client_token: fetch a new one and send again, once.
                 if endpoint.auth == AuthKind::ClientToken && err.is_token_invalid() && !token_refetched {
                     if let Some(t) = &token {
@@ -81,10 +95,12 @@ impl Client {
                 }
                 let may_repeat = endpoint.retry_safe || err.was_not_sent();
                 if !(may_repeat && err.is_retryable()) || attempt >= cfg.retry.get_max_attempts() {
+                    finish(attempt);
                     return Err(err);
                 }
                 let pause = cfg.retry.backoff(attempt);
                 if started.elapsed() + pause > cfg.retry.get_max_elapsed() {
+                    finish(attempt);
                     return Err(err);
                 }
                 tracing::warn!(error = %err, attempt, backoff_ms = pause.as_millis() as u64, "retrying");
@@ -190,6 +206,9 @@ impl Client {
         if let Some(s) = status {
             span.record("status", s);
         }
+        if let Some(l) = result.as_ref().err().and_then(Error::logid) {
+            span.record("logid", l);
+        }
         span.record("latency_ms", elapsed.as_millis() as u64);
         match &result {
             Ok(_) => tracing::debug!(status, latency_ms = elapsed.as_millis() as u64, "call succeeded"),
@@ -262,6 +281,10 @@ impl Client {
                     problem: e.to_string(),
                 })?;
                 builder.header(CONTENT_TYPE, "application/x-www-form-urlencoded").body(body)
+            }
+            // A bodiless POST still says JSON, as the working public clients send it.
+            Encoding::None if endpoint.method == crate::endpoint::HttpMethod::Post => {
+                builder.header(CONTENT_TYPE, "application/json")
             }
             Encoding::Query | Encoding::None => builder,
         };
