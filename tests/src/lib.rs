@@ -296,3 +296,24 @@ impl RawServer {
         self.connections.load(std::sync::atomic::Ordering::SeqCst)
     }
 }
+
+/// A mock server handing out client_tokens, a client pointed at it, and a user handle.
+pub struct TestEnv {
+    /// The server.
+    pub server: MockServer,
+    /// A client of it with test credentials.
+    pub client: douyin_alliance::Client,
+    /// The client acting for `open_id` with `access_token`.
+    pub user: douyin_alliance::UserClient,
+}
+
+impl TestEnv {
+    /// Starts the server (client_tokens `clt.test-N`, 2 h) and builds the client and user.
+    pub async fn start(open_id: &str, access_token: &str) -> TestEnv {
+        let server = MockServer::start().await;
+        serve_client_tokens(&server, 7200);
+        let client = server.client_builder().build().expect("client builds");
+        let user = client.user(&douyin_alliance::UserAuth::new(open_id, access_token));
+        TestEnv { server, client, user }
+    }
+}

@@ -15,7 +15,7 @@ use douyin_alliance::{
     ProductSkusRequest, RefreshTokenRequest, RenewRefreshTokenRequest, ScoreLevel, StoreAddProduct,
     StoreAddRequest, StoreCosType, StorePromotionType, StoreRemoveProduct, UserAuth, UserClient,
 };
-use e2e_tests::{serve_client_tokens, MockResponse, MockServer};
+use e2e_tests::{MockResponse, MockServer, TestEnv};
 use serde_json::{json, Value};
 
 const STORE_LIST: &str = "/alliance/kol/store/list/";
@@ -23,18 +23,8 @@ const ORDERS: &str = "/alliance/kol/orders/";
 const SEARCH: &str = "/alliance/kol/materials/products/search/";
 const DETAILS: &str = "/alliance/kol/materials/products/details/";
 
-struct Env {
-    server: MockServer,
-    client: Client,
-    user: UserClient,
-}
-
-async fn env() -> Env {
-    let server = MockServer::start().await;
-    serve_client_tokens(&server, 7200);
-    let client = server.client_builder().build().unwrap();
-    let user = client.user(&UserAuth::new("open-id", "act.token"));
-    Env { server, client, user }
+async fn env() -> TestEnv {
+    TestEnv::start("open-id", "act.token").await
 }
 
 /// Serves `body` (verbatim text, so number forms survive exactly) at `path`.
@@ -59,7 +49,7 @@ fn store_list() -> KolStoreListRequest {
 
 #[tokio::test]
 async fn ids_keep_full_precision_as_numbers_and_as_strings() {
-    let Env { server, user, .. } = env().await;
+    let TestEnv { server, user, .. } = env().await;
     serve_text(
         &server,
         STORE_LIST,
@@ -87,7 +77,7 @@ async fn ids_keep_full_precision_as_numbers_and_as_strings() {
 
 #[tokio::test]
 async fn order_ids_sent_as_strings_keep_full_precision() {
-    let Env { server, user, .. } = env().await;
+    let TestEnv { server, user, .. } = env().await;
     serve_text(
         &server,
         ORDERS,
@@ -110,7 +100,7 @@ async fn order_ids_sent_as_strings_keep_full_precision() {
 
 #[tokio::test]
 async fn an_id_that_a_float_already_rounded_is_a_decode_error_keeping_the_body() {
-    let Env { server, user, .. } = env().await;
+    let TestEnv { server, user, .. } = env().await;
     for bad in ["3.450632721376902816e18", "-1", "\"34506x\"", "\"\""] {
         let body = envelope(&format!(r#""results":[{{"product_id":{bad},"promotion_id":1}}]"#));
         serve_text(&server, STORE_LIST, &body);
@@ -126,7 +116,7 @@ async fn an_id_that_a_float_already_rounded_is_a_decode_error_keeping_the_body()
 
 #[tokio::test]
 async fn numbers_sent_as_numeric_strings_decode() {
-    let Env { server, client, .. } = env().await;
+    let TestEnv { server, client, .. } = env().await;
     // The client_token answer with every number stringified, as old doc examples show it.
     server.on("/oauth/client_token/", |_, _| {
         MockResponse::raw(
@@ -163,7 +153,7 @@ async fn numbers_sent_as_numeric_strings_decode() {
 #[tokio::test]
 async fn search_results_with_every_scalar_stringified_decode() {
     // The shape of the Doudian doc example of `buyin.kolMaterialsProductsSearch`.
-    let Env { server, user, .. } = env().await;
+    let TestEnv { server, user, .. } = env().await;
     serve_text(
         &server,
         SEARCH,
@@ -191,7 +181,7 @@ async fn search_results_with_every_scalar_stringified_decode() {
 
 #[tokio::test]
 async fn unknown_int_enum_values_decode_to_unknown_and_round_trip() {
-    let Env { server, user, .. } = env().await;
+    let TestEnv { server, user, .. } = env().await;
     serve_text(
         &server,
         STORE_LIST,
@@ -221,7 +211,7 @@ async fn unknown_int_enum_values_decode_to_unknown_and_round_trip() {
 
 #[tokio::test]
 async fn unknown_string_enum_values_decode_to_unknown_and_round_trip() {
-    let Env { server, user, .. } = env().await;
+    let TestEnv { server, user, .. } = env().await;
     serve_text(
         &server,
         ORDERS,
@@ -247,7 +237,7 @@ async fn unknown_string_enum_values_decode_to_unknown_and_round_trip() {
 
 #[tokio::test]
 async fn unknown_enum_values_on_deeply_nested_items_decode() {
-    let Env { server, user, .. } = env().await;
+    let TestEnv { server, user, .. } = env().await;
     serve_text(
         &server,
         DETAILS,
@@ -272,7 +262,7 @@ async fn unknown_enum_values_on_deeply_nested_items_decode() {
 
 #[tokio::test]
 async fn unknown_fields_land_in_extra_fields_at_every_level() {
-    let Env { server, user, .. } = env().await;
+    let TestEnv { server, user, .. } = env().await;
     serve_text(
         &server,
         DETAILS,
@@ -306,7 +296,7 @@ async fn unknown_fields_land_in_extra_fields_at_every_level() {
 
 #[tokio::test]
 async fn unknown_fields_of_map_values_and_code_msg_data_are_kept() {
-    let Env { server, client, .. } = env().await;
+    let TestEnv { server, client, .. } = env().await;
     serve_text(
         &server,
         "/alliance/product/skus/",
@@ -330,7 +320,7 @@ async fn unknown_fields_of_map_values_and_code_msg_data_are_kept() {
 
 #[tokio::test]
 async fn missing_optional_fields_are_none() {
-    let Env { server, user, .. } = env().await;
+    let TestEnv { server, user, .. } = env().await;
     serve_text(&server, STORE_LIST, &envelope(r#""results":[{"product_id":1,"promotion_id":2}]"#));
     let data = user.kol_store_list(&store_list()).await.unwrap();
     assert_eq!(data.total, None);
@@ -350,7 +340,7 @@ async fn missing_optional_fields_are_none() {
 
 #[tokio::test]
 async fn a_missing_required_field_is_a_decode_error_naming_it() {
-    let Env { server, user, .. } = env().await;
+    let TestEnv { server, user, .. } = env().await;
     serve_text(&server, STORE_LIST, &envelope(r#""results":[{"product_id":1}]"#));
     let err = user.kol_store_list(&store_list()).await.unwrap_err();
     match err.kind() {
@@ -361,7 +351,7 @@ async fn a_missing_required_field_is_a_decode_error_naming_it() {
 
 #[tokio::test]
 async fn null_and_absent_lists_read_as_empty() {
-    let Env { server, client, user } = env().await;
+    let TestEnv { server, client, user } = env().await;
     serve_text(&server, STORE_LIST, &envelope(r#""total":0,"results":null"#));
     assert!(user.kol_store_list(&store_list()).await.unwrap().results.is_empty());
     serve_text(&server, ORDERS, &envelope(r#""orders":null,"cursor":null"#));

@@ -14,9 +14,9 @@ use douyin_alliance::{
     KolMaterialsProductsSearchRequest, KolOrderTimeType, KolOrdersRequest, KolStoreListRequest,
     KolStoreRemoveRequest, MaterialsProductCategoryRequest, ProductPicksourceConvertRequest,
     ProductSearchType, ProductSkusRequest, ProductSortType, RefreshTokenRequest, RenewRefreshTokenRequest,
-    ShareStatusFilter, StoreAddProduct, StoreAddRequest, StoreRemoveProduct, UserAuth, UserClient,
+    ShareStatusFilter, StoreAddProduct, StoreAddRequest, StoreRemoveProduct,
 };
-use e2e_tests::{err_data, ok_data, serve_client_tokens, MockResponse, MockServer, Recorded};
+use e2e_tests::{err_data, ok_data, MockResponse, MockServer, Recorded, TestEnv};
 use serde_json::{json, Value};
 
 /// Every endpoint this file calls through its typed method. Keep in sync with the tests below;
@@ -53,18 +53,8 @@ const CLIENT_SECRET: &str = "test_client_secret";
 const JSON: &str = "application/json";
 const FORM: &str = "application/x-www-form-urlencoded";
 
-struct Env {
-    server: MockServer,
-    client: Client,
-    user: UserClient,
-}
-
-async fn env() -> Env {
-    let server = MockServer::start().await;
-    serve_client_tokens(&server, 7200);
-    let client = server.client_builder().build().unwrap();
-    let user = client.user(&UserAuth::new(OPEN_ID, USER_TOKEN));
-    Env { server, client, user }
+async fn env() -> TestEnv {
+    TestEnv::start(OPEN_ID, USER_TOKEN).await
 }
 
 /// The one request the server received for `path`.
@@ -171,7 +161,7 @@ async fn oauth_client_token_sends_json_credentials_without_a_token() {
         "/oauth/client_token/",
         AuthKind::None,
     );
-    let Env { server, client, .. } = env().await;
+    let TestEnv { server, client, .. } = env().await;
     let data = client.oauth_client_token().await.unwrap();
     assert_eq!(data.access_token.expose(), "clt.test-0");
     assert_eq!(data.expires_in, 7200);
@@ -194,7 +184,7 @@ async fn oauth_access_token_sends_a_form_with_code_and_secret() {
         "/oauth/access_token/",
         AuthKind::None,
     );
-    let Env { server, client, .. } = env().await;
+    let TestEnv { server, client, .. } = env().await;
     server.on("/oauth/access_token/", |_, _| MockResponse::json(user_token_answer()));
     let code = "code/with+special&chars=中";
     let data = client.oauth_access_token(&AccessTokenRequest::new(code.to_string())).await.unwrap();
@@ -228,7 +218,7 @@ async fn oauth_refresh_token_sends_a_form_without_client_secret() {
         "/oauth/refresh_token/",
         AuthKind::None,
     );
-    let Env { server, client, .. } = env().await;
+    let TestEnv { server, client, .. } = env().await;
     server.on("/oauth/refresh_token/", |_, _| MockResponse::json(user_token_answer()));
     let data = client.oauth_refresh_token(&RefreshTokenRequest::new("rft.old+/=")).await.unwrap();
     assert_eq!(data.access_token.expose(), "act.new-access");
@@ -253,7 +243,7 @@ async fn oauth_renew_refresh_token_sends_client_key_and_refresh_token_only() {
         "/oauth/renew_refresh_token/",
         AuthKind::None,
     );
-    let Env { server, client, .. } = env().await;
+    let TestEnv { server, client, .. } = env().await;
     server.on("/oauth/renew_refresh_token/", |_, _| {
         MockResponse::json(json!({
             "data": {"refresh_token": "rft.renewed", "expires_in": "2592000", "error_code": 0, "description": ""},
@@ -271,7 +261,7 @@ async fn oauth_renew_refresh_token_sends_client_key_and_refresh_token_only() {
 
 #[tokio::test]
 async fn oauth_error_answers_are_typed_errors() {
-    let Env { server, client, .. } = env().await;
+    let TestEnv { server, client, .. } = env().await;
     server.on("/oauth/refresh_token/", |_, _| {
         MockResponse::json(json!({
             "data": {"error_code": 10010, "description": "refresh_token 已过期"},
@@ -290,7 +280,7 @@ async fn oauth_error_answers_are_typed_errors() {
 
 #[tokio::test]
 async fn authorize_url_percent_encodes_redirect_uri_state_and_scopes() {
-    let Env { server, client, .. } = env().await;
+    let TestEnv { server, client, .. } = env().await;
     let redirect = "https://example.com/cb?from=app&x=1 2#frag";
     let state = "st&ate=/中?+%";
     let url = AuthorizeUrl::new(&client)
@@ -352,7 +342,7 @@ fn authorize_url_keeps_a_base_path_prefix() {
 async fn kol_buyin_id_sends_open_id_and_no_body() {
     let path = "/alliance/kol/buyin_id/";
     assert_meta("kol_buyin_id", HttpMethod::Post, Server::OpenDouyinEc, path, AuthKind::AccessToken);
-    let Env { server, user, .. } = env().await;
+    let TestEnv { server, user, .. } = env().await;
     server.on(path, |_, _| MockResponse::json(ok_data(json!({"buyin_id": "7012345678901234567"}))));
     let data = user.kol_buyin_id().await.unwrap();
     assert_eq!(data.buyin_id, "7012345678901234567");
@@ -366,7 +356,7 @@ async fn kol_buyin_id_sends_open_id_and_no_body() {
 async fn kol_store_list_sends_page_and_page_size() {
     let path = "/alliance/kol/store/list/";
     assert_meta("kol_store_list", HttpMethod::Post, Server::OpenDouyinEc, path, AuthKind::AccessToken);
-    let Env { server, user, .. } = env().await;
+    let TestEnv { server, user, .. } = env().await;
     server.on(path, |_, _| {
         MockResponse::json(ok_data(json!({
             "total": 21,
@@ -386,7 +376,7 @@ async fn kol_store_list_sends_page_and_page_size() {
 async fn store_add_sends_products_and_reports_per_product_failures_in_a_successful_result() {
     let path = "/alliance/store/add/";
     assert_meta("store_add", HttpMethod::Post, Server::OpenDouyinEc, path, AuthKind::AccessToken);
-    let Env { server, user, .. } = env().await;
+    let TestEnv { server, user, .. } = env().await;
     server.on(path, |_, _| {
         MockResponse::json(ok_data(json!({
             "results": [
@@ -433,7 +423,7 @@ async fn store_add_sends_products_and_reports_per_product_failures_in_a_successf
 #[tokio::test]
 async fn store_add_whole_call_failure_is_an_error_and_is_not_retried() {
     let path = "/alliance/store/add/";
-    let Env { server, user, .. } = env().await;
+    let TestEnv { server, user, .. } = env().await;
     // A busy code: retryable in general, but store_add is not safe to repeat.
     server.on(path, |_, _| MockResponse::json(err_data(2100004, "系统繁忙")));
     let request = StoreAddRequest::new(vec![StoreAddProduct::new(Id(1))], true, String::new());
@@ -447,7 +437,7 @@ async fn store_add_whole_call_failure_is_an_error_and_is_not_retried() {
 #[tokio::test]
 async fn store_add_constraints_are_checked_before_sending() {
     let path = "/alliance/store/add/";
-    let Env { server, user, .. } = env().await;
+    let TestEnv { server, user, .. } = env().await;
     server.on(path, |_, _| MockResponse::json(ok_data(json!({"results": []}))));
     let too_many: Vec<StoreAddProduct> = (1..=21).map(|i| StoreAddProduct::new(Id(i))).collect();
     let err = user.store_add(&StoreAddRequest::new(too_many, false, "ok")).await.unwrap_err();
@@ -472,7 +462,7 @@ async fn store_add_constraints_are_checked_before_sending() {
 async fn kol_store_remove_sends_a_products_array_not_top_level_fields() {
     let path = "/alliance/kol/store/remove/";
     assert_meta("kol_store_remove", HttpMethod::Post, Server::OpenDouyinEc, path, AuthKind::AccessToken);
-    let Env { server, user, .. } = env().await;
+    let TestEnv { server, user, .. } = env().await;
     server.on(path, |_, _| MockResponse::json(ok_data(json!({"success": true}))));
     let request = KolStoreRemoveRequest::new(vec![
         StoreRemoveProduct::new(Id(3450632721376902816), Id(3450632721374033833)),
@@ -500,7 +490,7 @@ async fn kol_store_remove_sends_a_products_array_not_top_level_fields() {
 async fn kol_reputation_sends_open_id_and_no_body() {
     let path = "/alliance/kol/reputation/";
     assert_meta("kol_reputation", HttpMethod::Post, Server::OpenDouyinEc, path, AuthKind::AccessToken);
-    let Env { server, user, .. } = env().await;
+    let TestEnv { server, user, .. } = env().await;
     server.on(path, |_, _| MockResponse::json(ok_data(json!({"score": "4.8", "real_field": {"x": 1}}))));
     let data = user.kol_reputation().await.unwrap();
     assert_eq!(data.score, Some(4.8));
@@ -514,7 +504,7 @@ async fn kol_reputation_sends_open_id_and_no_body() {
 async fn kol_orders_sends_every_filter_and_omits_unset_ones() {
     let path = "/alliance/kol/orders/";
     assert_meta("kol_orders", HttpMethod::Post, Server::OpenDouyinEc, path, AuthKind::AccessToken);
-    let Env { server, user, .. } = env().await;
+    let TestEnv { server, user, .. } = env().await;
     server.on(path, |_, _| {
         MockResponse::json(ok_data(json!({
             "cursor": "next-1",
@@ -554,7 +544,7 @@ async fn kol_orders_sends_every_filter_and_omits_unset_ones() {
 #[tokio::test]
 async fn kol_orders_constraints_are_checked_before_sending() {
     let path = "/alliance/kol/orders/";
-    let Env { server, user, .. } = env().await;
+    let TestEnv { server, user, .. } = env().await;
     let eleven_ids = (1..=11).map(|i| i.to_string()).collect::<Vec<_>>().join(",");
     let bad = [
         KolOrdersRequest::new().with_size(21),
@@ -579,7 +569,7 @@ async fn colonel_award_task_apply_sends_task_id_as_text_without_open_id() {
         path,
         AuthKind::AccessToken,
     );
-    let Env { server, user, .. } = env().await;
+    let TestEnv { server, user, .. } = env().await;
     server.on(path, |_, i| {
         MockResponse::json(if i == 0 {
             json!({"err_no": 0, "err_msg": "success", "log_id": "L1", "data": {"apply_id": 7}})
@@ -612,7 +602,7 @@ async fn kol_materials_products_search_sends_filters_as_numbers_and_lists() {
         path,
         AuthKind::AccessToken,
     );
-    let Env { server, user, .. } = env().await;
+    let TestEnv { server, user, .. } = env().await;
     server.on(path, |_, _| {
         MockResponse::json(ok_data(
             json!({"total": "1", "products": [{"product_id": 3400312511185213726_u64}]}),
@@ -667,7 +657,7 @@ async fn kol_materials_products_details_sends_product_ids_as_numbers() {
         path,
         AuthKind::AccessToken,
     );
-    let Env { server, user, .. } = env().await;
+    let TestEnv { server, user, .. } = env().await;
     server.on(path, |_, _| {
         MockResponse::json(ok_data(json!({"total": 1, "products": [{"product_id": "3400312511185213726"}]})))
     });
@@ -699,7 +689,7 @@ async fn materials_product_category_sends_parent_id_with_the_client_token() {
         path,
         AuthKind::ClientToken,
     );
-    let Env { server, client, .. } = env().await;
+    let TestEnv { server, client, .. } = env().await;
     server.on(path, |_, _| {
         MockResponse::json(ok_data(json!({"total": 2, "category_list": [
             {"id": 20000, "name": "服饰内衣", "level": 1}, {"id": "20005", "name": "个护家清", "level": "2"}
@@ -722,7 +712,7 @@ async fn materials_product_category_sends_parent_id_with_the_client_token() {
 async fn product_skus_sends_product_id_as_a_number_with_the_client_token() {
     let path = "/alliance/product/skus/";
     assert_meta("product_skus", HttpMethod::Post, Server::OpenDouyinEc, path, AuthKind::ClientToken);
-    let Env { server, client, .. } = env().await;
+    let TestEnv { server, client, .. } = env().await;
     server.on(path, |_, _| {
         MockResponse::json(ok_data(json!({
             "specs": [{"name": "颜色", "spec_items": [{"id": "1773601442473016", "name": "白色"}]}],
@@ -750,7 +740,7 @@ async fn product_picksource_convert_sends_url_and_pick_extra_with_the_client_tok
         path,
         AuthKind::ClientToken,
     );
-    let Env { server, client, .. } = env().await;
+    let TestEnv { server, client, .. } = env().await;
     let converted =
         "https://haohuo.jinritemai.com/views/product/item2?id=3400312511185213726&pick_source=v.AbC";
     server.on(path, move |_, _| MockResponse::json(ok_data(json!({"product_url": converted}))));
@@ -773,7 +763,7 @@ async fn product_picksource_convert_sends_url_and_pick_extra_with_the_client_tok
 async fn captain_task_detail_is_a_get_with_task_id_in_the_query_and_no_token() {
     let path = "/ecom/captain/mobile/task/detail";
     assert_meta("captain_task_detail", HttpMethod::Get, Server::Lianmeng, path, AuthKind::None);
-    let Env { server, client, .. } = env().await;
+    let TestEnv { server, client, .. } = env().await;
     server.on(path, |_, _| {
         MockResponse::json(json!({"code": 0, "msg": "success", "data": {"task_id": 7265432109876543210_u64, "task_name": "任务"}}))
     });
@@ -792,7 +782,7 @@ async fn captain_task_detail_is_a_get_with_task_id_in_the_query_and_no_token() {
 async fn captain_task_product_list_sends_integers_as_integers_in_an_encoded_query() {
     let path = "/ecom/captain/mobile/task/promotion/product/list";
     assert_meta("captain_task_product_list", HttpMethod::Get, Server::Lianmeng, path, AuthKind::None);
-    let Env { server, client, .. } = env().await;
+    let TestEnv { server, client, .. } = env().await;
     server.on(path, |_, _| {
         MockResponse::json(json!({"code": "0", "msg": "success", "data": {"total": 1, "list": [{"product_id": "3450632721376902816", "price": 5990}]}}))
     });

@@ -73,6 +73,21 @@ fn sandbox_client(sandbox: &Sandbox, redis: &str, prefix: &str, lock_ttl: Durati
         .unwrap()
 }
 
+/// 50 concurrent app calls, alternating between two replicas; every one must succeed.
+async fn fifty_calls_across(a: &Client, b: &Client) {
+    let calls: Vec<_> = (0..50)
+        .map(|i| {
+            let c = if i % 2 == 0 { a.clone() } else { b.clone() };
+            tokio::spawn(async move {
+                c.materials_product_category(&MaterialsProductCategoryRequest::new(0)).await
+            })
+        })
+        .collect();
+    for c in calls {
+        c.await.unwrap().unwrap();
+    }
+}
+
 async fn within<T>(secs: u64, f: impl std::future::Future<Output = T>) -> T {
     tokio::time::timeout(Duration::from_secs(secs), f).await.expect("test timed out")
 }
@@ -140,20 +155,7 @@ async fn a_token_the_platform_no_longer_accepts_is_refetched_once_for_every_repl
     assert_eq!(b.client_token().await.unwrap(), first, "the second replica takes the shared token");
     // Two hours pass on the platform's clock: the token is dead there, alive in the caches.
     sandbox.advance_clock(Duration::from_secs(2 * 3600 + 1));
-    let calls: Vec<_> = (0..50)
-        .map(|i| {
-            let c = if i % 2 == 0 { a.clone() } else { b.clone() };
-            tokio::spawn(async move {
-                c.materials_product_category(&MaterialsProductCategoryRequest::new(0)).await
-            })
-        })
-        .collect();
-    within(30, async {
-        for c in calls {
-            c.await.unwrap().unwrap();
-        }
-    })
-    .await;
+    within(30, fifty_calls_across(&a, &b)).await;
     assert_eq!(sandbox.client_token_requests(), 2, "the first token and exactly one replacement");
     assert_ne!(a.client_token().await.unwrap(), first);
 }
@@ -179,20 +181,7 @@ async fn an_expired_token_is_refreshed_once_for_every_replica() {
     b.materials_product_category(&MaterialsProductCategoryRequest::new(0)).await.unwrap();
     assert_eq!(sandbox.client_token_requests(), 1);
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    let calls: Vec<_> = (0..50)
-        .map(|i| {
-            let c = if i % 2 == 0 { a.clone() } else { b.clone() };
-            tokio::spawn(async move {
-                c.materials_product_category(&MaterialsProductCategoryRequest::new(0)).await
-            })
-        })
-        .collect();
-    within(30, async {
-        for c in calls {
-            c.await.unwrap().unwrap();
-        }
-    })
-    .await;
+    within(30, fifty_calls_across(&a, &b)).await;
     assert_eq!(sandbox.client_token_requests(), 2, "one refresh after expiry for both replicas");
 }
 
