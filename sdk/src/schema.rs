@@ -180,7 +180,7 @@ fn check_named(name: &str, value: &Value, mode: Mode, path: &str) -> Result<(), 
 
 fn check_field(f: &FieldSchema, v: &Value, mode: Mode, path: &str) -> Result<(), Violation> {
     check_type(&f.ty, v, mode, path)?;
-    if let Some(n) = number(v) {
+    if let Some(n) = number(v, mode) {
         if let Some(min) = f.min {
             if n < min as f64 {
                 return Err(violation(path, format!("must be at least {min}, got {n}")));
@@ -213,9 +213,11 @@ fn check_field(f: &FieldSchema, v: &Value, mode: Mode, path: &str) -> Result<(),
     Ok(())
 }
 
-fn number(v: &Value) -> Option<f64> {
+/// The numeric value bounds apply to: a JSON number, or in a query string its text.
+fn number(v: &Value, mode: Mode) -> Option<f64> {
     match v {
         Value::Number(n) => n.as_f64(),
+        Value::String(s) if mode == Mode::StrictQuery => s.trim().parse().ok(),
         _ => None,
     }
 }
@@ -301,4 +303,24 @@ fn matches_pattern(p: &'static str, s: &str) -> bool {
     };
     // A pattern that does not compile is a spec bug; it rejects nothing rather than everything.
     map.entry(p).or_insert_with(|| regex::Regex::new(p).ok()).as_ref().is_none_or(|re| re.is_match(s))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounds_apply_to_query_text_as_to_json_numbers() {
+        let q = serde_json::json!({"task_id": "7", "page": "1", "page_size": "50"});
+        let v = validate("CaptainTaskProductListRequest", &q, Mode::StrictQuery).unwrap_err();
+        assert_eq!(v.field, "page_size");
+        assert!(v.problem.contains("at most 20"), "{}", v.problem);
+        let ok = serde_json::json!({"task_id": "7", "page": "1", "page_size": "20"});
+        assert_eq!(validate("CaptainTaskProductListRequest", &ok, Mode::StrictQuery), Ok(()));
+        let json = serde_json::json!({"task_id": "7", "page": 1, "page_size": 50});
+        assert_eq!(
+            validate("CaptainTaskProductListRequest", &json, Mode::Strict).unwrap_err().field,
+            "page_size"
+        );
+    }
 }
