@@ -167,6 +167,49 @@ fn entry_line(text: &str, item_line: usize, key: &str, value: &str, nth: usize) 
     found
 }
 
+/// Methods the runtime writes by hand on `Client` and `UserClient`: generated methods of these
+/// names would not compile.
+const RESERVED_METHODS: &[&str] = &[
+    "attempt",
+    "base_url",
+    "build_request",
+    "builder",
+    "call",
+    "client",
+    "client_key",
+    "client_token",
+    "execute",
+    "invalidate_client_token",
+    "open_id",
+    "params",
+    "user",
+    "user_session",
+];
+
+/// Names `types.rs` imports or the SDK exports beside the generated types.
+const RESERVED_TYPES: &[&str] = &[
+    "ApiError",
+    "ApiObject",
+    "BTreeMap",
+    "Box",
+    "Client",
+    "ClientBuilder",
+    "Error",
+    "ErrorKind",
+    "Hook",
+    "Id",
+    "KnownCode",
+    "Option",
+    "Result",
+    "RetryPolicy",
+    "Secret",
+    "String",
+    "UserAuth",
+    "UserClient",
+    "UserSession",
+    "Vec",
+];
+
 const SCALARS: &[(&str, Ty)] = &[
     ("string", Ty::String),
     ("secret", Ty::Secret),
@@ -219,6 +262,14 @@ impl Cx {
                     self.errors.push(
                         at.err("name", format!("type name `{}` is not PascalCase", t.name))
                             .hint("a name like `StoreProduct`"),
+                    );
+                } else if RESERVED_TYPES.contains(&t.name.as_str()) {
+                    self.errors.push(
+                        at.err(
+                            "name",
+                            format!("type name `{}` is taken by the SDK or the standard library", t.name),
+                        )
+                        .hint("another name, e.g. with the endpoint's prefix"),
                     );
                 }
                 let folded = t.name.to_ascii_lowercase();
@@ -515,6 +566,11 @@ impl Cx {
             self.errors.push(
                 at.err("name", format!("endpoint name `{}` is not snake_case", e.name))
                     .hint("a name like `kol_store_list`"),
+            );
+        } else if RESERVED_METHODS.contains(&e.name.as_str()) {
+            self.errors.push(
+                at.err("name", format!("endpoint name `{}` is a hand-written method of the client", e.name))
+                    .hint("another name, e.g. with an area prefix like `oauth_` or `kol_`"),
             );
         }
         let server = Server::ALL.iter().find(|(_, h)| *h == e.server).map(|(s, _)| *s);

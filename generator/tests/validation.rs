@@ -499,3 +499,22 @@ fn duplicate_enum_value() {
         "spec/fx.yaml:59: `FxKind`, field `enum.values`: duplicate enum value `1` (expected each value once)"
     );
 }
+
+#[test]
+fn endpoint_name_of_a_hand_written_client_method() {
+    assert_eq!(
+        only(&edit("- name: fx_list", "- name: client_token").replace("fx_list", "client_token")),
+        "spec/fx.yaml:2: `client_token`, field `name`: endpoint name `client_token` is a hand-written \
+         method of the client (expected another name, e.g. with an area prefix like `oauth_` or `kol_`)"
+    );
+}
+
+#[test]
+fn type_name_taken_by_the_sdk() {
+    let spec = edit("- name: FxItem", "- name: Secret").replace("list<FxItem>", "list<Secret>");
+    assert_eq!(
+        only(&spec),
+        "spec/fx.yaml:46: `Secret`, field `name`: type name `Secret` is taken by the SDK or the standard \
+         library (expected another name, e.g. with the endpoint's prefix)"
+    );
+}
