@@ -1,0 +1,364 @@
+//! Call throughput against the sandbox on 127.0.0.1: the SDK side by side with a hand-written
+//! loop of raw `reqwest` + `serde_json` making the same requests (the practical limit).
+//!
+//! Two endpoints, each at concurrency 1 and 64:
+//! - `materials_product_category` (client_token): the SDK fetches, caches and sends the token;
+//!   the raw loop fetches its own token once, up front;
+//! - `kol_store_list` (a user's access_token, `open_id` in the query), a full page of 20.
+//!
+//! One criterion iteration is a batch of [`BATCH`] requests run with the given concurrency, so
+//! the throughput criterion prints is requests per second. Both sides send the same URL,
+//! headers and JSON body and decode the same typed response from the `data` field. Target: the
+//! SDK reaches at least 90% of the raw loop's throughput, and the SDK fetches the client_token
+//! exactly once for the whole run (checked at the end).
+//!
+//! Run with `cargo bench -p e2e-tests --bench calls` (or `cargo xtask bench` for every figure).
+//! After criterion, a paired measurement runs both sides in alternating batches in the same
+//! period (`DOUYIN_BENCH_PAIRED_ROUNDS` rounds, default 30), which cancels drift in the
+//! machine's load between criterion's two measurements. With `DOUYIN_BENCH_REPORT_DIR` set, the
+//! token check and the paired figures are also written to
+//! `$DOUYIN_BENCH_REPORT_DIR/calls_report.json` for the report.
+
+use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use criterion::{BenchmarkGroup, Criterion, Throughput};
+use douyin_alliance::endpoint::{self, Server};
+use douyin_alliance::sandbox::{Sandbox, SandboxConfig};
+use douyin_alliance::{
+    AccessTokenRequest, ApiObject, Client, KolMaterialsProductsSearchRequest, KolStoreListData,
+    KolStoreListRequest, MaterialsProductCategoryData, MaterialsProductCategoryRequest, StoreAddProduct,
+    StoreAddRequest, UserAuth, UserClient, DEFAULT_USER_AGENT, TOKEN_HEADER,
+};
+use futures_util::StreamExt;
+use reqwest::header::{ACCEPT, CONTENT_TYPE, USER_AGENT};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Requests per criterion iteration.
+const BATCH: usize = 256;
+/// The concurrency levels measured.
+const CONCURRENCY: [usize; 2] = [1, 64];
+/// Products in the creator's showcase: one full page of `kol_store_list`.
+const SHOWCASE: usize = 20;
+
+/// Everything both sides call.
+struct Fixture {
+    sandbox: Sandbox,
+    sdk: Client,
+    user: UserClient,
+    raw: Raw,
+    /// Calls the SDK made to the client-token endpoint `materials_product_category`.
+    sdk_client_token_calls: AtomicUsize,
+    /// client_token requests that were not the SDK's (the raw loop's own fetch).
+    other_token_fetches: usize,
+}
+
+/// The hand-written side: a plain `reqwest::Client`, precomputed URLs and the tokens.
+struct Raw {
+    http: reqwest::Client,
+    category_url: String,
+    store_list_url: String,
+    client_token: String,
+    access_token: String,
+    /// Calls the raw loop made to the client-token endpoint.
+    client_token_calls: AtomicUsize,
+}
+
+/// The `data` field of a `data` + `extra` answer, the one part the raw loop reads.
+#[derive(Deserialize)]
+struct RawAnswer<T> {
+    data: T,
+}
+
+impl Raw {
+    /// One POST with a JSON body, decoded into `T` from `data`; panics on any failure (the
+    /// figures would be meaningless).
+    async fn call<Req: Serialize, T: DeserializeOwned + ApiObject>(
+        &self,
+        url: &str,
+        token: &str,
+        req: &Req,
+    ) -> T {
+        let body = serde_json::to_vec(req).expect("the request serializes");
+        let resp = self
+            .http
+            .post(url)
+            .header(ACCEPT, "application/json")
+            .header(USER_AGENT, DEFAULT_USER_AGENT)
+            .header(CONTENT_TYPE, "application/json")
+            .header(TOKEN_HEADER, token)
+            .body(body)
+            .send()
+            .await
+            .expect("the sandbox answers");
+        assert!(resp.status().is_success(), "HTTP {}", resp.status());
+        let bytes = resp.bytes().await.expect("the body arrives");
+        let answer: RawAnswer<T> = serde_json::from_slice(&bytes).expect("the answer decodes");
+        let code = answer.data.extra_fields().get("error_code");
+        assert_eq!(code, Some(&Value::from(0)), "the call failed: {}", String::from_utf8_lossy(&bytes));
+        answer.data
+    }
+
+    async fn category(&self) -> usize {
+        self.client_token_calls.fetch_add(1, Ordering::Relaxed);
+        let req = MaterialsProductCategoryRequest::new(0);
+        let d: MaterialsProductCategoryData = self.call(&self.category_url, &self.client_token, &req).await;
+        d.category_list.len()
+    }
+
+    async fn store_list(&self) -> usize {
+        let req = KolStoreListRequest::new(1, SHOWCASE as i64);
+        let d: KolStoreListData = self.call(&self.store_list_url, &self.access_token, &req).await;
+        d.results.len()
+    }
+}
+
+impl Fixture {
+    async fn start() -> Fixture {
+        let config = SandboxConfig::default()
+            // The raw loop's token and the SDK's are fetched minutes apart and both must live
+            // through the whole run: the previous token keeps working as long as a new one.
+            .client_token_grace(Duration::from_secs(2 * 3600))
+            .seeded_products(3 * SHOWCASE)
+            // Keep the counters, not every request.
+            .log_capacity(0);
+        let sandbox = Sandbox::start_with(config).await.expect("the sandbox starts");
+        let sdk = sandbox.client_builder().build().expect("the client builds");
+
+        // The creator authorizes the app; the showcase holds more than a page of products (some
+        // of the catalog cannot be promoted and fails to add).
+        let code = sandbox.authorize("bench-creator", &["user_info", "alliance.kol.store_manage"]);
+        let tokens =
+            sdk.oauth_access_token(&AccessTokenRequest::new(code)).await.expect("the code exchanges");
+        let auth = UserAuth::new(tokens.open_id.clone(), tokens.access_token.clone());
+        let user = sdk.user(&auth);
+        let mut products = Vec::new();
+        for page in 1..=3 {
+            let found = user
+                .kol_materials_products_search(&KolMaterialsProductsSearchRequest::new(page, 20))
+                .await
+                .expect("the search answers");
+            products.extend(found.products.into_iter().map(|p| StoreAddProduct::new(p.product_id)));
+        }
+        for chunk in products.chunks(20) {
+            let req = StoreAddRequest::new(chunk.to_vec(), false, "bench");
+            user.store_add(&req).await.expect("the products are added");
+        }
+        let page = user.kol_store_list(&KolStoreListRequest::new(1, SHOWCASE as i64)).await.expect("list");
+        assert_eq!(page.results.len(), SHOWCASE, "the showcase should hold a full page");
+
+        // The raw loop fetches its client_token once, by hand.
+        let http = reqwest::Client::new();
+        let token_url = format!("{}{}", sandbox.base_url(Server::OpenDouyin), path("oauth_client_token"));
+        let before = sandbox.client_token_requests();
+        let resp = http
+            .post(&token_url)
+            .header(CONTENT_TYPE, "application/json")
+            .body(
+                serde_json::json!({
+                    "client_key": Sandbox::CLIENT_KEY,
+                    "client_secret": Sandbox::CLIENT_SECRET,
+                    "grant_type": "client_credential",
+                })
+                .to_string(),
+            )
+            .send()
+            .await
+            .expect("the token endpoint answers");
+        let bytes = resp.bytes().await.expect("the token answer arrives");
+        let body: Value = serde_json::from_slice(&bytes).expect("the token answer is JSON");
+        let client_token = body["data"]["access_token"].as_str().expect("a client_token").to_string();
+        let other_token_fetches = sandbox.client_token_requests() - before;
+
+        let ec = sandbox.base_url(Server::OpenDouyinEc);
+        let open_id: String = url::form_urlencoded::byte_serialize(tokens.open_id.as_bytes()).collect();
+        let raw = Raw {
+            http,
+            category_url: format!("{ec}{}", path("materials_product_category")),
+            store_list_url: format!("{ec}{}?open_id={open_id}", path("kol_store_list")),
+            client_token,
+            access_token: tokens.access_token.expose().to_string(),
+            client_token_calls: AtomicUsize::new(0),
+        };
+        Fixture { sandbox, sdk, user, raw, sdk_client_token_calls: AtomicUsize::new(0), other_token_fetches }
+    }
+
+    async fn sdk_category(&self) -> usize {
+        self.sdk_client_token_calls.fetch_add(1, Ordering::Relaxed);
+        let d = self
+            .sdk
+            .materials_product_category(&MaterialsProductCategoryRequest::new(0))
+            .await
+            .expect("the SDK call succeeds");
+        d.category_list.len()
+    }
+
+    async fn sdk_store_list(&self) -> usize {
+        let req = KolStoreListRequest::new(1, SHOWCASE as i64);
+        self.user.kol_store_list(&req).await.expect("the SDK call succeeds").results.len()
+    }
+
+    /// client_token fetches the SDK made so far.
+    fn sdk_token_fetches(&self) -> usize {
+        self.sandbox.client_token_requests().saturating_sub(self.other_token_fetches)
+    }
+}
+
+fn path(endpoint_name: &str) -> &'static str {
+    endpoint::find(endpoint_name).map(|e| e.path).unwrap_or_else(|| panic!("no endpoint {endpoint_name}"))
+}
+
+/// Runs `BATCH` calls of `call`, at most `concurrency` at a time; returns the items decoded.
+async fn batch<F, Fut>(concurrency: usize, call: F) -> usize
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = usize>,
+{
+    futures_util::stream::iter(0..BATCH)
+        .map(|_| call())
+        .buffer_unordered(concurrency)
+        .fold(0, |n, items| async move { n + items })
+        .await
+}
+
+fn group<'a>(c: &'a mut Criterion, name: &str) -> BenchmarkGroup<'a, criterion::measurement::WallTime> {
+    let mut g = c.benchmark_group(name);
+    g.throughput(Throughput::Elements(BATCH as u64))
+        .sample_size(20)
+        .warm_up_time(Duration::from_secs(2))
+        .measurement_time(Duration::from_secs(8));
+    g
+}
+
+fn calls(c: &mut Criterion, rt: &tokio::runtime::Runtime, fx: &Arc<Fixture>) {
+    for conc in CONCURRENCY {
+        let mut g = group(c, &format!("calls_client_token_c{conc}"));
+        g.bench_function("sdk", |b| {
+            b.to_async(rt).iter(|| batch(conc, || fx.sdk_category()));
+        });
+        g.bench_function("raw", |b| {
+            b.to_async(rt).iter(|| batch(conc, || fx.raw.category()));
+        });
+        g.finish();
+    }
+    for conc in CONCURRENCY {
+        let mut g = group(c, &format!("calls_user_c{conc}"));
+        g.bench_function("sdk", |b| {
+            b.to_async(rt).iter(|| batch(conc, || fx.sdk_store_list()));
+        });
+        g.bench_function("raw", |b| {
+            b.to_async(rt).iter(|| batch(conc, || fx.raw.store_list()));
+        });
+        g.finish();
+    }
+}
+
+/// Rounds of the paired measurement (`DOUYIN_BENCH_PAIRED_ROUNDS`, default 30; 0 skips it).
+fn paired_rounds() -> usize {
+    std::env::var("DOUYIN_BENCH_PAIRED_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(30)
+}
+
+/// SDK and raw requests per second measured in the same period: `rounds` rounds of one SDK
+/// batch and one raw batch back to back, the order alternating, after one batch of each to
+/// warm up. Criterion measures each side in its own period, so drift in the machine's load
+/// between the two moves its ratio; this one cancels it.
+async fn paired<S, SF, R, RF>(rounds: usize, concurrency: usize, sdk: S, raw: R) -> (f64, f64)
+where
+    S: Fn() -> SF,
+    SF: Future<Output = usize>,
+    R: Fn() -> RF,
+    RF: Future<Output = usize>,
+{
+    batch(concurrency, &sdk).await;
+    batch(concurrency, &raw).await;
+    let (mut sdk_time, mut raw_time) = (Duration::ZERO, Duration::ZERO);
+    for round in 0..rounds {
+        for side in [round % 2, 1 - round % 2] {
+            let started = Instant::now();
+            if side == 0 {
+                batch(concurrency, &sdk).await;
+                sdk_time += started.elapsed();
+            } else {
+                batch(concurrency, &raw).await;
+                raw_time += started.elapsed();
+            }
+        }
+    }
+    let requests = (rounds * BATCH) as f64;
+    (requests / sdk_time.as_secs_f64(), requests / raw_time.as_secs_f64())
+}
+
+/// The paired measurement of every group, printed; returned as JSON for the report.
+fn paired_all(rt: &tokio::runtime::Runtime, fx: &Fixture, rounds: usize) -> Value {
+    let mut out = serde_json::Map::new();
+    for conc in CONCURRENCY {
+        for (group, sdk_rps, raw_rps) in [
+            (
+                format!("calls_client_token_c{conc}"),
+                rt.block_on(paired(rounds, conc, || fx.sdk_category(), || fx.raw.category())),
+            ),
+            (
+                format!("calls_user_c{conc}"),
+                rt.block_on(paired(rounds, conc, || fx.sdk_store_list(), || fx.raw.store_list())),
+            ),
+        ]
+        .map(|(g, (s, r))| (g, s, r))
+        {
+            let ratio = sdk_rps / raw_rps;
+            println!("paired {group}: SDK {sdk_rps:.0} req/s, raw {raw_rps:.0} req/s, ratio {ratio:.3}");
+            out.insert(
+                group,
+                serde_json::json!({"sdk_rps": sdk_rps, "raw_rps": raw_rps, "ratio": ratio, "rounds": rounds}),
+            );
+        }
+    }
+    Value::Object(out)
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime");
+    let fx = Arc::new(rt.block_on(Fixture::start()));
+
+    // The first SDK calls arrive together: one fetch must serve all of them.
+    let first = rt.block_on(
+        futures_util::stream::iter(0..64)
+            .map(|_| fx.sdk_category())
+            .buffer_unordered(64)
+            .fold(0, |n, items| async move { n + items }),
+    );
+    assert!(first > 0, "the first concurrent calls decoded nothing");
+    assert_eq!(fx.sdk_token_fetches(), 1, "64 concurrent first calls must share one token fetch");
+
+    let mut c = Criterion::default().configure_from_args();
+    calls(&mut c, &rt, &fx);
+    c.final_summary();
+
+    // Only a measuring run (`cargo bench`, which passes `--bench`) measures pairs: not
+    // `cargo test --benches` (criterion's test mode), `--test`, `--list` or `--profile-time`.
+    let args: Vec<String> = std::env::args().collect();
+    let quick = !args.iter().any(|a| a == "--bench")
+        || args.iter().any(|a| matches!(a.as_str(), "--test" | "--list" | "--profile-time"));
+    let rounds = if quick { 0 } else { paired_rounds() };
+    let paired = if rounds > 0 { paired_all(&rt, &fx, rounds) } else { Value::Null };
+
+    let calls = fx.sdk_client_token_calls.load(Ordering::Relaxed);
+    let fetches = fx.sdk_token_fetches();
+    let raw_calls = fx.raw.client_token_calls.load(Ordering::Relaxed);
+    println!(
+        "client_token: the SDK made {calls} client-token calls and fetched the token {fetches} time(s); \
+         the raw loop made {raw_calls} calls with the one token it fetched up front"
+    );
+    if let Ok(dir) = std::env::var("DOUYIN_BENCH_REPORT_DIR") {
+        let report = serde_json::json!({"sdk_calls": calls, "sdk_token_fetches": fetches, "paired": paired});
+        let file = std::path::Path::new(&dir).join("calls_report.json");
+        if let Err(e) = std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&file, report.to_string()))
+        {
+            eprintln!("cannot write {}: {e}", file.display());
+        }
+    }
+    assert_eq!(fetches, 1, "the SDK must fetch the client_token exactly once for the whole run");
+}
