@@ -176,8 +176,11 @@ impl<T: FromScalar> Visitor<'_> for LenientVisitor<T> {
         T::from_f64(v).map(Lenient).ok_or_else(|| E::custom(format!("{v} is not {}", T::EXPECTING)))
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        let shown: String = v.chars().take(40).collect();
-        T::from_str(v).map(Lenient).ok_or_else(|| E::custom(format!("\"{shown}\" is not {}", T::EXPECTING)))
+        // The preview is built only on failure: this runs for every lenient field.
+        T::from_str(v).map(Lenient).ok_or_else(|| {
+            let shown: String = v.chars().take(40).collect();
+            E::custom(format!("\"{shown}\" is not {}", T::EXPECTING))
+        })
     }
     fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
         self.visit_str(&v)

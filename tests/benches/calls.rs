@@ -120,8 +120,8 @@ impl Raw {
 impl Fixture {
     async fn start() -> Fixture {
         let config = SandboxConfig::default()
-            // The raw loop's token and the SDK's are fetched minutes apart and both must live
-            // through the whole run: the previous token keeps working as long as a new one.
+            // The raw loop's token and the SDK's must both stay valid for the whole run; by
+            // default a newer client_token leaves the previous one only 5 minutes.
             .client_token_grace(Duration::from_secs(2 * 3600))
             .seeded_products(3 * SHOWCASE)
             // Keep the counters, not every request.
