@@ -31,11 +31,23 @@ impl Default for TokenTiming {
     }
 }
 
+/// How many rejected tokens a cache remembers (a rejected token is dead for good; a few cover
+/// every token a store could still hand out while the rejection spreads).
+const REJECTED_KEPT: usize = 4;
+
+/// This process's copy of the token, and the tokens the platform rejected, under one lock so
+/// that a token cannot be remembered after it was rejected.
+#[derive(Default)]
+struct Local {
+    current: Option<StoredToken>,
+    rejected: Vec<Secret>,
+}
+
 /// A cached token shared by every clone of a client.
 pub(crate) struct TokenCache {
     store: Arc<dyn TokenStore>,
     key: String,
-    local: RwLock<Option<StoredToken>>,
+    local: RwLock<Local>,
     flight: tokio::sync::Mutex<()>,
     timing: TokenTiming,
 }
@@ -48,20 +60,40 @@ impl std::fmt::Debug for TokenCache {
 
 impl TokenCache {
     pub(crate) fn new(store: Arc<dyn TokenStore>, key: String, timing: TokenTiming) -> Self {
-        TokenCache { store, key, local: RwLock::new(None), flight: tokio::sync::Mutex::new(()), timing }
+        TokenCache {
+            store,
+            key,
+            local: RwLock::new(Local::default()),
+            flight: tokio::sync::Mutex::new(()),
+            timing,
+        }
     }
 
-    fn local_fresh(&self) -> Option<Secret> {
+    /// The token this process holds, when it is fresh: the path of nearly every call, with no
+    /// future, lock wait or allocation.
+    pub(crate) fn local_fresh(&self) -> Option<Secret> {
         let guard = self.local.read().unwrap_or_else(|p| p.into_inner());
-        guard.as_ref().filter(|t| t.is_fresh(self.timing.margin)).map(|t| t.value.clone())
+        guard.current.as_ref().filter(|t| t.is_fresh(self.timing.margin)).map(|t| t.value.clone())
     }
 
     fn local_value(&self) -> Option<StoredToken> {
-        self.local.read().unwrap_or_else(|p| p.into_inner()).clone()
+        self.local.read().unwrap_or_else(|p| p.into_inner()).current.clone()
     }
 
-    fn remember(&self, t: &StoredToken) {
-        *self.local.write().unwrap_or_else(|p| p.into_inner()) = Some(t.clone());
+    /// Makes `t` this process's token, unless the platform already rejected it (a store or a
+    /// peer can still hold a rejected token for a moment); says whether it did.
+    fn remember(&self, t: &StoredToken) -> bool {
+        let mut local = self.local.write().unwrap_or_else(|p| p.into_inner());
+        if local.rejected.contains(&t.value) {
+            return false;
+        }
+        local.current = Some(t.clone());
+        true
+    }
+
+    /// A token read from the store, if it is fresh and not rejected; it becomes this process's.
+    fn adopt(&self, t: StoredToken) -> Option<Secret> {
+        (t.is_fresh(self.timing.margin) && self.remember(&t)).then_some(t.value)
     }
 
     /// The current token, fetching it with `fetch` when no fresh one exists anywhere.
@@ -87,11 +119,12 @@ impl TokenCache {
         }
         loop {
             match self.store.get(&self.key).await {
-                Ok(Some(t)) if t.is_fresh(self.timing.margin) => {
-                    self.remember(&t);
-                    return Ok(t.value);
+                Ok(Some(t)) => {
+                    if let Some(v) = self.adopt(t) {
+                        return Ok(v);
+                    }
                 }
-                Ok(_) => {}
+                Ok(None) => {}
                 Err(e) => return self.fetch_degraded(&fetch, &e.to_string()).await,
             }
             let lock = match self.store.try_lock(&self.key, self.timing.lock_ttl).await {
@@ -107,10 +140,9 @@ impl TokenCache {
             };
             // Someone may have stored a token between our read and our lock.
             if let Ok(Some(t)) = self.store.get(&self.key).await {
-                if t.is_fresh(self.timing.margin) {
+                if let Some(v) = self.adopt(t) {
                     self.unlock(&lock).await;
-                    self.remember(&t);
-                    return Ok(t.value);
+                    return Ok(v);
                 }
             }
             let fetched = fetch().await;
@@ -136,11 +168,12 @@ impl TokenCache {
         while Instant::now() < deadline {
             tokio::time::sleep(self.timing.poll).await;
             match self.store.get(&self.key).await {
-                Ok(Some(t)) if t.is_fresh(self.timing.margin) => {
-                    self.remember(&t);
-                    return Some(t.value);
+                Ok(Some(t)) => {
+                    if let Some(v) = self.adopt(t) {
+                        return Some(v);
+                    }
                 }
-                Ok(_) => {}
+                Ok(None) => {}
                 Err(_) => return None,
             }
         }
@@ -160,16 +193,78 @@ impl TokenCache {
     }
 
     /// Forgets `value` if it is the current token (here and in the store), so the next `get`
-    /// fetches a new one; a newer token another caller already fetched is kept.
+    /// fetches a new one; a newer token another caller already fetched is kept. The value is
+    /// never taken again in this process, even from a store or peer that still holds it.
     pub(crate) async fn invalidate(&self, value: &Secret) {
         {
             let mut local = self.local.write().unwrap_or_else(|p| p.into_inner());
-            if local.as_ref().is_some_and(|t| &t.value == value) {
-                *local = None;
+            if local.current.as_ref().is_some_and(|t| &t.value == value) {
+                local.current = None;
+            }
+            if !local.rejected.contains(value) {
+                if local.rejected.len() == REJECTED_KEPT {
+                    local.rejected.remove(0);
+                }
+                local.rejected.push(value.clone());
             }
         }
         if let Err(e) = self.store.invalidate(&self.key, value).await {
             tracing::warn!(key = %self.key, error = %e, "could not invalidate the client_token in the store");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+    use crate::auth::store::{BoxFuture, LockToken, MemoryTokenStore, StoreError};
+
+    /// A store whose `invalidate` has not happened yet: it still hands out the old token, as a
+    /// shared store does between one replica's rejection and its delete.
+    struct LaggingStore(MemoryTokenStore);
+
+    impl TokenStore for LaggingStore {
+        fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<StoredToken>, StoreError>> {
+            self.0.get(key)
+        }
+        fn set<'a>(&'a self, key: &'a str, token: &'a StoredToken) -> BoxFuture<'a, Result<(), StoreError>> {
+            self.0.set(key, token)
+        }
+        fn invalidate<'a>(&'a self, _: &'a str, _: &'a Secret) -> BoxFuture<'a, Result<(), StoreError>> {
+            Box::pin(async { Ok(()) })
+        }
+        fn try_lock<'a>(
+            &'a self,
+            key: &'a str,
+            ttl: Duration,
+        ) -> BoxFuture<'a, Result<Option<LockToken>, StoreError>> {
+            self.0.try_lock(key, ttl)
+        }
+        fn unlock<'a>(&'a self, key: &'a str, lock: &'a LockToken) -> BoxFuture<'a, Result<(), StoreError>> {
+            self.0.unlock(key, lock)
+        }
+    }
+
+    #[tokio::test]
+    async fn a_rejected_token_is_never_taken_again_even_from_a_store_that_still_holds_it() {
+        let store = Arc::new(LaggingStore(MemoryTokenStore::new()));
+        let cache = TokenCache::new(store.clone(), "k".into(), TokenTiming::default());
+        let fetches = AtomicUsize::new(0);
+        let fetch = || {
+            let n = fetches.fetch_add(1, Ordering::SeqCst) + 1;
+            async move { Ok(StoredToken::expiring_in(Secret::new(format!("t{n}")), Duration::from_secs(7200))) }
+        };
+        let first = cache.get(fetch).await.unwrap();
+        assert_eq!(first.expose(), "t1");
+        cache.invalidate(&first).await;
+        // The store still says t1, and a peer's read could bring it back: neither may.
+        assert_eq!(store.get("k").await.unwrap().map(|t| t.value), Some(first.clone()));
+        assert!(!cache.remember(&StoredToken::expiring_in(first.clone(), Duration::from_secs(7200))));
+        let second = cache.get(fetch).await.unwrap();
+        assert_eq!(second.expose(), "t2");
+        assert_eq!(fetches.load(Ordering::SeqCst), 2);
+        assert_eq!(cache.local_fresh(), Some(second));
     }
 }
