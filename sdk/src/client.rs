@@ -1,7 +1,10 @@
 //! The client and its configuration.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
+
+use reqwest::header::HeaderValue;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -44,6 +47,9 @@ pub(crate) struct Inner {
     pub(crate) store: Arc<dyn TokenStore>,
     pub(crate) timing: TokenTiming,
     pub(crate) hooks: Vec<Arc<dyn Hook>>,
+    /// The full URL of every endpoint of the spec on this client's hosts, keyed by server and
+    /// path, so that a call clones a parsed URL instead of building one.
+    pub(crate) urls: HashMap<(Server, &'static str), Url>,
 }
 
 /// Settings of a [`Client`].
@@ -55,7 +61,7 @@ pub(crate) struct Config {
     pub(crate) timeout: Duration,
     pub(crate) retry: RetryPolicy,
     pub(crate) max_response_bytes: usize,
-    pub(crate) user_agent: String,
+    pub(crate) user_agent: HeaderValue,
 }
 
 impl std::fmt::Debug for Client {
@@ -99,6 +105,14 @@ impl Client {
     /// The base URL used for `server`.
     pub fn base_url(&self, server: Server) -> &Url {
         &self.inner.config.base_urls[server.index()]
+    }
+
+    /// The full URL of `endpoint` on this client's hosts.
+    pub(crate) fn url_of(&self, endpoint: &Endpoint) -> Url {
+        match self.inner.urls.get(&(endpoint.server, endpoint.path)) {
+            Some(url) => url.clone(),
+            None => endpoint_url(self.base_url(endpoint.server), endpoint.path),
+        }
     }
 
     /// The current client_token, fetched (once, for all concurrent callers) when none is cached.
@@ -298,6 +312,12 @@ impl ClientBuilder {
                 .build()
                 .map_err(|e| config_err(format!("HTTP client: {e}")))?,
         };
+        let user_agent = HeaderValue::from_str(&self.user_agent)
+            .map_err(|_| config_err(format!("user agent `{}` cannot be a header value", self.user_agent)))?;
+        let urls = crate::endpoint::all()
+            .iter()
+            .map(|e| ((e.server, e.path), endpoint_url(&base_urls[e.server.index()], e.path)))
+            .collect();
         let store = self.store.unwrap_or_else(|| Arc::new(MemoryTokenStore::new()));
         let key = format!("{}:client_token", self.client_key);
         Ok(Client {
@@ -310,13 +330,22 @@ impl ClientBuilder {
                     timeout: self.timeout,
                     retry: self.retry,
                     max_response_bytes: self.max_response_bytes,
-                    user_agent: self.user_agent,
+                    user_agent,
                 },
                 tokens: TokenCache::new(store.clone(), key, self.timing),
                 store,
                 timing: self.timing,
                 hooks: self.hooks,
+                urls,
             }),
         })
     }
+}
+
+/// `path` appended to the path of `base` (which may carry a prefix, as a proxy's does).
+fn endpoint_url(base: &Url, path: &str) -> Url {
+    let mut url = base.clone();
+    let joined = format!("{}{path}", base.path().trim_end_matches('/'));
+    url.set_path(&joined);
+    url
 }

@@ -19,11 +19,21 @@ use crate::ApiObject;
 const SNIPPET_CHARS: usize = 200;
 
 #[derive(Deserialize)]
-struct DataExtra<T> {
+struct DataExtra<T, X> {
     #[serde(default = "none")]
     data: Option<T>,
-    #[serde(default)]
-    extra: Option<Extra>,
+    #[serde(default = "none")]
+    extra: Option<X>,
+}
+
+/// The codes of `extra`, all the typed parse reads: a success needs nothing else, and an error
+/// is read again in full by [`status_only`].
+#[derive(Deserialize, Default)]
+struct ExtraCodes {
+    #[serde(default, deserialize_with = "crate::codec::opt_int")]
+    error_code: Option<i64>,
+    #[serde(default, deserialize_with = "crate::codec::opt_int")]
+    sub_error_code: Option<i64>,
 }
 
 fn none<T>() -> Option<T> {
@@ -81,6 +91,8 @@ enum Status {
     Failed(ApiError),
     /// The body has no recognisable status at all.
     Missing,
+    /// An error code, whose details only the full status parse reads.
+    Unread,
 }
 
 /// Decodes `body` of `endpoint` into its `data` type, or the error the answer carries.
@@ -111,6 +123,7 @@ pub fn decode<T: DeserializeOwned + ApiObject>(
     let message = match parsed {
         Some(Err(e)) => e.to_string(),
         Some(Ok((Status::Missing, _))) => "no status fields of the expected envelope".to_string(),
+        Some(Ok((Status::Unread, _))) => "the envelope's error status cannot be read".to_string(),
         _ => "the envelope has no `data`".to_string(),
     };
     fail(ErrorKind::Decode {
@@ -142,13 +155,21 @@ fn parse<T: DeserializeOwned + ApiObject>(
     }
     Ok(match kind {
         EnvelopeKind::DataExtra => {
-            let env: DataExtra<T> = serde_json::from_slice(body)?;
+            let env: DataExtra<T, ExtraCodes> = serde_json::from_slice(body)?;
             let mut data = env.data;
-            let (code, description) = match data.as_mut() {
+            let code = match data.as_mut() {
                 Some(d) => take_status(d.extra_fields_mut())?,
-                None => (None, None),
+                None => None,
             };
-            let status = data_extra_status(code, description, env.extra, http, data.is_some());
+            let extra = env.extra.unwrap_or_default();
+            let codes = [code, extra.error_code, extra.sub_error_code];
+            let status = if codes.iter().any(|c| c.is_some_and(|c| c != 0)) {
+                Status::Unread
+            } else if data.is_some() || extra.error_code.is_some() {
+                Status::Ok
+            } else {
+                Status::Missing
+            };
             (status, data)
         }
         EnvelopeKind::ErrNo => {
@@ -183,23 +204,18 @@ fn is_object(body: &[u8]) -> bool {
     body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
 }
 
-/// Removes `error_code` / `description` (envelope fields) from the data's unknown fields. The
-/// code is read as leniently as everywhere else (number, numeric string, integral float); a code
-/// that cannot be read is an error, never a success.
-fn take_status(extra: &mut BTreeMap<String, Value>) -> serde_json::Result<(Option<i64>, Option<String>)> {
-    let code = match extra.remove("error_code") {
-        None | Some(Value::Null) => None,
+/// Removes `error_code` / `description` (envelope fields) from the data's unknown fields and
+/// returns the code. The code is read as leniently as everywhere else (number, numeric string,
+/// integral float); a code that cannot be read is an error, never a success.
+fn take_status(extra: &mut BTreeMap<String, Value>) -> serde_json::Result<Option<i64>> {
+    extra.remove("description");
+    match extra.remove("error_code") {
+        None | Some(Value::Null) => Ok(None),
         Some(v) => {
             let code = crate::codec::int::<_, i64>(v);
-            Some(code.map_err(|e| serde_json::Error::custom(format!("data.error_code: {e}")))?)
+            Ok(Some(code.map_err(|e| serde_json::Error::custom(format!("data.error_code: {e}")))?))
         }
-    };
-    let description = extra.remove("description").and_then(|v| match v {
-        Value::String(s) => Some(s),
-        Value::Null => None,
-        other => Some(other.to_string()),
-    });
-    Ok((code, description))
+    }
 }
 
 fn data_extra_status(
@@ -242,7 +258,7 @@ fn status_only(kind: EnvelopeKind, http: u16, body: &[u8]) -> Option<Status> {
     }
     match kind {
         EnvelopeKind::DataExtra => {
-            let env: DataExtra<DataStatus> = serde_json::from_slice(body).ok()?;
+            let env: DataExtra<DataStatus, Extra> = serde_json::from_slice(body).ok()?;
             let has = env.data.is_some();
             let d = env.data.unwrap_or_default();
             Some(data_extra_status(d.error_code, d.description, env.extra, http, has))

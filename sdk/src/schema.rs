@@ -111,25 +111,78 @@ pub struct Violation {
 
 /// Checks `value` against the named type `type_name`; the first problem found is returned.
 pub fn validate(type_name: &str, value: &Value, mode: Mode) -> Result<(), Violation> {
-    check_named(type_name, value, mode, "")
+    check_named(type_name, value, mode, &Path::Root)
 }
 
-fn join(path: &str, name: &str) -> String {
-    if path.is_empty() {
-        name.to_string()
-    } else {
-        format!("{path}.{name}")
+/// Whether a value of the named type can break a stated constraint (`min`, `max`,
+/// `max_length`, `max_items`, `pattern`) in any of its fields or nested types. When it cannot,
+/// [`Mode::Constraints`] has nothing to check and the client skips it. Unknown types answer
+/// `true`, so that checking reports them.
+pub fn has_constraints(type_name: &str) -> bool {
+    static MEMO: OnceLock<HashMap<&'static str, bool>> = OnceLock::new();
+    let memo = MEMO.get_or_init(|| {
+        types().iter().map(|t| (t.name, named_constrained(t.name, &mut Vec::new()))).collect()
+    });
+    memo.get(type_name).copied().unwrap_or(true)
+}
+
+fn named_constrained(name: &'static str, seen: &mut Vec<&'static str>) -> bool {
+    if seen.contains(&name) {
+        return false;
+    }
+    seen.push(name);
+    match find(name).map(|t| t.kind) {
+        None => true,
+        Some(SchemaKind::Enum { .. }) => false,
+        Some(SchemaKind::Object(fields)) => fields.iter().any(|f| {
+            f.min.is_some()
+                || f.max.is_some()
+                || f.max_length.is_some()
+                || f.max_items.is_some()
+                || f.pattern.is_some()
+                || type_constrained(&f.ty, seen)
+        }),
     }
 }
 
-fn violation(field: &str, problem: impl Into<String>) -> Violation {
+fn type_constrained(ty: &FieldType, seen: &mut Vec<&'static str>) -> bool {
+    match ty {
+        FieldType::List(inner) | FieldType::Map(inner) => type_constrained(inner, seen),
+        FieldType::Named(n) => named_constrained(n, seen),
+        _ => false,
+    }
+}
+
+/// Where a value sits (`products[2].product_id`), written out only for a violation.
+#[derive(Clone, Copy)]
+enum Path<'a> {
+    Root,
+    Field(&'a Path<'a>, &'a str),
+    Index(&'a Path<'a>, usize),
+}
+
+impl std::fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Path::Root => Ok(()),
+            Path::Field(Path::Root, name) => f.write_str(name),
+            Path::Field(parent, name) => write!(f, "{parent}.{name}"),
+            Path::Index(parent, i) => write!(f, "{parent}[{i}]"),
+        }
+    }
+}
+
+fn violation(path: &Path<'_>, problem: impl Into<String>) -> Violation {
     Violation {
-        field: if field.is_empty() { "(body)".into() } else { field.into() },
+        field: match path {
+            Path::Root => "(body)".into(),
+            _ => path.to_string(),
+        },
         problem: problem.into(),
     }
 }
 
-fn check_named(name: &str, value: &Value, mode: Mode, path: &str) -> Result<(), Violation> {
+fn check_named(name: &str, value: &Value, mode: Mode, path: &Path<'_>) -> Result<(), Violation> {
     let Some(schema) = find(name) else {
         return Err(violation(path, format!("has unknown type {name}")));
     };
@@ -143,7 +196,7 @@ fn check_named(name: &str, value: &Value, mode: Mode, path: &str) -> Result<(), 
                 };
             };
             for f in fields {
-                let p = join(path, f.name);
+                let p = Path::Field(path, f.name);
                 match obj.get(f.name) {
                     None | Some(Value::Null) => {
                         if f.required && mode != Mode::Constraints {
@@ -178,7 +231,7 @@ fn check_named(name: &str, value: &Value, mode: Mode, path: &str) -> Result<(), 
     }
 }
 
-fn check_field(f: &FieldSchema, v: &Value, mode: Mode, path: &str) -> Result<(), Violation> {
+fn check_field(f: &FieldSchema, v: &Value, mode: Mode, path: &Path<'_>) -> Result<(), Violation> {
     check_type(&f.ty, v, mode, path)?;
     if let Some(n) = number(v, mode) {
         if let Some(min) = f.min {
@@ -222,7 +275,7 @@ fn number(v: &Value, mode: Mode) -> Option<f64> {
     }
 }
 
-fn check_type(ty: &FieldType, v: &Value, mode: Mode, path: &str) -> Result<(), Violation> {
+fn check_type(ty: &FieldType, v: &Value, mode: Mode, path: &Path<'_>) -> Result<(), Violation> {
     let query = mode == Mode::StrictQuery;
     let ok = match ty {
         _ if mode == Mode::Constraints
@@ -253,7 +306,7 @@ fn check_type(ty: &FieldType, v: &Value, mode: Mode, path: &str) -> Result<(), V
                 };
             };
             for (i, item) in items.iter().enumerate() {
-                check_type(inner, item, mode, &format!("{path}[{i}]"))?;
+                check_type(inner, item, mode, &Path::Index(path, i))?;
             }
             true
         }
@@ -266,7 +319,7 @@ fn check_type(ty: &FieldType, v: &Value, mode: Mode, path: &str) -> Result<(), V
                 };
             };
             for (k, item) in obj {
-                check_type(inner, item, mode, &join(path, k))?;
+                check_type(inner, item, mode, &Path::Field(path, k))?;
             }
             true
         }

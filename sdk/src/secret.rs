@@ -1,13 +1,15 @@
 //! Credentials that never show up in `Debug`, `Display`, errors or logs.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A credential (client_secret, client_token, access_token, refresh_token).
 ///
 /// `Debug` and `Display` print `***`; the value is reachable only through [`Secret::expose`].
-/// It serializes as the plain string, because that is how it travels on the wire.
+/// It serializes as the plain string, because that is how it travels on the wire. Cloning is
+/// cheap (a shared reference count), since every call clones the token it sends.
 ///
 /// ```
 /// let s = douyin_alliance::Secret::new("act.very-secret");
@@ -15,12 +17,12 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// assert_eq!(s.expose(), "act.very-secret");
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash, Default)]
-pub struct Secret(String);
+pub struct Secret(Arc<str>);
 
 impl Secret {
     /// Wraps a credential.
     pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
+        Secret(Arc::from(value.into()))
     }
 
     /// The credential itself. Call it only where the value must travel.
@@ -48,13 +50,13 @@ impl fmt::Display for Secret {
 
 impl From<String> for Secret {
     fn from(s: String) -> Self {
-        Secret(s)
+        Secret(Arc::from(s))
     }
 }
 
 impl From<&str> for Secret {
     fn from(s: &str) -> Self {
-        Secret(s.to_string())
+        Secret(Arc::from(s))
     }
 }
 
@@ -66,6 +68,6 @@ impl Serialize for Secret {
 
 impl<'de> Deserialize<'de> for Secret {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(Secret)
+        String::deserialize(d).map(Secret::from)
     }
 }

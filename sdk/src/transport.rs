@@ -39,7 +39,7 @@ impl Client {
             latency_ms = tracing::field::Empty,
         );
         async move {
-            let params = self.params(endpoint, request)?;
+            let wire = self.encode(endpoint, request)?;
             let cfg = &self.inner.config;
             let started = Instant::now();
             let mut attempt = 0u32;
@@ -52,11 +52,13 @@ impl Client {
             loop {
                 attempt += 1;
                 let token = match (endpoint.auth, user) {
-                    (AuthKind::ClientToken, _) => Some(
-                        self.client_token()
+                    (AuthKind::ClientToken, _) => Some(match self.inner.tokens.local_fresh() {
+                        Some(t) => t,
+                        None => self
+                            .client_token()
                             .await
                             .map_err(|e| Error::new(endpoint.name, ErrorKind::Token(Box::new(e))))?,
-                    ),
+                    }),
                     (AuthKind::AccessToken, Some(u)) => Some(u.access_token.clone()),
                     (AuthKind::AccessToken, None) => {
                         return Err(Error::new(
@@ -74,7 +76,7 @@ impl Client {
                     latency_ms = tracing::field::Empty,
                 );
                 let result = self
-                    .attempt::<Resp>(endpoint, user, token.as_ref(), &params, attempt)
+                    .attempt::<Resp>(endpoint, user, token.as_ref(), &wire, attempt)
                     .instrument(attempt_span)
                     .await;
                 let err = match result {
@@ -111,8 +113,51 @@ impl Client {
         .await
     }
 
-    /// The wire parameters: the request as JSON, checked against the spec's constraints, with
-    /// the injected fields added.
+    /// The request as it travels, encoded once for every attempt: checked against the spec's
+    /// constraints, with the injected fields added.
+    fn encode<Req: Serialize + ?Sized>(
+        &self,
+        endpoint: &'static Endpoint,
+        request: Option<&Req>,
+    ) -> Result<Wire> {
+        let invalid = |field: &str, problem: String| {
+            Error::new(endpoint.name, ErrorKind::InvalidInput { field: field.into(), problem })
+        };
+        // The common case, a JSON body with nothing to check or add, goes straight to bytes.
+        if endpoint.encoding == Encoding::Json
+            && endpoint.inject.is_empty()
+            && !endpoint.request_type.is_some_and(schema::has_constraints)
+        {
+            if let Some(r) = request {
+                let body = serde_json::to_vec(r).map_err(|e| invalid("(body)", e.to_string()))?;
+                return match body.first() {
+                    Some(b'{') => Ok(Wire::Json(body.into())),
+                    _ if body == b"null" => Ok(Wire::Json(bytes::Bytes::from_static(b"{}"))),
+                    _ => Err(invalid(
+                        "(body)",
+                        format!("must be an object, got {}", String::from_utf8_lossy(&body)),
+                    )),
+                };
+            }
+        }
+        let params = self.params(endpoint, request)?;
+        Ok(match endpoint.encoding {
+            Encoding::Json => {
+                Wire::Json(serde_json::to_vec(&params).map_err(|e| invalid("(body)", e.to_string()))?.into())
+            }
+            Encoding::Form => {
+                let pairs: Vec<(&str, String)> = flatten(&params).collect();
+                let body =
+                    serde_urlencoded::to_string(pairs).map_err(|e| invalid("(body)", e.to_string()))?;
+                Wire::Form(body.into())
+            }
+            Encoding::Query => Wire::Query(flatten(&params).map(|(k, v)| (k.to_string(), v)).collect()),
+            Encoding::None => Wire::Empty,
+        })
+    }
+
+    /// The request as JSON, checked against the spec's constraints, with the injected fields
+    /// added.
     fn params<Req: Serialize + ?Sized>(
         &self,
         endpoint: &'static Endpoint,
@@ -174,27 +219,27 @@ impl Client {
         endpoint: &'static Endpoint,
         user: Option<&UserAuth>,
         token: Option<&Secret>,
-        params: &Map<String, Value>,
+        wire: &Wire,
         attempt: u32,
     ) -> Result<Resp> {
         let cfg = &self.inner.config;
         let started = Instant::now();
         let fail = |kind| Error::new(endpoint.name, kind);
-        let mut request = self.build_request(endpoint, user, token, params).map_err(fail)?;
+        let mut request = self.build_request(endpoint, user, token, wire).map_err(fail)?;
         for h in &self.inner.hooks {
             h.on_request(endpoint, &mut request);
         }
-        let sent = tokio::time::timeout(cfg.timeout, async {
+        // The request's own timeout (set in `build_request`) runs until the body has been read.
+        let sent = async {
             let resp = self.inner.http.execute(request).await.map_err(|e| classify(e, cfg.timeout))?;
             let status = resp.status().as_u16();
             let body = read_limited(resp, cfg.max_response_bytes, cfg.timeout).await?;
             Ok::<_, ErrorKind>((status, body))
-        })
+        }
         .await;
         let (status, body) = match sent {
-            Ok(Ok(x)) => (Some(x.0), Ok(x.1)),
-            Ok(Err(k)) => (None, Err(fail(k))),
-            Err(_) => (None, Err(fail(ErrorKind::Timeout(cfg.timeout)))),
+            Ok(x) => (Some(x.0), Ok(x.1)),
+            Err(k) => (None, Err(fail(k))),
         };
         let result = match (status, body) {
             (Some(s), Ok(b)) => envelope::decode::<Resp>(endpoint, s, &b),
@@ -228,68 +273,65 @@ impl Client {
         endpoint: &'static Endpoint,
         user: Option<&UserAuth>,
         token: Option<&Secret>,
-        params: &Map<String, Value>,
+        wire: &Wire,
     ) -> Result<reqwest::Request, ErrorKind> {
         let cfg = &self.inner.config;
-        let mut url = self.base_url(endpoint.server).clone();
-        {
-            let base = url.path().trim_end_matches('/').to_string();
-            url.set_path(&format!("{base}{}", endpoint.path));
-        }
-        {
+        let mut url = self.url_of(endpoint);
+        let open_id = user.filter(|_| endpoint.open_id_in_query).map(|u| u.open_id.as_str());
+        let query = match wire {
+            Wire::Query(pairs) => pairs.as_slice(),
+            _ => &[],
+        };
+        if open_id.is_some() || !query.is_empty() {
             let mut pairs = url.query_pairs_mut();
-            if endpoint.open_id_in_query {
-                if let Some(u) = user {
-                    pairs.append_pair("open_id", &u.open_id);
-                }
+            if let Some(id) = open_id {
+                pairs.append_pair("open_id", id);
             }
-            if endpoint.encoding == Encoding::Query {
-                for (k, v) in flatten(params) {
-                    pairs.append_pair(k, &v);
-                }
+            for (k, v) in query {
+                pairs.append_pair(k, v);
             }
         }
-        if url.query() == Some("") {
-            url.set_query(None);
-        }
-        let mut builder = self
-            .inner
-            .http
-            .request(endpoint.method.as_http(), url)
-            .header(ACCEPT, "application/json")
-            .header(USER_AGENT, &cfg.user_agent)
-            .timeout(cfg.timeout);
+        let mut request = reqwest::Request::new(endpoint.method.as_http(), url);
+        *request.timeout_mut() = Some(cfg.timeout);
+        let headers = request.headers_mut();
+        headers.insert(ACCEPT, HeaderValue::from_static(JSON));
+        headers.insert(USER_AGENT, cfg.user_agent.clone());
         if let Some(t) = token {
             let mut v = HeaderValue::from_str(t.expose()).map_err(|_| {
                 ErrorKind::Config("the token contains characters a header cannot carry".into())
             })?;
             v.set_sensitive(true);
-            builder = builder.header(TOKEN_HEADER, v);
+            headers.insert(TOKEN_HEADER, v);
         }
-        builder = match endpoint.encoding {
-            Encoding::Json => {
-                let body = serde_json::to_vec(params).map_err(|e| ErrorKind::InvalidInput {
-                    field: "(body)".into(),
-                    problem: e.to_string(),
-                })?;
-                builder.header(CONTENT_TYPE, "application/json").body(body)
-            }
-            Encoding::Form => {
-                let pairs: Vec<(&str, String)> = flatten(params).collect();
-                let body = serde_urlencoded::to_string(pairs).map_err(|e| ErrorKind::InvalidInput {
-                    field: "(body)".into(),
-                    problem: e.to_string(),
-                })?;
-                builder.header(CONTENT_TYPE, "application/x-www-form-urlencoded").body(body)
-            }
+        let (content_type, body) = match wire {
+            Wire::Json(body) => (Some(JSON), Some(body.clone())),
+            Wire::Form(body) => (Some("application/x-www-form-urlencoded"), Some(body.clone())),
             // A bodiless POST still says JSON, as the working public clients send it.
-            Encoding::None if endpoint.method == crate::endpoint::HttpMethod::Post => {
-                builder.header(CONTENT_TYPE, "application/json")
+            Wire::Empty | Wire::Query(_) if endpoint.method == crate::endpoint::HttpMethod::Post => {
+                (Some(JSON), None)
             }
-            Encoding::Query | Encoding::None => builder,
+            Wire::Empty | Wire::Query(_) => (None, None),
         };
-        builder.build().map_err(ErrorKind::Transport)
+        if let Some(ct) = content_type {
+            request.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(ct));
+        }
+        *request.body_mut() = body.map(reqwest::Body::from);
+        Ok(request)
     }
+}
+
+const JSON: &str = "application/json";
+
+/// A call's parameters as they travel, encoded once for all its attempts.
+enum Wire {
+    /// A JSON body.
+    Json(bytes::Bytes),
+    /// A form body.
+    Form(bytes::Bytes),
+    /// Query-string pairs.
+    Query(Vec<(String, String)>),
+    /// Nothing.
+    Empty,
 }
 
 /// Top-level parameters as strings, for query strings and forms: scalars as text, lists of
