@@ -94,6 +94,16 @@ fn header_text(target: &Target<'_>) -> String {
 /// Parses rendered Rust with syn and pretty-prints it. On a parse failure the message names the
 /// endpoint or type whose code surrounds the error.
 fn format_rust(path: &str, src: &str, model: &Model) -> Result<String, Errors> {
+    let result = parse_and_format(path, src, model);
+    // With `span-locations`, every parse keeps a copy of its source and a line table in a
+    // thread-local map for as long as the thread lives: a process that generates repeatedly
+    // (a bench, a watcher) would grow without bound, and past 4 GiB of source the 32-bit
+    // offsets wrap and lines come out wrong. Nothing holds a span past this point.
+    proc_macro2::extra::invalidate_current_thread_spans();
+    result
+}
+
+fn parse_and_format(path: &str, src: &str, model: &Model) -> Result<String, Errors> {
     match syn::parse_file(src) {
         Ok(parsed) => Ok(prettyplease::unparse(&parsed)),
         Err(e) => {
