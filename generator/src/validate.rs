@@ -204,6 +204,7 @@ const RESERVED_TYPES: &[&str] = &[
     "RetryPolicy",
     "Secret",
     "String",
+    "TYPES",
     "UserAuth",
     "UserClient",
     "UserSession",
