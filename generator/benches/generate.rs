@@ -2,11 +2,18 @@
 //! synthetic specs of 100, 1,000 and 5,000 endpoints to show how time grows.
 //!
 //! Run with `cargo bench -p douyin-alliance-codegen` (or `cargo xtask bench` for every figure).
+//! After criterion, a paired measurement times the synthetic sizes in alternating blocks in the
+//! same period (`DOUYIN_BENCH_GEN_ROUNDS` rounds, default 5), which cancels drift in the
+//! machine's speed between criterion's separate measurements of each size. With
+//! `DOUYIN_BENCH_REPORT_DIR` set, the paired ratios are written to
+//! `$DOUYIN_BENCH_REPORT_DIR/generate_report.json` for the report.
 
 use std::fmt::Write as _;
 use std::path::Path;
+use std::time::{Duration, Instant};
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::{BenchmarkId, Criterion, Throughput};
+use serde_json::{json, Map, Value};
 
 /// A spec of `n` endpoints, each with its own request and response types, in the shape of the
 /// real Alliance endpoints (user auth, JSON body, page pagination on every fifth, an enum).
@@ -69,18 +76,100 @@ fn generate(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("generate_synthetic");
     g.sample_size(10);
-    for n in [100usize, 1_000, 5_000] {
+    for n in SIZES {
         let text = synthetic_spec(n);
         g.throughput(Throughput::Elements(n as u64));
-        g.bench_with_input(BenchmarkId::from_parameter(n), &text, |b, text| {
-            b.iter(|| {
-                let file = codegen::yaml::parse_str("synthetic.yaml", text).expect("synthetic spec parses");
-                codegen::generate_from(&[file]).expect("synthetic spec generates")
-            })
-        });
+        g.bench_with_input(BenchmarkId::from_parameter(n), &text, |b, text| b.iter(|| generate_text(text)));
     }
     g.finish();
 }
 
-criterion_group!(benches, generate);
-criterion_main!(benches);
+/// The synthetic sizes; the first is the baseline of the others.
+const SIZES: [usize; 3] = [100, 1_000, 5_000];
+
+/// Parses and generates a synthetic spec, as the benchmark iteration does.
+fn generate_text(text: &str) -> Vec<codegen::GeneratedFile> {
+    let file = codegen::yaml::parse_str("synthetic.yaml", text).expect("synthetic spec parses");
+    codegen::generate_from(&[file]).expect("synthetic spec generates")
+}
+
+/// Rounds of the paired measurement (`DOUYIN_BENCH_GEN_ROUNDS`, default 5; 0 skips it).
+fn paired_rounds() -> usize {
+    std::env::var("DOUYIN_BENCH_GEN_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(5)
+}
+
+/// Every size timed in the same period: `rounds` rounds of one block per size (the baseline
+/// size repeated to fill about as long as the largest takes once), the order rotating each
+/// round. Returns the mean seconds per generation of each size.
+fn paired(texts: &[(usize, String)], rounds: usize) -> Vec<(usize, f64)> {
+    // Warm up, and size the blocks: each about as long as the slowest single run.
+    let once: Vec<Duration> = texts
+        .iter()
+        .map(|(_, t)| {
+            let started = Instant::now();
+            drop(generate_text(t));
+            started.elapsed()
+        })
+        .collect();
+    let longest = once.iter().max().copied().unwrap_or_default();
+    let reps: Vec<usize> = once
+        .iter()
+        .map(|d| (longest.as_secs_f64() / d.as_secs_f64().max(1e-9)).round().max(1.0) as usize)
+        .collect();
+    let mut total = vec![Duration::ZERO; texts.len()];
+    for round in 0..rounds {
+        for k in 0..texts.len() {
+            let i = (round + k) % texts.len();
+            let started = Instant::now();
+            for _ in 0..reps[i] {
+                drop(generate_text(&texts[i].1));
+            }
+            total[i] += started.elapsed();
+        }
+    }
+    texts
+        .iter()
+        .enumerate()
+        .map(|(i, (n, _))| (*n, total[i].as_secs_f64() / (rounds * reps[i]) as f64))
+        .collect()
+}
+
+fn main() {
+    let mut c = Criterion::default().configure_from_args();
+    generate(&mut c);
+    c.final_summary();
+
+    // Only a measuring run (`cargo bench`, which passes `--bench`) measures pairs: not
+    // `cargo test --benches` (criterion's test mode), `--test`, `--list` or `--profile-time`.
+    let args: Vec<String> = std::env::args().collect();
+    let quick = !args.iter().any(|a| a == "--bench")
+        || args.iter().any(|a| matches!(a.as_str(), "--test" | "--list" | "--profile-time"));
+    let rounds = if quick { 0 } else { paired_rounds() };
+    if rounds == 0 {
+        return;
+    }
+    let texts: Vec<(usize, String)> = SIZES.iter().map(|&n| (n, synthetic_spec(n))).collect();
+    let means = paired(&texts, rounds);
+    let base = means[0].1;
+    let mut report = Map::new();
+    for &(n, secs) in &means[1..] {
+        let ratio = secs / base;
+        println!(
+            "paired generate_synthetic/{n} vs /{}: {:.3} s vs {:.1} ms, ratio {ratio:.1}x",
+            SIZES[0],
+            secs,
+            base * 1e3
+        );
+        report.insert(
+            format!("generate_synthetic/{n}"),
+            json!({"secs": secs, "base_secs": base, "ratio": ratio, "rounds": rounds}),
+        );
+    }
+    if let Ok(dir) = std::env::var("DOUYIN_BENCH_REPORT_DIR") {
+        let file = Path::new(&dir).join("generate_report.json");
+        let text = Value::Object(report).to_string();
+        if let Err(e) = std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&file, text)) {
+            eprintln!("cannot write {}: {e}", file.display());
+        }
+    }
+}
