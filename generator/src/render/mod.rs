@@ -62,25 +62,31 @@ pub fn render_into(model: &Model, target: &Target<'_>) -> Result<Vec<GeneratedFi
     for (name, src) in TEMPLATES {
         env.add_template(name, src).map_err(|e| internal(name, &e.to_string()))?;
     }
-    // Converted to a template value once, not once per template.
+    // Converted to a template value once, not once per template. Every template is rendered
+    // before any is parsed, and the context is dropped first, so that it is not alive beside
+    // the syntax trees.
     let ctx = minijinja::Value::from_serialize(context::build(model, target.spec_dir));
-    let mut out = Vec::new();
+    let render = |name: &str| {
+        env.get_template(name).and_then(|t| t.render(&ctx)).map_err(|e| internal(name, &e.to_string()))
+    };
+    let mut rust = Vec::new();
     for name in ["mod.rs", "types.rs", "endpoints.rs", "schema.rs"] {
-        let src = env
-            .get_template(name)
-            .and_then(|t| t.render(&ctx))
-            .map_err(|e| internal(name, &e.to_string()))?;
-        let path = format!("{}/{name}", target.rust_dir);
-        let formatted = format_rust(&path, &src, model)?;
-        out.push(GeneratedFile { path, contents: format!("// {}\n{formatted}", header_text(target)) });
+        rust.push((format!("{}/{name}", target.rust_dir), render(name)?));
     }
-    if let Some(docs_path) = target.docs_path {
-        let md = env
-            .get_template("endpoints.md")
-            .and_then(|t| t.render(&ctx))
-            .map_err(|e| internal("endpoints.md", &e.to_string()))?;
+    let docs = match target.docs_path {
+        Some(docs_path) => Some((docs_path.to_string(), render("endpoints.md")?)),
+        None => None,
+    };
+    drop(ctx);
+    let mut out = Vec::new();
+    for (path, src) in rust {
+        let contents = format_rust(&path, &src, model, &format!("// {}\n", header_text(target)))?;
+        drop(src);
+        out.push(GeneratedFile { path, contents });
+    }
+    if let Some((path, md)) = docs {
         out.push(GeneratedFile {
-            path: docs_path.to_string(),
+            path,
             contents: format!("<!-- {} -->\n{}\n", header_text(target), md.trim_end()),
         });
     }
@@ -98,10 +104,18 @@ fn header_text(target: &Target<'_>) -> String {
 /// prettyplease separates items by a single newline.
 pub const ITEM_BREAK: &str = "// @item-break\n";
 
-/// Parses rendered Rust with syn and pretty-prints it, piece by piece (see [`ITEM_BREAK`]). On a
-/// parse failure the message names the endpoint or type whose code surrounds the error.
-fn format_rust(path: &str, src: &str, model: &Model) -> Result<String, Errors> {
-    let mut out = String::with_capacity(src.len());
+/// The line a template writes before each member of an `impl` block (the block opens in the
+/// piece's text before the first such line and closes with the piece's last line). Each member
+/// is parsed and printed inside a copy of the block's opening line, and only its own lines are
+/// kept, so an `impl` of thousands of methods is never one syntax tree.
+pub const MEMBER_BREAK: &str = "// @member-break\n";
+
+/// Parses rendered Rust with syn and pretty-prints it after `header`, piece by piece (see
+/// [`ITEM_BREAK`]), into one buffer sized once. On a parse failure the message names the
+/// endpoint or type whose code surrounds the error.
+fn format_rust(path: &str, src: &str, model: &Model, header: &str) -> Result<String, Errors> {
+    let mut out = String::with_capacity(header.len() + src.len());
+    out.push_str(header);
     let mut first_line = 1;
     for piece in src.split(ITEM_BREAK) {
         let result = parse_and_format(path, src, piece, first_line, model);
@@ -116,8 +130,63 @@ fn format_rust(path: &str, src: &str, model: &Model) -> Result<String, Errors> {
     Ok(out)
 }
 
-/// Parses and prints `piece`, which starts on line `first_line` of the file `src`.
+/// Parses and prints `piece`, which starts on line `first_line` of the file `src`: whole, or
+/// member by member when it is an `impl` block split by [`MEMBER_BREAK`].
 fn parse_and_format(
+    path: &str,
+    src: &str,
+    piece: &str,
+    first_line: usize,
+    model: &Model,
+) -> Result<String, Errors> {
+    let mut parts = piece.split(MEMBER_BREAK);
+    let opening = parts.next().unwrap_or_default();
+    let members: Vec<&str> = parts.collect();
+    let Some((last, init)) = members.split_last() else {
+        return parse_whole(path, src, piece, first_line, model);
+    };
+    // The last member carries the block's closing line.
+    let Some(last) = last.trim_end().strip_suffix('}') else {
+        return parse_whole(path, src, piece, first_line, model);
+    };
+    // Only a one-line opening (`impl X {`) prints as one known line to strip.
+    if opening.trim().lines().count() != 1 {
+        return parse_whole(path, src, piece, first_line, model);
+    }
+    let mut head: Option<String> = None;
+    let mut out = String::new();
+    let mut line = first_line + opening.lines().count();
+    for member in init.iter().chain(std::iter::once(&last)) {
+        // The copy of the opening line shifts line numbers by its own lines; the member itself
+        // starts after its break line.
+        let wrapped = format!("{opening}{member}\n}}\n");
+        let shift = opening.lines().count();
+        let printed = parse_whole(path, src, &wrapped, (line + 1).saturating_sub(shift), model)?;
+        let mut lines: Vec<&str> = printed.lines().collect();
+        match (&head, lines.first()) {
+            (None, Some(first)) => head = Some(first.to_string()),
+            (Some(h), Some(first)) if h == first => {
+                lines.remove(0);
+            }
+            // Not the shape this relies on: print the block whole.
+            _ => return parse_whole(path, src, piece, first_line, model),
+        }
+        if lines.last() != Some(&"}") {
+            return parse_whole(path, src, piece, first_line, model);
+        }
+        lines.pop();
+        for l in lines {
+            out.push_str(l);
+            out.push('\n');
+        }
+        line += member.lines().count() + 1;
+    }
+    out.push_str("}\n");
+    Ok(out)
+}
+
+/// Parses and prints `piece` as one file, which starts on line `first_line` of the file `src`.
+fn parse_whole(
     path: &str,
     src: &str,
     piece: &str,
@@ -176,14 +245,39 @@ mod tests {
             "/// B.\npub static B: &[u8] = &[1, 2, 3];\n",
         ];
         let whole = prettyplease::unparse(&syn::parse_file(&pieces.concat()).unwrap());
-        let chunked = format_rust("x.rs", &pieces.join(ITEM_BREAK), &empty()).unwrap();
-        assert_eq!(chunked, whole);
+        let chunked = format_rust("x.rs", &pieces.join(ITEM_BREAK), &empty(), "// h\n").unwrap();
+        assert_eq!(chunked, format!("// h\n{whole}"));
+    }
+
+    #[test]
+    fn an_impl_printed_member_by_member_is_the_impl_printed_whole() {
+        let members = [
+            "    /// One.\n    pub fn one(&self) -> u8 { 1 }\n",
+            "    /// Two.\n    pub async fn two(&self, x: &str) -> Result<(), ()> { let _ = x; Ok(()) }\n",
+            "    fn three() {}\n",
+        ];
+        let whole_src = format!("impl crate::Client {{\n{}}}\n", members.concat());
+        let whole = prettyplease::unparse(&syn::parse_file(&whole_src).unwrap());
+        let split_src = format!("impl crate::Client {{\n{MEMBER_BREAK}{}}}\n", members.join(MEMBER_BREAK));
+        let split = format_rust("x.rs", &split_src, &empty(), "").unwrap();
+        assert_eq!(split, whole);
+    }
+
+    #[test]
+    fn a_parse_error_in_a_member_names_its_line_in_the_whole_file() {
+        // Line 1 `use`, 2 item break, 3 `impl`, 4 member break, 5 `fn a`, 6 member break,
+        // 7 `fn b(`, 8 `x: ,`.
+        let src = format!(
+            "use std::fmt;\n{ITEM_BREAK}impl A {{\n{MEMBER_BREAK}    fn a() {{}}\n{MEMBER_BREAK}    fn b(\n        x: ,\n    ) {{}}\n}}\n"
+        );
+        let err = format_rust("x.rs", &src, &empty(), "").unwrap_err().to_string();
+        assert!(err.contains("(line 8)"), "{err}");
     }
 
     #[test]
     fn a_parse_error_in_a_later_piece_names_its_line_in_the_whole_file() {
         let src = format!("use std::fmt;\n{ITEM_BREAK}struct A;\n{ITEM_BREAK}struct B {{\n    x: ,\n}}\n");
-        let err = format_rust("x.rs", &src, &empty()).unwrap_err().to_string();
+        let err = format_rust("x.rs", &src, &empty(), "").unwrap_err().to_string();
         // Line 1 `use`, 2 break, 3 `struct A;`, 4 break, 5 `struct B {`, 6 `x: ,`.
         assert!(err.contains("(line 6)"), "{err}");
         assert!(err.contains("struct B {"), "{err}");
