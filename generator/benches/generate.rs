@@ -2,15 +2,16 @@
 //! synthetic specs of 100, 1,000 and 5,000 endpoints to show how time grows.
 //!
 //! Run with `cargo bench -p douyin-alliance-codegen` (or `cargo xtask bench` for every figure).
-//! After criterion, a paired measurement times the synthetic sizes in alternating blocks in the
-//! same period (`DOUYIN_BENCH_GEN_ROUNDS` rounds, default 5), which cancels drift in the
-//! machine's speed between criterion's separate measurements of each size. With
+//! After criterion, a paired measurement times each larger size between two blocks of the
+//! baseline size, round after round (`DOUYIN_BENCH_GEN_ROUNDS` rounds, default 6), and takes the
+//! median of the rounds' ratios, which cancels drift in the machine's speed between criterion's
+//! separate measurements of each size. With
 //! `DOUYIN_BENCH_REPORT_DIR` set, the paired ratios are written to
 //! `$DOUYIN_BENCH_REPORT_DIR/generate_report.json` for the report.
 
 use std::fmt::Write as _;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use criterion::{BenchmarkId, Criterion, Throughput};
 use serde_json::{json, Map, Value};
@@ -93,45 +94,48 @@ fn generate_text(text: &str) -> Vec<codegen::GeneratedFile> {
     codegen::generate_from(&[file]).expect("synthetic spec generates")
 }
 
-/// Rounds of the paired measurement (`DOUYIN_BENCH_GEN_ROUNDS`, default 5; 0 skips it).
+/// Rounds of the paired measurement (`DOUYIN_BENCH_GEN_ROUNDS`, default 6; 0 skips it).
 fn paired_rounds() -> usize {
-    std::env::var("DOUYIN_BENCH_GEN_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(5)
+    std::env::var("DOUYIN_BENCH_GEN_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(6)
 }
 
-/// Every size timed in the same period: `rounds` rounds of one block per size (the baseline
-/// size repeated to fill about as long as the largest takes once), the order rotating each
-/// round. Returns the mean seconds per generation of each size.
-fn paired(texts: &[(usize, String)], rounds: usize) -> Vec<(usize, f64)> {
-    // Warm up, and size the blocks: each about as long as the slowest single run.
-    let once: Vec<Duration> = texts
-        .iter()
-        .map(|(_, t)| {
-            let started = Instant::now();
-            drop(generate_text(t));
-            started.elapsed()
-        })
-        .collect();
-    let longest = once.iter().max().copied().unwrap_or_default();
-    let reps: Vec<usize> = once
-        .iter()
-        .map(|d| (longest.as_secs_f64() / d.as_secs_f64().max(1e-9)).round().max(1.0) as usize)
-        .collect();
-    let mut total = vec![Duration::ZERO; texts.len()];
-    for round in 0..rounds {
-        for k in 0..texts.len() {
-            let i = (round + k) % texts.len();
-            let started = Instant::now();
-            for _ in 0..reps[i] {
-                drop(generate_text(&texts[i].1));
-            }
-            total[i] += started.elapsed();
-        }
+/// Seconds per generation of `text`, over `reps` generations.
+fn time_reps(text: &str, reps: usize) -> f64 {
+    let started = Instant::now();
+    for _ in 0..reps {
+        drop(generate_text(text));
     }
-    texts
-        .iter()
-        .enumerate()
-        .map(|(i, (n, _))| (*n, total[i].as_secs_f64() / (rounds * reps[i]) as f64))
-        .collect()
+    started.elapsed().as_secs_f64() / reps.max(1) as f64
+}
+
+/// The time of generating `big` over the time of generating `base`, measured in the same
+/// period: each of `rounds` rounds times one generation of `big` between two blocks of `base`
+/// generations (each block half as long as `big` takes), so that a steady drift in the
+/// machine's speed cancels within the round. Returns the median of the rounds' ratios and the
+/// mean seconds of `big` and of `base`.
+fn paired(base: &str, big: &str, rounds: usize) -> (f64, f64, f64) {
+    // Warm up, and size the blocks.
+    let base_once = time_reps(base, 1);
+    let big_once = time_reps(big, 1);
+    let half = ((big_once / 2.0) / base_once.max(1e-9)).round().max(1.0) as usize;
+    let mut ratios = Vec::with_capacity(rounds);
+    let (mut big_sum, mut base_sum) = (0.0, 0.0);
+    for _ in 0..rounds {
+        let before = time_reps(base, half);
+        let big_secs = time_reps(big, 1);
+        let after = time_reps(base, half);
+        let base_secs = (before + after) / 2.0;
+        ratios.push(big_secs / base_secs);
+        big_sum += big_secs;
+        base_sum += base_secs;
+    }
+    ratios.sort_by(f64::total_cmp);
+    let median = match ratios.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => ratios[n / 2],
+        n => (ratios[n / 2 - 1] + ratios[n / 2]) / 2.0,
+    };
+    (median, big_sum / rounds as f64, base_sum / rounds as f64)
 }
 
 fn main() {
@@ -148,21 +152,18 @@ fn main() {
     if rounds == 0 {
         return;
     }
-    let texts: Vec<(usize, String)> = SIZES.iter().map(|&n| (n, synthetic_spec(n))).collect();
-    let means = paired(&texts, rounds);
-    let base = means[0].1;
+    let base = synthetic_spec(SIZES[0]);
     let mut report = Map::new();
-    for &(n, secs) in &means[1..] {
-        let ratio = secs / base;
+    for &n in &SIZES[1..] {
+        let (ratio, secs, base_secs) = paired(&base, &synthetic_spec(n), rounds);
         println!(
-            "paired generate_synthetic/{n} vs /{}: {:.3} s vs {:.1} ms, ratio {ratio:.1}x",
+            "paired generate_synthetic/{n} vs /{}: {secs:.3} s vs {:.1} ms, median ratio of {rounds} rounds {ratio:.1}x",
             SIZES[0],
-            secs,
-            base * 1e3
+            base_secs * 1e3
         );
         report.insert(
             format!("generate_synthetic/{n}"),
-            json!({"secs": secs, "base_secs": base, "ratio": ratio, "rounds": rounds}),
+            json!({"secs": secs, "base_secs": base_secs, "ratio": ratio, "rounds": rounds}),
         );
     }
     if let Ok(dir) = std::env::var("DOUYIN_BENCH_REPORT_DIR") {
