@@ -639,11 +639,12 @@ fn render(
          is a batch of 256 requests, so req/s = 256 / time. Ratio is figure over baseline.\n\n\
          Criterion measures figure and baseline one after the other, so a change in the \
          machine's load between the two moves their ratio (by ±10-25% on a shared 2-core VM). \
-         The generator, decode and calls benches therefore also measure both sides after \
-         criterion in alternating blocks in the same period (one block of each per round, the \
-         order alternating; a calls block is a batch of 256 requests, a decode block about 20 ms \
-         of decoding, a generator block one generation of the largest size or as many of the \
-         smaller as take about as long): that is the paired ratio. **Met** is judged on the paired ratio where there \
+         The decode and calls benches therefore also measure both sides after criterion in \
+         alternating blocks in the same period (one block of each per round, the order \
+         alternating; a calls block is a batch of 256 requests, a decode block about 20 ms of \
+         decoding); the generator bench times each larger spec between two blocks of the \
+         100-endpoint spec, each half as long, and takes the median of the rounds' ratios: that \
+         is the paired ratio. **Met** is judged on the paired ratio where there \
          is one, and on criterion's ratio otherwise.\n"
     );
     let _ = writeln!(s, "## What each figure measures\n");
