@@ -11,7 +11,7 @@ use serde::Serialize;
 use url::Url;
 
 use crate::auth::client_token::{TokenCache, TokenTiming};
-use crate::auth::store::{MemoryTokenStore, StoredToken, TokenStore};
+use crate::auth::store::{documented, lifetime, MemoryTokenStore, StoredToken, TokenStore};
 use crate::auth::user::UserCreds;
 use crate::auth::UserSession;
 use crate::endpoint::{Endpoint, Server};
@@ -128,8 +128,8 @@ impl Client {
                     let this = this.clone();
                     async move {
                         let t = this.oauth_client_token().await?;
-                        let secs = u64::try_from(t.expires_in).unwrap_or(0);
-                        Ok(StoredToken::expiring_in(t.access_token, Duration::from_secs(secs)))
+                        let life = lifetime(t.expires_in, "client_token", documented::CLIENT_TOKEN);
+                        Ok(StoredToken::expiring_in(t.access_token, life))
                     }
                 })
                 .await

@@ -214,3 +214,19 @@ async fn clients_sharing_a_store_share_the_token() {
     category(&c).await.unwrap();
     assert_eq!(server.requests_to(TOKEN).len(), 2);
 }
+
+#[tokio::test]
+async fn a_token_answer_without_a_positive_lifetime_is_kept_for_the_documented_two_hours() {
+    for expires_in in [0, -5] {
+        let server = MockServer::start().await;
+        serve_client_tokens(&server, expires_in);
+        server.on(CATEGORY, |_, _| category_ok());
+        let client = server.client_builder().build().unwrap();
+        for _ in 0..5 {
+            category(&client).await.unwrap();
+        }
+        // Cached as already expired, every call would fetch a new token (and soon be throttled).
+        assert_eq!(server.requests_to(TOKEN).len(), 1, "expires_in {expires_in}");
+        assert!(tokens_used(&server, CATEGORY).iter().all(|t| t == "clt.test-0"));
+    }
+}

@@ -12,7 +12,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::client_token::TokenCache;
-use super::store::{StoredToken, TokenStore};
+use super::store::{documented, lifetime, StoredToken, TokenStore};
 use crate::codes::KnownCode;
 use crate::{
     Client, Error, ErrorKind, RefreshTokenRequest, RenewRefreshTokenRequest, Result, Secret, UserAuth,
@@ -89,8 +89,12 @@ fn reauth(reason: impl Into<String>) -> Error {
     Error::new("user_session", ErrorKind::ReauthorizationRequired { reason: reason.into() })
 }
 
-fn secs(n: i64) -> Duration {
-    Duration::from_secs(u64::try_from(n).unwrap_or(0))
+fn access_life(expires_in: i64) -> Duration {
+    lifetime(expires_in, "access_token", documented::ACCESS_TOKEN)
+}
+
+fn refresh_life(expires_in: i64) -> Duration {
+    lifetime(expires_in, "refresh_token", documented::REFRESH_TOKEN)
 }
 
 impl UserSession {
@@ -103,8 +107,8 @@ impl UserSession {
     /// Keeps tokens obtained elsewhere (a code exchange or a refresh) for their user.
     pub async fn from_tokens(client: &Client, tokens: &UserTokenData) -> Result<UserSession> {
         let session = Self::resume_with(client, &tokens.open_id, SessionPolicy::default());
-        session.store_refresh(&tokens.refresh_token, secs(tokens.refresh_expires_in), 0).await?;
-        let access = StoredToken::expiring_in(tokens.access_token.clone(), secs(tokens.expires_in));
+        session.store_refresh(&tokens.refresh_token, refresh_life(tokens.refresh_expires_in), 0).await?;
+        let access = StoredToken::expiring_in(tokens.access_token.clone(), access_life(tokens.expires_in));
         let key = session.access_key();
         session
             .inner
@@ -207,8 +211,12 @@ impl UserSession {
                         refresh_token: renewed.refresh_token.expose().to_string(),
                         renewals: state.renewals + 1,
                     };
-                    self.store_refresh(&renewed.refresh_token, secs(renewed.expires_in), state.renewals)
-                        .await?;
+                    self.store_refresh(
+                        &renewed.refresh_token,
+                        refresh_life(renewed.expires_in),
+                        state.renewals,
+                    )
+                    .await?;
                 }
                 Err(e) if e.api().and_then(|a| a.known()) == Some(KnownCode::RenewLimitOrTooFrequent) => {
                     tracing::warn!(open_id = %self.inner.open_id, "refresh_token renewals exhausted; the user must authorize again when it expires");
@@ -242,9 +250,9 @@ impl UserSession {
                 .load_refresh()
                 .await
                 .map(|(_, s)| s.remaining())
-                .unwrap_or(secs(tokens.refresh_expires_in));
+                .unwrap_or(refresh_life(tokens.refresh_expires_in));
             self.store_refresh(&tokens.refresh_token, remaining, state.renewals).await?;
         }
-        Ok(StoredToken::expiring_in(tokens.access_token, secs(tokens.expires_in)))
+        Ok(StoredToken::expiring_in(tokens.access_token, access_life(tokens.expires_in)))
     }
 }

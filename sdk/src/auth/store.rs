@@ -40,6 +40,34 @@ impl StoredToken {
     }
 }
 
+/// Documented lifetimes (api-facts §3), used when an answer's `expires_in` is not positive.
+pub(crate) mod documented {
+    use std::time::Duration;
+    /// client_token: 2 hours.
+    pub const CLIENT_TOKEN: Duration = Duration::from_secs(7_200);
+    /// A user's access_token: 15 days.
+    pub const ACCESS_TOKEN: Duration = Duration::from_secs(1_296_000);
+    /// A user's refresh_token: 30 days.
+    pub const REFRESH_TOKEN: Duration = Duration::from_secs(2_592_000);
+}
+
+/// The lifetime an answer gives a token (`expires_in` seconds), or the documented one when the
+/// answer's is zero or negative: caching a token as already expired would fetch a new one on
+/// every call. A token that really dies sooner is rejected by the platform and replaced.
+pub(crate) fn lifetime(expires_in: i64, what: &str, documented: Duration) -> Duration {
+    match u64::try_from(expires_in) {
+        Ok(secs) if secs > 0 => Duration::from_secs(secs),
+        _ => {
+            tracing::warn!(
+                expires_in,
+                assumed_secs = documented.as_secs(),
+                "the {what} answer has no positive expires_in; assuming the documented lifetime"
+            );
+            documented
+        }
+    }
+}
+
 /// The current time in Unix milliseconds.
 pub fn now_ms() -> u64 {
     SystemTime::now()
@@ -155,5 +183,20 @@ impl TokenStore for MemoryTokenStore {
             }
             Ok(())
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lifetime_that_is_not_positive_is_the_documented_one() {
+        let d = documented::ACCESS_TOKEN;
+        assert_eq!(lifetime(1_296_000, "access_token", d), Duration::from_secs(1_296_000));
+        assert_eq!(lifetime(60, "access_token", d), Duration::from_secs(60));
+        assert_eq!(lifetime(0, "access_token", d), d);
+        assert_eq!(lifetime(-1, "access_token", d), d);
+        assert_eq!(lifetime(0, "client_token", documented::CLIENT_TOKEN), Duration::from_secs(7_200));
     }
 }
