@@ -162,14 +162,8 @@ fn parse<T: DeserializeOwned + ApiObject>(
                 None => None,
             };
             let extra = env.extra.unwrap_or_default();
-            let codes = [code, extra.error_code, extra.sub_error_code];
-            let status = if codes.iter().any(|c| c.is_some_and(|c| c != 0)) {
-                Status::Unread
-            } else if data.is_some() || extra.error_code.is_some() {
-                Status::Ok
-            } else {
-                Status::Missing
-            };
+            let status = no_error(code, extra.error_code, extra.sub_error_code, data.is_some())
+                .unwrap_or(Status::Unread);
             (status, data)
         }
         EnvelopeKind::ErrNo => {
@@ -218,6 +212,23 @@ fn take_status(extra: &mut BTreeMap<String, Value>) -> serde_json::Result<Option
     }
 }
 
+/// The success rule of `data` + `extra` when no code is an error: `Ok` if there is `data` or
+/// an `extra.error_code` of 0, `Missing` if the body has neither. `None` when a code is non-zero.
+fn no_error(
+    data_code: Option<i64>,
+    extra_code: Option<i64>,
+    sub_code: Option<i64>,
+    has_data: bool,
+) -> Option<Status> {
+    if [data_code, extra_code, sub_code].iter().any(|c| c.is_some_and(|c| c != 0)) {
+        None
+    } else if has_data || extra_code.is_some() {
+        Some(Status::Ok)
+    } else {
+        Some(Status::Missing)
+    }
+}
+
 fn data_extra_status(
     code: Option<i64>,
     description: Option<String>,
@@ -226,13 +237,13 @@ fn data_extra_status(
     has_data: bool,
 ) -> Status {
     let extra = extra.unwrap_or_default();
+    if let Some(status) = no_error(code, extra.error_code, extra.sub_error_code, has_data) {
+        return status;
+    }
     let logid = extra.logid.clone().filter(|l| !l.is_empty());
     let data_code = code.unwrap_or(0);
     let extra_code = extra.error_code.unwrap_or(0);
     let sub_code = extra.sub_error_code.unwrap_or(0);
-    if data_code == 0 && extra_code == 0 && sub_code == 0 {
-        return if has_data || extra.error_code.is_some() { Status::Ok } else { Status::Missing };
-    }
     // Prefer the data-side code, then the gateway's.
     let (code, description) = if data_code != 0 {
         (data_code, description.filter(|d| !d.is_empty()).or(extra.description.clone()))

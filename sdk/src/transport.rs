@@ -123,21 +123,17 @@ impl Client {
         let invalid = |field: &str, problem: String| {
             Error::new(endpoint.name, ErrorKind::InvalidInput { field: field.into(), problem })
         };
-        // The common case, a JSON body with nothing to check or add, goes straight to bytes.
+        // The common case, a JSON object with nothing to check or add, goes straight to bytes;
+        // anything else (absent, null, not an object, not serializable) takes the general path,
+        // which says what is wrong.
         if endpoint.encoding == Encoding::Json
             && endpoint.inject.is_empty()
             && !endpoint.request_type.is_some_and(schema::has_constraints)
         {
-            if let Some(r) = request {
-                let body = serde_json::to_vec(r).map_err(|e| invalid("(body)", e.to_string()))?;
-                return match body.first() {
-                    Some(b'{') => Ok(Wire::Json(body.into())),
-                    _ if body == b"null" => Ok(Wire::Json(bytes::Bytes::from_static(b"{}"))),
-                    _ => Err(invalid(
-                        "(body)",
-                        format!("must be an object, got {}", String::from_utf8_lossy(&body)),
-                    )),
-                };
+            if let Some(Ok(body)) = request.map(serde_json::to_vec) {
+                if body.first() == Some(&b'{') {
+                    return Ok(Wire::Json(body.into()));
+                }
             }
         }
         let params = self.params(endpoint, request)?;

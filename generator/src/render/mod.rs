@@ -118,13 +118,7 @@ fn format_rust(path: &str, src: &str, model: &Model, header: &str) -> Result<Str
     out.push_str(header);
     let mut first_line = 1;
     for piece in src.split(ITEM_BREAK) {
-        let result = parse_and_format(path, src, piece, first_line, model);
-        // With `span-locations`, every parse keeps a copy of its source and a line table in a
-        // thread-local map for as long as the thread lives: a process that generates
-        // repeatedly (a bench, a watcher) would grow without bound, and past 4 GiB of source
-        // the 32-bit offsets wrap and lines come out wrong. Nothing holds a span past here.
-        proc_macro2::extra::invalidate_current_thread_spans();
-        out.push_str(&result?);
+        out.push_str(&parse_and_format(path, src, piece, first_line, model)?);
         first_line += piece.lines().count() + 1;
     }
     Ok(out)
@@ -155,13 +149,13 @@ fn parse_and_format(
     }
     let mut head: Option<String> = None;
     let mut out = String::new();
-    let mut line = first_line + opening.lines().count();
+    // `brk` is the line of the member's break in `src`; the member starts on the next line,
+    // which is the wrapped text's line after the opening's lines.
+    let opening_lines = opening.lines().count();
+    let mut brk = first_line + opening_lines;
     for member in init.iter().chain(std::iter::once(&last)) {
-        // The copy of the opening line shifts line numbers by its own lines; the member itself
-        // starts after its break line.
         let wrapped = format!("{opening}{member}\n}}\n");
-        let shift = opening.lines().count();
-        let printed = parse_whole(path, src, &wrapped, (line + 1).saturating_sub(shift), model)?;
+        let printed = parse_whole(path, src, &wrapped, (brk + 1).saturating_sub(opening_lines), model)?;
         let mut lines: Vec<&str> = printed.lines().collect();
         match (&head, lines.first()) {
             (None, Some(first)) => head = Some(first.to_string()),
@@ -179,7 +173,7 @@ fn parse_and_format(
             out.push_str(l);
             out.push('\n');
         }
-        line += member.lines().count() + 1;
+        brk += member.lines().count() + 1;
     }
     out.push_str("}\n");
     Ok(out)
@@ -193,7 +187,7 @@ fn parse_whole(
     first_line: usize,
     model: &Model,
 ) -> Result<String, Errors> {
-    match syn::parse_file(piece) {
+    let result = match syn::parse_file(piece) {
         Ok(parsed) => Ok(prettyplease::unparse(&parsed)),
         Err(e) => {
             let line = first_line + e.span().start().line - 1;
@@ -208,7 +202,13 @@ fn parse_whole(
             }
             Err(err.into())
         }
-    }
+    };
+    // With `span-locations`, every parse keeps a copy of its source and a line table in a
+    // thread-local map for as long as the thread lives: a process that generates repeatedly (a
+    // bench, a watcher) would grow without bound, and past 4 GiB of source the 32-bit offsets
+    // wrap and lines come out wrong. Nothing holds a span past this point.
+    proc_macro2::extra::invalidate_current_thread_spans();
+    result
 }
 
 /// The last endpoint or type name mentioned at or before `line` of the rendered source.
