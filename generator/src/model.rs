@@ -3,10 +3,12 @@
 //! Every name here is already a valid Rust identifier, every type reference resolves, and every
 //! enum-like string of the spec is a Rust enum.
 
-use serde::Serialize;
+pub use douyin_alliance_meta::{
+    AuthKind, Credentials, Encoding, EnvelopeKind, HttpMethod, PageStyle, Server,
+};
 
 /// The whole API.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Model {
     /// Endpoints in spec order (files sorted by name, then file order).
     pub endpoints: Vec<Endpoint>,
@@ -14,90 +16,8 @@ pub struct Model {
     pub types: Vec<NamedType>,
 }
 
-impl Model {
-    /// The named type called `name`.
-    pub fn ty(&self, name: &str) -> Option<&NamedType> {
-        self.types.iter().find(|t| t.name == name)
-    }
-}
-
-/// A host of the platform.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Server {
-    /// `open.douyin.com`: OAuth.
-    OpenDouyin,
-    /// `open.douyinec.com`: the Alliance API.
-    OpenDouyinEc,
-    /// `lianmengapi.snssdk.com`: the captain (团长) mobile API.
-    Lianmeng,
-}
-
-impl Server {
-    /// Every server with its host name.
-    pub const ALL: [(Server, &'static str); 3] = [
-        (Server::OpenDouyin, "open.douyin.com"),
-        (Server::OpenDouyinEc, "open.douyinec.com"),
-        (Server::Lianmeng, "lianmengapi.snssdk.com"),
-    ];
-}
-
-/// HTTP method.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Method {
-    /// GET
-    Get,
-    /// POST
-    Post,
-}
-
-/// Who the call acts for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Auth {
-    /// No token.
-    None,
-    /// The app's `client_token`.
-    ClientToken,
-    /// A user's `access_token`.
-    AccessToken,
-}
-
-/// How the credentials travel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Credentials {
-    /// None are sent.
-    None,
-    /// The token in the `access-token` header.
-    Header,
-    /// client_key / client_secret in the body.
-    Body,
-}
-
-/// Request encoding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Encoding {
-    /// JSON body.
-    Json,
-    /// `application/x-www-form-urlencoded` body.
-    Form,
-    /// Query string only.
-    Query,
-    /// Nothing.
-    None,
-}
-
-/// Response envelope.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Envelope {
-    /// `{data: {error_code, description, ..}, extra: {..}}`
-    DataExtra,
-    /// `{err_no, err_msg, log_id, data}`
-    ErrNo,
-    /// `{code, msg, data}`
-    CodeMsg,
-}
-
 /// Where an injected field's value comes from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InjectFrom {
     /// The client's client_key.
     ClientKey,
@@ -108,7 +28,7 @@ pub enum InjectFrom {
 }
 
 /// A field the SDK fills in.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Inject {
     /// Wire name.
     pub name: String,
@@ -117,7 +37,7 @@ pub struct Inject {
 }
 
 /// One endpoint.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Endpoint {
     /// snake_case name, also the method name.
     pub name: String,
@@ -133,14 +53,12 @@ pub struct Endpoint {
     pub doc_url: String,
     /// Server.
     pub server: Server,
-    /// Host name of the server.
-    pub host: String,
     /// Method.
-    pub method: Method,
+    pub method: HttpMethod,
     /// Path.
     pub path: String,
     /// Auth kind.
-    pub auth: Auth,
+    pub auth: AuthKind,
     /// Credential transport.
     pub credentials: Credentials,
     /// Whether `open_id` goes in the query.
@@ -154,7 +72,7 @@ pub struct Endpoint {
     /// Injected fields.
     pub inject: Vec<Inject>,
     /// Response envelope.
-    pub envelope: Envelope,
+    pub envelope: EnvelopeKind,
     /// Response `data` type.
     pub response_type: String,
     /// Example response body, compact JSON.
@@ -164,7 +82,7 @@ pub struct Endpoint {
 }
 
 /// Pagination, resolved to fields.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Pagination {
     /// Page-number or cursor.
     pub style: PageStyle,
@@ -187,7 +105,7 @@ pub struct Pagination {
 }
 
 /// A resolved field: its Rust identifier and whether it is an `Option`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct FieldRef {
     /// Wire name.
     pub wire: String,
@@ -197,17 +115,8 @@ pub struct FieldRef {
     pub optional: bool,
 }
 
-/// Pagination style.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum PageStyle {
-    /// page + page_size (+ total).
-    Page,
-    /// cursor + size.
-    Cursor,
-}
-
 /// A named type.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct NamedType {
     /// PascalCase name.
     pub name: String,
@@ -222,7 +131,7 @@ pub struct NamedType {
 }
 
 /// Object or enum.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub enum TypeKind {
     /// A struct.
     Object(Vec<Field>),
@@ -231,7 +140,7 @@ pub enum TypeKind {
 }
 
 /// One field.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Field {
     /// Wire name.
     pub wire: String,
@@ -254,7 +163,7 @@ pub struct Field {
 }
 
 /// Units of numbers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unit {
     /// 1/100 CNY.
     Fen,
@@ -287,7 +196,7 @@ impl Unit {
 }
 
 /// Constraints stated by the platform's docs.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Constraints {
     /// Smallest value.
     pub min: Option<i64>,
@@ -302,7 +211,7 @@ pub struct Constraints {
 }
 
 /// Field types.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ty {
     /// UTF-8 string.
     String,
@@ -329,7 +238,7 @@ pub enum Ty {
 }
 
 /// An open enum.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct EnumDef {
     /// Whether values are integers (else strings).
     pub int: bool,
@@ -338,7 +247,7 @@ pub struct EnumDef {
 }
 
 /// A documented enum value.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct EnumValue {
     /// Variant identifier.
     pub variant: String,

@@ -167,25 +167,6 @@ fn entry_line(text: &str, item_line: usize, key: &str, value: &str, nth: usize) 
     found
 }
 
-/// Methods the runtime writes by hand on `Client` and `UserClient`: generated methods of these
-/// names would not compile.
-const RESERVED_METHODS: &[&str] = &[
-    "attempt",
-    "base_url",
-    "build_request",
-    "builder",
-    "call",
-    "client",
-    "client_key",
-    "client_token",
-    "execute",
-    "invalidate_client_token",
-    "open_id",
-    "params",
-    "user",
-    "user_session",
-];
-
 /// Names `types.rs` imports or the SDK exports beside the generated types.
 const RESERVED_TYPES: &[&str] = &[
     "ApiError",
@@ -487,6 +468,22 @@ impl Cx {
                     ));
                 }
             }
+            let numeric = matches!(ty, Ty::I32 | Ty::I64 | Ty::F64 | Ty::Id);
+            let misplaced = [
+                ("min", f.min.is_some() && !numeric, "a number"),
+                ("max", f.max.is_some() && !numeric, "a number"),
+                ("max_length", f.max_length.is_some() && ty != Ty::String, "a string"),
+                ("pattern", f.pattern.is_some() && ty != Ty::String, "a string"),
+                ("max_items", f.max_items.is_some() && !matches!(ty, Ty::List(_)), "a list"),
+            ];
+            for (key, wrong, wanted) in misplaced {
+                if wrong {
+                    self.errors.push(
+                        at.field(&f.name, nth, format!("`{key}` applies to {wanted}, not to `{}`", f.ty))
+                            .hint(format!("remove `{key}` or change the type")),
+                    );
+                }
+            }
             out.push(Field {
                 wire: f.name.clone(),
                 ident,
@@ -568,18 +565,13 @@ impl Cx {
                 at.err("name", format!("endpoint name `{}` is not snake_case", e.name))
                     .hint("a name like `kol_store_list`"),
             );
-        } else if RESERVED_METHODS.contains(&e.name.as_str()) {
-            self.errors.push(
-                at.err("name", format!("endpoint name `{}` is a hand-written method of the client", e.name))
-                    .hint("another name, e.g. with an area prefix like `oauth_` or `kol_`"),
-            );
         }
-        let server = Server::ALL.iter().find(|(_, h)| *h == e.server).map(|(s, _)| *s);
+        let server = Server::from_host(&e.server);
         if server.is_none() {
-            let hosts = Server::ALL.iter().map(|(_, h)| format!("`{h}`")).collect::<Vec<_>>().join(", ");
+            let hosts = Server::ALL.iter().map(|s| format!("`{}`", s.host())).collect::<Vec<_>>().join(", ");
             self.errors.push(at.err("server", format!("unknown server `{}`", e.server)).hint(hosts));
         }
-        let method = choice(&e.method, &[("GET", Method::Get), ("POST", Method::Post)])
+        let method = choice(&e.method, &[("GET", HttpMethod::Get), ("POST", HttpMethod::Post)])
             .map_err(|h| self.errors.push(at.err("method", format!("unknown method `{}`", e.method)).hint(h)))
             .ok();
         if !e.path.starts_with('/') {
@@ -593,7 +585,11 @@ impl Cx {
         }
         let auth = choice(
             &e.auth,
-            &[("none", Auth::None), ("client_token", Auth::ClientToken), ("access_token", Auth::AccessToken)],
+            &[
+                ("none", AuthKind::None),
+                ("client_token", AuthKind::ClientToken),
+                ("access_token", AuthKind::AccessToken),
+            ],
         )
         .map_err(|h| self.errors.push(at.err("auth", format!("unknown auth kind `{}`", e.auth)).hint(h)))
         .ok();
@@ -606,14 +602,14 @@ impl Cx {
                 self.errors.push(at.err("credentials", format!("unknown credentials `{c}`")).hint(h))
             })
             .ok(),
-            (None, Some(Auth::None)) => Some(Credentials::None),
+            (None, Some(AuthKind::None)) => Some(Credentials::None),
             (None, _) => Some(Credentials::Header),
         };
         if let (Some(a), Some(c)) = (auth, credentials) {
             let ok = matches!(
                 (a, c),
-                (Auth::None, Credentials::None | Credentials::Body)
-                    | (Auth::ClientToken | Auth::AccessToken, Credentials::Header)
+                (AuthKind::None, Credentials::None | Credentials::Body)
+                    | (AuthKind::ClientToken | AuthKind::AccessToken, Credentials::Header)
             );
             if !ok {
                 self.errors.push(
@@ -629,7 +625,7 @@ impl Cx {
                 );
             }
         }
-        if e.open_id_in_query && auth.is_some_and(|a| a != Auth::AccessToken) {
+        if e.open_id_in_query && auth.is_some_and(|a| a != AuthKind::AccessToken) {
             self.errors.push(
                 at.err(
                     "open_id_in_query",
@@ -641,9 +637,9 @@ impl Cx {
         let envelope = choice(
             &e.response.envelope,
             &[
-                ("data_extra", Envelope::DataExtra),
-                ("err_no", Envelope::ErrNo),
-                ("code_msg", Envelope::CodeMsg),
+                ("data_extra", EnvelopeKind::DataExtra),
+                ("err_no", EnvelopeKind::ErrNo),
+                ("code_msg", EnvelopeKind::CodeMsg),
             ],
         )
         .map_err(|h| {
@@ -666,7 +662,7 @@ impl Cx {
         }
         let (encoding, request_type, inject) = match &e.request {
             None => (
-                Some(if method == Some(Method::Post) { Encoding::Json } else { Encoding::None }),
+                Some(if method == Some(HttpMethod::Post) { Encoding::Json } else { Encoding::None }),
                 None,
                 Vec::new(),
             ),
@@ -704,13 +700,13 @@ impl Cx {
                         );
                     }
                 }
-                if enc == Some(Encoding::Query) && method == Some(Method::Post) {
+                if enc == Some(Encoding::Query) && method == Some(HttpMethod::Post) {
                     self.errors.push(
                         at.err("request.encoding", "`encoding: query` on a POST")
                             .hint("`method: GET`, or a body encoding"),
                     );
                 }
-                if matches!(enc, Some(Encoding::Json | Encoding::Form)) && method == Some(Method::Get) {
+                if matches!(enc, Some(Encoding::Json | Encoding::Form)) && method == Some(HttpMethod::Get) {
                     self.errors.push(
                         at.err("request.encoding", "a body encoding on a GET")
                             .hint("`encoding: query` or `none`"),
@@ -782,7 +778,6 @@ impl Cx {
             doc: e.doc.as_ref().map(|d| d.trim().to_string()),
             doc_url: e.doc_url.clone(),
             server: server?,
-            host: e.server.clone(),
             method: method?,
             path: e.path.clone(),
             auth: auth?,

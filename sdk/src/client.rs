@@ -1,13 +1,9 @@
 //! The client and its configuration.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::header::HeaderValue;
-
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 use url::Url;
 
 use crate::auth::client_token::{TokenCache, TokenTiming};
@@ -15,7 +11,7 @@ use crate::auth::store::{documented, lifetime, MemoryTokenStore, StoredToken, To
 use crate::auth::user::UserCreds;
 use crate::auth::UserSession;
 use crate::endpoint::{Endpoint, Server};
-use crate::{ApiObject, Error, ErrorKind, Hook, Result, RetryPolicy, Secret, UserAuth, UserClient};
+use crate::{Error, ErrorKind, Hook, Result, RetryPolicy, Secret, UserAuth, UserClient};
 
 /// The default user agent.
 pub const DEFAULT_USER_AGENT: &str = concat!("douyin-alliance-rust/", env!("CARGO_PKG_VERSION"));
@@ -47,9 +43,6 @@ pub(crate) struct Inner {
     pub(crate) store: Arc<dyn TokenStore>,
     pub(crate) timing: TokenTiming,
     pub(crate) hooks: Vec<Arc<dyn Hook>>,
-    /// The full URL of every endpoint of the spec on this client's hosts, keyed by server and
-    /// path, so that a call clones a parsed URL instead of building one.
-    pub(crate) urls: HashMap<(Server, &'static str), Url>,
 }
 
 /// Settings of a [`Client`].
@@ -109,10 +102,7 @@ impl Client {
 
     /// The full URL of `endpoint` on this client's hosts.
     pub(crate) fn url_of(&self, endpoint: &Endpoint) -> Url {
-        match self.inner.urls.get(&(endpoint.server, endpoint.path)) {
-            Some(url) => url.clone(),
-            None => endpoint_url(self.base_url(endpoint.server), endpoint.path),
-        }
+        endpoint_url(self.base_url(endpoint.server), endpoint.path)
     }
 
     /// The current client_token, fetched (once, for all concurrent callers) when none is cached.
@@ -139,18 +129,6 @@ impl Client {
     /// Forgets `token` if it is the cached client_token, so the next call fetches a new one.
     pub async fn invalidate_client_token(&self, token: &Secret) {
         self.inner.tokens.invalidate(token).await;
-    }
-
-    pub(crate) async fn call<Req, Resp>(
-        &self,
-        endpoint: &'static Endpoint,
-        request: Option<&Req>,
-    ) -> Result<Resp>
-    where
-        Req: Serialize + ?Sized,
-        Resp: DeserializeOwned + ApiObject,
-    {
-        self.execute(endpoint, None, request).await
     }
 }
 
@@ -314,10 +292,6 @@ impl ClientBuilder {
         };
         let user_agent = HeaderValue::from_str(&self.user_agent)
             .map_err(|_| config_err(format!("user agent `{}` cannot be a header value", self.user_agent)))?;
-        let urls = crate::endpoint::all()
-            .iter()
-            .map(|e| ((e.server, e.path), endpoint_url(&base_urls[e.server.index()], e.path)))
-            .collect();
         let store = self.store.unwrap_or_else(|| Arc::new(MemoryTokenStore::new()));
         let key = format!("{}:client_token", self.client_key);
         Ok(Client {
@@ -336,7 +310,6 @@ impl ClientBuilder {
                 store,
                 timing: self.timing,
                 hooks: self.hooks,
-                urls,
             }),
         })
     }

@@ -270,8 +270,15 @@ pub(crate) fn snippet(body: &[u8], max: usize) -> String {
     out
 }
 
-/// Replaces the values of credential fields in JSON or form text with `***`.
-pub(crate) fn mask_credentials(text: &str) -> String {
+/// Replaces the values of credential fields (`access_token`, `refresh_token`, `client_secret`,
+/// `client_token`, and their `-` spellings) in JSON, form or query text with `***`, as the SDK
+/// does in every snippet it shows; for logging request or response text safely.
+///
+/// ```
+/// let masked = douyin_alliance::mask_credentials(r#"{"access_token":"act.1","open_id":"o"}"#);
+/// assert_eq!(masked, r#"{"access_token":"***","open_id":"o"}"#);
+/// ```
+pub fn mask_credentials(text: &str) -> String {
     use std::sync::OnceLock;
     static RE: OnceLock<Option<regex::Regex>> = OnceLock::new();
     let re = RE.get_or_init(|| {

@@ -10,24 +10,71 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use tracing::Instrument;
 
-use crate::endpoint::{AuthKind, Encoding, Endpoint, InjectFrom};
+use crate::auth::user::UserCreds;
+use crate::check::Check;
+use crate::endpoint::{AuthKind, Encoding, Endpoint, HttpMethod, InjectFrom};
 use crate::hooks::Outcome;
-use crate::schema::{self, Mode};
-use crate::{envelope, ApiObject, Client, Error, ErrorKind, Result, Secret, UserAuth};
+use crate::{envelope, ApiObject, Client, Error, ErrorKind, Result, Secret, UserAuth, UserClient};
 
 /// The header that carries a token.
 pub const TOKEN_HEADER: &str = "access-token";
 
+/// An app-level or unauthenticated call of `endpoint`: what every generated method of
+/// [`Client`] runs.
+pub(crate) async fn call<Req, Resp>(
+    client: &Client,
+    endpoint: &'static Endpoint,
+    request: Option<&Req>,
+) -> Result<Resp>
+where
+    Req: Serialize + Check + ?Sized,
+    Resp: DeserializeOwned + ApiObject,
+{
+    client.execute(endpoint, None, request).await
+}
+
+/// A user call of `endpoint`: what every generated method of [`UserClient`] runs. A session's
+/// access_token that the platform rejects is refreshed, and the call sent once more.
+pub(crate) async fn call_as_user<Req, Resp>(
+    user: &UserClient,
+    endpoint: &'static Endpoint,
+    request: Option<&Req>,
+) -> Result<Resp>
+where
+    Req: Serialize + Check + ?Sized,
+    Resp: DeserializeOwned + ApiObject,
+{
+    let client = &user.client;
+    match &user.creds {
+        UserCreds::Fixed(auth) => client.execute(endpoint, Some(auth), request).await,
+        UserCreds::Session(session) => {
+            let auth = session.auth().await?;
+            match client.execute(endpoint, Some(&auth), request).await {
+                Err(e) if e.is_token_invalid() => {
+                    tracing::warn!(error = %e, "access_token rejected; refreshing the user session");
+                    session.invalidate(&auth.access_token).await;
+                    let auth = session.auth().await?;
+                    client.execute(endpoint, Some(&auth), request).await
+                }
+                other => other,
+            }
+        }
+    }
+}
+
+// The steps of a call are private functions of `Client` in this module, so they share no
+// namespace with the generated methods (which live in `impl Client` blocks elsewhere and can
+// only see `pub(crate)` items).
 impl Client {
     /// Sends one call of `endpoint`, with retries, and decodes its `data`.
-    pub(crate) async fn execute<Req, Resp>(
+    async fn execute<Req, Resp>(
         &self,
         endpoint: &'static Endpoint,
         user: Option<&UserAuth>,
         request: Option<&Req>,
     ) -> Result<Resp>
     where
-        Req: Serialize + ?Sized,
+        Req: Serialize + Check + ?Sized,
         Resp: DeserializeOwned + ApiObject,
     {
         // One span per call (endpoint, attempts, total latency) and a child span per attempt
@@ -115,7 +162,7 @@ impl Client {
 
     /// The request as it travels, encoded once for every attempt: checked against the spec's
     /// constraints, with the injected fields added.
-    fn encode<Req: Serialize + ?Sized>(
+    fn encode<Req: Serialize + Check + ?Sized>(
         &self,
         endpoint: &'static Endpoint,
         request: Option<&Req>,
@@ -123,13 +170,13 @@ impl Client {
         let invalid = |field: &str, problem: String| {
             Error::new(endpoint.name, ErrorKind::InvalidInput { field: field.into(), problem })
         };
-        // The common case, a JSON object with nothing to check or add, goes straight to bytes;
-        // anything else (absent, null, not an object, not serializable) takes the general path,
-        // which says what is wrong.
-        if endpoint.encoding == Encoding::Json
-            && endpoint.inject.is_empty()
-            && !endpoint.request_type.is_some_and(schema::has_constraints)
-        {
+        if let Some(Err(v)) = request.map(Check::check) {
+            return Err(invalid(&v.field, v.problem));
+        }
+        // The common case, a JSON object with nothing to add, goes straight to bytes; anything
+        // else (absent, null, not an object, not serializable) takes the general path, which
+        // says what is wrong.
+        if endpoint.encoding == Encoding::Json && endpoint.inject.is_empty() {
             if let Some(Ok(body)) = request.map(serde_json::to_vec) {
                 if body.first() == Some(&b'{') {
                     return Ok(Wire::Json(body.into()));
@@ -152,8 +199,7 @@ impl Client {
         })
     }
 
-    /// The request as JSON, checked against the spec's constraints, with the injected fields
-    /// added.
+    /// The request as a JSON object, with the injected fields added.
     fn params<Req: Serialize + ?Sized>(
         &self,
         endpoint: &'static Endpoint,
@@ -179,16 +225,6 @@ impl Client {
                 ))
             }
         };
-        if let Some(t) = endpoint.request_type {
-            let value = Value::Object(params);
-            schema::validate(t, &value, Mode::Constraints).map_err(|v| {
-                Error::new(endpoint.name, ErrorKind::InvalidInput { field: v.field, problem: v.problem })
-            })?;
-            params = match value {
-                Value::Object(m) => m,
-                _ => Map::new(),
-            };
-        }
         let cfg = &self.inner.config;
         for i in endpoint.inject {
             let v = match i.from {
@@ -233,14 +269,9 @@ impl Client {
             Ok::<_, ErrorKind>((status, body))
         }
         .await;
-        let (status, body) = match sent {
-            Ok(x) => (Some(x.0), Ok(x.1)),
+        let (status, result) = match sent {
+            Ok((s, body)) => (Some(s), envelope::decode::<Resp>(endpoint, s, &body)),
             Err(k) => (None, Err(fail(k))),
-        };
-        let result = match (status, body) {
-            (Some(s), Ok(b)) => envelope::decode::<Resp>(endpoint, s, &b),
-            (_, Err(e)) => Err(e),
-            (None, Ok(_)) => Err(fail(ErrorKind::Config("no status".into()))),
         };
         let elapsed = started.elapsed();
         let span = tracing::Span::current();
@@ -287,7 +318,11 @@ impl Client {
                 pairs.append_pair(k, v);
             }
         }
-        let mut request = reqwest::Request::new(endpoint.method.as_http(), url);
+        let method = match endpoint.method {
+            HttpMethod::Get => http::Method::GET,
+            HttpMethod::Post => http::Method::POST,
+        };
+        let mut request = reqwest::Request::new(method, url);
         *request.timeout_mut() = Some(cfg.timeout);
         let headers = request.headers_mut();
         headers.insert(ACCEPT, HeaderValue::from_static(JSON));
@@ -303,9 +338,7 @@ impl Client {
             Wire::Json(body) => (Some(JSON), Some(body.clone())),
             Wire::Form(body) => (Some("application/x-www-form-urlencoded"), Some(body.clone())),
             // A bodiless POST still says JSON, as the working public clients send it.
-            Wire::Empty | Wire::Query(_) if endpoint.method == crate::endpoint::HttpMethod::Post => {
-                (Some(JSON), None)
-            }
+            Wire::Empty | Wire::Query(_) if endpoint.method == HttpMethod::Post => (Some(JSON), None),
             Wire::Empty | Wire::Query(_) => (None, None),
         };
         if let Some(ct) = content_type {

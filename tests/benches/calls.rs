@@ -25,13 +25,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkGroup, Criterion, Throughput};
-use douyin_alliance::endpoint::{self, Server};
-use douyin_alliance::sandbox::{Sandbox, SandboxConfig};
+use douyin_alliance::endpoint::Server;
 use douyin_alliance::{
     AccessTokenRequest, ApiObject, Client, KolMaterialsProductsSearchRequest, KolStoreListData,
     KolStoreListRequest, MaterialsProductCategoryData, MaterialsProductCategoryRequest, StoreAddProduct,
     StoreAddRequest, UserAuth, UserClient, DEFAULT_USER_AGENT, TOKEN_HEADER,
 };
+use douyin_sandbox::{Sandbox, SandboxConfig};
 use futures_util::StreamExt;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, USER_AGENT};
 use serde::de::DeserializeOwned;
@@ -209,7 +209,11 @@ impl Fixture {
 }
 
 fn path(endpoint_name: &str) -> &'static str {
-    endpoint::find(endpoint_name).map(|e| e.path).unwrap_or_else(|| panic!("no endpoint {endpoint_name}"))
+    douyin_alliance::ENDPOINTS
+        .iter()
+        .find(|e| e.name == endpoint_name)
+        .map(|e| e.path)
+        .unwrap_or_else(|| panic!("no endpoint {endpoint_name}"))
 }
 
 /// Runs `BATCH` calls of `call`, at most `concurrency` at a time; returns the items decoded.

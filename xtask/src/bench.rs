@@ -20,7 +20,7 @@ use serde_json::Value;
 
 /// The criterion bench targets, in the order they run: (package, bench target).
 const BENCH_TARGETS: [(&str, &str); 3] =
-    [("douyin-alliance-codegen", "generate"), ("douyin-alliance", "decode"), ("e2e-tests", "calls")];
+    [("douyin-alliance-codegen", "generate"), ("e2e-tests", "decode"), ("e2e-tests", "calls")];
 
 /// The command that produces `benches/README.md`.
 const COMMAND: &str = "cargo xtask bench";
@@ -654,7 +654,7 @@ fn render(
          process (read, parse, validate, render, format); synthetic specs of 100, 1,000 and 5,000 \
          endpoints made by a function, each with its own request and response types. Linear growth \
          means 5,000 endpoints take 50x the time of 100.\n\
-         - **Decode** (`sdk/benches/decode.rs`): `douyin_alliance::envelope::decode` of the whole \
+         - **Decode** (`tests/benches/decode.rs`): `douyin_alliance::envelope::decode` of the whole \
          `data` + `extra` answer against `serde_json::from_slice` of the same `data` object into the \
          same generated type. Items carry every field the spec gives `StoreProduct` / `Order`, built \
          from the spec's examples, with 19-digit ids, some as JSON strings.\n\

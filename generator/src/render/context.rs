@@ -1,5 +1,7 @@
 //! The template context: the model flattened into strings the templates paste in place.
 
+use std::collections::BTreeSet;
+
 use serde::Serialize;
 
 use super::rust;
@@ -24,6 +26,14 @@ struct TypeCx {
     doc: String,
     is_enum: bool,
     int_enum: bool,
+    /// Sent: part of a request (serialised, built with `new` and setters, checked).
+    sent: bool,
+    /// Received: part of a response (deserialised leniently).
+    received: bool,
+    /// The top-level request type of an endpoint, or a type with checks: it implements `Check`.
+    checked: bool,
+    /// The statements of its `Check::check`, when any field carries a constraint.
+    checks: Vec<String>,
     fields: Vec<FieldCx>,
     required: Vec<FieldCx>,
     values: Vec<ValueCx>,
@@ -42,12 +52,6 @@ struct FieldCx {
     rust_ty: String,
     inner_ty: String,
     required: bool,
-    schema_ty: String,
-    min: String,
-    max: String,
-    max_length: String,
-    max_items: String,
-    pattern: String,
     md_ty: String,
 }
 
@@ -77,15 +81,15 @@ struct EndpointCx {
     path_lit: String,
     auth: String,
     auth_md: String,
-    credentials: String,
+    credentials_body: bool,
     open_id_in_query: bool,
     retry_safe: bool,
     encoding: String,
+    encoding_md: String,
     envelope: String,
     envelope_md: String,
     request_type: Option<String>,
     response_type: String,
-    example: String,
     inject: Vec<InjectCx>,
     user: bool,
     call_md: String,
@@ -104,6 +108,7 @@ struct InjectCx {
 #[derive(Serialize)]
 struct PageCx {
     cursor: bool,
+    style: String,
     has_total: bool,
     style_md: String,
     item_type: String,
@@ -121,13 +126,79 @@ struct PageCx {
 }
 
 pub fn build(m: &Model, spec_dir: &str) -> Cx {
+    let roles = Roles::of(m);
     Cx {
         spec_dir: spec_dir.to_string(),
         any_inject: m.endpoints.iter().any(|e| !e.inject.is_empty()),
         any_pagination: m.endpoints.iter().any(|e| e.pagination.is_some()),
-        types: m.types.iter().map(type_cx).collect(),
+        types: m.types.iter().map(|t| type_cx(t, &roles)).collect(),
         endpoints: m.endpoints.iter().map(endpoint_cx).collect(),
     }
+}
+
+/// Which named types are sent, received, top-level requests, or carry constraints.
+struct Roles<'m> {
+    sent: BTreeSet<&'m str>,
+    received: BTreeSet<&'m str>,
+    requests: BTreeSet<&'m str>,
+    /// Sent types with a constraint in a field or in a nested sent type.
+    constrained: BTreeSet<&'m str>,
+}
+
+impl<'m> Roles<'m> {
+    fn of(m: &'m Model) -> Self {
+        let requests: BTreeSet<&str> = m.endpoints.iter().filter_map(|e| e.request_type.as_deref()).collect();
+        let sent = reachable(m, requests.iter().copied());
+        let received = reachable(m, m.endpoints.iter().map(|e| e.response_type.as_str()));
+        // Grows until no sent type gains a constraint through the types it nests.
+        let mut constrained: BTreeSet<&str> = BTreeSet::new();
+        loop {
+            let before = constrained.len();
+            for t in m.types.iter().filter(|t| sent.contains(t.name.as_str())) {
+                if let TypeKind::Object(fields) = &t.kind {
+                    if fields
+                        .iter()
+                        .any(|f| f.constraints != Constraints::default() || nests(&f.ty, &constrained))
+                    {
+                        constrained.insert(&t.name);
+                    }
+                }
+            }
+            if constrained.len() == before {
+                break;
+            }
+        }
+        Roles { sent, received, requests, constrained }
+    }
+}
+
+/// Named types reachable from `roots` through fields, lists and maps.
+fn reachable<'m>(m: &'m Model, roots: impl Iterator<Item = &'m str>) -> BTreeSet<&'m str> {
+    let mut seen = BTreeSet::new();
+    let mut todo: Vec<&str> = roots.collect();
+    while let Some(name) = todo.pop() {
+        if !seen.insert(name) {
+            continue;
+        }
+        if let Some(TypeKind::Object(fields)) = m.types.iter().find(|t| t.name == name).map(|t| &t.kind) {
+            for f in fields {
+                todo.extend(named_in(&f.ty));
+            }
+        }
+    }
+    seen
+}
+
+fn named_in(t: &Ty) -> Option<&str> {
+    match t {
+        Ty::List(i) | Ty::Map(i) => named_in(i),
+        Ty::Named(n) => Some(n),
+        _ => None,
+    }
+}
+
+fn nests(t: &Ty, set: &BTreeSet<&str>) -> bool {
+    named_in(t).is_some_and(|n| set.contains(n))
 }
 
 fn md_ty(t: &Ty) -> String {
@@ -139,7 +210,7 @@ fn md_ty(t: &Ty) -> String {
     }
 }
 
-fn field_cx(f: &Field) -> FieldCx {
+fn field_cx(f: &Field, received: bool) -> FieldCx {
     FieldCx {
         ident: rust::ident(&f.ident),
         bare: names::bare(&f.ident).to_string(),
@@ -149,21 +220,20 @@ fn field_cx(f: &Field) -> FieldCx {
         wire_lit: rust::lit(&f.wire),
         docs: rust::doc_attrs(&rust::field_docs(f)),
         doc: rust::field_docs(f).join(" ").replace('\n', " ").replace('|', "\\|"),
-        serde_attr: rust::serde_attr(f),
+        serde_attr: rust::serde_attr(f, received),
         rust_ty: rust::field_ty(f),
         inner_ty: rust::ty(&f.ty).to_string(),
         required: f.required,
-        schema_ty: rust::schema_ty(&f.ty),
-        min: rust::opt_num(f.constraints.min),
-        max: rust::opt_num(f.constraints.max),
-        max_length: rust::opt_num(f.constraints.max_length),
-        max_items: rust::opt_num(f.constraints.max_items),
-        pattern: rust::opt_str(f.constraints.pattern.as_deref()),
         md_ty: md_ty(&f.ty),
     }
 }
 
-fn type_cx(t: &NamedType) -> TypeCx {
+fn type_cx(t: &NamedType, roles: &Roles<'_>) -> TypeCx {
+    let name = t.name.as_str();
+    let sent = roles.sent.contains(name);
+    // A type no endpoint uses is still data a user may decode.
+    let received = roles.received.contains(name) || !sent;
+    let field_cx = |f: &Field| field_cx(f, received);
     let mut paragraphs = vec![t.doc.clone()];
     if let Some(zh) = &t.doc_zh {
         paragraphs.push(zh.clone());
@@ -190,12 +260,22 @@ fn type_cx(t: &NamedType) -> TypeCx {
         TypeKind::Object(fields) => fields.iter().filter(|f| f.required).map(field_cx).collect(),
         TypeKind::Enum(_) => Vec::new(),
     };
+    let checks: Vec<String> = match &t.kind {
+        TypeKind::Object(fields) if roles.constrained.contains(name) => {
+            fields.iter().flat_map(|f| rust::field_checks(f, nests(&f.ty, &roles.constrained))).collect()
+        }
+        _ => Vec::new(),
+    };
     TypeCx {
         name: t.name.clone(),
         docs: rust::doc_attrs(&paragraphs),
         doc: paragraphs.join(" ").replace('\n', " "),
         is_enum: matches!(t.kind, TypeKind::Enum(_)),
         int_enum,
+        sent,
+        received,
+        checked: roles.requests.contains(name) || !checks.is_empty(),
+        checks,
         fields,
         required,
         values,
@@ -246,6 +326,7 @@ fn page_cx(p: &Pagination) -> PageCx {
     };
     PageCx {
         cursor: p.style == PageStyle::Cursor,
+        style: rust::page_style(p.style).to_string(),
         has_total: p.total.is_some(),
         style_md: match p.style {
             PageStyle::Page => format!(
@@ -278,11 +359,11 @@ fn page_cx(p: &Pagination) -> PageCx {
 
 fn endpoint_cx(e: &Endpoint) -> EndpointCx {
     let auth_md = match e.auth {
-        Auth::None => "none",
-        Auth::ClientToken => "app `client_token`",
-        Auth::AccessToken => "user `access_token`",
+        AuthKind::None => "none",
+        AuthKind::ClientToken => "app `client_token`",
+        AuthKind::AccessToken => "user `access_token`",
     };
-    let user = e.auth == Auth::AccessToken;
+    let user = e.auth == AuthKind::AccessToken;
     let arg = if e.request_type.is_some() { "&request" } else { "" };
     let call_md = if user {
         format!("client.user(&user).{}({arg})", e.name)
@@ -295,8 +376,8 @@ fn endpoint_cx(e: &Endpoint) -> EndpointCx {
     }
     paragraphs.push(format!(
         "`{} https://{}{}`{} · auth: {auth_md} · {}",
-        format!("{:?}", e.method).to_ascii_uppercase(),
-        e.host,
+        e.method.as_str(),
+        e.server.host(),
         e.path,
         if e.open_id_in_query { "?open_id=…" } else { "" },
         if e.retry_safe { "retried on transient failures" } else { "never retried (not safe to repeat)" }
@@ -308,39 +389,38 @@ fn endpoint_cx(e: &Endpoint) -> EndpointCx {
         summary: e.summary.replace('\n', " "),
         title_zh: e.title_zh.clone(),
         doc_url: e.doc_url.clone(),
-        server: format!("{:?}", e.server),
-        host: e.host.clone(),
-        method: format!("{:?}", e.method),
-        method_upper: format!("{:?}", e.method).to_ascii_uppercase(),
+        server: rust::server(e.server).to_string(),
+        host: e.server.host().to_string(),
+        method: rust::method(e.method).to_string(),
+        method_upper: e.method.as_str().to_string(),
         path: e.path.clone(),
         path_lit: rust::lit(&e.path),
-        auth: format!("{:?}", e.auth),
+        auth: rust::auth(e.auth).to_string(),
         auth_md: auth_md.to_string(),
-        credentials: format!("{:?}", e.credentials),
+        credentials_body: e.credentials == Credentials::Body,
         open_id_in_query: e.open_id_in_query,
         retry_safe: e.retry_safe,
-        encoding: format!("{:?}", e.encoding),
-        envelope: format!("{:?}", e.envelope),
+        encoding: rust::encoding(e.encoding).to_string(),
+        encoding_md: match e.encoding {
+            Encoding::Json => "json",
+            Encoding::Form => "form",
+            Encoding::Query => "query",
+            Encoding::None => "none",
+        }
+        .to_string(),
+        envelope: rust::envelope(e.envelope).to_string(),
         envelope_md: match e.envelope {
-            Envelope::DataExtra => "`data` + `extra`",
-            Envelope::ErrNo => "`err_no` / `err_msg`",
-            Envelope::CodeMsg => "`code` / `msg`",
+            EnvelopeKind::DataExtra => "`data` + `extra`",
+            EnvelopeKind::ErrNo => "`err_no` / `err_msg`",
+            EnvelopeKind::CodeMsg => "`code` / `msg`",
         }
         .to_string(),
         request_type: e.request_type.clone(),
         response_type: e.response_type.clone(),
-        example: rust::opt_str(e.example.as_deref()),
         inject: e
             .inject
             .iter()
-            .map(|i| InjectCx {
-                name: rust::lit(&i.name),
-                from: match &i.from {
-                    InjectFrom::ClientKey => "InjectFrom::ClientKey".to_string(),
-                    InjectFrom::ClientSecret => "InjectFrom::ClientSecret".to_string(),
-                    InjectFrom::Const(v) => format!("InjectFrom::Const({})", rust::lit(v)),
-                },
-            })
+            .map(|i| InjectCx { name: rust::lit(&i.name), from: rust::inject_from(&i.from).to_string() })
             .collect(),
         user,
         call_md,

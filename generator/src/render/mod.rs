@@ -26,7 +26,7 @@ pub const DOCS_PATH: &str = "docs/endpoints.md";
 pub struct Target<'a> {
     /// The spec directory, named in every file's `@generated` line (e.g. `spec`).
     pub spec_dir: &'a str,
-    /// The directory of the Rust modules: `mod.rs`, `types.rs`, `endpoints.rs`, `schema.rs`.
+    /// The directory of the Rust modules: `mod.rs`, `types.rs`, `endpoints.rs`.
     pub rust_dir: &'a str,
     /// The Markdown endpoint reference, when one is wanted.
     pub docs_path: Option<&'a str>,
@@ -42,7 +42,6 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("mod.rs", include_str!("../../templates/mod.rs.jinja")),
     ("types.rs", include_str!("../../templates/types.rs.jinja")),
     ("endpoints.rs", include_str!("../../templates/endpoints.rs.jinja")),
-    ("schema.rs", include_str!("../../templates/schema.rs.jinja")),
     ("endpoints.md", include_str!("../../templates/endpoints.md.jinja")),
 ];
 
@@ -70,7 +69,7 @@ pub fn render_into(model: &Model, target: &Target<'_>) -> Result<Vec<GeneratedFi
         env.get_template(name).and_then(|t| t.render(&ctx)).map_err(|e| internal(name, &e.to_string()))
     };
     let mut rust = Vec::new();
-    for name in ["mod.rs", "types.rs", "endpoints.rs", "schema.rs"] {
+    for name in ["mod.rs", "types.rs", "endpoints.rs"] {
         rust.push((format!("{}/{name}", target.rust_dir), render(name)?));
     }
     let docs = match target.docs_path {

@@ -3,7 +3,9 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
-use crate::model::{Constraints, Field, Ty};
+use crate::model::{
+    AuthKind, Constraints, Encoding, EnvelopeKind, Field, HttpMethod, InjectFrom, PageStyle, Server, Ty,
+};
 use crate::names;
 
 /// A Rust string literal for `s`, escaped.
@@ -96,8 +98,10 @@ fn codec(t: &Ty) -> Option<&'static str> {
     }
 }
 
-/// The `#[serde(...)]` attribute of a field, or an empty string.
-pub fn serde_attr(f: &Field) -> String {
+/// The `#[serde(...)]` attribute of a field, or an empty string. Every type serialises (absent
+/// optional fields are left out); `de` says its type is received (part of a response), whose
+/// values decode leniently (numbers as strings, 0/1 booleans, null lists).
+pub fn serde_attr(f: &Field, de: bool) -> String {
     let mut parts: Vec<TokenStream> = Vec::new();
     if names::bare(&f.ident) != f.wire {
         let w = &f.wire;
@@ -105,18 +109,22 @@ pub fn serde_attr(f: &Field) -> String {
     }
     let collection = matches!(f.ty, Ty::List(_) | Ty::Map(_));
     if f.required {
-        if let Some(c) = codec(&f.ty) {
-            let path = format!("crate::codec::{c}");
-            parts.push(quote!(deserialize_with = #path));
-        } else if collection {
-            // Go servers send `null` for empty lists: absent or null both mean empty.
-            parts.push(quote!(default));
-            parts.push(quote!(deserialize_with = "crate::codec::null_as_default"));
+        if de {
+            if let Some(c) = codec(&f.ty) {
+                let path = format!("crate::codec::{c}");
+                parts.push(quote!(deserialize_with = #path));
+            } else if collection {
+                // Go servers send `null` for empty lists: absent or null both mean empty.
+                parts.push(quote!(default));
+                parts.push(quote!(deserialize_with = "crate::codec::null_as_default"));
+            }
         }
     } else {
-        parts.push(quote!(default));
+        if de {
+            parts.push(quote!(default));
+        }
         parts.push(quote!(skip_serializing_if = "Option::is_none"));
-        if let Some(c) = codec(&f.ty) {
+        if let (true, Some(c)) = (de, codec(&f.ty)) {
             let path = format!("crate::codec::opt_{c}");
             parts.push(quote!(deserialize_with = #path));
         }
@@ -126,42 +134,6 @@ pub fn serde_attr(f: &Field) -> String {
     } else {
         quote!(#[serde(#(#parts),*)]).to_string()
     }
-}
-
-/// The expression of a spec type in the runtime schema table (`crate::schema::FieldType`).
-pub fn schema_ty(t: &Ty) -> String {
-    fn go(t: &Ty) -> TokenStream {
-        match t {
-            Ty::String => quote!(FieldType::String),
-            Ty::Secret => quote!(FieldType::Secret),
-            Ty::Bool => quote!(FieldType::Bool),
-            Ty::I32 => quote!(FieldType::I32),
-            Ty::I64 => quote!(FieldType::I64),
-            Ty::F64 => quote!(FieldType::F64),
-            Ty::Id => quote!(FieldType::Id),
-            Ty::Json => quote!(FieldType::Json),
-            Ty::List(i) => {
-                let i = go(i);
-                quote!(FieldType::List(&#i))
-            }
-            Ty::Map(i) => {
-                let i = go(i);
-                quote!(FieldType::Map(&#i))
-            }
-            Ty::Named(n) => quote!(FieldType::Named(#n)),
-        }
-    }
-    go(t).to_string()
-}
-
-/// `Some(x)` / `None` for an optional number.
-pub fn opt_num<T: std::fmt::Display>(v: Option<T>) -> String {
-    v.map_or_else(|| "None".to_string(), |v| format!("Some({v})"))
-}
-
-/// `Some("..")` / `None` for an optional string.
-pub fn opt_str(v: Option<&str>) -> String {
-    v.map_or_else(|| "None".to_string(), |v| format!("Some({})", lit(v)))
 }
 
 /// Human sentence of the constraints, for docs.
@@ -205,4 +177,98 @@ pub fn field_docs(f: &Field) -> Vec<String> {
         p.push(facts.join(" "));
     }
     p
+}
+
+// The vocabulary shared with the runtime (`douyin-alliance-meta`), as paths the generated code
+// names. The matches are exhaustive: a renamed or added variant fails to compile here.
+
+/// `Server::…`
+pub fn server(s: Server) -> TokenStream {
+    match s {
+        Server::OpenDouyin => quote!(Server::OpenDouyin),
+        Server::OpenDouyinEc => quote!(Server::OpenDouyinEc),
+        Server::Lianmeng => quote!(Server::Lianmeng),
+    }
+}
+
+/// `HttpMethod::…`
+pub fn method(m: HttpMethod) -> TokenStream {
+    match m {
+        HttpMethod::Get => quote!(HttpMethod::Get),
+        HttpMethod::Post => quote!(HttpMethod::Post),
+    }
+}
+
+/// `AuthKind::…`
+pub fn auth(a: AuthKind) -> TokenStream {
+    match a {
+        AuthKind::None => quote!(AuthKind::None),
+        AuthKind::ClientToken => quote!(AuthKind::ClientToken),
+        AuthKind::AccessToken => quote!(AuthKind::AccessToken),
+    }
+}
+
+/// `Encoding::…`
+pub fn encoding(e: Encoding) -> TokenStream {
+    match e {
+        Encoding::Json => quote!(Encoding::Json),
+        Encoding::Form => quote!(Encoding::Form),
+        Encoding::Query => quote!(Encoding::Query),
+        Encoding::None => quote!(Encoding::None),
+    }
+}
+
+/// `EnvelopeKind::…`
+pub fn envelope(e: EnvelopeKind) -> TokenStream {
+    match e {
+        EnvelopeKind::DataExtra => quote!(EnvelopeKind::DataExtra),
+        EnvelopeKind::ErrNo => quote!(EnvelopeKind::ErrNo),
+        EnvelopeKind::CodeMsg => quote!(EnvelopeKind::CodeMsg),
+    }
+}
+
+/// `PageStyle::…`
+pub fn page_style(p: PageStyle) -> TokenStream {
+    match p {
+        PageStyle::Page => quote!(PageStyle::Page),
+        PageStyle::Cursor => quote!(PageStyle::Cursor),
+    }
+}
+
+/// `InjectFrom::…`
+pub fn inject_from(i: &InjectFrom) -> TokenStream {
+    match i {
+        InjectFrom::ClientKey => quote!(InjectFrom::ClientKey),
+        InjectFrom::ClientSecret => quote!(InjectFrom::ClientSecret),
+        InjectFrom::Const(v) => quote!(InjectFrom::Const(#v)),
+    }
+}
+
+/// The statements that check a request field's stated constraints before sending (none when it
+/// has none), and a check of its nested values when `nested` says their type has constraints.
+pub fn field_checks(f: &Field, nested: bool) -> Vec<String> {
+    let i = ident_tokens(&f.ident);
+    let wire = &f.wire;
+    let value = if f.required { quote!(Some(&self.#i)) } else { quote!(self.#i.as_ref()) };
+    let c = &f.constraints;
+    let mut out: Vec<TokenStream> = Vec::new();
+    if let Some(min) = c.min.map(Literal::i64_unsuffixed) {
+        out.push(quote!(crate::check::min(#wire, #value, #min)?;));
+    }
+    if let Some(max) = c.max.map(Literal::i64_unsuffixed) {
+        out.push(quote!(crate::check::max(#wire, #value, #max)?;));
+    }
+    if let Some(n) = c.max_length.map(Literal::u64_unsuffixed) {
+        out.push(quote!(crate::check::max_length(#wire, #value, #n)?;));
+    }
+    if let Some(n) = c.max_items.map(Literal::u64_unsuffixed) {
+        out.push(quote!(crate::check::max_items(#wire, #value, #n)?;));
+    }
+    if let Some(p) = &c.pattern {
+        out.push(quote!(crate::check::pattern(#wire, #value, #p)?;));
+    }
+    if nested {
+        out.push(quote!(crate::check::nested(#wire, &self.#i)?;));
+    }
+    out.iter().map(ToString::to_string).collect()
 }

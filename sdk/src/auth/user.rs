@@ -2,12 +2,8 @@
 //! open_id in the query. Methods of endpoints that need a user live only on [`UserClient`], so a
 //! call with the wrong credentials does not compile.
 
-use serde::de::DeserializeOwned;
-use serde::Serialize;
-
 use crate::auth::UserSession;
-use crate::endpoint::Endpoint;
-use crate::{ApiObject, Client, Result, Secret};
+use crate::{Client, Secret};
 
 /// A user's credentials: the open_id and the access_token bound to it.
 ///
@@ -59,32 +55,5 @@ impl UserClient {
     /// The client this handle was made from.
     pub fn client(&self) -> &Client {
         &self.client
-    }
-
-    pub(crate) async fn call<Req, Resp>(
-        &self,
-        endpoint: &'static Endpoint,
-        request: Option<&Req>,
-    ) -> Result<Resp>
-    where
-        Req: Serialize + ?Sized,
-        Resp: DeserializeOwned + ApiObject,
-    {
-        match &self.creds {
-            UserCreds::Fixed(user) => self.client.execute(endpoint, Some(user), request).await,
-            UserCreds::Session(session) => {
-                let user = session.auth().await?;
-                match self.client.execute(endpoint, Some(&user), request).await {
-                    // The platform rejected the token: refresh it and send once more.
-                    Err(e) if e.is_token_invalid() => {
-                        tracing::warn!(error = %e, "access_token rejected; refreshing the user session");
-                        session.invalidate(&user.access_token).await;
-                        let user = session.auth().await?;
-                        self.client.execute(endpoint, Some(&user), request).await
-                    }
-                    other => other,
-                }
-            }
-        }
     }
 }

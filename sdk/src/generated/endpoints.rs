@@ -4,10 +4,11 @@
 #[allow(unused_imports)]
 use super::types::*;
 use crate::endpoint::{
-    AuthKind, Credentials, Encoding, Endpoint, EnvelopeKind, HttpMethod, Inject,
-    InjectFrom, PageStyle, PaginationMeta, Server,
+    AuthKind, Encoding, Endpoint, EnvelopeKind, HttpMethod, Inject, InjectFrom,
+    PageStyle, PaginationMeta, Server,
 };
-/// Every endpoint of the spec, in spec order.
+/// The metadata of every endpoint of the spec, in spec order, for inspecting the API (the
+/// runtime itself never reads it: each method hands its own metadata to the call).
 pub static ENDPOINTS: &[&Endpoint] = &[
     &KOL_BUYIN_ID,
     &KOL_STORE_LIST,
@@ -38,17 +39,11 @@ pub static KOL_BUYIN_ID: Endpoint = Endpoint {
     method: HttpMethod::Post,
     path: "/alliance/kol/buyin_id/",
     auth: AuthKind::AccessToken,
-    credentials: Credentials::Header,
     open_id_in_query: true,
     retry_safe: true,
     encoding: Encoding::None,
     envelope: EnvelopeKind::DataExtra,
-    request_type: None,
-    response_type: "KolBuyinIdData",
     inject: &[],
-    example_response: Some(
-        "{\"data\":{\"buyin_id\":\"7012345678901234567\",\"description\":\"\",\"error_code\":0},\"extra\":{\"description\":\"\",\"error_code\":0,\"logid\":\"202308121419360101980821035705926A\",\"now\":1691821176138,\"sub_description\":\"\",\"sub_error_code\":0}}",
-    ),
     pagination: None,
 };
 /// Metadata of the `kol_store_list` endpoint: List the products in the creator's showcase (橱窗), one page at a time.
@@ -61,17 +56,11 @@ pub static KOL_STORE_LIST: Endpoint = Endpoint {
     method: HttpMethod::Post,
     path: "/alliance/kol/store/list/",
     auth: AuthKind::AccessToken,
-    credentials: Credentials::Header,
     open_id_in_query: true,
     retry_safe: true,
     encoding: Encoding::Json,
     envelope: EnvelopeKind::DataExtra,
-    request_type: Some("KolStoreListRequest"),
-    response_type: "KolStoreListData",
     inject: &[],
-    example_response: Some(
-        "{\"data\":{\"description\":\"\",\"error_code\":0,\"results\":[{\"colonel_activity_id\":0,\"cos_ratio\":20.5,\"cos_type\":2,\"cover\":\"https://p3-aio.ecombdimg.com/obj/ecom-shop-material/example-cover.jpeg\",\"hide_status\":false,\"price\":5990,\"product_id\":3450632721376902816,\"promotion_id\":3450632721374033833,\"promotion_type\":0,\"title\":\"加厚保温杯 500ml\"}],\"total\":1},\"extra\":{\"description\":\"\",\"error_code\":0,\"logid\":\"202308121419360101980821035705926B\",\"now\":1691821176138,\"sub_description\":\"\",\"sub_error_code\":0}}",
-    ),
     pagination: Some(PaginationMeta {
         style: PageStyle::Page,
         max_page_size: 20,
@@ -87,17 +76,11 @@ pub static STORE_ADD: Endpoint = Endpoint {
     method: HttpMethod::Post,
     path: "/alliance/store/add/",
     auth: AuthKind::AccessToken,
-    credentials: Credentials::Header,
     open_id_in_query: true,
     retry_safe: false,
     encoding: Encoding::Json,
     envelope: EnvelopeKind::DataExtra,
-    request_type: Some("StoreAddRequest"),
-    response_type: "StoreAddData",
     inject: &[],
-    example_response: Some(
-        "{\"data\":{\"description\":\"\",\"error_code\":0,\"results\":[{\"error_code\":0,\"error_msg\":\"\",\"product_id\":3450632721376902816},{\"error_code\":1,\"error_msg\":\"该商品暂不支持推广\",\"product_id\":3450632721376902817}]},\"extra\":{\"description\":\"\",\"error_code\":0,\"logid\":\"202308121419360101980821035705926C\",\"now\":1691821176138,\"sub_description\":\"\",\"sub_error_code\":0}}",
-    ),
     pagination: None,
 };
 /// Metadata of the `kol_store_remove` endpoint: Remove products from the creator's showcase.
@@ -110,17 +93,11 @@ pub static KOL_STORE_REMOVE: Endpoint = Endpoint {
     method: HttpMethod::Post,
     path: "/alliance/kol/store/remove/",
     auth: AuthKind::AccessToken,
-    credentials: Credentials::Header,
     open_id_in_query: true,
     retry_safe: false,
     encoding: Encoding::Json,
     envelope: EnvelopeKind::DataExtra,
-    request_type: Some("KolStoreRemoveRequest"),
-    response_type: "KolStoreRemoveData",
     inject: &[],
-    example_response: Some(
-        "{\"data\":{\"description\":\"\",\"error_code\":0,\"success\":true},\"extra\":{\"description\":\"\",\"error_code\":0,\"logid\":\"202308121419360101980821035705926D\",\"now\":1691821176138,\"sub_description\":\"\",\"sub_error_code\":0}}",
-    ),
     pagination: None,
 };
 /// Metadata of the `kol_reputation` endpoint: Get the creator's sales reputation (带货口碑) and showcase sales.
@@ -133,17 +110,11 @@ pub static KOL_REPUTATION: Endpoint = Endpoint {
     method: HttpMethod::Post,
     path: "/alliance/kol/reputation/",
     auth: AuthKind::AccessToken,
-    credentials: Credentials::Header,
     open_id_in_query: true,
     retry_safe: true,
     encoding: Encoding::None,
     envelope: EnvelopeKind::DataExtra,
-    request_type: None,
-    response_type: "KolReputationData",
     inject: &[],
-    example_response: Some(
-        "{\"data\":{\"description\":\"\",\"error_code\":0,\"level\":\"高\",\"sales\":12345,\"score\":4.8},\"extra\":{\"description\":\"\",\"error_code\":0,\"logid\":\"202308121419360101980821035705926E\",\"now\":1691821176138,\"sub_description\":\"\",\"sub_error_code\":0}}",
-    ),
     pagination: None,
 };
 /// Metadata of the `kol_orders` endpoint: List the creator's alliance orders in a time window, page by page with a cursor.
@@ -156,17 +127,11 @@ pub static KOL_ORDERS: Endpoint = Endpoint {
     method: HttpMethod::Post,
     path: "/alliance/kol/orders/",
     auth: AuthKind::AccessToken,
-    credentials: Credentials::Header,
     open_id_in_query: true,
     retry_safe: true,
     encoding: Encoding::Json,
     envelope: EnvelopeKind::DataExtra,
-    request_type: Some("KolOrdersRequest"),
-    response_type: "KolOrdersData",
     inject: &[],
-    example_response: Some(
-        "{\"data\":{\"cursor\":\"1691821176000_4968253612345678901\",\"description\":\"\",\"error_code\":0,\"orders\":[{\"app\":\"抖音\",\"app_id\":1128,\"author_account\":\"示例达人\",\"author_buyin_id\":\"7012345678901234567\",\"author_openid\":\"sandbox-open-id\",\"author_short_id\":\"12345678901\",\"author_subsidy\":0,\"commission_rate\":2000,\"confirm_time\":\"\",\"estimated_commission\":1198,\"estimated_inst_stepped_commission\":0,\"estimated_tech_service_fee\":120,\"estimated_total_commission\":1198,\"estimated_user_stepped_commission\":0,\"extra\":\"\",\"flow_point\":\"PAY_SUCC\",\"is_stepped_plan\":false,\"item_num\":1,\"media_id\":0,\"media_type\":\"shop_list\",\"order_id\":\"4968253612345678901\",\"pay_goods_amount\":5990,\"pay_subsidy\":0,\"pay_success_time\":\"2023-08-12 14:19:30\",\"pick_extra\":\"campaign_a\",\"pick_source_client_key\":\"awsandboxclientkey\",\"pid_info\":{\"external_info\":\"campaign_a\",\"media_type_name\":\"抖音\",\"pid\":\"dy_107199188000000000000_12345_1234567890\"},\"platform_subsidy\":0,\"product_activity_id\":\"\",\"product_id\":\"3450632721376902816\",\"product_img\":\"https://p3-aio.ecombdimg.com/obj/ecom-shop-material/example-cover.jpeg\",\"product_name\":\"加厚保温杯 500ml\",\"real_commission\":0,\"refund_time\":\"\",\"settle_inst_stepped_commission\":0,\"settle_time\":\"\",\"settle_user_stepped_commission\":0,\"settled_goods_amount\":0,\"shop_id\":12345678,\"shop_name\":\"示例小店\",\"total_pay_amount\":5990,\"update_time\":\"2023-08-12 14:19:36\"}]},\"extra\":{\"description\":\"\",\"error_code\":0,\"logid\":\"202308121419360101980821035705926F\",\"now\":1691821176138,\"sub_description\":\"\",\"sub_error_code\":0}}",
-    ),
     pagination: Some(PaginationMeta {
         style: PageStyle::Cursor,
         max_page_size: 20,
@@ -182,17 +147,11 @@ pub static COLONEL_AWARD_TASK_APPLY: Endpoint = Endpoint {
     method: HttpMethod::Post,
     path: "/alliance/colonel/award_task/apply/",
     auth: AuthKind::AccessToken,
-    credentials: Credentials::Header,
     open_id_in_query: false,
     retry_safe: false,
     encoding: Encoding::Json,
     envelope: EnvelopeKind::ErrNo,
-    request_type: Some("ColonelAwardTaskApplyRequest"),
-    response_type: "ColonelAwardTaskApplyData",
     inject: &[],
-    example_response: Some(
-        "{\"data\":{},\"err_msg\":\"success\",\"err_no\":0,\"log_id\":\"20230812141936010198082103570592A0\"}",
-    ),
     pagination: None,
 };
 /// Metadata of the `materials_product_category` endpoint: List product categories, drilling down from a parent category (0 = first level).
@@ -205,17 +164,11 @@ pub static MATERIALS_PRODUCT_CATEGORY: Endpoint = Endpoint {
     method: HttpMethod::Post,
     path: "/alliance/materials/product/category/",
     auth: AuthKind::ClientToken,
-    credentials: Credentials::Header,
     open_id_in_query: false,
     retry_safe: true,
     encoding: Encoding::Json,
     envelope: EnvelopeKind::DataExtra,
-    request_type: Some("MaterialsProductCategoryRequest"),
-    response_type: "MaterialsProductCategoryData",
     inject: &[],
-    example_response: Some(
-        "{\"data\":{\"category_list\":[{\"id\":20000,\"level\":1,\"name\":\"服饰内衣\"},{\"id\":20005,\"level\":1,\"name\":\"个护家清\"}],\"description\":\"\",\"error_code\":0,\"total\":2},\"extra\":{\"description\":\"\",\"error_code\":0,\"logid\":\"20230812141936010198082103570592A1\",\"now\":1691821176138,\"sub_description\":\"\",\"sub_error_code\":0}}",
-    ),
     pagination: None,
 };
 /// Metadata of the `kol_materials_products_search` endpoint: Search alliance products from the creator's point of view, with filters and sorting.
@@ -228,17 +181,11 @@ pub static KOL_MATERIALS_PRODUCTS_SEARCH: Endpoint = Endpoint {
     method: HttpMethod::Post,
     path: "/alliance/kol/materials/products/search/",
     auth: AuthKind::AccessToken,
-    credentials: Credentials::Header,
     open_id_in_query: true,
     retry_safe: true,
     encoding: Encoding::Json,
     envelope: EnvelopeKind::DataExtra,
-    request_type: Some("KolMaterialsProductsSearchRequest"),
-    response_type: "KolMaterialsProductsSearchData",
     inject: &[],
-    example_response: Some(
-        "{\"data\":{\"description\":\"\",\"error_code\":0,\"products\":[{\"activity_id\":1,\"commission_type\":1,\"cos_fee\":10,\"cos_ratio\":10,\"coupon_price\":92,\"cover\":\"https://example.com/cover.webp\",\"detail_url\":\"https://haohuo.jinritemai.com/views/product/item2?id=3400312511185213726\",\"first_cid\":1206,\"in_stock\":true,\"kol_ad_cos_fee\":10,\"kol_ad_cos_ratio\":10.0,\"kol_cos_fee\":10,\"kol_cos_ratio\":10.0,\"limit_min_sale\":false,\"post_free\":true,\"presell_type\":0,\"price\":100,\"product_id\":3400312511185213726,\"sales\":1234,\"second_cid\":1402,\"sharable\":true,\"shop_id\":2232,\"shop_name\":\"maggie测试小铺\",\"third_cid\":2634,\"title\":\"测试商品\"}],\"total\":1},\"extra\":{\"description\":\"\",\"error_code\":0,\"logid\":\"20230812141936010198082103570592A2\",\"now\":1691821176138,\"sub_description\":\"\",\"sub_error_code\":0}}",
-    ),
     pagination: Some(PaginationMeta {
         style: PageStyle::Page,
         max_page_size: 20,
@@ -254,17 +201,11 @@ pub static KOL_MATERIALS_PRODUCTS_DETAILS: Endpoint = Endpoint {
     method: HttpMethod::Post,
     path: "/alliance/kol/materials/products/details/",
     auth: AuthKind::AccessToken,
-    credentials: Credentials::Header,
     open_id_in_query: true,
     retry_safe: true,
     encoding: Encoding::Json,
     envelope: EnvelopeKind::DataExtra,
-    request_type: Some("KolMaterialsProductsDetailsRequest"),
-    response_type: "KolMaterialsProductsDetailsData",
     inject: &[],
-    example_response: Some(
-        "{\"data\":{\"description\":\"\",\"error_code\":0,\"products\":[{\"activity_id\":0,\"category_id\":2634,\"category_name\":\"保温杯\",\"comment_num\":356,\"comment_score\":4.8,\"cos_fee\":10,\"cos_ratio\":10,\"coupon_price\":92,\"cover\":\"https://example.com/cover.webp\",\"daily_statistics\":[{\"date\":\"20230811\",\"kol_num\":3,\"order_num\":30,\"view_num\":512}],\"detail_url\":\"https://haohuo.jinritemai.com/views/product/item2?id=3400312511185213726\",\"first_cid\":1206,\"has_sxt\":false,\"imgs\":[\"https://example.com/img-1.webp\",\"https://example.com/img-2.webp\"],\"in_stock\":true,\"is_assured\":true,\"kol_cos_fee\":10,\"kol_cos_ratio\":10.0,\"kol_num\":41,\"logistics_info\":\"48小时内发货\",\"order_num\":820,\"price\":100,\"product_id\":3400312511185213726,\"reason\":\"\",\"sales\":1234,\"second_cid\":1402,\"sharable\":true,\"shop_id\":2232,\"shop_name\":\"maggie测试小铺\",\"shop_total_score\":{\"logistics_score\":{\"level\":2,\"score\":\"4.60\",\"text\":\"中\"},\"product_score\":{\"level\":1,\"score\":\"4.80\",\"text\":\"高\"},\"service_score\":{\"level\":1,\"score\":\"4.90\",\"text\":\"高\"},\"shop_score\":{\"level\":1,\"score\":\"4.85\",\"text\":\"高\"}},\"status\":1,\"third_cid\":2634,\"title\":\"测试商品\",\"view_num\":15300}],\"total\":1},\"extra\":{\"description\":\"\",\"error_code\":0,\"logid\":\"20230812141936010198082103570592A3\",\"now\":1691821176138,\"sub_description\":\"\",\"sub_error_code\":0}}",
-    ),
     pagination: None,
 };
 /// Metadata of the `product_skus` endpoint: Get a product's SKUs, spec dimensions and spec pictures.
@@ -277,17 +218,11 @@ pub static PRODUCT_SKUS: Endpoint = Endpoint {
     method: HttpMethod::Post,
     path: "/alliance/product/skus/",
     auth: AuthKind::ClientToken,
-    credentials: Credentials::Header,
     open_id_in_query: false,
     retry_safe: true,
     encoding: Encoding::Json,
     envelope: EnvelopeKind::DataExtra,
-    request_type: Some("ProductSkusRequest"),
-    response_type: "ProductSkusData",
     inject: &[],
-    example_response: Some(
-        "{\"data\":{\"description\":\"\",\"error_code\":0,\"pictures\":{\"1773601442473016\":{\"big_picture\":\"https://example.com/white-big.jpeg\",\"little_picture\":\"https://example.com/white-small.jpeg\"},\"1773601442473032\":{\"big_picture\":\"https://example.com/black-big.jpeg\",\"little_picture\":\"https://example.com/black-small.jpeg\"}},\"skus\":{\"1773601442473016\":{\"effective_price\":5990,\"sku_id\":1773601442474056,\"stock_num\":120},\"1773601442473032\":{\"effective_price\":5990,\"sku_id\":1773601442474072,\"stock_num\":0}},\"specs\":[{\"name\":\"颜色\",\"spec_items\":[{\"id\":\"1773601442473016\",\"name\":\"白色\"},{\"id\":\"1773601442473032\",\"name\":\"黑色\"}]}]},\"extra\":{\"description\":\"\",\"error_code\":0,\"logid\":\"20230812141936010198082103570592A4\",\"now\":1691821176138,\"sub_description\":\"\",\"sub_error_code\":0}}",
-    ),
     pagination: None,
 };
 /// Metadata of the `product_picksource_convert` endpoint: Convert a product link into one whose orders are attributed to this app as pick source.
@@ -300,17 +235,11 @@ pub static PRODUCT_PICKSOURCE_CONVERT: Endpoint = Endpoint {
     method: HttpMethod::Post,
     path: "/alliance/product/picksource/convert/",
     auth: AuthKind::ClientToken,
-    credentials: Credentials::Header,
     open_id_in_query: false,
     retry_safe: true,
     encoding: Encoding::Json,
     envelope: EnvelopeKind::DataExtra,
-    request_type: Some("ProductPicksourceConvertRequest"),
-    response_type: "ProductPicksourceConvertData",
     inject: &[],
-    example_response: Some(
-        "{\"data\":{\"description\":\"\",\"error_code\":0,\"product_url\":\"https://haohuo.jinritemai.com/views/product/item2?id=3400312511185213726&pick_source=v.AbCdEf\"},\"extra\":{\"description\":\"\",\"error_code\":0,\"logid\":\"20230812141936010198082103570592A5\",\"now\":1691821176138,\"sub_description\":\"\",\"sub_error_code\":0}}",
-    ),
     pagination: None,
 };
 /// Metadata of the `captain_task_detail` endpoint: Get the details of a colonel's award task (赏金任务), without authentication. Inferred: undocumented.
@@ -323,17 +252,11 @@ pub static CAPTAIN_TASK_DETAIL: Endpoint = Endpoint {
     method: HttpMethod::Get,
     path: "/ecom/captain/mobile/task/detail",
     auth: AuthKind::None,
-    credentials: Credentials::None,
     open_id_in_query: false,
     retry_safe: true,
     encoding: Encoding::Query,
     envelope: EnvelopeKind::CodeMsg,
-    request_type: Some("CaptainTaskDetailRequest"),
-    response_type: "CaptainTaskDetailData",
     inject: &[],
-    example_response: Some(
-        "{\"code\":0,\"data\":{\"end_time\":\"2023-08-31 23:59:59\",\"start_time\":\"2023-08-01 00:00:00\",\"status\":\"1\",\"task_id\":\"7265432109876543210\",\"task_name\":\"夏季清凉好物赏金任务\"},\"msg\":\"success\"}",
-    ),
     pagination: None,
 };
 /// Metadata of the `captain_task_product_list` endpoint: List the products of a colonel's award task, page by page, without authentication. Inferred: undocumented.
@@ -346,17 +269,11 @@ pub static CAPTAIN_TASK_PRODUCT_LIST: Endpoint = Endpoint {
     method: HttpMethod::Get,
     path: "/ecom/captain/mobile/task/promotion/product/list",
     auth: AuthKind::None,
-    credentials: Credentials::None,
     open_id_in_query: false,
     retry_safe: true,
     encoding: Encoding::Query,
     envelope: EnvelopeKind::CodeMsg,
-    request_type: Some("CaptainTaskProductListRequest"),
-    response_type: "CaptainTaskProductListData",
     inject: &[],
-    example_response: Some(
-        "{\"code\":0,\"data\":{\"list\":[{\"cos_ratio\":\"20\",\"cover\":\"https://p3-aio.ecombdimg.com/obj/ecom-shop-material/example-cover.jpeg\",\"price\":\"5990\",\"product_id\":3450632721376902816,\"sales\":\"1234\",\"shop_name\":\"示例小店\",\"title\":\"加厚保温杯 500ml\"}],\"total\":1},\"msg\":\"success\"}",
-    ),
     pagination: Some(PaginationMeta {
         style: PageStyle::Page,
         max_page_size: 20,
@@ -372,13 +289,10 @@ pub static OAUTH_CLIENT_TOKEN: Endpoint = Endpoint {
     method: HttpMethod::Post,
     path: "/oauth/client_token/",
     auth: AuthKind::None,
-    credentials: Credentials::Body,
     open_id_in_query: false,
     retry_safe: true,
     encoding: Encoding::Json,
     envelope: EnvelopeKind::DataExtra,
-    request_type: None,
-    response_type: "ClientTokenData",
     inject: &[
         Inject {
             name: "client_key",
@@ -393,9 +307,6 @@ pub static OAUTH_CLIENT_TOKEN: Endpoint = Endpoint {
             from: InjectFrom::Const("client_credential"),
         },
     ],
-    example_response: Some(
-        "{\"data\":{\"access_token\":\"clt.sandbox-example-token\",\"description\":\"\",\"error_code\":0,\"expires_in\":7200},\"message\":\"success\"}",
-    ),
     pagination: None,
 };
 /// Metadata of the `oauth_access_token` endpoint: Exchange a user's authorization code for an access_token, refresh_token and open_id.
@@ -408,13 +319,10 @@ pub static OAUTH_ACCESS_TOKEN: Endpoint = Endpoint {
     method: HttpMethod::Post,
     path: "/oauth/access_token/",
     auth: AuthKind::None,
-    credentials: Credentials::Body,
     open_id_in_query: false,
     retry_safe: false,
     encoding: Encoding::Form,
     envelope: EnvelopeKind::DataExtra,
-    request_type: Some("AccessTokenRequest"),
-    response_type: "UserTokenData",
     inject: &[
         Inject {
             name: "client_key",
@@ -429,9 +337,6 @@ pub static OAUTH_ACCESS_TOKEN: Endpoint = Endpoint {
             from: InjectFrom::Const("authorization_code"),
         },
     ],
-    example_response: Some(
-        "{\"data\":{\"access_token\":\"act.sandbox-example-access\",\"description\":\"\",\"error_code\":0,\"expires_in\":1296000,\"open_id\":\"sandbox-open-id\",\"refresh_expires_in\":2592000,\"refresh_token\":\"rft.sandbox-example-refresh\",\"scope\":\"user_info,alliance.kol.store_manage\"},\"message\":\"success\"}",
-    ),
     pagination: None,
 };
 /// Metadata of the `oauth_refresh_token` endpoint: Extend a user's access_token with the refresh_token (a new 15-day access_token).
@@ -444,13 +349,10 @@ pub static OAUTH_REFRESH_TOKEN: Endpoint = Endpoint {
     method: HttpMethod::Post,
     path: "/oauth/refresh_token/",
     auth: AuthKind::None,
-    credentials: Credentials::Body,
     open_id_in_query: false,
     retry_safe: false,
     encoding: Encoding::Form,
     envelope: EnvelopeKind::DataExtra,
-    request_type: Some("RefreshTokenRequest"),
-    response_type: "UserTokenData",
     inject: &[
         Inject {
             name: "client_key",
@@ -461,9 +363,6 @@ pub static OAUTH_REFRESH_TOKEN: Endpoint = Endpoint {
             from: InjectFrom::Const("refresh_token"),
         },
     ],
-    example_response: Some(
-        "{\"data\":{\"access_token\":\"act.sandbox-example-access\",\"description\":\"\",\"error_code\":0,\"expires_in\":\"1296000\",\"open_id\":\"sandbox-open-id\",\"refresh_expires_in\":\"2592000\",\"refresh_token\":\"rft.sandbox-example-refresh\",\"scope\":\"user_info\"},\"message\":\"success\"}",
-    ),
     pagination: None,
 };
 /// Metadata of the `oauth_renew_refresh_token` endpoint: Renew a user's refresh_token for another 30 days (at most 5 times).
@@ -476,22 +375,16 @@ pub static OAUTH_RENEW_REFRESH_TOKEN: Endpoint = Endpoint {
     method: HttpMethod::Post,
     path: "/oauth/renew_refresh_token/",
     auth: AuthKind::None,
-    credentials: Credentials::Body,
     open_id_in_query: false,
     retry_safe: false,
     encoding: Encoding::Form,
     envelope: EnvelopeKind::DataExtra,
-    request_type: Some("RenewRefreshTokenRequest"),
-    response_type: "RenewRefreshTokenData",
     inject: &[
         Inject {
             name: "client_key",
             from: InjectFrom::ClientKey,
         },
     ],
-    example_response: Some(
-        "{\"data\":{\"description\":\"\",\"error_code\":0,\"expires_in\":2592000,\"refresh_token\":\"rft.sandbox-example-renewed\"},\"message\":\"success\"}",
-    ),
     pagination: None,
 };
 impl crate::Client {
@@ -509,7 +402,7 @@ impl crate::Client {
         &self,
         request: &MaterialsProductCategoryRequest,
     ) -> crate::Result<MaterialsProductCategoryData> {
-        self.call(&MATERIALS_PRODUCT_CATEGORY, Some(request)).await
+        crate::transport::call(self, &MATERIALS_PRODUCT_CATEGORY, Some(request)).await
     }
     /// Get a product's SKUs, spec dimensions and spec pictures.
     ///
@@ -526,7 +419,7 @@ impl crate::Client {
         &self,
         request: &ProductSkusRequest,
     ) -> crate::Result<ProductSkusData> {
-        self.call(&PRODUCT_SKUS, Some(request)).await
+        crate::transport::call(self, &PRODUCT_SKUS, Some(request)).await
     }
     /// Convert a product link into one whose orders are attributed to this app as pick source.
     ///
@@ -545,7 +438,7 @@ impl crate::Client {
         &self,
         request: &ProductPicksourceConvertRequest,
     ) -> crate::Result<ProductPicksourceConvertData> {
-        self.call(&PRODUCT_PICKSOURCE_CONVERT, Some(request)).await
+        crate::transport::call(self, &PRODUCT_PICKSOURCE_CONVERT, Some(request)).await
     }
     /// Get the details of a colonel's award task (赏金任务), without authentication. Inferred: undocumented.
     ///
@@ -565,7 +458,7 @@ impl crate::Client {
         &self,
         request: &CaptainTaskDetailRequest,
     ) -> crate::Result<CaptainTaskDetailData> {
-        self.call(&CAPTAIN_TASK_DETAIL, Some(request)).await
+        crate::transport::call(self, &CAPTAIN_TASK_DETAIL, Some(request)).await
     }
     /// List the products of a colonel's award task, page by page, without authentication. Inferred: undocumented.
     ///
@@ -585,7 +478,7 @@ impl crate::Client {
         &self,
         request: &CaptainTaskProductListRequest,
     ) -> crate::Result<CaptainTaskProductListData> {
-        self.call(&CAPTAIN_TASK_PRODUCT_LIST, Some(request)).await
+        crate::transport::call(self, &CAPTAIN_TASK_PRODUCT_LIST, Some(request)).await
     }
     /// Every page of [`Self::captain_task_product_list`], fetched lazily, one request per page.
     ///
@@ -645,7 +538,7 @@ impl crate::Client {
     ///
     /// `POST https://open.douyin.com/oauth/client_token/` · auth: none · retried on transient failures
     pub async fn oauth_client_token(&self) -> crate::Result<ClientTokenData> {
-        self.call(&OAUTH_CLIENT_TOKEN, None::<&()>).await
+        crate::transport::call(self, &OAUTH_CLIENT_TOKEN, None::<&()>).await
     }
     /// Exchange a user's authorization code for an access_token, refresh_token and open_id.
     ///
@@ -660,7 +553,7 @@ impl crate::Client {
         &self,
         request: &AccessTokenRequest,
     ) -> crate::Result<UserTokenData> {
-        self.call(&OAUTH_ACCESS_TOKEN, Some(request)).await
+        crate::transport::call(self, &OAUTH_ACCESS_TOKEN, Some(request)).await
     }
     /// Extend a user's access_token with the refresh_token (a new 15-day access_token).
     ///
@@ -676,7 +569,7 @@ impl crate::Client {
         &self,
         request: &RefreshTokenRequest,
     ) -> crate::Result<UserTokenData> {
-        self.call(&OAUTH_REFRESH_TOKEN, Some(request)).await
+        crate::transport::call(self, &OAUTH_REFRESH_TOKEN, Some(request)).await
     }
     /// Renew a user's refresh_token for another 30 days (at most 5 times).
     ///
@@ -692,7 +585,7 @@ impl crate::Client {
         &self,
         request: &RenewRefreshTokenRequest,
     ) -> crate::Result<RenewRefreshTokenData> {
-        self.call(&OAUTH_RENEW_REFRESH_TOKEN, Some(request)).await
+        crate::transport::call(self, &OAUTH_RENEW_REFRESH_TOKEN, Some(request)).await
     }
 }
 impl crate::UserClient {
@@ -705,7 +598,7 @@ impl crate::UserClient {
     ///
     /// `POST https://open.douyinec.com/alliance/kol/buyin_id/`?open_id=… · auth: user `access_token` · retried on transient failures
     pub async fn kol_buyin_id(&self) -> crate::Result<KolBuyinIdData> {
-        self.call(&KOL_BUYIN_ID, None::<&()>).await
+        crate::transport::call_as_user(self, &KOL_BUYIN_ID, None::<&()>).await
     }
     /// List the products in the creator's showcase (橱窗), one page at a time.
     ///
@@ -720,7 +613,7 @@ impl crate::UserClient {
         &self,
         request: &KolStoreListRequest,
     ) -> crate::Result<KolStoreListData> {
-        self.call(&KOL_STORE_LIST, Some(request)).await
+        crate::transport::call_as_user(self, &KOL_STORE_LIST, Some(request)).await
     }
     /// Every page of [`Self::kol_store_list`], fetched lazily, one request per page.
     ///
@@ -788,7 +681,7 @@ impl crate::UserClient {
         &self,
         request: &StoreAddRequest,
     ) -> crate::Result<StoreAddData> {
-        self.call(&STORE_ADD, Some(request)).await
+        crate::transport::call_as_user(self, &STORE_ADD, Some(request)).await
     }
     /// Remove products from the creator's showcase.
     ///
@@ -805,7 +698,7 @@ impl crate::UserClient {
         &self,
         request: &KolStoreRemoveRequest,
     ) -> crate::Result<KolStoreRemoveData> {
-        self.call(&KOL_STORE_REMOVE, Some(request)).await
+        crate::transport::call_as_user(self, &KOL_STORE_REMOVE, Some(request)).await
     }
     /// Get the creator's sales reputation (带货口碑) and showcase sales.
     ///
@@ -818,7 +711,7 @@ impl crate::UserClient {
     ///
     /// `POST https://open.douyinec.com/alliance/kol/reputation/`?open_id=… · auth: user `access_token` · retried on transient failures
     pub async fn kol_reputation(&self) -> crate::Result<KolReputationData> {
-        self.call(&KOL_REPUTATION, None::<&()>).await
+        crate::transport::call_as_user(self, &KOL_REPUTATION, None::<&()>).await
     }
     /// List the creator's alliance orders in a time window, page by page with a cursor.
     ///
@@ -837,7 +730,7 @@ impl crate::UserClient {
         &self,
         request: &KolOrdersRequest,
     ) -> crate::Result<KolOrdersData> {
-        self.call(&KOL_ORDERS, Some(request)).await
+        crate::transport::call_as_user(self, &KOL_ORDERS, Some(request)).await
     }
     /// Every page of [`Self::kol_orders`], fetched lazily, one request per page.
     ///
@@ -897,7 +790,8 @@ impl crate::UserClient {
         &self,
         request: &ColonelAwardTaskApplyRequest,
     ) -> crate::Result<ColonelAwardTaskApplyData> {
-        self.call(&COLONEL_AWARD_TASK_APPLY, Some(request)).await
+        crate::transport::call_as_user(self, &COLONEL_AWARD_TASK_APPLY, Some(request))
+            .await
     }
     /// Search alliance products from the creator's point of view, with filters and sorting.
     ///
@@ -915,7 +809,12 @@ impl crate::UserClient {
         &self,
         request: &KolMaterialsProductsSearchRequest,
     ) -> crate::Result<KolMaterialsProductsSearchData> {
-        self.call(&KOL_MATERIALS_PRODUCTS_SEARCH, Some(request)).await
+        crate::transport::call_as_user(
+                self,
+                &KOL_MATERIALS_PRODUCTS_SEARCH,
+                Some(request),
+            )
+            .await
     }
     /// Every page of [`Self::kol_materials_products_search`], fetched lazily, one request per page.
     ///
@@ -981,6 +880,11 @@ impl crate::UserClient {
         &self,
         request: &KolMaterialsProductsDetailsRequest,
     ) -> crate::Result<KolMaterialsProductsDetailsData> {
-        self.call(&KOL_MATERIALS_PRODUCTS_DETAILS, Some(request)).await
+        crate::transport::call_as_user(
+                self,
+                &KOL_MATERIALS_PRODUCTS_DETAILS,
+                Some(request),
+            )
+            .await
     }
 }

@@ -4,12 +4,12 @@
 use std::collections::BTreeMap;
 use std::fmt;
 /// The authorization code to exchange.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct AccessTokenRequest {
     /// The `code` from the authorization redirect; valid 10 minutes, single use.
-    #[serde(deserialize_with = "crate::codec::string")]
     pub code: String,
-    /// Fields the spec does not know yet, exactly as they arrived.
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
@@ -22,6 +22,7 @@ impl AccessTokenRequest {
         }
     }
 }
+impl crate::check::Check for AccessTokenRequest {}
 impl crate::ApiObject for AccessTokenRequest {
     fn extra_fields(&self) -> &BTreeMap<String, ::serde_json::Value> {
         &self.extra_fields
@@ -139,47 +140,10 @@ pub struct CaptainTaskDetailData {
         deserialize_with = "crate::codec::opt_string"
     )]
     pub status: Option<String>,
-    /// Fields the spec does not know yet, exactly as they arrived.
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
-}
-impl CaptainTaskDetailData {
-    /// Creates the value from its required fields; optional fields start unset.
-    pub fn new() -> Self {
-        Self {
-            task_id: None,
-            task_name: None,
-            start_time: None,
-            end_time: None,
-            status: None,
-            extra_fields: BTreeMap::new(),
-        }
-    }
-    /// Sets `task_id`.
-    pub fn with_task_id(mut self, value: impl Into<String>) -> Self {
-        self.task_id = Some(value.into());
-        self
-    }
-    /// Sets `task_name`.
-    pub fn with_task_name(mut self, value: impl Into<String>) -> Self {
-        self.task_name = Some(value.into());
-        self
-    }
-    /// Sets `start_time`.
-    pub fn with_start_time(mut self, value: impl Into<String>) -> Self {
-        self.start_time = Some(value.into());
-        self
-    }
-    /// Sets `end_time`.
-    pub fn with_end_time(mut self, value: impl Into<String>) -> Self {
-        self.end_time = Some(value.into());
-        self
-    }
-    /// Sets `status`.
-    pub fn with_status(mut self, value: impl Into<String>) -> Self {
-        self.status = Some(value.into());
-        self
-    }
 }
 impl crate::ApiObject for CaptainTaskDetailData {
     fn extra_fields(&self) -> &BTreeMap<String, ::serde_json::Value> {
@@ -190,16 +154,16 @@ impl crate::ApiObject for CaptainTaskDetailData {
     }
 }
 /// The award task to describe. Inferred: from the replaced Python class only.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct CaptainTaskDetailRequest {
     /// Award task id (from the task's claim link). Inferred: a 19-digit id, sent as text.
     ///
     /// 任务ID
     ///
     /// Example: `"7265432109876543210"`.
-    #[serde(deserialize_with = "crate::codec::string")]
     pub task_id: String,
-    /// Fields the spec does not know yet, exactly as they arrived.
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
@@ -212,6 +176,7 @@ impl CaptainTaskDetailRequest {
         }
     }
 }
+impl crate::check::Check for CaptainTaskDetailRequest {}
 impl crate::ApiObject for CaptainTaskDetailRequest {
     fn extra_fields(&self) -> &BTreeMap<String, ::serde_json::Value> {
         &self.extra_fields
@@ -286,59 +251,10 @@ pub struct CaptainTaskProduct {
         deserialize_with = "crate::codec::opt_string"
     )]
     pub shop_name: Option<String>,
-    /// Fields the spec does not know yet, exactly as they arrived.
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
-}
-impl CaptainTaskProduct {
-    /// Creates the value from its required fields; optional fields start unset.
-    pub fn new() -> Self {
-        Self {
-            product_id: None,
-            title: None,
-            cover: None,
-            price: None,
-            cos_ratio: None,
-            sales: None,
-            shop_name: None,
-            extra_fields: BTreeMap::new(),
-        }
-    }
-    /// Sets `product_id`.
-    pub fn with_product_id(mut self, value: impl Into<crate::Id>) -> Self {
-        self.product_id = Some(value.into());
-        self
-    }
-    /// Sets `title`.
-    pub fn with_title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-    /// Sets `cover`.
-    pub fn with_cover(mut self, value: impl Into<String>) -> Self {
-        self.cover = Some(value.into());
-        self
-    }
-    /// Sets `price`.
-    pub fn with_price(mut self, value: impl Into<String>) -> Self {
-        self.price = Some(value.into());
-        self
-    }
-    /// Sets `cos_ratio`.
-    pub fn with_cos_ratio(mut self, value: impl Into<String>) -> Self {
-        self.cos_ratio = Some(value.into());
-        self
-    }
-    /// Sets `sales`.
-    pub fn with_sales(mut self, value: impl Into<String>) -> Self {
-        self.sales = Some(value.into());
-        self
-    }
-    /// Sets `shop_name`.
-    pub fn with_shop_name(mut self, value: impl Into<String>) -> Self {
-        self.shop_name = Some(value.into());
-        self
-    }
 }
 impl crate::ApiObject for CaptainTaskProduct {
     fn extra_fields(&self) -> &BTreeMap<String, ::serde_json::Value> {
@@ -365,24 +281,10 @@ pub struct CaptainTaskProductListData {
     /// 商品列表
     #[serde(default, deserialize_with = "crate::codec::null_as_default")]
     pub list: Vec<CaptainTaskProduct>,
-    /// Fields the spec does not know yet, exactly as they arrived.
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
-}
-impl CaptainTaskProductListData {
-    /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(list: impl Into<Vec<CaptainTaskProduct>>) -> Self {
-        Self {
-            total: None,
-            list: list.into(),
-            extra_fields: BTreeMap::new(),
-        }
-    }
-    /// Sets `total`.
-    pub fn with_total(mut self, value: impl Into<i64>) -> Self {
-        self.total = Some(value.into());
-        self
-    }
 }
 impl crate::ApiObject for CaptainTaskProductListData {
     fn extra_fields(&self) -> &BTreeMap<String, ::serde_json::Value> {
@@ -393,55 +295,45 @@ impl crate::ApiObject for CaptainTaskProductListData {
     }
 }
 /// Which products of an award task to list. Inferred: the parameters the replaced Python class sends.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct CaptainTaskProductListRequest {
     /// Inferred: search keyword over the task's products; omit to list all.
     ///
     /// 搜索关键字
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub product_info: Option<String>,
     /// Inferred: award task id, sent as text.
     ///
     /// 任务ID
     ///
     /// Example: `"7265432109876543210"`.
-    #[serde(deserialize_with = "crate::codec::string")]
     pub task_id: String,
     /// Inferred: page number, starting at 1.
     ///
     /// 页码
     ///
     /// Constraints: at least 1; checked before sending. Example: `1`.
-    #[serde(deserialize_with = "crate::codec::int")]
     pub page: i64,
     /// Inferred: products per page, at most 20 (the Python class's default).
     ///
     /// 每页数量
     ///
     /// Constraints: between 1 and 20; checked before sending. Example: `20`.
-    #[serde(deserialize_with = "crate::codec::int")]
     pub page_size: i64,
     /// Inferred: the sort key, as the Python class documents it.
     ///
     /// 排序方式
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub order_field: Option<CaptainProductOrderField>,
     /// Inferred: sort direction, 0 ascending and 1 descending (the Python class sends 0 by default).
     ///
     /// 排序顺序
     ///
     /// Example: `0`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub order_by: Option<i64>,
-    /// Fields the spec does not know yet, exactly as they arrived.
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
@@ -481,6 +373,14 @@ impl CaptainTaskProductListRequest {
         self
     }
 }
+impl crate::check::Check for CaptainTaskProductListRequest {
+    fn check(&self) -> Result<(), crate::check::Violation> {
+        crate::check::min("page", Some(&self.page), 1)?;
+        crate::check::min("page_size", Some(&self.page_size), 1)?;
+        crate::check::max("page_size", Some(&self.page_size), 20)?;
+        Ok(())
+    }
+}
 impl crate::ApiObject for CaptainTaskProductListRequest {
     fn extra_fields(&self) -> &BTreeMap<String, ::serde_json::Value> {
         &self.extra_fields
@@ -501,22 +401,10 @@ pub struct ClientTokenData {
     /// Unit: seconds. Example: `7200`.
     #[serde(deserialize_with = "crate::codec::int")]
     pub expires_in: i64,
-    /// Fields the spec does not know yet, exactly as they arrived.
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
-}
-impl ClientTokenData {
-    /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(
-        access_token: impl Into<crate::Secret>,
-        expires_in: impl Into<i64>,
-    ) -> Self {
-        Self {
-            access_token: access_token.into(),
-            expires_in: expires_in.into(),
-            extra_fields: BTreeMap::new(),
-        }
-    }
 }
 impl crate::ApiObject for ClientTokenData {
     fn extra_fields(&self) -> &BTreeMap<String, ::serde_json::Value> {
@@ -529,17 +417,10 @@ impl crate::ApiObject for ClientTokenData {
 /// The `data` of the sign-up answer. No field is known (not found in any public source); whatever it holds is kept in `extra_fields`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ColonelAwardTaskApplyData {
-    /// Fields the spec does not know yet, exactly as they arrived.
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
-}
-impl ColonelAwardTaskApplyData {
-    /// Creates the value from its required fields; optional fields start unset.
-    pub fn new() -> Self {
-        Self {
-            extra_fields: BTreeMap::new(),
-        }
-    }
 }
 impl crate::ApiObject for ColonelAwardTaskApplyData {
     fn extra_fields(&self) -> &BTreeMap<String, ::serde_json::Value> {
@@ -550,16 +431,16 @@ impl crate::ApiObject for ColonelAwardTaskApplyData {
     }
 }
 /// The award task to sign up for. Inferred: only `task_id`, as the replaced Python class sends.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct ColonelAwardTaskApplyRequest {
     /// Award task id. Inferred: a 19-digit id, sent as a string.
     ///
     /// 任务ID
     ///
     /// Example: `"7265432109876543210"`.
-    #[serde(deserialize_with = "crate::codec::string")]
     pub task_id: String,
-    /// Fields the spec does not know yet, exactly as they arrived.
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
@@ -572,6 +453,7 @@ impl ColonelAwardTaskApplyRequest {
         }
     }
 }
+impl crate::check::Check for ColonelAwardTaskApplyRequest {}
 impl crate::ApiObject for ColonelAwardTaskApplyRequest {
     fn extra_fields(&self) -> &BTreeMap<String, ::serde_json::Value> {
         &self.extra_fields
@@ -592,18 +474,10 @@ pub struct KolBuyinIdData {
     /// Example: `"7012345678901234567"`.
     #[serde(deserialize_with = "crate::codec::string")]
     pub buyin_id: String,
-    /// Fields the spec does not know yet, exactly as they arrived.
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
-}
-impl KolBuyinIdData {
-    /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(buyin_id: impl Into<String>) -> Self {
-        Self {
-            buyin_id: buyin_id.into(),
-            extra_fields: BTreeMap::new(),
-        }
-    }
 }
 impl crate::ApiObject for KolBuyinIdData {
     fn extra_fields(&self) -> &BTreeMap<String, ::serde_json::Value> {
@@ -852,162 +726,10 @@ pub struct KolMaterialsProduct {
         deserialize_with = "crate::codec::opt_int"
     )]
     pub presell_type: Option<i64>,
-    /// Fields the spec does not know yet, exactly as they arrived.
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
-}
-impl KolMaterialsProduct {
-    /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(product_id: impl Into<crate::Id>) -> Self {
-        Self {
-            product_id: product_id.into(),
-            title: None,
-            price: None,
-            cos_ratio: None,
-            cos_fee: None,
-            kol_cos_ratio: None,
-            kol_cos_fee: None,
-            first_cid: None,
-            second_cid: None,
-            third_cid: None,
-            in_stock: None,
-            sales: None,
-            cover: None,
-            detail_url: None,
-            shop_id: None,
-            shop_name: None,
-            coupon_price: None,
-            sharable: None,
-            activity_id: None,
-            commission_type: None,
-            kol_ad_cos_fee: None,
-            kol_ad_cos_ratio: None,
-            limit_min_sale: None,
-            post_free: None,
-            presell_type: None,
-            extra_fields: BTreeMap::new(),
-        }
-    }
-    /// Sets `title`.
-    pub fn with_title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-    /// Sets `price`.
-    pub fn with_price(mut self, value: impl Into<i64>) -> Self {
-        self.price = Some(value.into());
-        self
-    }
-    /// Sets `cos_ratio`.
-    pub fn with_cos_ratio(mut self, value: impl Into<f64>) -> Self {
-        self.cos_ratio = Some(value.into());
-        self
-    }
-    /// Sets `cos_fee`.
-    pub fn with_cos_fee(mut self, value: impl Into<i64>) -> Self {
-        self.cos_fee = Some(value.into());
-        self
-    }
-    /// Sets `kol_cos_ratio`.
-    pub fn with_kol_cos_ratio(mut self, value: impl Into<f64>) -> Self {
-        self.kol_cos_ratio = Some(value.into());
-        self
-    }
-    /// Sets `kol_cos_fee`.
-    pub fn with_kol_cos_fee(mut self, value: impl Into<i64>) -> Self {
-        self.kol_cos_fee = Some(value.into());
-        self
-    }
-    /// Sets `first_cid`.
-    pub fn with_first_cid(mut self, value: impl Into<i64>) -> Self {
-        self.first_cid = Some(value.into());
-        self
-    }
-    /// Sets `second_cid`.
-    pub fn with_second_cid(mut self, value: impl Into<i64>) -> Self {
-        self.second_cid = Some(value.into());
-        self
-    }
-    /// Sets `third_cid`.
-    pub fn with_third_cid(mut self, value: impl Into<i64>) -> Self {
-        self.third_cid = Some(value.into());
-        self
-    }
-    /// Sets `in_stock`.
-    pub fn with_in_stock(mut self, value: impl Into<bool>) -> Self {
-        self.in_stock = Some(value.into());
-        self
-    }
-    /// Sets `sales`.
-    pub fn with_sales(mut self, value: impl Into<i64>) -> Self {
-        self.sales = Some(value.into());
-        self
-    }
-    /// Sets `cover`.
-    pub fn with_cover(mut self, value: impl Into<String>) -> Self {
-        self.cover = Some(value.into());
-        self
-    }
-    /// Sets `detail_url`.
-    pub fn with_detail_url(mut self, value: impl Into<String>) -> Self {
-        self.detail_url = Some(value.into());
-        self
-    }
-    /// Sets `shop_id`.
-    pub fn with_shop_id(mut self, value: impl Into<crate::Id>) -> Self {
-        self.shop_id = Some(value.into());
-        self
-    }
-    /// Sets `shop_name`.
-    pub fn with_shop_name(mut self, value: impl Into<String>) -> Self {
-        self.shop_name = Some(value.into());
-        self
-    }
-    /// Sets `coupon_price`.
-    pub fn with_coupon_price(mut self, value: impl Into<i64>) -> Self {
-        self.coupon_price = Some(value.into());
-        self
-    }
-    /// Sets `sharable`.
-    pub fn with_sharable(mut self, value: impl Into<bool>) -> Self {
-        self.sharable = Some(value.into());
-        self
-    }
-    /// Sets `activity_id`.
-    pub fn with_activity_id(mut self, value: impl Into<i64>) -> Self {
-        self.activity_id = Some(value.into());
-        self
-    }
-    /// Sets `commission_type`.
-    pub fn with_commission_type(mut self, value: impl Into<i64>) -> Self {
-        self.commission_type = Some(value.into());
-        self
-    }
-    /// Sets `kol_ad_cos_fee`.
-    pub fn with_kol_ad_cos_fee(mut self, value: impl Into<i64>) -> Self {
-        self.kol_ad_cos_fee = Some(value.into());
-        self
-    }
-    /// Sets `kol_ad_cos_ratio`.
-    pub fn with_kol_ad_cos_ratio(mut self, value: impl Into<f64>) -> Self {
-        self.kol_ad_cos_ratio = Some(value.into());
-        self
-    }
-    /// Sets `limit_min_sale`.
-    pub fn with_limit_min_sale(mut self, value: impl Into<bool>) -> Self {
-        self.limit_min_sale = Some(value.into());
-        self
-    }
-    /// Sets `post_free`.
-    pub fn with_post_free(mut self, value: impl Into<bool>) -> Self {
-        self.post_free = Some(value.into());
-        self
-    }
-    /// Sets `presell_type`.
-    pub fn with_presell_type(mut self, value: impl Into<i64>) -> Self {
-        self.presell_type = Some(value.into());
-        self
-    }
 }
 impl crate::ApiObject for KolMaterialsProduct {
     fn extra_fields(&self) -> &BTreeMap<String, ::serde_json::Value> {
@@ -1319,219 +1041,10 @@ pub struct KolMaterialsProductDetail {
         deserialize_with = "crate::codec::opt_int"
     )]
     pub activity_id: Option<i64>,
-    /// Fields the spec does not know yet, exactly as they arrived.
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
-}
-impl KolMaterialsProductDetail {
-    /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(product_id: impl Into<crate::Id>) -> Self {
-        Self {
-            product_id: product_id.into(),
-            title: None,
-            price: None,
-            coupon_price: None,
-            cos_ratio: None,
-            cos_fee: None,
-            kol_cos_ratio: None,
-            kol_cos_fee: None,
-            first_cid: None,
-            second_cid: None,
-            third_cid: None,
-            in_stock: None,
-            sales: None,
-            cover: None,
-            imgs: None,
-            detail_url: None,
-            shop_id: None,
-            shop_name: None,
-            status: None,
-            reason: None,
-            comment_score: None,
-            comment_num: None,
-            order_num: None,
-            view_num: None,
-            kol_num: None,
-            daily_statistics: None,
-            category_name: None,
-            category_id: None,
-            is_assured: None,
-            logistics_info: None,
-            has_sxt: None,
-            shop_total_score: None,
-            sharable: None,
-            activity_id: None,
-            extra_fields: BTreeMap::new(),
-        }
-    }
-    /// Sets `title`.
-    pub fn with_title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-    /// Sets `price`.
-    pub fn with_price(mut self, value: impl Into<i64>) -> Self {
-        self.price = Some(value.into());
-        self
-    }
-    /// Sets `coupon_price`.
-    pub fn with_coupon_price(mut self, value: impl Into<i64>) -> Self {
-        self.coupon_price = Some(value.into());
-        self
-    }
-    /// Sets `cos_ratio`.
-    pub fn with_cos_ratio(mut self, value: impl Into<f64>) -> Self {
-        self.cos_ratio = Some(value.into());
-        self
-    }
-    /// Sets `cos_fee`.
-    pub fn with_cos_fee(mut self, value: impl Into<i64>) -> Self {
-        self.cos_fee = Some(value.into());
-        self
-    }
-    /// Sets `kol_cos_ratio`.
-    pub fn with_kol_cos_ratio(mut self, value: impl Into<f64>) -> Self {
-        self.kol_cos_ratio = Some(value.into());
-        self
-    }
-    /// Sets `kol_cos_fee`.
-    pub fn with_kol_cos_fee(mut self, value: impl Into<i64>) -> Self {
-        self.kol_cos_fee = Some(value.into());
-        self
-    }
-    /// Sets `first_cid`.
-    pub fn with_first_cid(mut self, value: impl Into<i64>) -> Self {
-        self.first_cid = Some(value.into());
-        self
-    }
-    /// Sets `second_cid`.
-    pub fn with_second_cid(mut self, value: impl Into<i64>) -> Self {
-        self.second_cid = Some(value.into());
-        self
-    }
-    /// Sets `third_cid`.
-    pub fn with_third_cid(mut self, value: impl Into<i64>) -> Self {
-        self.third_cid = Some(value.into());
-        self
-    }
-    /// Sets `in_stock`.
-    pub fn with_in_stock(mut self, value: impl Into<bool>) -> Self {
-        self.in_stock = Some(value.into());
-        self
-    }
-    /// Sets `sales`.
-    pub fn with_sales(mut self, value: impl Into<i64>) -> Self {
-        self.sales = Some(value.into());
-        self
-    }
-    /// Sets `cover`.
-    pub fn with_cover(mut self, value: impl Into<String>) -> Self {
-        self.cover = Some(value.into());
-        self
-    }
-    /// Sets `imgs`.
-    pub fn with_imgs(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.imgs = Some(value.into());
-        self
-    }
-    /// Sets `detail_url`.
-    pub fn with_detail_url(mut self, value: impl Into<String>) -> Self {
-        self.detail_url = Some(value.into());
-        self
-    }
-    /// Sets `shop_id`.
-    pub fn with_shop_id(mut self, value: impl Into<crate::Id>) -> Self {
-        self.shop_id = Some(value.into());
-        self
-    }
-    /// Sets `shop_name`.
-    pub fn with_shop_name(mut self, value: impl Into<String>) -> Self {
-        self.shop_name = Some(value.into());
-        self
-    }
-    /// Sets `status`.
-    pub fn with_status(mut self, value: impl Into<i64>) -> Self {
-        self.status = Some(value.into());
-        self
-    }
-    /// Sets `reason`.
-    pub fn with_reason(mut self, value: impl Into<String>) -> Self {
-        self.reason = Some(value.into());
-        self
-    }
-    /// Sets `comment_score`.
-    pub fn with_comment_score(mut self, value: impl Into<f64>) -> Self {
-        self.comment_score = Some(value.into());
-        self
-    }
-    /// Sets `comment_num`.
-    pub fn with_comment_num(mut self, value: impl Into<i64>) -> Self {
-        self.comment_num = Some(value.into());
-        self
-    }
-    /// Sets `order_num`.
-    pub fn with_order_num(mut self, value: impl Into<i64>) -> Self {
-        self.order_num = Some(value.into());
-        self
-    }
-    /// Sets `view_num`.
-    pub fn with_view_num(mut self, value: impl Into<i64>) -> Self {
-        self.view_num = Some(value.into());
-        self
-    }
-    /// Sets `kol_num`.
-    pub fn with_kol_num(mut self, value: impl Into<i64>) -> Self {
-        self.kol_num = Some(value.into());
-        self
-    }
-    /// Sets `daily_statistics`.
-    pub fn with_daily_statistics(
-        mut self,
-        value: impl Into<Vec<ProductDailyStatistics>>,
-    ) -> Self {
-        self.daily_statistics = Some(value.into());
-        self
-    }
-    /// Sets `category_name`.
-    pub fn with_category_name(mut self, value: impl Into<String>) -> Self {
-        self.category_name = Some(value.into());
-        self
-    }
-    /// Sets `category_id`.
-    pub fn with_category_id(mut self, value: impl Into<i64>) -> Self {
-        self.category_id = Some(value.into());
-        self
-    }
-    /// Sets `is_assured`.
-    pub fn with_is_assured(mut self, value: impl Into<bool>) -> Self {
-        self.is_assured = Some(value.into());
-        self
-    }
-    /// Sets `logistics_info`.
-    pub fn with_logistics_info(mut self, value: impl Into<String>) -> Self {
-        self.logistics_info = Some(value.into());
-        self
-    }
-    /// Sets `has_sxt`.
-    pub fn with_has_sxt(mut self, value: impl Into<bool>) -> Self {
-        self.has_sxt = Some(value.into());
-        self
-    }
-    /// Sets `shop_total_score`.
-    pub fn with_shop_total_score(mut self, value: impl Into<ShopTotalScore>) -> Self {
-        self.shop_total_score = Some(value.into());
-        self
-    }
-    /// Sets `sharable`.
-    pub fn with_sharable(mut self, value: impl Into<bool>) -> Self {
-        self.sharable = Some(value.into());
-        self
-    }
-    /// Sets `activity_id`.
-    pub fn with_activity_id(mut self, value: impl Into<i64>) -> Self {
-        self.activity_id = Some(value.into());
-        self
-    }
 }
 impl crate::ApiObject for KolMaterialsProductDetail {
     fn extra_fields(&self) -> &BTreeMap<String, ::serde_json::Value> {
@@ -1560,24 +1073,10 @@ pub struct KolMaterialsProductsDetailsData {
     /// 商品列表
     #[serde(default, deserialize_with = "crate::codec::null_as_default")]
     pub products: Vec<KolMaterialsProductDetail>,
-    /// Fields the spec does not know yet, exactly as they arrived.
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
-}
-impl KolMaterialsProductsDetailsData {
-    /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(products: impl Into<Vec<KolMaterialsProductDetail>>) -> Self {
-        Self {
-            total: None,
-            products: products.into(),
-            extra_fields: BTreeMap::new(),
-        }
-    }
-    /// Sets `total`.
-    pub fn with_total(mut self, value: impl Into<i64>) -> Self {
-        self.total = Some(value.into());
-        self
-    }
 }
 impl crate::ApiObject for KolMaterialsProductsDetailsData {
     fn extra_fields(&self) -> &BTreeMap<String, ::serde_json::Value> {
@@ -1588,25 +1087,21 @@ impl crate::ApiObject for KolMaterialsProductsDetailsData {
     }
 }
 /// The products to describe. From the Doudian analogue `buyin.kolMaterialsProductsDetails`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct KolMaterialsProductsDetailsRequest {
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: product ids, at most 20.
     ///
     /// 商品ID列表
     ///
     /// Constraints: at most 20 items; checked before sending. Example: `[3400312511185213726]`.
-    #[serde(default, deserialize_with = "crate::codec::null_as_default")]
     pub product_ids: Vec<crate::Id>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: `true` fills `sharable` in the answer.
     ///
     /// 是否返回分销状态
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_boolean"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub with_share_status: Option<bool>,
-    /// Fields the spec does not know yet, exactly as they arrived.
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
@@ -1623,6 +1118,12 @@ impl KolMaterialsProductsDetailsRequest {
     pub fn with_share_status(mut self, value: impl Into<bool>) -> Self {
         self.with_share_status = Some(value.into());
         self
+    }
+}
+impl crate::check::Check for KolMaterialsProductsDetailsRequest {
+    fn check(&self) -> Result<(), crate::check::Violation> {
+        crate::check::max_items("product_ids", Some(&self.product_ids), 20)?;
+        Ok(())
     }
 }
 impl crate::ApiObject for KolMaterialsProductsDetailsRequest {
@@ -1652,24 +1153,10 @@ pub struct KolMaterialsProductsSearchData {
     /// 商品列表
     #[serde(default, deserialize_with = "crate::codec::null_as_default")]
     pub products: Vec<KolMaterialsProduct>,
-    /// Fields the spec does not know yet, exactly as they arrived.
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
-}
-impl KolMaterialsProductsSearchData {
-    /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(products: impl Into<Vec<KolMaterialsProduct>>) -> Self {
-        Self {
-            total: None,
-            products: products.into(),
-            extra_fields: BTreeMap::new(),
-        }
-    }
-    /// Sets `total`.
-    pub fn with_total(mut self, value: impl Into<i64>) -> Self {
-        self.total = Some(value.into());
-        self
-    }
 }
 impl crate::ApiObject for KolMaterialsProductsSearchData {
     fn extra_fields(&self) -> &BTreeMap<String, ::serde_json::Value> {
@@ -1680,146 +1167,109 @@ impl crate::ApiObject for KolMaterialsProductsSearchData {
     }
 }
 /// Filters, sorting and page of a product search. From the Doudian analogue `buyin.kolMaterialsProductsSearch`; every filter is optional.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct KolMaterialsProductsSearchRequest {
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: keyword the title must contain.
     ///
     /// 商品标题关键词
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: first-level category ids.
     ///
     /// 一级类目
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_cids: Option<Vec<i64>>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: second-level category ids.
     ///
     /// 二级类目
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub second_cids: Option<Vec<i64>>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: third-level category ids.
     ///
     /// 三级类目
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub third_cids: Option<Vec<i64>>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: lowest price.
     ///
     /// 最低价格
     ///
     /// Unit: fen (1/100 CNY).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub price_min: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: highest price.
     ///
     /// 最高价格
     ///
     /// Unit: fen (1/100 CNY).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub price_max: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: lowest historical sales.
     ///
     /// 最低历史销量
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sell_num_min: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: highest historical sales.
     ///
     /// 最高历史销量
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sell_num_max: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: sort key.
     ///
     /// 排序字段
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub search_type: Option<ProductSearchType>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: sort direction.
     ///
     /// 排序方式
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sort_type: Option<ProductSortType>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: lowest commission amount.
     ///
     /// 最低佣金金额
     ///
     /// Unit: fen (1/100 CNY).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cos_fee_min: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: highest commission amount.
     ///
     /// 最高佣金金额
     ///
     /// Unit: fen (1/100 CNY).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cos_fee_max: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: lowest commission ratio (ratio × 100 here, unlike the percent of `cos_ratio` in the answer).
     ///
     /// 最低佣金率
     ///
     /// Unit: ratio × 100 (1.1 % is 110). Example: `110`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cos_ratio_min: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: highest commission ratio (ratio × 100).
     ///
     /// 最高佣金率
     ///
     /// Unit: ratio × 100 (1.1 % is 110). Example: `5000`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cos_ratio_max: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: page number, starting at 1.
     ///
     /// 页码
     ///
     /// Constraints: at least 1; checked before sending. Example: `1`.
-    #[serde(deserialize_with = "crate::codec::int")]
     pub page: i64,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: products per page, at most 20.
     ///
     /// 每页数量
     ///
     /// Constraints: between 1 and 20; checked before sending. Example: `20`.
-    #[serde(deserialize_with = "crate::codec::int")]
     pub page_size: i64,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: whether to return only distributable products.
     ///
     /// 分销状态
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub share_status: Option<ShareStatusFilter>,
-    /// Fields the spec does not know yet, exactly as they arrived.
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
@@ -1923,6 +1373,14 @@ impl KolMaterialsProductsSearchRequest {
         self
     }
 }
+impl crate::check::Check for KolMaterialsProductsSearchRequest {
+    fn check(&self) -> Result<(), crate::check::Violation> {
+        crate::check::min("page", Some(&self.page), 1)?;
+        crate::check::min("page_size", Some(&self.page_size), 1)?;
+        crate::check::max("page_size", Some(&self.page_size), 20)?;
+        Ok(())
+    }
+}
 impl crate::ApiObject for KolMaterialsProductsSearchRequest {
     fn extra_fields(&self) -> &BTreeMap<String, ::serde_json::Value> {
         &self.extra_fields
@@ -2003,24 +1461,10 @@ pub struct KolOrdersData {
         deserialize_with = "crate::codec::opt_string"
     )]
     pub cursor: Option<String>,
-    /// Fields the spec does not know yet, exactly as they arrived.
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
-}
-impl KolOrdersData {
-    /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(orders: impl Into<Vec<Order>>) -> Self {
-        Self {
-            orders: orders.into(),
-            cursor: None,
-            extra_fields: BTreeMap::new(),
-        }
-    }
-    /// Sets `cursor`.
-    pub fn with_cursor(mut self, value: impl Into<String>) -> Self {
-        self.cursor = Some(value.into());
-        self
-    }
 }
 impl crate::ApiObject for KolOrdersData {
     fn extra_fields(&self) -> &BTreeMap<String, ::serde_json::Value> {
@@ -2031,67 +1475,48 @@ impl crate::ApiObject for KolOrdersData {
     }
 }
 /// Which orders to list. Every field is optional.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 pub struct KolOrdersRequest {
     /// Orders per page, 1–20.
     ///
     /// 每页数量
     ///
     /// Constraints: between 1 and 20; checked before sending. Example: `20`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
     /// Cursor of the next page, from the previous answer's `cursor`; omit on the first request.
     ///
     /// 分页游标
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cursor: Option<String>,
     /// Window start, `YYYY-MM-DD HH:MM:SS`; at most 90 days back.
     ///
     /// 开始时间
     ///
     /// Constraints: matches `^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$`; checked before sending. Example: `"2023-08-12 14:00:00"`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
     /// Window end, `YYYY-MM-DD HH:MM:SS`.
     ///
     /// 结束时间
     ///
     /// Constraints: matches `^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$`; checked before sending. Example: `"2023-08-12 14:10:00"`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_time: Option<String>,
     /// Which time the window applies to; `pay` when absent.
     ///
     /// 时间类型
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub time_type: Option<KolOrderTimeType>,
     /// Order ids to look up, comma-separated, at most 10 ids.
     ///
     /// 订单号
     ///
     /// Constraints: matches `^[0-9]+(,[0-9]+){0,9}$`; checked before sending. Example: `"4968253612345678901,4968253612345678902"`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub order_ids: Option<String>,
-    /// Fields the spec does not know yet, exactly as they arrived.
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
@@ -2139,6 +1564,28 @@ impl KolOrdersRequest {
         self
     }
 }
+impl crate::check::Check for KolOrdersRequest {
+    fn check(&self) -> Result<(), crate::check::Violation> {
+        crate::check::min("size", self.size.as_ref(), 1)?;
+        crate::check::max("size", self.size.as_ref(), 20)?;
+        crate::check::pattern(
+            "start_time",
+            self.start_time.as_ref(),
+            "^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$",
+        )?;
+        crate::check::pattern(
+            "end_time",
+            self.end_time.as_ref(),
+            "^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$",
+        )?;
+        crate::check::pattern(
+            "order_ids",
+            self.order_ids.as_ref(),
+            "^[0-9]+(,[0-9]+){0,9}$",
+        )?;
+        Ok(())
+    }
+}
 impl crate::ApiObject for KolOrdersRequest {
     fn extra_fields(&self) -> &BTreeMap<String, ::serde_json::Value> {
         &self.extra_fields
@@ -2181,35 +1628,10 @@ pub struct KolReputationData {
         deserialize_with = "crate::codec::opt_int"
     )]
     pub sales: Option<i64>,
-    /// Fields the spec does not know yet, exactly as they arrived.
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
-}
-impl KolReputationData {
-    /// Creates the value from its required fields; optional fields start unset.
-    pub fn new() -> Self {
-        Self {
-            score: None,
-            level: None,
-            sales: None,
-            extra_fields: BTreeMap::new(),
-        }
-    }
-    /// Sets `score`.
-    pub fn with_score(mut self, value: impl Into<f64>) -> Self {
-        self.score = Some(value.into());
-        self
-    }
-    /// Sets `level`.
-    pub fn with_level(mut self, value: impl Into<String>) -> Self {
-        self.level = Some(value.into());
-        self
-    }
-    /// Sets `sales`.
-    pub fn with_sales(mut self, value: impl Into<i64>) -> Self {
-        self.sales = Some(value.into());
-        self
-    }
 }
 impl crate::ApiObject for KolReputationData {
     fn extra_fields(&self) -> &BTreeMap<String, ::serde_json::Value> {
@@ -2238,24 +1660,10 @@ pub struct KolStoreListData {
     /// 橱窗商品列表
     #[serde(default, deserialize_with = "crate::codec::null_as_default")]
     pub results: Vec<StoreProduct>,
-    /// Fields the spec does not know yet, exactly as they arrived.
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
-}
-impl KolStoreListData {
-    /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(results: impl Into<Vec<StoreProduct>>) -> Self {
-        Self {
-            total: None,
-            results: results.into(),
-            extra_fields: BTreeMap::new(),
-        }
-    }
-    /// Sets `total`.
-    pub fn with_total(mut self, value: impl Into<i64>) -> Self {
-        self.total = Some(value.into());
-        self
-    }
 }
 impl crate::ApiObject for KolStoreListData {
     fn extra_fields(&self) -> &BTreeMap<String, ::serde_json::Value> {
@@ -2266,23 +1674,22 @@ impl crate::ApiObject for KolStoreListData {
     }
 }
 /// One page of the showcase.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct KolStoreListRequest {
     /// Page number, starting at 1.
     ///
     /// 页码
     ///
     /// Constraints: at least 1; checked before sending. Example: `1`.
-    #[serde(deserialize_with = "crate::codec::int")]
     pub page: i64,
     /// Products per page, at most 20.
     ///
     /// 每页数量
     ///
     /// Constraints: between 1 and 20; checked before sending. Example: `20`.
-    #[serde(deserialize_with = "crate::codec::int")]
     pub page_size: i64,
-    /// Fields the spec does not know yet, exactly as they arrived.
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
@@ -2294,6 +1701,14 @@ impl KolStoreListRequest {
             page_size: page_size.into(),
             extra_fields: BTreeMap::new(),
         }
+    }
+}
+impl crate::check::Check for KolStoreListRequest {
+    fn check(&self) -> Result<(), crate::check::Violation> {
+        crate::check::min("page", Some(&self.page), 1)?;
+        crate::check::min("page_size", Some(&self.page_size), 1)?;
+        crate::check::max("page_size", Some(&self.page_size), 20)?;
+        Ok(())
     }
 }
 impl crate::ApiObject for KolStoreListRequest {
@@ -2316,23 +1731,10 @@ pub struct KolStoreRemoveData {
         deserialize_with = "crate::codec::opt_boolean"
     )]
     pub success: Option<bool>,
-    /// Fields the spec does not know yet, exactly as they arrived.
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
-}
-impl KolStoreRemoveData {
-    /// Creates the value from its required fields; optional fields start unset.
-    pub fn new() -> Self {
-        Self {
-            success: None,
-            extra_fields: BTreeMap::new(),
-        }
-    }
-    /// Sets `success`.
-    pub fn with_success(mut self, value: impl Into<bool>) -> Self {
-        self.success = Some(value.into());
-        self
-    }
 }
 impl crate::ApiObject for KolStoreRemoveData {
     fn extra_fields(&self) -> &BTreeMap<String, ::serde_json::Value> {
@@ -2343,14 +1745,14 @@ impl crate::ApiObject for KolStoreRemoveData {
     }
 }
 /// The showcase products to remove.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct KolStoreRemoveRequest {
     /// The products to remove.
     ///
     /// 商品列表
-    #[serde(default, deserialize_with = "crate::codec::null_as_default")]
     pub products: Vec<StoreRemoveProduct>,
-    /// Fields the spec does not know yet, exactly as they arrived.
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
@@ -2363,6 +1765,7 @@ impl KolStoreRemoveRequest {
         }
     }
 }
+impl crate::check::Check for KolStoreRemoveRequest {}
 impl crate::ApiObject for KolStoreRemoveRequest {
     fn extra_fields(&self) -> &BTreeMap<String, ::serde_json::Value> {
         &self.extra_fields
@@ -2390,24 +1793,10 @@ pub struct MaterialsProductCategoryData {
     /// 类目列表
     #[serde(default, deserialize_with = "crate::codec::null_as_default")]
     pub category_list: Vec<ProductCategory>,
-    /// Fields the spec does not know yet, exactly as they arrived.
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
-}
-impl MaterialsProductCategoryData {
-    /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(category_list: impl Into<Vec<ProductCategory>>) -> Self {
-        Self {
-            total: None,
-            category_list: category_list.into(),
-            extra_fields: BTreeMap::new(),
-        }
-    }
-    /// Sets `total`.
-    pub fn with_total(mut self, value: impl Into<i64>) -> Self {
-        self.total = Some(value.into());
-        self
-    }
 }
 impl crate::ApiObject for MaterialsProductCategoryData {
     fn extra_fields(&self) -> &BTreeMap<String, ::serde_json::Value> {
@@ -2418,16 +1807,16 @@ impl crate::ApiObject for MaterialsProductCategoryData {
     }
 }
 /// The parent category to list. From the Doudian analogue `alliance.materialsProductCategory`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct MaterialsProductCategoryRequest {
     /// From the Doudian analogue `alliance.materialsProductCategory`: parent category id; 0 lists the first-level categories.
     ///
     /// 父类目ID
     ///
     /// Constraints: at least 0; checked before sending. Example: `0`.
-    #[serde(deserialize_with = "crate::codec::int")]
     pub parent_id: i64,
-    /// Fields the spec does not know yet, exactly as they arrived.
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
@@ -2438,6 +1827,12 @@ impl MaterialsProductCategoryRequest {
             parent_id: parent_id.into(),
             extra_fields: BTreeMap::new(),
         }
+    }
+}
+impl crate::check::Check for MaterialsProductCategoryRequest {
+    fn check(&self) -> Result<(), crate::check::Violation> {
+        crate::check::min("parent_id", Some(&self.parent_id), 0)?;
+        Ok(())
     }
 }
 impl crate::ApiObject for MaterialsProductCategoryRequest {
@@ -2836,270 +2231,10 @@ pub struct Order {
         deserialize_with = "crate::codec::opt_int"
     )]
     pub app_id: Option<i64>,
-    /// Fields the spec does not know yet, exactly as they arrived.
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
-}
-impl Order {
-    /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(order_id: impl Into<crate::Id>) -> Self {
-        Self {
-            order_id: order_id.into(),
-            product_id: None,
-            product_name: None,
-            product_img: None,
-            author_account: None,
-            author_openid: None,
-            author_short_id: None,
-            author_buyin_id: None,
-            shop_id: None,
-            shop_name: None,
-            total_pay_amount: None,
-            commission_rate: None,
-            flow_point: None,
-            app: None,
-            update_time: None,
-            pay_success_time: None,
-            settle_time: None,
-            refund_time: None,
-            confirm_time: None,
-            pay_goods_amount: None,
-            settled_goods_amount: None,
-            estimated_commission: None,
-            real_commission: None,
-            estimated_total_commission: None,
-            estimated_tech_service_fee: None,
-            item_num: None,
-            extra: None,
-            pid_info: None,
-            pick_source_client_key: None,
-            pick_extra: None,
-            media_type: None,
-            media_id: None,
-            is_stepped_plan: None,
-            platform_subsidy: None,
-            author_subsidy: None,
-            pay_subsidy: None,
-            settle_user_stepped_commission: None,
-            settle_inst_stepped_commission: None,
-            estimated_user_stepped_commission: None,
-            estimated_inst_stepped_commission: None,
-            product_activity_id: None,
-            app_id: None,
-            extra_fields: BTreeMap::new(),
-        }
-    }
-    /// Sets `product_id`.
-    pub fn with_product_id(mut self, value: impl Into<crate::Id>) -> Self {
-        self.product_id = Some(value.into());
-        self
-    }
-    /// Sets `product_name`.
-    pub fn with_product_name(mut self, value: impl Into<String>) -> Self {
-        self.product_name = Some(value.into());
-        self
-    }
-    /// Sets `product_img`.
-    pub fn with_product_img(mut self, value: impl Into<String>) -> Self {
-        self.product_img = Some(value.into());
-        self
-    }
-    /// Sets `author_account`.
-    pub fn with_author_account(mut self, value: impl Into<String>) -> Self {
-        self.author_account = Some(value.into());
-        self
-    }
-    /// Sets `author_openid`.
-    pub fn with_author_openid(mut self, value: impl Into<String>) -> Self {
-        self.author_openid = Some(value.into());
-        self
-    }
-    /// Sets `author_short_id`.
-    pub fn with_author_short_id(mut self, value: impl Into<String>) -> Self {
-        self.author_short_id = Some(value.into());
-        self
-    }
-    /// Sets `author_buyin_id`.
-    pub fn with_author_buyin_id(mut self, value: impl Into<String>) -> Self {
-        self.author_buyin_id = Some(value.into());
-        self
-    }
-    /// Sets `shop_id`.
-    pub fn with_shop_id(mut self, value: impl Into<crate::Id>) -> Self {
-        self.shop_id = Some(value.into());
-        self
-    }
-    /// Sets `shop_name`.
-    pub fn with_shop_name(mut self, value: impl Into<String>) -> Self {
-        self.shop_name = Some(value.into());
-        self
-    }
-    /// Sets `total_pay_amount`.
-    pub fn with_total_pay_amount(mut self, value: impl Into<i64>) -> Self {
-        self.total_pay_amount = Some(value.into());
-        self
-    }
-    /// Sets `commission_rate`.
-    pub fn with_commission_rate(mut self, value: impl Into<i64>) -> Self {
-        self.commission_rate = Some(value.into());
-        self
-    }
-    /// Sets `flow_point`.
-    pub fn with_flow_point(mut self, value: impl Into<OrderFlowPoint>) -> Self {
-        self.flow_point = Some(value.into());
-        self
-    }
-    /// Sets `app`.
-    pub fn with_app(mut self, value: impl Into<String>) -> Self {
-        self.app = Some(value.into());
-        self
-    }
-    /// Sets `update_time`.
-    pub fn with_update_time(mut self, value: impl Into<String>) -> Self {
-        self.update_time = Some(value.into());
-        self
-    }
-    /// Sets `pay_success_time`.
-    pub fn with_pay_success_time(mut self, value: impl Into<String>) -> Self {
-        self.pay_success_time = Some(value.into());
-        self
-    }
-    /// Sets `settle_time`.
-    pub fn with_settle_time(mut self, value: impl Into<String>) -> Self {
-        self.settle_time = Some(value.into());
-        self
-    }
-    /// Sets `refund_time`.
-    pub fn with_refund_time(mut self, value: impl Into<String>) -> Self {
-        self.refund_time = Some(value.into());
-        self
-    }
-    /// Sets `confirm_time`.
-    pub fn with_confirm_time(mut self, value: impl Into<String>) -> Self {
-        self.confirm_time = Some(value.into());
-        self
-    }
-    /// Sets `pay_goods_amount`.
-    pub fn with_pay_goods_amount(mut self, value: impl Into<i64>) -> Self {
-        self.pay_goods_amount = Some(value.into());
-        self
-    }
-    /// Sets `settled_goods_amount`.
-    pub fn with_settled_goods_amount(mut self, value: impl Into<i64>) -> Self {
-        self.settled_goods_amount = Some(value.into());
-        self
-    }
-    /// Sets `estimated_commission`.
-    pub fn with_estimated_commission(mut self, value: impl Into<i64>) -> Self {
-        self.estimated_commission = Some(value.into());
-        self
-    }
-    /// Sets `real_commission`.
-    pub fn with_real_commission(mut self, value: impl Into<i64>) -> Self {
-        self.real_commission = Some(value.into());
-        self
-    }
-    /// Sets `estimated_total_commission`.
-    pub fn with_estimated_total_commission(mut self, value: impl Into<i64>) -> Self {
-        self.estimated_total_commission = Some(value.into());
-        self
-    }
-    /// Sets `estimated_tech_service_fee`.
-    pub fn with_estimated_tech_service_fee(mut self, value: impl Into<i64>) -> Self {
-        self.estimated_tech_service_fee = Some(value.into());
-        self
-    }
-    /// Sets `item_num`.
-    pub fn with_item_num(mut self, value: impl Into<i64>) -> Self {
-        self.item_num = Some(value.into());
-        self
-    }
-    /// Sets `extra`.
-    pub fn with_extra(mut self, value: impl Into<String>) -> Self {
-        self.extra = Some(value.into());
-        self
-    }
-    /// Sets `pid_info`.
-    pub fn with_pid_info(mut self, value: impl Into<OrderPidInfo>) -> Self {
-        self.pid_info = Some(value.into());
-        self
-    }
-    /// Sets `pick_source_client_key`.
-    pub fn with_pick_source_client_key(mut self, value: impl Into<String>) -> Self {
-        self.pick_source_client_key = Some(value.into());
-        self
-    }
-    /// Sets `pick_extra`.
-    pub fn with_pick_extra(mut self, value: impl Into<String>) -> Self {
-        self.pick_extra = Some(value.into());
-        self
-    }
-    /// Sets `media_type`.
-    pub fn with_media_type(mut self, value: impl Into<OrderMediaType>) -> Self {
-        self.media_type = Some(value.into());
-        self
-    }
-    /// Sets `media_id`.
-    pub fn with_media_id(mut self, value: impl Into<crate::Id>) -> Self {
-        self.media_id = Some(value.into());
-        self
-    }
-    /// Sets `is_stepped_plan`.
-    pub fn with_is_stepped_plan(mut self, value: impl Into<bool>) -> Self {
-        self.is_stepped_plan = Some(value.into());
-        self
-    }
-    /// Sets `platform_subsidy`.
-    pub fn with_platform_subsidy(mut self, value: impl Into<i64>) -> Self {
-        self.platform_subsidy = Some(value.into());
-        self
-    }
-    /// Sets `author_subsidy`.
-    pub fn with_author_subsidy(mut self, value: impl Into<i64>) -> Self {
-        self.author_subsidy = Some(value.into());
-        self
-    }
-    /// Sets `pay_subsidy`.
-    pub fn with_pay_subsidy(mut self, value: impl Into<i64>) -> Self {
-        self.pay_subsidy = Some(value.into());
-        self
-    }
-    /// Sets `settle_user_stepped_commission`.
-    pub fn with_settle_user_stepped_commission(mut self, value: impl Into<i64>) -> Self {
-        self.settle_user_stepped_commission = Some(value.into());
-        self
-    }
-    /// Sets `settle_inst_stepped_commission`.
-    pub fn with_settle_inst_stepped_commission(mut self, value: impl Into<i64>) -> Self {
-        self.settle_inst_stepped_commission = Some(value.into());
-        self
-    }
-    /// Sets `estimated_user_stepped_commission`.
-    pub fn with_estimated_user_stepped_commission(
-        mut self,
-        value: impl Into<i64>,
-    ) -> Self {
-        self.estimated_user_stepped_commission = Some(value.into());
-        self
-    }
-    /// Sets `estimated_inst_stepped_commission`.
-    pub fn with_estimated_inst_stepped_commission(
-        mut self,
-        value: impl Into<i64>,
-    ) -> Self {
-        self.estimated_inst_stepped_commission = Some(value.into());
-        self
-    }
-    /// Sets `product_activity_id`.
-    pub fn with_product_activity_id(mut self, value: impl Into<String>) -> Self {
-        self.product_activity_id = Some(value.into());
-        self
-    }
-    /// Sets `app_id`.
-    pub fn with_app_id(mut self, value: impl Into<i64>) -> Self {
-        self.app_id = Some(value.into());
-        self
-    }
 }
 impl crate::ApiObject for Order {
     fn extra_fields(&self) -> &BTreeMap<String, ::serde_json::Value> {
@@ -3277,35 +2412,10 @@ pub struct OrderPidInfo {
         deserialize_with = "crate::codec::opt_string"
     )]
     pub media_type_name: Option<String>,
-    /// Fields the spec does not know yet, exactly as they arrived.
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
-}
-impl OrderPidInfo {
-    /// Creates the value from its required fields; optional fields start unset.
-    pub fn new() -> Self {
-        Self {
-            pid: None,
-            external_info: None,
-            media_type_name: None,
-            extra_fields: BTreeMap::new(),
-        }
-    }
-    /// Sets `pid`.
-    pub fn with_pid(mut self, value: impl Into<String>) -> Self {
-        self.pid = Some(value.into());
-        self
-    }
-    /// Sets `external_info`.
-    pub fn with_external_info(mut self, value: impl Into<String>) -> Self {
-        self.external_info = Some(value.into());
-        self
-    }
-    /// Sets `media_type_name`.
-    pub fn with_media_type_name(mut self, value: impl Into<String>) -> Self {
-        self.media_type_name = Some(value.into());
-        self
-    }
 }
 impl crate::ApiObject for OrderPidInfo {
     fn extra_fields(&self) -> &BTreeMap<String, ::serde_json::Value> {
@@ -3338,29 +2448,10 @@ pub struct PictureObj {
         deserialize_with = "crate::codec::opt_string"
     )]
     pub big_picture: Option<String>,
-    /// Fields the spec does not know yet, exactly as they arrived.
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
-}
-impl PictureObj {
-    /// Creates the value from its required fields; optional fields start unset.
-    pub fn new() -> Self {
-        Self {
-            little_picture: None,
-            big_picture: None,
-            extra_fields: BTreeMap::new(),
-        }
-    }
-    /// Sets `little_picture`.
-    pub fn with_little_picture(mut self, value: impl Into<String>) -> Self {
-        self.little_picture = Some(value.into());
-        self
-    }
-    /// Sets `big_picture`.
-    pub fn with_big_picture(mut self, value: impl Into<String>) -> Self {
-        self.big_picture = Some(value.into());
-        self
-    }
 }
 impl crate::ApiObject for PictureObj {
     fn extra_fields(&self) -> &BTreeMap<String, ::serde_json::Value> {
@@ -3401,30 +2492,10 @@ pub struct ProductCategory {
         deserialize_with = "crate::codec::opt_int"
     )]
     pub level: Option<i64>,
-    /// Fields the spec does not know yet, exactly as they arrived.
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
-}
-impl ProductCategory {
-    /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(id: impl Into<crate::Id>) -> Self {
-        Self {
-            id: id.into(),
-            name: None,
-            level: None,
-            extra_fields: BTreeMap::new(),
-        }
-    }
-    /// Sets `name`.
-    pub fn with_name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets `level`.
-    pub fn with_level(mut self, value: impl Into<i64>) -> Self {
-        self.level = Some(value.into());
-        self
-    }
 }
 impl crate::ApiObject for ProductCategory {
     fn extra_fields(&self) -> &BTreeMap<String, ::serde_json::Value> {
@@ -3477,41 +2548,10 @@ pub struct ProductDailyStatistics {
         deserialize_with = "crate::codec::opt_int"
     )]
     pub kol_num: Option<i64>,
-    /// Fields the spec does not know yet, exactly as they arrived.
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
-}
-impl ProductDailyStatistics {
-    /// Creates the value from its required fields; optional fields start unset.
-    pub fn new() -> Self {
-        Self {
-            date: None,
-            order_num: None,
-            view_num: None,
-            kol_num: None,
-            extra_fields: BTreeMap::new(),
-        }
-    }
-    /// Sets `date`.
-    pub fn with_date(mut self, value: impl Into<String>) -> Self {
-        self.date = Some(value.into());
-        self
-    }
-    /// Sets `order_num`.
-    pub fn with_order_num(mut self, value: impl Into<i64>) -> Self {
-        self.order_num = Some(value.into());
-        self
-    }
-    /// Sets `view_num`.
-    pub fn with_view_num(mut self, value: impl Into<i64>) -> Self {
-        self.view_num = Some(value.into());
-        self
-    }
-    /// Sets `kol_num`.
-    pub fn with_kol_num(mut self, value: impl Into<i64>) -> Self {
-        self.kol_num = Some(value.into());
-        self
-    }
 }
 impl crate::ApiObject for ProductDailyStatistics {
     fn extra_fields(&self) -> &BTreeMap<String, ::serde_json::Value> {
@@ -3533,23 +2573,10 @@ pub struct ProductPicksourceConvertData {
         deserialize_with = "crate::codec::opt_string"
     )]
     pub product_url: Option<String>,
-    /// Fields the spec does not know yet, exactly as they arrived.
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
-}
-impl ProductPicksourceConvertData {
-    /// Creates the value from its required fields; optional fields start unset.
-    pub fn new() -> Self {
-        Self {
-            product_url: None,
-            extra_fields: BTreeMap::new(),
-        }
-    }
-    /// Sets `product_url`.
-    pub fn with_product_url(mut self, value: impl Into<String>) -> Self {
-        self.product_url = Some(value.into());
-        self
-    }
 }
 impl crate::ApiObject for ProductPicksourceConvertData {
     fn extra_fields(&self) -> &BTreeMap<String, ::serde_json::Value> {
@@ -3560,27 +2587,23 @@ impl crate::ApiObject for ProductPicksourceConvertData {
     }
 }
 /// The link to convert. From the Doudian analogue `buyin.instPickSourceConvert`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct ProductPicksourceConvertRequest {
     /// From the Doudian analogue `buyin.instPickSourceConvert`: the product link to convert.
     ///
     /// 商品链接
     ///
     /// Example: `"https://haohuo.jinritemai.com/views/product/item2?id=3400312511185213726"`.
-    #[serde(deserialize_with = "crate::codec::string")]
     pub product_url: String,
     /// From the Doudian analogue `buyin.instPickSourceConvert`: custom tag carried into the orders (digits, letters and `_`, at most 20 characters).
     ///
     /// 自定义参数
     ///
     /// Constraints: at most 20 characters, matches `^[0-9A-Za-z_]*$`; checked before sending. Example: `"campaign_a"`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pick_extra: Option<String>,
-    /// Fields the spec does not know yet, exactly as they arrived.
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
@@ -3597,6 +2620,17 @@ impl ProductPicksourceConvertRequest {
     pub fn with_pick_extra(mut self, value: impl Into<String>) -> Self {
         self.pick_extra = Some(value.into());
         self
+    }
+}
+impl crate::check::Check for ProductPicksourceConvertRequest {
+    fn check(&self) -> Result<(), crate::check::Violation> {
+        crate::check::max_length("pick_extra", self.pick_extra.as_ref(), 20)?;
+        crate::check::pattern(
+            "pick_extra",
+            self.pick_extra.as_ref(),
+            "^[0-9A-Za-z_]*$",
+        )?;
+        Ok(())
     }
 }
 impl crate::ApiObject for ProductPicksourceConvertRequest {
@@ -3698,36 +2732,10 @@ pub struct ProductSkusData {
     /// SKU列表
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skus: Option<::std::collections::BTreeMap<String, SkuObj>>,
-    /// Fields the spec does not know yet, exactly as they arrived.
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
-}
-impl ProductSkusData {
-    /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(specs: impl Into<Vec<SkuSpec>>) -> Self {
-        Self {
-            specs: specs.into(),
-            pictures: None,
-            skus: None,
-            extra_fields: BTreeMap::new(),
-        }
-    }
-    /// Sets `pictures`.
-    pub fn with_pictures(
-        mut self,
-        value: impl Into<::std::collections::BTreeMap<String, PictureObj>>,
-    ) -> Self {
-        self.pictures = Some(value.into());
-        self
-    }
-    /// Sets `skus`.
-    pub fn with_skus(
-        mut self,
-        value: impl Into<::std::collections::BTreeMap<String, SkuObj>>,
-    ) -> Self {
-        self.skus = Some(value.into());
-        self
-    }
 }
 impl crate::ApiObject for ProductSkusData {
     fn extra_fields(&self) -> &BTreeMap<String, ::serde_json::Value> {
@@ -3738,7 +2746,7 @@ impl crate::ApiObject for ProductSkusData {
     }
 }
 /// The product whose SKUs to get. From the Doudian analogue `buyin.productSkus`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct ProductSkusRequest {
     /// From the Doudian analogue `buyin.productSkus`: product id.
     ///
@@ -3746,7 +2754,8 @@ pub struct ProductSkusRequest {
     ///
     /// Example: `3450632721376902816`.
     pub product_id: crate::Id,
-    /// Fields the spec does not know yet, exactly as they arrived.
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
@@ -3759,6 +2768,7 @@ impl ProductSkusRequest {
         }
     }
 }
+impl crate::check::Check for ProductSkusRequest {}
 impl crate::ApiObject for ProductSkusRequest {
     fn extra_fields(&self) -> &BTreeMap<String, ::serde_json::Value> {
         &self.extra_fields
@@ -3823,11 +2833,12 @@ impl<'de> ::serde::Deserialize<'de> for ProductSortType {
     }
 }
 /// The refresh_token to extend the access_token with.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct RefreshTokenRequest {
     /// The user's current refresh_token (prefix `rft.`).
     pub refresh_token: crate::Secret,
-    /// Fields the spec does not know yet, exactly as they arrived.
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
@@ -3840,6 +2851,7 @@ impl RefreshTokenRequest {
         }
     }
 }
+impl crate::check::Check for RefreshTokenRequest {}
 impl crate::ApiObject for RefreshTokenRequest {
     fn extra_fields(&self) -> &BTreeMap<String, ::serde_json::Value> {
         &self.extra_fields
@@ -3858,22 +2870,10 @@ pub struct RenewRefreshTokenData {
     /// Unit: seconds.
     #[serde(deserialize_with = "crate::codec::int")]
     pub expires_in: i64,
-    /// Fields the spec does not know yet, exactly as they arrived.
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
-}
-impl RenewRefreshTokenData {
-    /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(
-        refresh_token: impl Into<crate::Secret>,
-        expires_in: impl Into<i64>,
-    ) -> Self {
-        Self {
-            refresh_token: refresh_token.into(),
-            expires_in: expires_in.into(),
-            extra_fields: BTreeMap::new(),
-        }
-    }
 }
 impl crate::ApiObject for RenewRefreshTokenData {
     fn extra_fields(&self) -> &BTreeMap<String, ::serde_json::Value> {
@@ -3884,11 +2884,12 @@ impl crate::ApiObject for RenewRefreshTokenData {
     }
 }
 /// The refresh_token to renew.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct RenewRefreshTokenRequest {
     /// The user's current refresh_token (prefix `rft.`).
     pub refresh_token: crate::Secret,
-    /// Fields the spec does not know yet, exactly as they arrived.
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
@@ -3901,6 +2902,7 @@ impl RenewRefreshTokenRequest {
         }
     }
 }
+impl crate::check::Check for RenewRefreshTokenRequest {}
 impl crate::ApiObject for RenewRefreshTokenRequest {
     fn extra_fields(&self) -> &BTreeMap<String, ::serde_json::Value> {
         &self.extra_fields
@@ -4053,35 +3055,10 @@ pub struct ShopScoreItem {
     /// 等级
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub level: Option<ScoreLevel>,
-    /// Fields the spec does not know yet, exactly as they arrived.
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
-}
-impl ShopScoreItem {
-    /// Creates the value from its required fields; optional fields start unset.
-    pub fn new() -> Self {
-        Self {
-            text: None,
-            score: None,
-            level: None,
-            extra_fields: BTreeMap::new(),
-        }
-    }
-    /// Sets `text`.
-    pub fn with_text(mut self, value: impl Into<String>) -> Self {
-        self.text = Some(value.into());
-        self
-    }
-    /// Sets `score`.
-    pub fn with_score(mut self, value: impl Into<String>) -> Self {
-        self.score = Some(value.into());
-        self
-    }
-    /// Sets `level`.
-    pub fn with_level(mut self, value: impl Into<ScoreLevel>) -> Self {
-        self.level = Some(value.into());
-        self
-    }
 }
 impl crate::ApiObject for ShopScoreItem {
     fn extra_fields(&self) -> &BTreeMap<String, ::serde_json::Value> {
@@ -4116,41 +3093,10 @@ pub struct ShopTotalScore {
     /// 服务体验分
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_score: Option<ShopScoreItem>,
-    /// Fields the spec does not know yet, exactly as they arrived.
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
-}
-impl ShopTotalScore {
-    /// Creates the value from its required fields; optional fields start unset.
-    pub fn new() -> Self {
-        Self {
-            shop_score: None,
-            product_score: None,
-            logistics_score: None,
-            service_score: None,
-            extra_fields: BTreeMap::new(),
-        }
-    }
-    /// Sets `shop_score`.
-    pub fn with_shop_score(mut self, value: impl Into<ShopScoreItem>) -> Self {
-        self.shop_score = Some(value.into());
-        self
-    }
-    /// Sets `product_score`.
-    pub fn with_product_score(mut self, value: impl Into<ShopScoreItem>) -> Self {
-        self.product_score = Some(value.into());
-        self
-    }
-    /// Sets `logistics_score`.
-    pub fn with_logistics_score(mut self, value: impl Into<ShopScoreItem>) -> Self {
-        self.logistics_score = Some(value.into());
-        self
-    }
-    /// Sets `service_score`.
-    pub fn with_service_score(mut self, value: impl Into<ShopScoreItem>) -> Self {
-        self.service_score = Some(value.into());
-        self
-    }
 }
 impl crate::ApiObject for ShopTotalScore {
     fn extra_fields(&self) -> &BTreeMap<String, ::serde_json::Value> {
@@ -4192,35 +3138,10 @@ pub struct SkuObj {
     /// SKU ID
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sku_id: Option<crate::Id>,
-    /// Fields the spec does not know yet, exactly as they arrived.
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
-}
-impl SkuObj {
-    /// Creates the value from its required fields; optional fields start unset.
-    pub fn new() -> Self {
-        Self {
-            effective_price: None,
-            stock_num: None,
-            sku_id: None,
-            extra_fields: BTreeMap::new(),
-        }
-    }
-    /// Sets `effective_price`.
-    pub fn with_effective_price(mut self, value: impl Into<i64>) -> Self {
-        self.effective_price = Some(value.into());
-        self
-    }
-    /// Sets `stock_num`.
-    pub fn with_stock_num(mut self, value: impl Into<i64>) -> Self {
-        self.stock_num = Some(value.into());
-        self
-    }
-    /// Sets `sku_id`.
-    pub fn with_sku_id(mut self, value: impl Into<crate::Id>) -> Self {
-        self.sku_id = Some(value.into());
-        self
-    }
 }
 impl crate::ApiObject for SkuObj {
     fn extra_fields(&self) -> &BTreeMap<String, ::serde_json::Value> {
@@ -4251,24 +3172,10 @@ pub struct SkuSpec {
     /// 规格值
     #[serde(default, deserialize_with = "crate::codec::null_as_default")]
     pub spec_items: Vec<SkuSpecItem>,
-    /// Fields the spec does not know yet, exactly as they arrived.
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
-}
-impl SkuSpec {
-    /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(spec_items: impl Into<Vec<SkuSpecItem>>) -> Self {
-        Self {
-            name: None,
-            spec_items: spec_items.into(),
-            extra_fields: BTreeMap::new(),
-        }
-    }
-    /// Sets `name`.
-    pub fn with_name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
 }
 impl crate::ApiObject for SkuSpec {
     fn extra_fields(&self) -> &BTreeMap<String, ::serde_json::Value> {
@@ -4305,29 +3212,10 @@ pub struct SkuSpecItem {
         deserialize_with = "crate::codec::opt_string"
     )]
     pub name: Option<String>,
-    /// Fields the spec does not know yet, exactly as they arrived.
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
-}
-impl SkuSpecItem {
-    /// Creates the value from its required fields; optional fields start unset.
-    pub fn new() -> Self {
-        Self {
-            id: None,
-            name: None,
-            extra_fields: BTreeMap::new(),
-        }
-    }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `name`.
-    pub fn with_name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
 }
 impl crate::ApiObject for SkuSpecItem {
     fn extra_fields(&self) -> &BTreeMap<String, ::serde_json::Value> {
@@ -4345,18 +3233,10 @@ pub struct StoreAddData {
     /// 添加结果
     #[serde(default, deserialize_with = "crate::codec::null_as_default")]
     pub results: Vec<StoreAddResult>,
-    /// Fields the spec does not know yet, exactly as they arrived.
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
-}
-impl StoreAddData {
-    /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(results: impl Into<Vec<StoreAddResult>>) -> Self {
-        Self {
-            results: results.into(),
-            extra_fields: BTreeMap::new(),
-        }
-    }
 }
 impl crate::ApiObject for StoreAddData {
     fn extra_fields(&self) -> &BTreeMap<String, ::serde_json::Value> {
@@ -4367,7 +3247,7 @@ impl crate::ApiObject for StoreAddData {
     }
 }
 /// One product to add.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct StoreAddProduct {
     /// Product id.
     ///
@@ -4378,13 +3258,10 @@ pub struct StoreAddProduct {
     /// Link of the colonel (团长) activity or high-commission plan the product should be bound to.
     ///
     /// 活动链接
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub activity_url: Option<String>,
-    /// Fields the spec does not know yet, exactly as they arrived.
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
@@ -4412,41 +3289,35 @@ impl crate::ApiObject for StoreAddProduct {
     }
 }
 /// Products to add to the showcase and how.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct StoreAddRequest {
     /// The products to add, at most 20.
     ///
     /// 商品列表
     ///
     /// Constraints: at most 20 items; checked before sending.
-    #[serde(default, deserialize_with = "crate::codec::null_as_default")]
     pub products: Vec<StoreAddProduct>,
     /// `true` adds the products hidden in the showcase.
     ///
     /// 是否隐藏
     ///
     /// Example: `false`.
-    #[serde(deserialize_with = "crate::codec::boolean")]
     pub need_hide: bool,
     /// Custom tag carried into the orders of these products (digits, letters and `_`, at most 20 characters); empty for none.
     ///
     /// 自定义参数
     ///
     /// Constraints: at most 20 characters, matches `^[0-9A-Za-z_]*$`; checked before sending. Example: `"campaign_a"`.
-    #[serde(deserialize_with = "crate::codec::string")]
     pub pick_extra: String,
     /// `true` keeps the link's existing pick source (选品来源); `false` (the default) makes this app the pick source, and an earlier converted link's custom parameter stops working.
     ///
     /// 是否保留选品来源
     ///
     /// Example: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_boolean"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub keep_picksource: Option<bool>,
-    /// Fields the spec does not know yet, exactly as they arrived.
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
@@ -4469,6 +3340,14 @@ impl StoreAddRequest {
     pub fn with_keep_picksource(mut self, value: impl Into<bool>) -> Self {
         self.keep_picksource = Some(value.into());
         self
+    }
+}
+impl crate::check::Check for StoreAddRequest {
+    fn check(&self) -> Result<(), crate::check::Violation> {
+        crate::check::max_items("products", Some(&self.products), 20)?;
+        crate::check::max_length("pick_extra", Some(&self.pick_extra), 20)?;
+        crate::check::pattern("pick_extra", Some(&self.pick_extra), "^[0-9A-Za-z_]*$")?;
+        Ok(())
     }
 }
 impl crate::ApiObject for StoreAddRequest {
@@ -4508,30 +3387,10 @@ pub struct StoreAddResult {
         deserialize_with = "crate::codec::opt_string"
     )]
     pub error_msg: Option<String>,
-    /// Fields the spec does not know yet, exactly as they arrived.
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
-}
-impl StoreAddResult {
-    /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(product_id: impl Into<crate::Id>) -> Self {
-        Self {
-            product_id: product_id.into(),
-            error_code: None,
-            error_msg: None,
-            extra_fields: BTreeMap::new(),
-        }
-    }
-    /// Sets `error_code`.
-    pub fn with_error_code(mut self, value: impl Into<i64>) -> Self {
-        self.error_code = Some(value.into());
-        self
-    }
-    /// Sets `error_msg`.
-    pub fn with_error_msg(mut self, value: impl Into<String>) -> Self {
-        self.error_msg = Some(value.into());
-        self
-    }
 }
 impl crate::ApiObject for StoreAddResult {
     fn extra_fields(&self) -> &BTreeMap<String, ::serde_json::Value> {
@@ -4700,70 +3559,10 @@ pub struct StoreProduct {
         deserialize_with = "crate::codec::opt_boolean"
     )]
     pub hide_status: Option<bool>,
-    /// Fields the spec does not know yet, exactly as they arrived.
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
-}
-impl StoreProduct {
-    /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(
-        product_id: impl Into<crate::Id>,
-        promotion_id: impl Into<crate::Id>,
-    ) -> Self {
-        Self {
-            product_id: product_id.into(),
-            promotion_id: promotion_id.into(),
-            title: None,
-            cover: None,
-            promotion_type: None,
-            price: None,
-            cos_type: None,
-            cos_ratio: None,
-            colonel_activity_id: None,
-            hide_status: None,
-            extra_fields: BTreeMap::new(),
-        }
-    }
-    /// Sets `title`.
-    pub fn with_title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-    /// Sets `cover`.
-    pub fn with_cover(mut self, value: impl Into<String>) -> Self {
-        self.cover = Some(value.into());
-        self
-    }
-    /// Sets `promotion_type`.
-    pub fn with_promotion_type(mut self, value: impl Into<StorePromotionType>) -> Self {
-        self.promotion_type = Some(value.into());
-        self
-    }
-    /// Sets `price`.
-    pub fn with_price(mut self, value: impl Into<i64>) -> Self {
-        self.price = Some(value.into());
-        self
-    }
-    /// Sets `cos_type`.
-    pub fn with_cos_type(mut self, value: impl Into<StoreCosType>) -> Self {
-        self.cos_type = Some(value.into());
-        self
-    }
-    /// Sets `cos_ratio`.
-    pub fn with_cos_ratio(mut self, value: impl Into<f64>) -> Self {
-        self.cos_ratio = Some(value.into());
-        self
-    }
-    /// Sets `colonel_activity_id`.
-    pub fn with_colonel_activity_id(mut self, value: impl Into<crate::Id>) -> Self {
-        self.colonel_activity_id = Some(value.into());
-        self
-    }
-    /// Sets `hide_status`.
-    pub fn with_hide_status(mut self, value: impl Into<bool>) -> Self {
-        self.hide_status = Some(value.into());
-        self
-    }
 }
 impl crate::ApiObject for StoreProduct {
     fn extra_fields(&self) -> &BTreeMap<String, ::serde_json::Value> {
@@ -4829,7 +3628,7 @@ impl<'de> ::serde::Deserialize<'de> for StorePromotionType {
     }
 }
 /// One showcase product to remove.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct StoreRemoveProduct {
     /// Product id.
     ///
@@ -4843,7 +3642,8 @@ pub struct StoreRemoveProduct {
     ///
     /// Example: `3450632721374033833`.
     pub promotion_id: crate::Id,
-    /// Fields the spec does not know yet, exactly as they arrived.
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
@@ -4895,34 +3695,10 @@ pub struct UserTokenData {
         deserialize_with = "crate::codec::opt_string"
     )]
     pub scope: Option<String>,
-    /// Fields the spec does not know yet, exactly as they arrived.
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
-}
-impl UserTokenData {
-    /// Creates the value from its required fields; optional fields start unset.
-    pub fn new(
-        access_token: impl Into<crate::Secret>,
-        expires_in: impl Into<i64>,
-        refresh_token: impl Into<crate::Secret>,
-        refresh_expires_in: impl Into<i64>,
-        open_id: impl Into<String>,
-    ) -> Self {
-        Self {
-            access_token: access_token.into(),
-            expires_in: expires_in.into(),
-            refresh_token: refresh_token.into(),
-            refresh_expires_in: refresh_expires_in.into(),
-            open_id: open_id.into(),
-            scope: None,
-            extra_fields: BTreeMap::new(),
-        }
-    }
-    /// Sets `scope`.
-    pub fn with_scope(mut self, value: impl Into<String>) -> Self {
-        self.scope = Some(value.into());
-        self
-    }
 }
 impl crate::ApiObject for UserTokenData {
     fn extra_fields(&self) -> &BTreeMap<String, ::serde_json::Value> {

@@ -1,0 +1,151 @@
+//! Settings of a [`super::Sandbox`]: where it listens, token lifetimes, limits and seeded data.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::Duration;
+
+/// Options of [`super::Sandbox::start_with`]. The defaults follow the platform (api-facts §4):
+/// client_token 2 h with a 5-minute grace, at most 500 client_token calls per 5 minutes,
+/// authorization codes 10 min, access_token 15 days, refresh_token 30 days with 5 renewals.
+///
+/// ```
+/// use std::time::Duration;
+/// use douyin_sandbox::SandboxConfig;
+/// let config = SandboxConfig::default()
+///     .access_token_lifetime(Duration::from_secs(1))
+///     .orders_per_creator(45);
+/// assert_eq!(config.get_access_token_lifetime(), Duration::from_secs(1));
+/// ```
+#[derive(Debug, Clone)]
+pub struct SandboxConfig {
+    pub(crate) host: IpAddr,
+    pub(crate) ports: [u16; 3],
+    pub(crate) client_token_lifetime: Duration,
+    pub(crate) client_token_grace: Duration,
+    pub(crate) client_token_rate_limit: Option<(usize, Duration)>,
+    pub(crate) code_lifetime: Duration,
+    pub(crate) access_token_lifetime: Duration,
+    pub(crate) refresh_token_lifetime: Duration,
+    pub(crate) max_renewals: u32,
+    pub(crate) orders_per_creator: usize,
+    pub(crate) seeded_products: usize,
+    pub(crate) seed: u64,
+    pub(crate) log_capacity: usize,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        SandboxConfig {
+            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            ports: [0; 3],
+            client_token_lifetime: Duration::from_secs(2 * 3600),
+            client_token_grace: Duration::from_secs(5 * 60),
+            client_token_rate_limit: Some((500, Duration::from_secs(5 * 60))),
+            code_lifetime: Duration::from_secs(10 * 60),
+            access_token_lifetime: Duration::from_secs(15 * 86_400),
+            refresh_token_lifetime: Duration::from_secs(30 * 86_400),
+            max_renewals: 5,
+            orders_per_creator: 45,
+            seeded_products: 12,
+            seed: 0x5EED,
+            log_capacity: 10_000,
+        }
+    }
+}
+
+impl SandboxConfig {
+    /// The address to listen on (default 127.0.0.1).
+    pub fn host(mut self, host: IpAddr) -> Self {
+        self.host = host;
+        self
+    }
+
+    /// Listens on `port` (open.douyin.com), `port + 1` (open.douyinec.com) and `port + 2`
+    /// (lianmengapi.snssdk.com). 0 (the default) picks three free ports.
+    pub fn base_port(mut self, port: u16) -> Self {
+        self.ports = if port == 0 { [0; 3] } else { [port, port.saturating_add(1), port.saturating_add(2)] };
+        self
+    }
+
+    /// One port per server, in [`crate::endpoint::Server::ALL`] order; 0 picks a free one.
+    pub fn ports(mut self, ports: [u16; 3]) -> Self {
+        self.ports = ports;
+        self
+    }
+
+    /// Lifetime of a client_token (default 2 h).
+    pub fn client_token_lifetime(mut self, d: Duration) -> Self {
+        self.client_token_lifetime = d;
+        self
+    }
+
+    /// How long the previous client_token keeps working after a new one is issued (default 5 min).
+    pub fn client_token_grace(mut self, d: Duration) -> Self {
+        self.client_token_grace = d;
+        self
+    }
+
+    /// At most `max` client_token calls per `per` (default 500 per 5 minutes); more answer
+    /// error 10020. `None` disables the limit.
+    pub fn client_token_rate_limit(mut self, limit: Option<(usize, Duration)>) -> Self {
+        self.client_token_rate_limit = limit;
+        self
+    }
+
+    /// Lifetime of an authorization code (default 10 min).
+    pub fn code_lifetime(mut self, d: Duration) -> Self {
+        self.code_lifetime = d;
+        self
+    }
+
+    /// Lifetime of a user access_token (default 15 days).
+    pub fn access_token_lifetime(mut self, d: Duration) -> Self {
+        self.access_token_lifetime = d;
+        self
+    }
+
+    /// Lifetime of a refresh_token (default 30 days).
+    pub fn refresh_token_lifetime(mut self, d: Duration) -> Self {
+        self.refresh_token_lifetime = d;
+        self
+    }
+
+    /// How often a refresh_token chain can be renewed (default 5).
+    pub fn max_renewals(mut self, n: u32) -> Self {
+        self.max_renewals = n;
+        self
+    }
+
+    /// Orders seeded for each creator on first use (default 45).
+    pub fn orders_per_creator(mut self, n: usize) -> Self {
+        self.orders_per_creator = n;
+        self
+    }
+
+    /// Products added to the catalog besides those in the spec's examples (default 12).
+    pub fn seeded_products(mut self, n: usize) -> Self {
+        self.seeded_products = n;
+        self
+    }
+
+    /// Seed of the generated data (same seed, same products and orders).
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// How many requests the request log keeps (default 10 000; counts are kept for all).
+    pub fn log_capacity(mut self, n: usize) -> Self {
+        self.log_capacity = n;
+        self
+    }
+
+    /// The configured access_token lifetime.
+    pub fn get_access_token_lifetime(&self) -> Duration {
+        self.access_token_lifetime
+    }
+
+    /// The configured ports.
+    pub fn get_ports(&self) -> [u16; 3] {
+        self.ports
+    }
+}

@@ -1,0 +1,496 @@
+//! One request's way through the sandbox: route by the spec's table, log, inject faults, check
+//! method, token, content type and parameters against the spec, then answer from state or
+//! from the spec's example.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::response::Response;
+use bytes::Bytes;
+use http::header::{CONTENT_TYPE, LOCATION};
+use http::request::Parts;
+use http::{HeaderValue, StatusCode};
+use serde_json::{json, Map, Value};
+
+use codegen::model::{AuthKind, Credentials, Encoding, Endpoint, InjectFrom, Server};
+use douyin_alliance::{KnownCode, TOKEN_HEADER};
+
+use crate::auth::Denied;
+use crate::faults::{self, Fault};
+use crate::log::LoggedRequest;
+use crate::params::Params;
+use crate::reply::{self, error_body, example_body, json_response, parameter_code, success_body};
+use crate::validate::{self, Source};
+use crate::{lock, Sandbox, Shared};
+
+/// Largest request body accepted.
+const MAX_BODY: usize = 2 * 1024 * 1024;
+
+/// A stateful endpoint: the checked parameters and the caller's open_id (user calls) in, the
+/// answer's `data` out.
+type Handler = fn(&Shared, Params<'_>, &str) -> Result<Value, Reject>;
+
+/// Endpoints answered from state rather than from the spec's example. Every name must be an
+/// endpoint of the spec (checked by a test), so a renamed endpoint cannot silently fall back
+/// to its example.
+const STATEFUL: &[(&str, Handler)] = &[
+    ("oauth_client_token", client_token),
+    ("oauth_access_token", access_token),
+    ("oauth_refresh_token", refresh_token),
+    ("oauth_renew_refresh_token", renew_refresh_token),
+    ("store_add", store_add),
+    ("kol_store_list", store_list),
+    ("kol_store_remove", store_remove),
+    ("kol_orders", orders),
+    ("kol_materials_products_search", products_search),
+    ("kol_materials_products_details", products_details),
+];
+
+/// The state one server's handler sees.
+#[derive(Clone)]
+pub(crate) struct ServerCtx {
+    pub shared: Arc<Shared>,
+    pub server: Server,
+}
+
+/// Why a request is refused.
+enum Reject {
+    /// A parameter (or the content type) breaks the spec.
+    Param { field: String, problem: String, missing: bool },
+    /// A credential check failed.
+    Denied(Denied),
+    /// Wrong HTTP method.
+    Method(http::Method),
+}
+
+impl From<Denied> for Reject {
+    fn from(d: Denied) -> Self {
+        Reject::Denied(d)
+    }
+}
+
+fn param(field: impl Into<String>, problem: impl Into<String>) -> Reject {
+    Reject::Param { field: field.into(), problem: problem.into(), missing: false }
+}
+
+fn missing(field: &str) -> Reject {
+    Reject::Param { field: field.into(), problem: "is required".into(), missing: true }
+}
+
+impl From<validate::Violation> for Reject {
+    fn from(v: validate::Violation) -> Self {
+        Reject::Param { field: v.field, problem: v.problem, missing: v.missing }
+    }
+}
+
+/// What a successful call answers.
+enum Answer {
+    /// This `data`, in the endpoint's envelope.
+    Data(Value),
+    /// The spec's example.
+    Example,
+}
+
+/// The fallback handler of every server: everything is routed here.
+pub(crate) async fn handle(State(ctx): State<ServerCtx>, req: Request) -> Response {
+    let sh = &ctx.shared;
+    let (parts, body) = req.into_parts();
+    let body = match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(b) => b,
+        Err(_) => {
+            return reply::bytes_response(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "text/plain; charset=utf-8",
+                format!("request body over {MAX_BODY} bytes\n").into_bytes(),
+            )
+        }
+    };
+    let path = parts.uri.path().to_string();
+    let ep = sh.route(ctx.server, &path);
+    lock(&sh.log).push(LoggedRequest {
+        endpoint: ep.map(|e| e.name.as_str()),
+        server: ctx.server,
+        method: parts.method.clone(),
+        path: path.clone(),
+        query: parts.uri.query().map(str::to_string),
+        headers: parts.headers.clone(),
+        body: body.clone(),
+    });
+    let Some(ep) = ep else {
+        if ctx.server == Server::OpenDouyin && same_path(&path, douyin_alliance::oauth::AUTHORIZE_PATH) {
+            return authorize_page(sh, &parts);
+        }
+        let text = json!({"error": format!("the sandbox has no endpoint {} {path} on {}", parts.method, ctx.server)});
+        return json_response(StatusCode::NOT_FOUND, &text);
+    };
+    let fault = lock(&sh.faults).take(&ep.name);
+    match fault {
+        Some(Fault::Latency(d)) => {
+            let mut closing = sh.closing.clone();
+            tokio::select! {
+                _ = tokio::time::sleep(d) => {}
+                _ = closing.changed() => {
+                    return reply::bytes_response(StatusCode::SERVICE_UNAVAILABLE, "text/plain; charset=utf-8", b"sandbox shutting down\n".to_vec());
+                }
+            }
+        }
+        Some(f) => return faults::render(&f, ep, sh.examples.body(&ep.name), &sh.clock),
+        None => {}
+    }
+    match process(sh, ep, &parts, &body) {
+        Ok(Answer::Data(data)) => json_response(StatusCode::OK, &success_body(ep, data, &sh.clock)),
+        Ok(Answer::Example) => {
+            json_response(StatusCode::OK, &example_body(ep, sh.examples.body(&ep.name), &sh.clock))
+        }
+        Err(Reject::Param { field, problem, missing }) => {
+            let text = format!("parameter invalid: `{field}` {problem}");
+            json_response(StatusCode::OK, &error_body(ep, parameter_code(ep, missing), &text, &sh.clock))
+        }
+        Err(Reject::Denied(d)) => {
+            json_response(StatusCode::OK, &error_body(ep, d.code, &d.description, &sh.clock))
+        }
+        Err(Reject::Method(m)) => {
+            let text = format!("method {m} not allowed: {} takes {}", ep.path, ep.method);
+            let mut r = json_response(
+                StatusCode::METHOD_NOT_ALLOWED,
+                &error_body(ep, parameter_code(ep, false), &text, &sh.clock),
+            );
+            r.headers_mut().insert(http::header::ALLOW, HeaderValue::from_static(ep.method.as_str()));
+            r
+        }
+    }
+}
+
+fn same_path(a: &str, b: &str) -> bool {
+    a.trim_end_matches('/') == b.trim_end_matches('/')
+}
+
+fn query_pairs(parts: &Parts) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes()).into_owned().collect()
+}
+
+fn query_value<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
+/// The media type of the request, lowercased, without parameters.
+fn media_type(parts: &Parts) -> Option<String> {
+    let raw = parts.headers.get(CONTENT_TYPE)?.to_str().ok()?;
+    Some(raw.split(';').next().unwrap_or_default().trim().to_ascii_lowercase())
+}
+
+fn require_content_type(parts: &Parts, wanted: &str) -> Result<(), Reject> {
+    match media_type(parts) {
+        Some(m) if m == wanted => Ok(()),
+        Some(m) => Err(param("Content-Type", format!("must be {wanted}, got {m}"))),
+        None => Err(param("Content-Type", format!("must be {wanted}, got none"))),
+    }
+}
+
+/// The request's parameters as a JSON object, by the endpoint's encoding.
+fn parameters(
+    ep: &Endpoint,
+    parts: &Parts,
+    body: &Bytes,
+    query: &[(String, String)],
+) -> Result<Map<String, Value>, Reject> {
+    let strings =
+        |pairs: Vec<(String, String)>| pairs.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
+    match ep.encoding {
+        Encoding::Json => {
+            require_content_type(parts, "application/json")?;
+            match serde_json::from_slice::<Value>(body) {
+                Ok(Value::Object(m)) => Ok(m),
+                Ok(other) => Err(param("(body)", format!("must be a JSON object, got {}", kind_of(&other)))),
+                Err(e) => Err(param("(body)", format!("is not valid JSON ({e})"))),
+            }
+        }
+        Encoding::Form => {
+            require_content_type(parts, "application/x-www-form-urlencoded")?;
+            Ok(strings(url::form_urlencoded::parse(body).into_owned().collect()))
+        }
+        Encoding::Query => Ok(strings(query.to_vec())),
+        Encoding::None => Ok(Map::new()),
+    }
+}
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Everything after routing and faults.
+fn process(sh: &Shared, ep: &'static Endpoint, parts: &Parts, body: &Bytes) -> Result<Answer, Reject> {
+    if parts.method.as_str() != ep.method.as_str() {
+        return Err(Reject::Method(parts.method.clone()));
+    }
+    let query = query_pairs(parts);
+    let now = sh.clock.now();
+    let token = parts.headers.get(TOKEN_HEADER).and_then(|v| v.to_str().ok());
+    let caller = match ep.auth {
+        AuthKind::None => None,
+        AuthKind::ClientToken => {
+            lock(&sh.auth).check_client_token(token, now)?;
+            None
+        }
+        AuthKind::AccessToken => {
+            let open_id = if ep.open_id_in_query {
+                Some(
+                    query_value(&query, "open_id")
+                        .filter(|o| !o.is_empty())
+                        .ok_or_else(|| missing("open_id"))?,
+                )
+            } else {
+                None
+            };
+            Some(lock(&sh.auth).check_user_token(token, open_id, now)?)
+        }
+    };
+    let mut params = parameters(ep, parts, body, &query)?;
+    if let Some(t) = &ep.request_type {
+        let source = if ep.encoding == Encoding::Json { Source::Json } else { Source::Text };
+        if source == Source::Text {
+            validate::numbers_from_text(t, &mut params);
+        }
+        validate::check(t, &params, source)?;
+    }
+    for i in &ep.inject {
+        match params.get(&i.name) {
+            None | Some(Value::Null) => return Err(missing(&i.name)),
+            Some(Value::String(s)) if s.is_empty() => return Err(missing(&i.name)),
+            Some(Value::String(s)) => {
+                if let InjectFrom::Const(c) = &i.from {
+                    if s != c {
+                        return Err(param(&i.name, format!("must be `{c}`, got `{s}`")));
+                    }
+                }
+            }
+            Some(_) => return Err(param(&i.name, "must be a string")),
+        }
+    }
+    if ep.credentials == Credentials::Body {
+        check_app_credentials(ep, &params)?;
+    }
+    answer(sh, ep, &params, caller.as_deref())
+}
+
+/// client_key (and client_secret where the call sends it) must be the sandbox app's.
+fn check_app_credentials(ep: &Endpoint, params: &Map<String, Value>) -> Result<(), Reject> {
+    let wrong = || Denied::new(KnownCode::WrongClientCredentials, "client_key or client_secret wrong");
+    for i in &ep.inject {
+        let expected = match i.from {
+            InjectFrom::ClientKey => Sandbox::CLIENT_KEY,
+            InjectFrom::ClientSecret => Sandbox::CLIENT_SECRET,
+            InjectFrom::Const(_) => continue,
+        };
+        if params.get(&i.name).and_then(Value::as_str) != Some(expected) {
+            return Err(wrong().into());
+        }
+    }
+    Ok(())
+}
+
+/// The stateful endpoints; every other endpoint answers its example.
+fn answer(
+    sh: &Shared,
+    ep: &Endpoint,
+    params: &Map<String, Value>,
+    caller: Option<&str>,
+) -> Result<Answer, Reject> {
+    match STATEFUL.iter().find(|(name, _)| *name == ep.name) {
+        Some((_, handler)) => handler(sh, Params(params), caller.unwrap_or_default()).map(Answer::Data),
+        None => Ok(Answer::Example),
+    }
+}
+
+fn client_token(sh: &Shared, _: Params<'_>, _: &str) -> Result<Value, Reject> {
+    let (token, expires_in) = lock(&sh.auth).issue_client_token(sh.clock.now(), &sh.config)?;
+    Ok(json!({"access_token": token, "expires_in": expires_in}))
+}
+
+fn access_token(sh: &Shared, p: Params<'_>, _: &str) -> Result<Value, Reject> {
+    let code = p.string("code").unwrap_or_default();
+    Ok(user_tokens(lock(&sh.auth).exchange_code(&code, sh.clock.now(), &sh.config)?))
+}
+
+fn refresh_token(sh: &Shared, p: Params<'_>, _: &str) -> Result<Value, Reject> {
+    let refresh = p.string("refresh_token").unwrap_or_default();
+    Ok(user_tokens(lock(&sh.auth).refresh(&refresh, sh.clock.now(), &sh.config)?))
+}
+
+fn renew_refresh_token(sh: &Shared, p: Params<'_>, _: &str) -> Result<Value, Reject> {
+    let refresh = p.string("refresh_token").unwrap_or_default();
+    let (token, expires_in) = lock(&sh.auth).renew(&refresh, sh.clock.now(), &sh.config)?;
+    Ok(json!({"refresh_token": token, "expires_in": expires_in}))
+}
+
+fn store_add(sh: &Shared, p: Params<'_>, open_id: &str) -> Result<Value, Reject> {
+    let ids: Vec<u64> = p.objects("products").iter().filter_map(|o| o.id("product_id")).collect();
+    let hide = p.boolean("need_hide").unwrap_or(false);
+    let results = lock(&sh.data).store_add(open_id, &ids, hide, &sh.catalog, &sh.templates);
+    Ok(json!({"results": results}))
+}
+
+fn store_list(sh: &Shared, p: Params<'_>, open_id: &str) -> Result<Value, Reject> {
+    let (page, size) = (p.int("page").unwrap_or(1), p.int("page_size").unwrap_or(20));
+    let (total, results) = lock(&sh.data).store_list(open_id, page, size, &sh.catalog, &sh.templates);
+    Ok(json!({"total": total, "results": results}))
+}
+
+fn store_remove(sh: &Shared, p: Params<'_>, open_id: &str) -> Result<Value, Reject> {
+    let pairs: Vec<(u64, u64)> = p
+        .objects("products")
+        .iter()
+        .filter_map(|o| Some((o.id("product_id")?, o.id("promotion_id")?)))
+        .collect();
+    let success = lock(&sh.data).store_remove(open_id, &pairs);
+    Ok(json!({"success": success}))
+}
+
+fn orders(sh: &Shared, p: Params<'_>, open_id: &str) -> Result<Value, Reject> {
+    let cfg = &sh.config;
+    let (orders, cursor) = lock(&sh.data)
+        .orders_page(
+            open_id,
+            p,
+            sh.clock.unix_secs(),
+            cfg.orders_per_creator,
+            cfg.seed,
+            &sh.catalog,
+            &sh.templates,
+        )
+        .map_err(|(field, problem)| param(field, problem))?;
+    Ok(json!({"orders": orders, "cursor": cursor}))
+}
+
+fn products_search(sh: &Shared, p: Params<'_>, _: &str) -> Result<Value, Reject> {
+    let (total, products) = sh.catalog.search(p);
+    Ok(json!({"total": total, "products": products}))
+}
+
+fn products_details(sh: &Shared, p: Params<'_>, _: &str) -> Result<Value, Reject> {
+    let share = p.boolean("with_share_status") == Some(true);
+    let products: Vec<Value> = p
+        .ids("product_ids")
+        .into_iter()
+        .filter_map(|id| sh.catalog.get(id))
+        .map(|p| {
+            let mut d = p.detail.clone();
+            if !share {
+                d.remove("sharable");
+            }
+            Value::Object(d)
+        })
+        .collect();
+    Ok(json!({"total": products.len(), "products": products}))
+}
+
+fn user_tokens(t: crate::auth::UserTokens) -> Value {
+    json!({
+        "access_token": t.access_token,
+        "expires_in": t.expires_in,
+        "refresh_token": t.refresh_token,
+        "refresh_expires_in": t.refresh_expires_in,
+        "open_id": t.open_id,
+        "scope": t.scope,
+    })
+}
+
+/// `GET /platform/oauth/connect/`: the user "authorizes" at once. With `redirect_uri` the answer
+/// is the platform's redirect carrying `code` and `state`; without, a JSON body with the code.
+/// The sandbox-only parameter `open_id` picks the creator (default [`Sandbox::DEFAULT_OPEN_ID`]).
+fn authorize_page(sh: &Shared, parts: &Parts) -> Response {
+    let fail = |status: StatusCode, code: KnownCode, text: String| {
+        let body = json!({"data": {"error_code": code.code(), "description": text}, "message": "error"});
+        json_response(status, &body)
+    };
+    if parts.method != http::Method::GET {
+        return fail(
+            StatusCode::METHOD_NOT_ALLOWED,
+            KnownCode::ParameterError,
+            format!("method {} not allowed: use GET", parts.method),
+        );
+    }
+    let q = query_pairs(parts);
+    let get = |k: &str| query_value(&q, k).filter(|v| !v.is_empty());
+    match get("client_key") {
+        None => {
+            return fail(
+                StatusCode::OK,
+                KnownCode::MissingParameter,
+                "parameter invalid: `client_key` is required".into(),
+            )
+        }
+        Some(k) if k != Sandbox::CLIENT_KEY => {
+            return fail(
+                StatusCode::OK,
+                KnownCode::InvalidClientKey,
+                format!("client_key `{k}` does not exist"),
+            )
+        }
+        Some(_) => {}
+    }
+    if get("response_type") != Some("code") {
+        return fail(
+            StatusCode::OK,
+            KnownCode::ParameterError,
+            "parameter invalid: `response_type` must be `code`".into(),
+        );
+    }
+    let Some(scope) = get("scope") else {
+        return fail(
+            StatusCode::OK,
+            KnownCode::MissingParameter,
+            "parameter invalid: `scope` is required".into(),
+        );
+    };
+    let open_id = get("open_id").unwrap_or(Sandbox::DEFAULT_OPEN_ID);
+    let code = lock(&sh.auth).authorize(open_id, scope, sh.clock.now(), &sh.config);
+    let state = get("state");
+    if let Some(redirect) = get("redirect_uri") {
+        let Ok(mut url) = url::Url::parse(redirect).map_err(|_| ()).and_then(|u| {
+            if matches!(u.scheme(), "http" | "https") {
+                Ok(u)
+            } else {
+                Err(())
+            }
+        }) else {
+            return fail(
+                StatusCode::OK,
+                KnownCode::IllegalRedirectUri,
+                format!("illegal redirect_uri `{redirect}`"),
+            );
+        };
+        url.query_pairs_mut().append_pair("code", &code);
+        if let Some(s) = state {
+            url.query_pairs_mut().append_pair("state", s);
+        }
+        let mut r = Response::new(Body::empty());
+        *r.status_mut() = StatusCode::FOUND;
+        if let Ok(v) = HeaderValue::from_str(url.as_str()) {
+            r.headers_mut().insert(LOCATION, v);
+        }
+        return r;
+    }
+    json_response(
+        StatusCode::OK,
+        &json!({"data": {"code": code, "state": state.unwrap_or_default(), "open_id": open_id, "scope": scope, "error_code": 0, "description": ""}, "message": "success"}),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_stateful_handler_names_an_endpoint_of_the_spec() {
+        for (name, _) in super::STATEFUL {
+            assert!(crate::spec::endpoint(name).is_some(), "{name} is not an endpoint of the spec");
+        }
+    }
+}

@@ -1,0 +1,320 @@
+//! A local stand-in for the Douyin Alliance platform, driven by the same spec as the client.
+//!
+//! [`Sandbox::start`] serves the three hosts on free 127.0.0.1 ports. Routes, request checks,
+//! credential placement and default answers come from the spec itself (`spec/*.yaml`, compiled
+//! in and validated by the generator's validator: [`spec::model`]), so a spec change changes the
+//! sandbox too; none of it is compiled into the SDK, which the sandbox uses like any user does.
+//! Downstream crates use it in their own tests as a dev-dependency. It behaves like the platform
+//! where the platform has rules:
+//!
+//! - client_tokens live 2 h; a new one leaves the previous one 5 minutes and kills older
+//!   ones; the token endpoint is rate-limited (10020);
+//! - the user OAuth flow: [`Sandbox::authorize`] (or `GET /platform/oauth/connect/`) gives a
+//!   code (10 min, single use), exchanged for an access_token (15 d) and a refresh_token
+//!   (30 d); refresh and renew (at most 5 times) follow the platform's rules;
+//! - every call checks method, content type, the token's kind, validity, expiry and owner
+//!   (`open_id`), and the parameters against the spec, and answers the platform's codes in
+//!   the endpoint's envelope;
+//! - each creator has a showcase (add, list, remove) and seeded orders (cursor paging, time
+//!   windows, order ids); other endpoints answer the spec's example;
+//! - faults can be injected per endpoint ([`Sandbox::inject`]).
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use douyin_sandbox::Sandbox;
+//! use douyin_alliance::{AccessTokenRequest, KolStoreListRequest, UserAuth};
+//!
+//! let sandbox = Sandbox::start().await?;
+//! let client = sandbox.client_builder().build()?;
+//! let code = sandbox.authorize("creator-1", &["user_info", "alliance.kol.store_manage"]);
+//! let tokens = client.oauth_access_token(&AccessTokenRequest::new(code)).await?;
+//! let user = client.user(&UserAuth::new(tokens.open_id, tokens.access_token));
+//! let page = user.kol_store_list(&KolStoreListRequest::new(1, 20)).await?;
+//! assert_eq!(page.total, Some(0));
+//! # Ok(()) }
+//! ```
+
+mod auth;
+mod catalog;
+mod clock;
+mod config;
+mod faults;
+mod handlers;
+mod log;
+mod params;
+mod reply;
+pub mod spec;
+mod state;
+mod validate;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use config::SandboxConfig;
+pub use faults::{Fault, FaultRule, ParseFaultError};
+pub use log::LoggedRequest;
+
+use codegen::model::Endpoint;
+use douyin_alliance::endpoint::Server;
+use douyin_alliance::{Client, ClientBuilder};
+
+/// Why the sandbox could not start or take an order.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SandboxError {
+    /// A listener could not be opened.
+    #[error("cannot listen on {addr} for {server}")]
+    Bind {
+        /// The server it was for.
+        server: Server,
+        /// The address tried.
+        addr: SocketAddr,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// No endpoint of the spec has this name.
+    #[error("unknown endpoint `{0}`")]
+    UnknownEndpoint(String),
+    /// A fault rule does not parse.
+    #[error(transparent)]
+    Fault(#[from] ParseFaultError),
+    /// An option is out of range.
+    #[error("invalid sandbox configuration: {0}")]
+    Config(String),
+    /// The spec compiled into the sandbox does not validate.
+    #[error("the sandbox's spec does not validate:\n{0}")]
+    Spec(String),
+}
+
+/// State shared by the three servers and the [`Sandbox`] handle.
+pub(crate) struct Shared {
+    pub(crate) config: SandboxConfig,
+    pub(crate) clock: clock::Clock,
+    routes: HashMap<(Server, String), &'static Endpoint>,
+    pub(crate) examples: catalog::Examples,
+    pub(crate) catalog: catalog::Catalog,
+    pub(crate) templates: state::Templates,
+    pub(crate) auth: Mutex<auth::AuthState>,
+    pub(crate) data: Mutex<state::DataState>,
+    pub(crate) faults: Mutex<faults::FaultTable>,
+    pub(crate) log: Mutex<log::RequestLog>,
+    /// Changes (errors) when the sandbox shuts down; cuts injected latency short.
+    pub(crate) closing: watch::Receiver<()>,
+}
+
+impl Shared {
+    /// The endpoint served at `path` on `server`; a trailing slash is optional, as on the
+    /// platform.
+    pub(crate) fn route(&self, server: Server, path: &str) -> Option<&'static Endpoint> {
+        self.routes.get(&(server, path.trim_end_matches('/').to_string())).copied()
+    }
+}
+
+/// Locks a mutex; a panic elsewhere while holding it does not make the state unusable.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// A running sandbox: three HTTP servers (one per [`Server`]) on loopback ports.
+///
+/// Dropping it (or [`Sandbox::shutdown`]) stops the servers.
+pub struct Sandbox {
+    shared: Arc<Shared>,
+    addrs: [SocketAddr; 3],
+    stop: Option<watch::Sender<()>>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox").field("addrs", &self.addrs).finish_non_exhaustive()
+    }
+}
+
+impl Sandbox {
+    /// The client_key of the sandbox's app.
+    pub const CLIENT_KEY: &'static str = "awsandboxclientkey";
+    /// The client_secret of the sandbox's app (a public test value, not a secret).
+    pub const CLIENT_SECRET: &'static str = "sandbox-client-secret";
+    /// The creator the authorization page picks when no `open_id` is given.
+    pub const DEFAULT_OPEN_ID: &'static str = "sandbox-open-id";
+
+    /// Starts the sandbox with the default [`SandboxConfig`] on three free 127.0.0.1 ports.
+    pub async fn start() -> Result<Sandbox, SandboxError> {
+        Self::start_with(SandboxConfig::default()).await
+    }
+
+    /// Starts the sandbox with `config`.
+    pub async fn start_with(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
+        let model = spec::model()?;
+        let examples = catalog::Examples::from_spec();
+        let catalog = catalog::Catalog::build(&examples, config.seeded_products, config.seed);
+        let templates = state::Templates::from_examples(&examples);
+        let routes = model
+            .endpoints
+            .iter()
+            .map(|e| ((e.server, e.path.trim_end_matches('/').to_string()), e))
+            .collect();
+        let (stop, closing) = watch::channel(());
+        let mut listeners = Vec::new();
+        for (server, port) in Server::ALL.iter().zip(config.ports) {
+            let addr = SocketAddr::new(config.host, port);
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|source| SandboxError::Bind { server: *server, addr, source })?;
+            let local = listener.local_addr().map_err(|source| SandboxError::Bind {
+                server: *server,
+                addr,
+                source,
+            })?;
+            listeners.push((*server, listener, local));
+        }
+        let shared = Arc::new(Shared {
+            clock: clock::Clock::default(),
+            routes,
+            examples,
+            catalog,
+            templates,
+            auth: Mutex::new(auth::AuthState::default()),
+            data: Mutex::new(state::DataState::default()),
+            faults: Mutex::new(faults::FaultTable::default()),
+            log: Mutex::new(log::RequestLog::new(config.log_capacity)),
+            closing: closing.clone(),
+            config,
+        });
+        let mut addrs = Vec::new();
+        let mut tasks = Vec::new();
+        for (server, listener, local) in listeners {
+            let ctx = handlers::ServerCtx { shared: shared.clone(), server };
+            let app = axum::Router::new().fallback(handlers::handle).with_state(ctx);
+            let mut rx = closing.clone();
+            let signal = async move {
+                let _ = rx.changed().await;
+            };
+            tasks.push(tokio::spawn(async move {
+                if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(signal).await {
+                    tracing::warn!(%server, error = %e, "sandbox server stopped with an error");
+                }
+            }));
+            addrs.push(local);
+        }
+        let addrs: [SocketAddr; 3] =
+            addrs.try_into().map_err(|_| SandboxError::Config("three listeners expected".into()))?;
+        Ok(Sandbox { shared, addrs, stop: Some(stop), tasks })
+    }
+
+    /// The address `server` listens on.
+    pub fn addr(&self, server: Server) -> SocketAddr {
+        self.addrs[server.index()]
+    }
+
+    /// The base URL of `server` (`http://127.0.0.1:PORT`).
+    pub fn base_url(&self, server: Server) -> String {
+        format!("http://{}", self.addr(server))
+    }
+
+    /// A client builder pointed at the three servers, with the sandbox app's credentials.
+    pub fn client_builder(&self) -> ClientBuilder {
+        Server::ALL
+            .iter()
+            .fold(Client::builder().credentials(Self::CLIENT_KEY, Self::CLIENT_SECRET), |b, s| {
+                b.base_url(*s, self.base_url(*s))
+            })
+    }
+
+    /// The settings the sandbox runs with.
+    pub fn config(&self) -> &SandboxConfig {
+        &self.shared.config
+    }
+
+    /// An authorization code for `open_id` with `scopes`, as if that creator had authorized
+    /// the app; exchange it with [`Client::oauth_access_token`].
+    pub fn authorize(&self, open_id: &str, scopes: &[&str]) -> String {
+        let now = self.shared.clock.now();
+        lock(&self.shared.auth).authorize(open_id, &scopes.join(","), now, &self.shared.config)
+    }
+
+    /// Answers the next `times` requests of `endpoint` with `fault` (after faults queued
+    /// earlier for it are used up).
+    pub fn inject(&self, endpoint: &str, fault: Fault, times: usize) -> Result<(), SandboxError> {
+        if times == 0 {
+            return Err(SandboxError::Config("a fault must apply to at least one request".into()));
+        }
+        self.add_fault(FaultRule { endpoint: endpoint.to_string(), fault, times: Some(times) })
+    }
+
+    /// Answers every request of `endpoint` (`*`: of every endpoint) with `fault` until
+    /// [`Sandbox::clear_faults`].
+    pub fn inject_always(&self, endpoint: &str, fault: Fault) -> Result<(), SandboxError> {
+        self.add_fault(FaultRule { endpoint: endpoint.to_string(), fault, times: None })
+    }
+
+    /// Adds a parsed fault rule (see [`FaultRule`]).
+    pub fn add_fault(&self, rule: FaultRule) -> Result<(), SandboxError> {
+        if rule.endpoint != "*" && spec::endpoint(&rule.endpoint).is_none() {
+            return Err(SandboxError::UnknownEndpoint(rule.endpoint));
+        }
+        lock(&self.shared.faults).add(rule);
+        Ok(())
+    }
+
+    /// Removes every waiting fault.
+    pub fn clear_faults(&self) {
+        lock(&self.shared.faults).clear();
+    }
+
+    /// Moves the sandbox's clock forward: tokens and codes expire as if the time had passed.
+    pub fn advance_clock(&self, by: Duration) {
+        self.shared.clock.advance(by);
+    }
+
+    /// How many requests reached the client_token endpoint.
+    pub fn client_token_requests(&self) -> usize {
+        self.requests("oauth_client_token")
+    }
+
+    /// How many requests reached `endpoint` (whatever the answer).
+    pub fn requests(&self, endpoint: &str) -> usize {
+        lock(&self.shared.log).count(endpoint)
+    }
+
+    /// Every logged request, oldest first (up to the configured capacity).
+    pub fn request_log(&self) -> Vec<LoggedRequest> {
+        lock(&self.shared.log).entries()
+    }
+
+    /// The logged requests of `endpoint`, oldest first.
+    pub fn requests_to(&self, endpoint: &str) -> Vec<LoggedRequest> {
+        self.request_log().into_iter().filter(|r| r.endpoint == Some(endpoint)).collect()
+    }
+
+    /// Empties the request log and the counters.
+    pub fn clear_log(&self) {
+        lock(&self.shared.log).clear();
+    }
+
+    /// Stops the servers: no new connections, in-flight requests finish (injected latency is
+    /// cut short); waits at most 5 seconds.
+    pub async fn shutdown(mut self) {
+        self.stop.take();
+        for mut task in std::mem::take(&mut self.tasks) {
+            if tokio::time::timeout(Duration::from_secs(5), &mut task).await.is_err() {
+                task.abort();
+            }
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        // Closing the channel tells every server to shut down.
+        self.stop.take();
+    }
+}

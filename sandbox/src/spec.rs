@@ -1,0 +1,63 @@
+//! The spec the sandbox serves, read at start-up from the same YAML files the SDK is generated
+//! from (compiled into the sandbox), validated by the generator's own validator. Routes, request
+//! checks, credential placement and example answers all come from here; none of it is compiled
+//! into the SDK.
+
+use std::sync::OnceLock;
+
+pub use codegen::model::{
+    AuthKind, Credentials, Encoding, Endpoint, EnvelopeKind, Field, HttpMethod, Model, NamedType, Server, Ty,
+    TypeKind,
+};
+
+use crate::SandboxError;
+
+/// Every file of `spec/`, by name (a test checks the list against the directory).
+pub(crate) const FILES: &[(&str, &str)] = &[
+    ("spec/alliance.yaml", include_str!("../../spec/alliance.yaml")),
+    ("spec/captain.yaml", include_str!("../../spec/captain.yaml")),
+    ("spec/oauth.yaml", include_str!("../../spec/oauth.yaml")),
+];
+
+/// The validated model of the spec, or why it does not validate (the spec is checked by
+/// `cargo xtask codegen` before it ships, so this fails only in a build of inconsistent files).
+pub fn model() -> Result<&'static Model, SandboxError> {
+    static MODEL: OnceLock<Result<Model, String>> = OnceLock::new();
+    let loaded = MODEL.get_or_init(|| {
+        let files: Result<Vec<_>, _> =
+            FILES.iter().map(|(name, text)| codegen::yaml::parse_str(name, text)).collect();
+        files
+            .map_err(codegen::Errors::from)
+            .and_then(|f| codegen::validate::validate(&f))
+            .map_err(|e| e.to_string())
+    });
+    loaded.as_ref().map_err(|e| SandboxError::Spec(e.clone()))
+}
+
+/// The endpoint called `name`.
+pub fn endpoint(name: &str) -> Option<&'static Endpoint> {
+    model().ok()?.endpoints.iter().find(|e| e.name == name)
+}
+
+/// The named type called `name`.
+pub(crate) fn named_type(name: &str) -> Option<&'static NamedType> {
+    model().ok()?.types.iter().find(|t| t.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_spec_file_is_compiled_in() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec");
+        let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|n| n.ends_with(".yaml"))
+            .map(|n| format!("spec/{n}"))
+            .collect();
+        on_disk.sort();
+        let compiled: Vec<&str> = super::FILES.iter().map(|(n, _)| *n).collect();
+        assert_eq!(compiled, on_disk, "add every spec file to sandbox/src/spec.rs");
+        assert!(!super::model().unwrap().endpoints.is_empty());
+    }
+}

@@ -1,0 +1,224 @@
+//! Request checks as the platform makes them: JSON types, required fields, enum values and the
+//! stated constraints of the spec's request type. Query and form values arrive as text, so
+//! there a number's text counts as the number.
+
+use codegen::model::{Field, Ty, TypeKind};
+use serde_json::{Map, Value};
+
+use crate::spec;
+
+/// Where the parameters came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Source {
+    /// A JSON body: values have their JSON types.
+    Json,
+    /// A query string or form body: every scalar is text.
+    Text,
+}
+
+/// One problem: the path of the field (`products[2].product_id`) and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Violation {
+    pub field: String,
+    pub problem: String,
+    /// The field is absent (the platform answers a different code for that).
+    pub missing: bool,
+}
+
+/// Checks `params` against the object type `type_name`; the first problem found is returned.
+pub(crate) fn check(type_name: &str, params: &Map<String, Value>, source: Source) -> Result<(), Violation> {
+    object(type_name, params, source, "")
+}
+
+/// Text that is a number becomes a JSON number for the numeric fields of `type_name`, so that
+/// `min` / `max` apply as to a JSON body (text that is not a number stays text and fails the
+/// type check, naming the field).
+pub(crate) fn numbers_from_text(type_name: &str, params: &mut Map<String, Value>) {
+    let Some(TypeKind::Object(fields)) = spec::named_type(type_name).map(|t| &t.kind) else { return };
+    for f in fields {
+        let Some(Value::String(text)) = params.get(&f.wire) else { continue };
+        let number = match f.ty {
+            Ty::I32 | Ty::I64 => text.trim().parse::<i64>().ok().map(Value::from),
+            Ty::F64 => {
+                text.trim().parse::<f64>().ok().and_then(serde_json::Number::from_f64).map(Value::Number)
+            }
+            _ => None,
+        };
+        if let Some(n) = number {
+            params.insert(f.wire.clone(), n);
+        }
+    }
+}
+
+fn at(path: &str, name: &str) -> String {
+    if path.is_empty() {
+        name.to_string()
+    } else {
+        format!("{path}.{name}")
+    }
+}
+
+fn bad(path: &str, problem: impl Into<String>) -> Violation {
+    let field = if path.is_empty() { "(body)".to_string() } else { path.to_string() };
+    Violation { field, problem: problem.into(), missing: false }
+}
+
+fn object(name: &str, obj: &Map<String, Value>, source: Source, path: &str) -> Result<(), Violation> {
+    let Some(t) = spec::named_type(name) else { return Err(bad(path, format!("has unknown type {name}"))) };
+    let TypeKind::Object(fields) = &t.kind else { return Err(bad(path, "must be an object")) };
+    for f in fields {
+        let p = at(path, &f.wire);
+        match obj.get(&f.wire) {
+            None | Some(Value::Null) if f.required => {
+                return Err(Violation { field: p, problem: "is required".into(), missing: true })
+            }
+            None | Some(Value::Null) => {}
+            Some(v) => field(f, v, source, &p)?,
+        }
+    }
+    Ok(())
+}
+
+fn named(name: &str, v: &Value, source: Source, path: &str) -> Result<(), Violation> {
+    match spec::named_type(name).map(|t| &t.kind) {
+        Some(TypeKind::Enum(e)) => {
+            let wire = match (v, e.int) {
+                (Value::Number(n), true) if n.is_i64() => n.to_string(),
+                (Value::String(s), true) if source == Source::Text && s.parse::<i64>().is_ok() => s.clone(),
+                (Value::String(s), false) => s.clone(),
+                _ => return Err(bad(path, if e.int { "must be an integer" } else { "must be a string" })),
+            };
+            if e.values.iter().any(|x| x.wire == wire) {
+                Ok(())
+            } else {
+                let all: Vec<&str> = e.values.iter().map(|x| x.wire.as_str()).collect();
+                Err(bad(path, format!("has value `{wire}`, which is not one of {}", all.join(", "))))
+            }
+        }
+        _ => match v.as_object() {
+            Some(obj) => object(name, obj, source, path),
+            None => Err(bad(path, "must be an object")),
+        },
+    }
+}
+
+fn field(f: &Field, v: &Value, source: Source, path: &str) -> Result<(), Violation> {
+    ty(&f.ty, v, source, path)?;
+    let c = &f.constraints;
+    let n = match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) if source == Source::Text => s.trim().parse().ok(),
+        _ => None,
+    };
+    if let Some(n) = n {
+        if let Some(min) = c.min.filter(|m| n < *m as f64) {
+            return Err(bad(path, format!("must be at least {min}, got {n}")));
+        }
+        if let Some(max) = c.max.filter(|m| n > *m as f64) {
+            return Err(bad(path, format!("must be at most {max}, got {n}")));
+        }
+    }
+    if let Value::String(s) = v {
+        let len = s.chars().count() as u64;
+        if let Some(max) = c.max_length.filter(|m| len > *m) {
+            return Err(bad(path, format!("must be at most {max} characters, got {len}")));
+        }
+        if let Some(p) = &c.pattern {
+            // The generator refuses patterns that do not compile.
+            if pattern_matches(p, s) == Some(false) {
+                return Err(bad(path, format!("must match `{p}`")));
+            }
+        }
+    }
+    if let (Value::Array(items), Some(max)) = (v, c.max_items) {
+        if items.len() as u64 > max {
+            return Err(bad(path, format!("must have at most {max} items, got {}", items.len())));
+        }
+    }
+    Ok(())
+}
+
+fn pattern_matches(pattern: &str, s: &str) -> Option<bool> {
+    regex::Regex::new(pattern).ok().map(|re| re.is_match(s))
+}
+
+fn ty(t: &Ty, v: &Value, source: Source, path: &str) -> Result<(), Violation> {
+    let text = source == Source::Text;
+    let ok = match t {
+        Ty::String | Ty::Secret => v.is_string(),
+        Ty::Bool => v.is_boolean() || (text && matches!(v.as_str(), Some("true" | "false"))),
+        Ty::I32 => {
+            v.as_i64().is_some_and(|n| i32::try_from(n).is_ok())
+                || (text && v.as_str().is_some_and(|s| s.parse::<i32>().is_ok()))
+        }
+        Ty::I64 => v.is_i64() || (text && v.as_str().is_some_and(|s| s.parse::<i64>().is_ok())),
+        Ty::F64 => v.is_number() || (text && v.as_str().is_some_and(|s| s.parse::<f64>().is_ok())),
+        Ty::Id => v.is_u64() || v.as_str().is_some_and(|s| !s.is_empty() && s.parse::<u64>().is_ok()),
+        Ty::Json => true,
+        Ty::List(inner) => {
+            let Some(items) = v.as_array() else { return Err(bad(path, "must be an array")) };
+            for (i, item) in items.iter().enumerate() {
+                ty(inner, item, source, &format!("{path}[{i}]"))?;
+            }
+            true
+        }
+        Ty::Map(inner) => {
+            let Some(obj) = v.as_object() else { return Err(bad(path, "must be an object")) };
+            for (k, item) in obj {
+                ty(inner, item, source, &at(path, k))?;
+            }
+            true
+        }
+        Ty::Named(n) => return named(n, v, source, path),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(bad(path, format!("must be {}", describe(t))))
+    }
+}
+
+fn describe(t: &Ty) -> &'static str {
+    match t {
+        Ty::String | Ty::Secret => "a string",
+        Ty::Bool => "a boolean",
+        Ty::I32 => "a 32-bit integer",
+        Ty::I64 => "a 64-bit integer",
+        Ty::F64 => "a number",
+        Ty::Id => "a 64-bit id (a non-negative integer or a string of digits)",
+        Ty::Json => "JSON",
+        Ty::List(_) => "an array",
+        Ty::Map(_) | Ty::Named(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn obj(v: Value) -> Map<String, Value> {
+        v.as_object().cloned().unwrap()
+    }
+
+    #[test]
+    fn bounds_apply_to_query_text_as_to_json_numbers() {
+        let q = obj(serde_json::json!({"task_id": "7", "page": "1", "page_size": "50"}));
+        let v = check("CaptainTaskProductListRequest", &q, Source::Text).unwrap_err();
+        assert_eq!(v.field, "page_size");
+        assert!(v.problem.contains("at most 20"), "{}", v.problem);
+        let ok = obj(serde_json::json!({"task_id": "7", "page": "1", "page_size": "20"}));
+        assert_eq!(check("CaptainTaskProductListRequest", &ok, Source::Text), Ok(()));
+        let json = obj(serde_json::json!({"task_id": "7", "page": 1, "page_size": 50}));
+        assert_eq!(
+            check("CaptainTaskProductListRequest", &json, Source::Json).unwrap_err().field,
+            "page_size"
+        );
+    }
+
+    #[test]
+    fn a_missing_field_says_so() {
+        let v = check("CaptainTaskProductListRequest", &Map::new(), Source::Json).unwrap_err();
+        assert!(v.missing);
+        assert_eq!(v.problem, "is required");
+    }
+}

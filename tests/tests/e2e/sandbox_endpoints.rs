@@ -1,0 +1,424 @@
+//! Every endpoint of the spec, called through the SDK against the sandbox, and the sandbox's
+//! state: showcase, orders, OAuth, the authorization page.
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::time::Duration;
+
+use douyin_alliance::endpoint::Server;
+use douyin_alliance::{
+    AccessTokenRequest, CaptainTaskDetailRequest, CaptainTaskProductListRequest, Client,
+    ColonelAwardTaskApplyRequest, Id, KolMaterialsProductsDetailsRequest, KolMaterialsProductsSearchRequest,
+    KolOrderTimeType, KolOrdersRequest, KolStoreListRequest, KolStoreRemoveRequest,
+    MaterialsProductCategoryRequest, Order, ProductPicksourceConvertRequest, ProductSkusRequest,
+    RefreshTokenRequest, RenewRefreshTokenRequest, RetryPolicy, StoreAddProduct, StoreAddRequest,
+    StoreProduct, StoreRemoveProduct, UserAuth, UserClient,
+};
+use douyin_sandbox::{Sandbox, SandboxConfig};
+use futures_util::TryStreamExt;
+
+async fn bounded<F: Future>(f: F) -> F::Output {
+    tokio::time::timeout(Duration::from_secs(60), f).await.expect("the test hung")
+}
+
+fn client(sandbox: &Sandbox) -> Client {
+    sandbox.client_builder().retry(RetryPolicy::disabled()).build().unwrap()
+}
+
+async fn authorized(sandbox: &Sandbox, client: &Client, open_id: &str) -> UserClient {
+    let code = sandbox.authorize(open_id, &["user_info", "alliance.kol.store_manage"]);
+    let t = client.oauth_access_token(&AccessTokenRequest::new(code)).await.unwrap();
+    assert_eq!(t.open_id, open_id);
+    client.user(&UserAuth::new(t.open_id, t.access_token))
+}
+
+/// Calls endpoint `name` through the SDK. A new endpoint of the spec must be added here, or
+/// the test below fails.
+async fn call_endpoint(name: &str, sandbox: &Sandbox, client: &Client, user: &UserClient) {
+    match name {
+        "kol_buyin_id" => assert!(!user.kol_buyin_id().await.unwrap().buyin_id.is_empty()),
+        "kol_store_list" => {
+            user.kol_store_list(&KolStoreListRequest::new(1, 20)).await.unwrap();
+        }
+        "store_add" => {
+            let r = StoreAddRequest::new(vec![StoreAddProduct::new(Id(3400312511185213726))], false, "e2e");
+            assert_eq!(user.store_add(&r).await.unwrap().results[0].error_code, Some(0));
+        }
+        "kol_store_remove" => {
+            let items: Vec<StoreProduct> =
+                user.kol_store_list_items(KolStoreListRequest::new(1, 20), 5).try_collect().await.unwrap();
+            let pairs: Vec<StoreRemoveProduct> =
+                items.iter().map(|i| StoreRemoveProduct::new(i.product_id, i.promotion_id)).collect();
+            assert_eq!(
+                user.kol_store_remove(&KolStoreRemoveRequest::new(pairs)).await.unwrap().success,
+                Some(true)
+            );
+        }
+        "kol_reputation" => {
+            user.kol_reputation().await.unwrap();
+        }
+        "kol_orders" => assert!(!user.kol_orders(&KolOrdersRequest::new()).await.unwrap().orders.is_empty()),
+        "colonel_award_task_apply" => {
+            user.colonel_award_task_apply(&ColonelAwardTaskApplyRequest::new("7265432109876543210"))
+                .await
+                .unwrap();
+        }
+        "materials_product_category" => {
+            let d =
+                client.materials_product_category(&MaterialsProductCategoryRequest::new(0)).await.unwrap();
+            assert!(!d.category_list.is_empty());
+        }
+        "kol_materials_products_search" => {
+            let d = user
+                .kol_materials_products_search(&KolMaterialsProductsSearchRequest::new(1, 20))
+                .await
+                .unwrap();
+            assert!(!d.products.is_empty());
+        }
+        "kol_materials_products_details" => {
+            let r = KolMaterialsProductsDetailsRequest::new(vec![Id(3400312511185213726)]);
+            assert_eq!(user.kol_materials_products_details(&r).await.unwrap().products.len(), 1);
+        }
+        "product_skus" => {
+            let d = client.product_skus(&ProductSkusRequest::new(Id(3450632721376902816))).await.unwrap();
+            assert!(!d.specs.is_empty());
+        }
+        "product_picksource_convert" => {
+            let r = ProductPicksourceConvertRequest::new(
+                "https://haohuo.jinritemai.com/views/product/item2?id=3400312511185213726",
+            );
+            assert!(client.product_picksource_convert(&r).await.unwrap().product_url.is_some());
+        }
+        "captain_task_detail" => {
+            client.captain_task_detail(&CaptainTaskDetailRequest::new("7265432109876543210")).await.unwrap();
+        }
+        "captain_task_product_list" => {
+            let r = CaptainTaskProductListRequest::new("7265432109876543210", 1, 20);
+            assert!(!client.captain_task_product_list(&r).await.unwrap().list.is_empty());
+        }
+        "oauth_client_token" => {
+            assert!(client.oauth_client_token().await.unwrap().access_token.expose().starts_with("clt."))
+        }
+        "oauth_access_token" => {
+            let code = sandbox.authorize("someone-else", &["user_info"]);
+            client.oauth_access_token(&AccessTokenRequest::new(code)).await.unwrap();
+        }
+        "oauth_refresh_token" | "oauth_renew_refresh_token" => {
+            let code = sandbox.authorize("refresher", &["user_info"]);
+            let t = client.oauth_access_token(&AccessTokenRequest::new(code)).await.unwrap();
+            if name == "oauth_refresh_token" {
+                client.oauth_refresh_token(&RefreshTokenRequest::new(t.refresh_token)).await.unwrap();
+            } else {
+                client
+                    .oauth_renew_refresh_token(&RenewRefreshTokenRequest::new(t.refresh_token))
+                    .await
+                    .unwrap();
+            }
+        }
+        other => panic!(
+            "endpoint `{other}` is in the spec but this test does not call it: add it to call_endpoint"
+        ),
+    }
+}
+
+#[tokio::test]
+async fn every_endpoint_of_the_spec_answers_through_the_sdk() {
+    bounded(async {
+        let sandbox = Sandbox::start().await.unwrap();
+        let client = client(&sandbox);
+        let user = authorized(&sandbox, &client, "creator-all").await;
+        for ep in douyin_alliance::ENDPOINTS.iter().copied() {
+            call_endpoint(ep.name, &sandbox, &client, &user).await;
+        }
+        for ep in douyin_alliance::ENDPOINTS.iter().copied() {
+            assert!(sandbox.requests(ep.name) > 0, "{} was never requested", ep.name);
+            // Each reached the host the spec names, with the method the spec names.
+            for r in sandbox.requests_to(ep.name) {
+                assert_eq!(r.server, ep.server, "{}", ep.name);
+                assert_eq!(r.method.as_str(), ep.method.as_str(), "{}", ep.name);
+            }
+        }
+        // One client_token served every app call.
+        assert_eq!(sandbox.requests("oauth_client_token"), 2, "one by the cache, one direct call");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_showcase_adds_lists_with_paging_and_removes() {
+    bounded(async {
+        let sandbox = Sandbox::start().await.unwrap();
+        let client = client(&sandbox);
+        let user = authorized(&sandbox, &client, "creator-showcase").await;
+        let other = authorized(&sandbox, &client, "creator-other").await;
+        let found =
+            user.kol_materials_products_search(&KolMaterialsProductsSearchRequest::new(1, 20)).await.unwrap();
+        let ids: Vec<Id> = found
+            .products
+            .iter()
+            .filter(|p| p.sharable != Some(false))
+            .map(|p| p.product_id)
+            .take(5)
+            .collect();
+        assert_eq!(ids.len(), 5);
+        let mut add: Vec<StoreAddProduct> = ids.iter().map(|i| StoreAddProduct::new(*i)).collect();
+        add.push(StoreAddProduct::new(Id(42)));
+        let added = user.store_add(&StoreAddRequest::new(add, true, "tag_1")).await.unwrap();
+        assert_eq!(added.results.len(), 6);
+        assert!(added.results[..5].iter().all(|r| r.error_code == Some(0)));
+        let failed = &added.results[5];
+        assert_eq!((failed.product_id, failed.error_code), (Id(42), Some(1)));
+        assert!(!failed.error_msg.as_deref().unwrap_or_default().is_empty());
+
+        // Pages of 2: 2 + 2 + 1, each page saying the total.
+        let first = user.kol_store_list(&KolStoreListRequest::new(1, 2)).await.unwrap();
+        assert_eq!((first.total, first.results.len()), (Some(5), 2));
+        let third = user.kol_store_list(&KolStoreListRequest::new(3, 2)).await.unwrap();
+        assert_eq!(third.results.len(), 1);
+        let all: Vec<StoreProduct> =
+            user.kol_store_list_items(KolStoreListRequest::new(1, 2), 10).try_collect().await.unwrap();
+        assert_eq!(all.iter().map(|i| i.product_id).collect::<HashSet<_>>(), ids.iter().copied().collect());
+        assert!(all.iter().all(|i| i.hide_status == Some(true)));
+        assert_eq!(sandbox.requests("kol_store_list"), 2 + 3);
+        // Showcases belong to their creator.
+        assert_eq!(other.kol_store_list(&KolStoreListRequest::new(1, 20)).await.unwrap().total, Some(0));
+
+        // Removing needs the right promotion id.
+        let wrong = StoreRemoveProduct::new(all[0].product_id, Id(all[0].promotion_id.get() + 1));
+        assert_eq!(
+            user.kol_store_remove(&KolStoreRemoveRequest::new(vec![wrong])).await.unwrap().success,
+            Some(false)
+        );
+        let two: Vec<StoreRemoveProduct> =
+            all[..2].iter().map(|i| StoreRemoveProduct::new(i.product_id, i.promotion_id)).collect();
+        assert_eq!(
+            user.kol_store_remove(&KolStoreRemoveRequest::new(two)).await.unwrap().success,
+            Some(true)
+        );
+        let left = user.kol_store_list(&KolStoreListRequest::new(1, 20)).await.unwrap();
+        assert_eq!(left.total, Some(3));
+        assert!(left
+            .results
+            .iter()
+            .all(|i| i.product_id != all[0].product_id && i.product_id != all[1].product_id));
+        // The SDK sent the ids as numbers inside `products`.
+        let body = sandbox.requests_to("kol_store_remove").last().unwrap().json().unwrap();
+        assert!(body["products"][0]["product_id"].is_u64(), "{body}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn orders_page_by_cursor_and_filter_by_window_and_ids() {
+    bounded(async {
+        let sandbox = Sandbox::start_with(SandboxConfig::default().orders_per_creator(45)).await.unwrap();
+        let client = client(&sandbox);
+        let user = authorized(&sandbox, &client, "creator-orders").await;
+        let pages: Vec<_> = user.kol_orders_pages(KolOrdersRequest::new(), 10).try_collect().await.unwrap();
+        assert_eq!(pages.iter().map(|p| p.orders.len()).collect::<Vec<_>>(), vec![20, 20, 5]);
+        let orders: Vec<Order> = pages.into_iter().flat_map(|p| p.orders).collect();
+        let ids: HashSet<Id> = orders.iter().map(|o| o.order_id).collect();
+        assert_eq!(ids.len(), 45, "no order twice");
+        let times: Vec<&str> = orders.iter().map(|o| o.pay_success_time.as_deref().unwrap()).collect();
+        assert!(times.windows(2).all(|w| w[0] >= w[1]), "newest first: {times:?}");
+        assert!(orders.iter().all(|o| o.author_openid.as_deref() == Some("creator-orders")));
+        // The cursor of each page was sent back for the next one.
+        let sent = sandbox.requests_to("kol_orders");
+        assert_eq!(sent.len(), 3);
+        assert!(sent[0].json().unwrap().get("cursor").is_none());
+        assert!(sent[1].json().unwrap()["cursor"].as_str().is_some_and(|c| !c.is_empty()));
+
+        // A time window returns exactly the orders paid inside it.
+        let (start, end) = (times[30].to_string(), times[10].to_string());
+        let mut req = KolOrdersRequest::new();
+        req.start_time = Some(start.clone());
+        req.end_time = Some(end.clone());
+        let window: Vec<Order> = user.kol_orders_items(req, 10).try_collect().await.unwrap();
+        let expected = times.iter().filter(|t| **t >= start.as_str() && **t <= end.as_str()).count();
+        assert_eq!(window.len(), expected);
+        assert_eq!(expected, 21);
+
+        // update_time windows select by the update time.
+        let latest_update = orders.iter().filter_map(|o| o.update_time.clone()).max().unwrap();
+        let mut req = KolOrdersRequest::new();
+        req.time_type = Some(KolOrderTimeType::Update);
+        req.start_time = Some(latest_update.clone());
+        let updated: Vec<Order> = user.kol_orders_items(req, 10).try_collect().await.unwrap();
+        assert!(!updated.is_empty());
+        assert!(updated.iter().all(|o| o.update_time.as_deref() == Some(latest_update.as_str())));
+
+        // Lookup by ids.
+        let mut req = KolOrdersRequest::new();
+        req.order_ids = Some(format!("{},{}", orders[3].order_id, orders[40].order_id));
+        let picked = user.kol_orders(&req).await.unwrap();
+        let got: HashSet<Id> = picked.orders.iter().map(|o| o.order_id).collect();
+        assert_eq!(got, [orders[3].order_id, orders[40].order_id].into_iter().collect());
+
+        // A cursor the sandbox never gave is a parameter error naming it.
+        let mut req = KolOrdersRequest::new();
+        req.cursor = Some("garbage".into());
+        let err = user.kol_orders(&req).await.unwrap_err();
+        let api = err.api().unwrap();
+        assert_eq!(api.code, 2100005);
+        assert!(api.description.contains("cursor"), "{}", api.description);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn product_search_filters_and_details_follow_the_catalog() {
+    bounded(async {
+        let sandbox = Sandbox::start().await.unwrap();
+        let client = client(&sandbox);
+        let user = authorized(&sandbox, &client, "creator-search").await;
+        let mut r = KolMaterialsProductsSearchRequest::new(1, 20);
+        r.price_max = Some(10_000);
+        let cheap = user.kol_materials_products_search(&r).await.unwrap();
+        assert!(!cheap.products.is_empty());
+        assert!(cheap.products.iter().all(|p| p.price.unwrap() <= 10_000));
+        assert_eq!(cheap.total, Some(cheap.products.len() as i64));
+        let all =
+            user.kol_materials_products_search(&KolMaterialsProductsSearchRequest::new(1, 20)).await.unwrap();
+        assert!(all.total.unwrap() > cheap.total.unwrap());
+        // The spec example's product is in the catalog.
+        assert!(all.products.iter().any(|p| p.product_id == Id(3400312511185213726)));
+
+        let mut d = KolMaterialsProductsDetailsRequest::new(vec![all.products[1].product_id, Id(7)]);
+        let details = user.kol_materials_products_details(&d).await.unwrap();
+        assert_eq!(details.products.len(), 1, "unknown ids come back empty");
+        assert_eq!(details.products[0].product_id, all.products[1].product_id);
+        assert_eq!(details.products[0].sharable, None);
+        d.with_share_status = Some(true);
+        assert!(user.kol_materials_products_details(&d).await.unwrap().products[0].sharable.is_some());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_oauth_flow_follows_the_platform_rules() {
+    bounded(async {
+        let sandbox = Sandbox::start().await.unwrap();
+        let client = client(&sandbox);
+        let code = sandbox.authorize("creator-oauth", &["user_info", "alliance.kol.orders"]);
+        let t = client.oauth_access_token(&AccessTokenRequest::new(code.clone())).await.unwrap();
+        assert!(t.access_token.expose().starts_with("act.") && t.refresh_token.expose().starts_with("rft."));
+        assert_eq!((t.expires_in, t.refresh_expires_in), (1_296_000, 2_592_000));
+        assert_eq!(t.scope.as_deref(), Some("user_info,alliance.kol.orders"));
+        // The access_token call went as a form, with the app's credentials.
+        let form = sandbox.requests_to("oauth_access_token")[0].form();
+        assert!(form.contains(&("grant_type".into(), "authorization_code".into())), "{form:?}");
+        // A code works once.
+        let again = client.oauth_access_token(&AccessTokenRequest::new(code)).await.unwrap_err();
+        assert_eq!(again.api().unwrap().code, 10007);
+
+        // Refresh while valid: the same access_token, the refresh_token's expiry unchanged.
+        sandbox.advance_clock(Duration::from_secs(86_400));
+        let r = client.oauth_refresh_token(&RefreshTokenRequest::new(t.refresh_token.clone())).await.unwrap();
+        assert_eq!(r.access_token, t.access_token);
+        assert_eq!(r.expires_in, 1_296_000);
+        // The refresh_token's own expiry did not move (seconds left, whatever real time passed).
+        assert!(
+            (2_592_000 - 86_400 - 60..=2_592_000 - 86_400).contains(&r.refresh_expires_in),
+            "{}",
+            r.refresh_expires_in
+        );
+        // Refresh after expiry: a new access_token, and the old one is refused.
+        sandbox.advance_clock(Duration::from_secs(16 * 86_400));
+        let r2 =
+            client.oauth_refresh_token(&RefreshTokenRequest::new(t.refresh_token.clone())).await.unwrap();
+        assert_ne!(r2.access_token, t.access_token);
+        let old = client.user(&UserAuth::new("creator-oauth", t.access_token.clone()));
+        assert_eq!(old.kol_buyin_id().await.unwrap_err().api().unwrap().code, 10008);
+        let new = client.user(&UserAuth::new("creator-oauth", r2.access_token.clone()));
+        new.kol_buyin_id().await.unwrap();
+
+        // Renew five times; each renewal kills the previous refresh_token; the sixth is refused.
+        let mut rt = t.refresh_token.clone();
+        for _ in 0..5 {
+            let next =
+                client.oauth_renew_refresh_token(&RenewRefreshTokenRequest::new(rt.clone())).await.unwrap();
+            assert_eq!(next.expires_in, 2_592_000);
+            let dead = client.oauth_refresh_token(&RefreshTokenRequest::new(rt)).await.unwrap_err();
+            assert_eq!(dead.api().unwrap().code, 10010);
+            rt = next.refresh_token;
+        }
+        let limit =
+            client.oauth_renew_refresh_token(&RenewRefreshTokenRequest::new(rt.clone())).await.unwrap_err();
+        assert_eq!(limit.api().unwrap().code, 10020);
+        // An expired refresh_token: 10010.
+        sandbox.advance_clock(Duration::from_secs(31 * 86_400));
+        let expired = client.oauth_refresh_token(&RefreshTokenRequest::new(rt)).await.unwrap_err();
+        assert_eq!(expired.api().unwrap().code, 10010);
+
+        // Wrong app credentials: 10013.
+        let wrong =
+            sandbox.client_builder().credentials(Sandbox::CLIENT_KEY, "not-the-secret").build().unwrap();
+        let code = sandbox.authorize("creator-oauth", &["user_info"]);
+        let err = wrong.oauth_access_token(&AccessTokenRequest::new(code)).await.unwrap_err();
+        assert_eq!(err.api().unwrap().code, 10013);
+        let err = wrong.oauth_client_token().await.unwrap_err();
+        assert_eq!(err.api().unwrap().code, 10013);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_authorization_page_redirects_with_a_code_that_the_sdk_exchanges() {
+    bounded(async {
+        let sandbox = Sandbox::start().await.unwrap();
+        let client = client(&sandbox);
+        let url = douyin_alliance::oauth::AuthorizeUrl::new(&client)
+            .scope("user_info")
+            .redirect_uri("https://example.com/callback?from=app")
+            .state("csrf-1")
+            .build();
+        assert!(url.as_str().starts_with(&sandbox.base_url(Server::OpenDouyin)));
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let resp = http.get(url).send().await.unwrap();
+        assert_eq!(resp.status(), 302);
+        let location = url::Url::parse(resp.headers()["location"].to_str().unwrap()).unwrap();
+        assert_eq!(location.host_str(), Some("example.com"));
+        let q: Vec<(String, String)> = location.query_pairs().into_owned().collect();
+        assert!(q.contains(&("from".into(), "app".into())));
+        assert!(q.contains(&("state".into(), "csrf-1".into())));
+        let code = q.iter().find(|(k, _)| k == "code").unwrap().1.clone();
+        let t = client.oauth_access_token(&AccessTokenRequest::new(code)).await.unwrap();
+        assert_eq!(t.open_id, Sandbox::DEFAULT_OPEN_ID);
+
+        // A client_key the platform does not know is refused.
+        let bad = format!(
+            "{}/platform/oauth/connect/?client_key=nope&response_type=code&scope=user_info",
+            sandbox.base_url(Server::OpenDouyin)
+        );
+        let body: serde_json::Value =
+            serde_json::from_slice(&http.get(bad).send().await.unwrap().bytes().await.unwrap()).unwrap();
+        assert_eq!(body["data"]["error_code"], 10003);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn shutting_down_or_dropping_the_sandbox_stops_its_servers() {
+    bounded(async {
+        let sandbox = Sandbox::start().await.unwrap();
+        let url = format!("{}/oauth/client_token/", sandbox.base_url(Server::OpenDouyin));
+        assert!(reqwest::Client::new().post(&url).send().await.is_ok());
+        sandbox.shutdown().await;
+        let err = reqwest::Client::new().post(&url).send().await.unwrap_err();
+        assert!(err.is_connect(), "{err:?}");
+
+        // Dropped: the servers wind down in the background; wait (bounded) until they are gone.
+        let sandbox = Sandbox::start().await.unwrap();
+        let urls: Vec<String> = Server::ALL.iter().map(|s| sandbox.base_url(*s)).collect();
+        drop(sandbox);
+        for url in urls {
+            loop {
+                match reqwest::Client::new().get(&url).send().await {
+                    Err(e) if e.is_connect() => break,
+                    _ => tokio::time::sleep(Duration::from_millis(10)).await,
+                }
+            }
+        }
+    })
+    .await;
+}
