@@ -53,6 +53,14 @@ pub use retry::RetryPolicy;
 pub use secret::Secret;
 pub use transport::TOKEN_HEADER;
 
+/// What generated code calls, for clients generated outside this crate (the generator's fixture
+/// client in this workspace's tests). Not part of the API users call; it may change in any
+/// release.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::transport::{call, call_as_user};
+}
+
 use std::collections::BTreeMap;
 
 /// Implemented by every generated object type: the fields the spec does not know yet.

@@ -21,7 +21,7 @@ pub const TOKEN_HEADER: &str = "access-token";
 
 /// An app-level or unauthenticated call of `endpoint`: what every generated method of
 /// [`Client`] runs.
-pub(crate) async fn call<Req, Resp>(
+pub async fn call<Req, Resp>(
     client: &Client,
     endpoint: &'static Endpoint,
     request: Option<&Req>,
@@ -35,7 +35,7 @@ where
 
 /// A user call of `endpoint`: what every generated method of [`UserClient`] runs. A session's
 /// access_token that the platform rejects is refreshed, and the call sent once more.
-pub(crate) async fn call_as_user<Req, Resp>(
+pub async fn call_as_user<Req, Resp>(
     user: &UserClient,
     endpoint: &'static Endpoint,
     request: Option<&Req>,

@@ -171,23 +171,8 @@ fn copy_sources(from: &Path, to: &Path) -> std::io::Result<()> {
         if name == "target" || name == ".git" {
             continue;
         }
-        copy_tree(&entry.path(), &to.join(&name))?;
+        xtask::copy_tree(&entry.path(), &to.join(&name))?;
     }
-    Ok(())
-}
-
-fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
-    let kind = std::fs::symlink_metadata(from)?.file_type();
-    if kind.is_dir() {
-        std::fs::create_dir_all(to)?;
-        for entry in std::fs::read_dir(from)? {
-            let entry = entry?;
-            copy_tree(&entry.path(), &to.join(entry.file_name()))?;
-        }
-    } else if kind.is_file() {
-        std::fs::copy(from, to)?;
-    }
-    // Symlinks and special files are not part of the sources.
     Ok(())
 }
 

@@ -7,9 +7,34 @@ use std::path::{Path, PathBuf};
 
 use codegen::{Errors, GeneratedFile, Target};
 
-/// The workspace root (the parent of this crate's directory).
-pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+/// The workspace root that holds `start`: the nearest directory at or above it whose
+/// `Cargo.toml` declares `[workspace]`. Found at run time from where the command runs, never
+/// from where the binary was built, so one binary (one shared `CARGO_TARGET_DIR`) serves every
+/// checkout.
+pub fn find_workspace_root(start: &Path) -> Option<PathBuf> {
+    start.ancestors().find_map(|dir| {
+        let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).ok()?;
+        manifest.lines().any(|l| l.trim() == "[workspace]").then(|| dir.to_path_buf())
+    })
+}
+
+/// Copies the file or directory `from` to `to` (symlinks and special files are not sources and
+/// are left out).
+pub fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    let kind = std::fs::symlink_metadata(from)?.file_type();
+    if kind.is_dir() {
+        std::fs::create_dir_all(to)?;
+        for entry in std::fs::read_dir(from)? {
+            let entry = entry?;
+            copy_tree(&entry.path(), &to.join(entry.file_name()))?;
+        }
+    } else if kind.is_file() {
+        if let Some(dir) = to.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::copy(from, to)?;
+    }
+    Ok(())
 }
 
 /// The marker every generated file carries on its first line.
@@ -66,7 +91,8 @@ pub fn stale_files(root: &Path) -> Result<Vec<Stale>, Errors> {
 fn compare(root: &Path, target: &Target<'_>, files: &[GeneratedFile]) -> Vec<Stale> {
     let mut out = Vec::new();
     for f in files {
-        let old = std::fs::read_to_string(root.join(&f.path)).unwrap_or_default();
+        // A checkout with CRLF line endings (git's autocrlf) holds the same code.
+        let old = std::fs::read_to_string(root.join(&f.path)).unwrap_or_default().replace("\r\n", "\n");
         if old != f.contents {
             out.push(Stale {
                 path: f.path.clone(),

@@ -2,52 +2,57 @@
 
 mod bench;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask <codegen [--check] | bench | bench-compile>
+use clap::{Parser, Subcommand};
 
-  codegen          regenerate sdk/src/generated/ and docs/endpoints.md from spec/*.yaml, and
-                   sdk/src/generated_fixture/ (compiled in tests) from generator/tests/fixtures/full
-  codegen --check  write nothing; fail with a diff when generated files are stale
-  bench            run every criterion bench and bench-compile, and write benches/README.md
-  bench-compile    time `cargo build -p douyin-alliance` after one spec field's doc changed and
-                   the code was regenerated (in a copy of the workspace)";
+/// Maintainer tasks of the douyin-alliance workspace. Every task works on the workspace that
+/// holds the current directory.
+#[derive(Parser)]
+#[command(name = "cargo xtask")]
+struct Cli {
+    #[command(subcommand)]
+    task: Task,
+}
+
+#[derive(Subcommand)]
+enum Task {
+    /// Regenerate sdk/src/generated/ and docs/endpoints.md from spec/*.yaml.
+    Codegen {
+        /// Write nothing; fail with a diff when generated files are stale.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Run every criterion bench and bench-compile, and write benches/README.md.
+    Bench,
+    /// Time `cargo build -p douyin-alliance` after one spec field's doc changed and the code was
+    /// regenerated (in a copy of the workspace).
+    BenchCompile,
+}
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let root = xtask::workspace_root();
-    let check = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
-        ["codegen"] => false,
-        ["codegen", "--check"] => true,
-        ["bench"] => {
-            return match bench::run_bench(&root) {
-                Ok(path) => {
-                    println!("wrote {}", path.display());
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("{e}");
-                    ExitCode::FAILURE
-                }
-            };
-        }
-        ["bench-compile"] => {
-            return match bench::run_bench_compile(&root) {
-                Ok(_) => ExitCode::SUCCESS,
-                Err(e) => {
-                    eprintln!("{e}");
-                    ExitCode::FAILURE
-                }
-            };
-        }
-        _ => {
-            eprintln!("{USAGE}");
-            return ExitCode::from(2);
-        }
+    let cli = Cli::parse();
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let Some(root) = xtask::find_workspace_root(&cwd) else {
+        eprintln!("no Cargo workspace at or above {}; run cargo xtask inside the checkout", cwd.display());
+        return ExitCode::FAILURE;
     };
-    let (report, ok) = xtask::run_codegen(&root, check);
+    let (report, ok) = match cli.task {
+        Task::Codegen { check } => xtask::run_codegen(&root, check),
+        Task::Bench => match bench::run_bench(&root) {
+            Ok(path) => (format!("wrote {}", path.display()), true),
+            Err(e) => (e, false),
+        },
+        Task::BenchCompile => match bench::run_bench_compile(&root) {
+            Ok(_) => (String::new(), true),
+            Err(e) => (e, false),
+        },
+    };
     if ok {
-        println!("{report}");
+        if !report.is_empty() {
+            println!("{report}");
+        }
         ExitCode::SUCCESS
     } else {
         eprintln!("{report}");

@@ -1,32 +1,34 @@
 //! `cargo xtask codegen --check` as a test, so `cargo test` alone catches generated code that is
 //! out of date, plus tests that the check really fails: on a temporary copy of the workspace's
-//! spec directories and generated files, an edited spec, a leftover generated file and a broken
-//! spec are each caught, and a failed run writes nothing.
+//! spec directory and generated files, an edited spec, a leftover generated file, a missing
+//! file and a broken spec are each caught, and a failed run writes nothing; and the binary checks
+//! the tree it runs in, whichever checkout it was built from.
+//!
+//! Regressions these guard against: `--check` reporting fresh when it is not; a diff without the
+//! changed lines; a failed run writing some files; the workspace found from the build-time path
+//! (two checkouts sharing one `CARGO_TARGET_DIR` would check each other); CRLF checkouts reported
+//! stale.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use xtask::{Change, RERUN, TARGETS};
 
-/// Copies the directory or file `from` to `to`.
+/// The workspace this crate belongs to.
+fn workspace_root() -> PathBuf {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    xtask::find_workspace_root(here).expect("xtask lives in a workspace")
+}
+
 fn copy(from: &Path, to: &Path) {
-    if from.is_dir() {
-        std::fs::create_dir_all(to).unwrap();
-        for entry in std::fs::read_dir(from).unwrap() {
-            let entry = entry.unwrap();
-            copy(&entry.path(), &to.join(entry.file_name()));
-        }
-    } else {
-        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-        std::fs::copy(from, to).unwrap();
-    }
+    xtask::copy_tree(from, to).unwrap_or_else(|e| panic!("copy {} -> {}: {e}", from.display(), to.display()));
 }
 
 /// A temporary root holding what `codegen` reads and writes: every target's spec directory,
 /// generated Rust directory and docs file, copied from the workspace.
 fn temp_root() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let root = xtask::workspace_root();
+    let root = workspace_root();
     for target in &TARGETS {
         copy(&root.join(target.spec_dir), &dir.path().join(target.spec_dir));
         copy(&root.join(target.rust_dir), &dir.path().join(target.rust_dir));
@@ -34,6 +36,8 @@ fn temp_root() -> tempfile::TempDir {
             copy(&root.join(docs), &dir.path().join(docs));
         }
     }
+    // The root marker `find_workspace_root` looks for.
+    std::fs::write(dir.path().join("Cargo.toml"), "[workspace]\n").unwrap();
     dir
 }
 
@@ -92,7 +96,7 @@ fn edit_first_doc(root: &Path, new_doc: &str) -> String {
 
 #[test]
 fn committed_generated_code_is_fresh() {
-    let root = xtask::workspace_root();
+    let root = workspace_root();
     let stale = xtask::stale_files(&root).unwrap_or_else(|e| panic!("the spec does not generate:\n{e}"));
     let report: String = stale.iter().map(|s| format!("stale: {}\n{}\n", s.path, s.diff)).collect();
     assert!(stale.is_empty(), "{report}{RERUN}");
@@ -192,4 +196,41 @@ fn a_failed_run_writes_nothing() {
         assert!(report.ends_with("nothing was written"), "{report}");
         assert_eq!(snapshot(root), before, "a failed run (check: {check}) changed files");
     }
+}
+
+#[test]
+fn crlf_line_endings_are_the_same_code() {
+    let dir = temp_root();
+    let root = dir.path();
+    let types = root.join("sdk/src/generated/types.rs");
+    let text = std::fs::read_to_string(&types).unwrap();
+    std::fs::write(&types, text.replace('\n', "\r\n")).unwrap();
+    assert_fresh(root);
+}
+
+/// One binary (as with one `CARGO_TARGET_DIR` shared by two checkouts) checks the tree it runs
+/// in: the fresh copy passes, the edited copy fails and names its own files.
+#[test]
+fn the_binary_checks_the_checkout_it_runs_in() {
+    let fresh = temp_root();
+    let edited = temp_root();
+    edit_first_doc(edited.path(), "Edited in the second checkout.");
+    let run = |dir: &Path| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
+            .args(["codegen", "--check"])
+            .current_dir(dir.join("spec"))
+            .output()
+            .expect("xtask runs");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let (ok, report) = run(fresh.path());
+    assert!(ok, "{report}");
+    assert!(report.contains("generated code is fresh"), "{report}");
+    let (ok, report) = run(edited.path());
+    assert!(!ok, "{report}");
+    assert!(report.contains("+/// Edited in the second checkout."), "{report}");
+    assert!(report.ends_with(&format!("{RERUN}\n")), "{report}");
 }
