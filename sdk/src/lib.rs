@@ -58,7 +58,7 @@ pub use transport::TOKEN_HEADER;
 /// release.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::transport::{call, call_as_user};
+    pub use crate::transport::{call, call_as_user, RequestParams, ResponseData};
 }
 
 use std::collections::BTreeMap;

@@ -8,46 +8,62 @@ use futures_util::{stream, TryStreamExt};
 
 use crate::Result;
 
-/// How a page-number endpoint's request and response are read and advanced.
-pub struct PageAccess<Req, Resp> {
+/// The page size of a paginated endpoint's request, and the item count of its response.
+pub struct PageSize<Req, Resp> {
     /// The largest page size; used when the request sets none.
-    pub max_page_size: i64,
-    /// The page number.
-    pub get_page: fn(&Req) -> Option<i64>,
-    /// Sets the page number.
-    pub set_page: fn(&mut Req, i64),
+    pub max: i64,
     /// The page size.
-    pub get_size: fn(&Req) -> Option<i64>,
+    pub get: fn(&Req) -> Option<i64>,
     /// Sets the page size.
-    pub set_size: fn(&mut Req, i64),
-    /// The total number of items, when the response says.
-    pub total: fn(&Resp) -> Option<i64>,
+    pub set: fn(&mut Req, i64),
     /// Items on this page.
     pub items_len: fn(&Resp) -> usize,
 }
 
+impl<Req, Resp> PageSize<Req, Resp> {
+    /// The request with its page size set (to the largest) when it has none.
+    fn apply(&self, mut request: Req) -> Req {
+        if (self.get)(&request).is_none() {
+            (self.set)(&mut request, self.max);
+        }
+        request
+    }
+
+    /// Whether `resp` is a full page of `req`: a shorter (or empty) one is the last.
+    fn full(&self, req: &Req, resp: &Resp) -> bool {
+        let n = (self.items_len)(resp) as i64;
+        n > 0 && n >= (self.get)(req).unwrap_or(self.max)
+    }
+}
+
+/// How a page-number endpoint's request and response are read and advanced.
+pub struct PageAccess<Req, Resp> {
+    /// Page size and item count.
+    pub size: PageSize<Req, Resp>,
+    /// The page number.
+    pub get_page: fn(&Req) -> Option<i64>,
+    /// Sets the page number.
+    pub set_page: fn(&mut Req, i64),
+    /// The total number of items, when the response says.
+    pub total: fn(&Resp) -> Option<i64>,
+}
+
 /// How a cursor endpoint's request and response are read and advanced.
 pub struct CursorAccess<Req, Resp> {
-    /// The largest page size; used when the request sets none.
-    pub max_page_size: i64,
-    /// The page size.
-    pub get_size: fn(&Req) -> Option<i64>,
-    /// Sets the page size.
-    pub set_size: fn(&mut Req, i64),
+    /// Page size and item count.
+    pub size: PageSize<Req, Resp>,
     /// The cursor sent.
     pub get_cursor: fn(&Req) -> Option<String>,
     /// Sets the cursor.
     pub set_cursor: fn(&mut Req, String),
     /// The cursor of the next page.
     pub next_cursor: fn(&Resp) -> Option<String>,
-    /// Items on this page.
-    pub items_len: fn(&Resp) -> usize,
 }
 
 /// Pages by number: stops on an empty or short page, when `total` items are covered, after an
 /// error, or after `max_pages` pages.
 pub fn by_page<Req, Resp, F, Fut>(
-    mut request: Req,
+    request: Req,
     access: PageAccess<Req, Resp>,
     max_pages: usize,
     fetch: F,
@@ -58,47 +74,27 @@ where
     F: FnMut(Req) -> Fut + Send + 'static,
     Fut: Future<Output = Result<Resp>> + Send,
 {
-    if (access.get_size)(&request).is_none() {
-        (access.set_size)(&mut request, access.max_page_size);
-    }
+    let mut request = access.size.apply(request);
     if (access.get_page)(&request).is_none() {
         (access.set_page)(&mut request, 1);
     }
-    struct State<Req, F> {
-        next: Option<Req>,
-        pages: usize,
-        seen: i64,
-        fetch: F,
-    }
-    let state = State { next: Some(request), pages: 0, seen: 0, fetch };
-    stream::unfold(state, move |mut st| async move {
-        let req = st.next.take()?;
-        if st.pages >= max_pages {
+    let mut seen = 0i64;
+    pages(request, max_pages, fetch, move |mut req, resp| {
+        seen += (access.size.items_len)(resp) as i64;
+        let covered = (access.total)(resp).is_some_and(|t| seen >= t);
+        if !access.size.full(&req, resp) || covered {
             return None;
         }
-        let resp = match (st.fetch)(req.clone()).await {
-            Ok(r) => r,
-            Err(e) => return Some((Err(e), st)),
-        };
-        st.pages += 1;
-        let n = (access.items_len)(&resp);
-        st.seen += n as i64;
-        let size = (access.get_size)(&req).unwrap_or(access.max_page_size);
-        let covered = (access.total)(&resp).is_some_and(|t| st.seen >= t);
-        if n > 0 && (n as i64) >= size && !covered {
-            let mut next = req;
-            let page = (access.get_page)(&next).unwrap_or(1);
-            (access.set_page)(&mut next, page + 1);
-            st.next = Some(next);
-        }
-        Some((Ok(resp), st))
+        let page = (access.get_page)(&req).unwrap_or(1);
+        (access.set_page)(&mut req, page + 1);
+        Some(req)
     })
 }
 
 /// Pages by cursor: stops on an empty or short page, an empty or repeated cursor, after an
 /// error, or after `max_pages` pages.
 pub fn by_cursor<Req, Resp, F, Fut>(
-    mut request: Req,
+    request: Req,
     access: CursorAccess<Req, Resp>,
     max_pages: usize,
     fetch: F,
@@ -109,40 +105,46 @@ where
     F: FnMut(Req) -> Fut + Send + 'static,
     Fut: Future<Output = Result<Resp>> + Send,
 {
-    if (access.get_size)(&request).is_none() {
-        (access.set_size)(&mut request, access.max_page_size);
-    }
-    struct State<Req, F> {
-        next: Option<Req>,
-        pages: usize,
-        cursors: HashSet<String>,
-        fetch: F,
-    }
-    let mut cursors = HashSet::new();
-    if let Some(c) = (access.get_cursor)(&request).filter(|c| !c.is_empty()) {
-        cursors.insert(c);
-    }
-    let state = State { next: Some(request), pages: 0, cursors, fetch };
-    stream::unfold(state, move |mut st| async move {
-        let req = st.next.take()?;
-        if st.pages >= max_pages {
+    let request = access.size.apply(request);
+    let mut cursors: HashSet<String> =
+        (access.get_cursor)(&request).filter(|c| !c.is_empty()).into_iter().collect();
+    pages(request, max_pages, fetch, move |mut req, resp| {
+        let cursor = (access.next_cursor)(resp).filter(|c| !c.is_empty())?;
+        if !access.size.full(&req, resp) || !cursors.insert(cursor.clone()) {
             return None;
         }
-        let resp = match (st.fetch)(req.clone()).await {
-            Ok(r) => r,
-            Err(e) => return Some((Err(e), st)),
-        };
-        st.pages += 1;
-        let n = (access.items_len)(&resp) as i64;
-        let size = (access.get_size)(&req).unwrap_or(access.max_page_size);
-        if let Some(cursor) = (access.next_cursor)(&resp).filter(|c| !c.is_empty()) {
-            if n > 0 && n >= size && st.cursors.insert(cursor.clone()) {
-                let mut next = req;
-                (access.set_cursor)(&mut next, cursor);
-                st.next = Some(next);
+        (access.set_cursor)(&mut req, cursor);
+        Some(req)
+    })
+}
+
+/// Fetches `first`, then each request `next` makes of the last one and its answer, until `next`
+/// says none, an error (which is the stream's last item), or `max_pages` pages.
+fn pages<Req, Resp, F, Fut, N>(
+    first: Req,
+    max_pages: usize,
+    fetch: F,
+    next: N,
+) -> impl Stream<Item = Result<Resp>> + Send
+where
+    Req: Clone + Send + 'static,
+    Resp: Send + 'static,
+    F: FnMut(Req) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<Resp>> + Send,
+    N: FnMut(Req, &Resp) -> Option<Req> + Send + 'static,
+{
+    stream::unfold((Some(first), 0, fetch, next), move |(req, done, mut fetch, mut next)| async move {
+        let req = req?;
+        if done >= max_pages {
+            return None;
+        }
+        match fetch(req.clone()).await {
+            Err(e) => Some((Err(e), (None, done, fetch, next))),
+            Ok(resp) => {
+                let following = next(req, &resp);
+                Some((Ok(resp), (following, done + 1, fetch, next)))
             }
         }
-        Some((Ok(resp), st))
     })
 }
 

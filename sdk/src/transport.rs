@@ -19,31 +19,31 @@ use crate::{envelope, ApiObject, Client, Error, ErrorKind, Result, Secret, UserA
 /// The header that carries a token.
 pub const TOKEN_HEADER: &str = "access-token";
 
+/// What a call sends: a generated request type (serialised, checked before sending).
+pub trait RequestParams: Serialize + Check {}
+impl<T: Serialize + Check + ?Sized> RequestParams for T {}
+
+/// What a call answers: a generated response type (decoded from `data`).
+pub trait ResponseData: DeserializeOwned + ApiObject {}
+impl<T: DeserializeOwned + ApiObject> ResponseData for T {}
+
 /// An app-level or unauthenticated call of `endpoint`: what every generated method of
 /// [`Client`] runs.
-pub async fn call<Req, Resp>(
+pub async fn call<Req: RequestParams + ?Sized, Resp: ResponseData>(
     client: &Client,
     endpoint: &'static Endpoint,
     request: Option<&Req>,
-) -> Result<Resp>
-where
-    Req: Serialize + Check + ?Sized,
-    Resp: DeserializeOwned + ApiObject,
-{
+) -> Result<Resp> {
     client.execute(endpoint, None, request).await
 }
 
 /// A user call of `endpoint`: what every generated method of [`UserClient`] runs. A session's
 /// access_token that the platform rejects is refreshed, and the call sent once more.
-pub async fn call_as_user<Req, Resp>(
+pub async fn call_as_user<Req: RequestParams + ?Sized, Resp: ResponseData>(
     user: &UserClient,
     endpoint: &'static Endpoint,
     request: Option<&Req>,
-) -> Result<Resp>
-where
-    Req: Serialize + Check + ?Sized,
-    Resp: DeserializeOwned + ApiObject,
-{
+) -> Result<Resp> {
     let client = &user.client;
     match &user.creds {
         UserCreds::Fixed(auth) => client.execute(endpoint, Some(auth), request).await,
@@ -67,16 +67,12 @@ where
 // only see `pub(crate)` items).
 impl Client {
     /// Sends one call of `endpoint`, with retries, and decodes its `data`.
-    async fn execute<Req, Resp>(
+    async fn execute<Req: RequestParams + ?Sized, Resp: ResponseData>(
         &self,
         endpoint: &'static Endpoint,
         user: Option<&UserAuth>,
         request: Option<&Req>,
-    ) -> Result<Resp>
-    where
-        Req: Serialize + Check + ?Sized,
-        Resp: DeserializeOwned + ApiObject,
-    {
+    ) -> Result<Resp> {
         // One span per call (endpoint, attempts, total latency) and a child span per attempt
         // (attempt, status, logid, latency); neither ever records a credential.
         let span = tracing::info_span!(
@@ -162,7 +158,7 @@ impl Client {
 
     /// The request as it travels, encoded once for every attempt: checked against the spec's
     /// constraints, with the injected fields added.
-    fn encode<Req: Serialize + Check + ?Sized>(
+    fn encode<Req: RequestParams + ?Sized>(
         &self,
         endpoint: &'static Endpoint,
         request: Option<&Req>,
@@ -246,7 +242,7 @@ impl Client {
         Ok(params)
     }
 
-    async fn attempt<Resp: DeserializeOwned + ApiObject>(
+    async fn attempt<Resp: ResponseData>(
         &self,
         endpoint: &'static Endpoint,
         user: Option<&UserAuth>,

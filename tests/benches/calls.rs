@@ -22,7 +22,7 @@
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use criterion::{BenchmarkGroup, Criterion, Throughput};
 use douyin_alliance::endpoint::Server;
@@ -32,6 +32,7 @@ use douyin_alliance::{
     StoreAddRequest, UserAuth, UserClient, DEFAULT_USER_AGENT, TOKEN_HEADER,
 };
 use douyin_sandbox::{Sandbox, SandboxConfig};
+use e2e_tests::bench;
 use futures_util::StreamExt;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, USER_AGENT};
 use serde::de::DeserializeOwned;
@@ -261,37 +262,34 @@ fn calls(c: &mut Criterion, rt: &tokio::runtime::Runtime, fx: &Arc<Fixture>) {
     }
 }
 
-/// Rounds of the paired measurement (`DOUYIN_BENCH_PAIRED_ROUNDS`, default 30; 0 skips it).
-fn paired_rounds() -> usize {
-    std::env::var("DOUYIN_BENCH_PAIRED_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(30)
-}
-
 /// SDK and raw requests per second measured in the same period: `rounds` rounds of one SDK
 /// batch and one raw batch back to back, the order alternating, after one batch of each to
 /// warm up. Criterion measures each side in its own period, so drift in the machine's load
 /// between the two moves its ratio; this one cancels it.
-async fn paired<S, SF, R, RF>(rounds: usize, concurrency: usize, sdk: S, raw: R) -> (f64, f64)
+fn paired<S, SF, R, RF>(
+    rt: &tokio::runtime::Runtime,
+    rounds: usize,
+    concurrency: usize,
+    sdk: S,
+    raw: R,
+) -> (f64, f64)
 where
     S: Fn() -> SF,
     SF: Future<Output = usize>,
     R: Fn() -> RF,
     RF: Future<Output = usize>,
 {
-    batch(concurrency, &sdk).await;
-    batch(concurrency, &raw).await;
-    let (mut sdk_time, mut raw_time) = (Duration::ZERO, Duration::ZERO);
-    for round in 0..rounds {
-        for side in [round % 2, 1 - round % 2] {
-            let started = Instant::now();
-            if side == 0 {
-                batch(concurrency, &sdk).await;
-                sdk_time += started.elapsed();
-            } else {
-                batch(concurrency, &raw).await;
-                raw_time += started.elapsed();
-            }
-        }
-    }
+    rt.block_on(batch(concurrency, &sdk));
+    rt.block_on(batch(concurrency, &raw));
+    let (sdk_time, raw_time) = bench::alternate(
+        rounds,
+        || {
+            rt.block_on(batch(concurrency, &sdk));
+        },
+        || {
+            rt.block_on(batch(concurrency, &raw));
+        },
+    );
     let requests = (rounds * BATCH) as f64;
     (requests / sdk_time.as_secs_f64(), requests / raw_time.as_secs_f64())
 }
@@ -303,11 +301,11 @@ fn paired_all(rt: &tokio::runtime::Runtime, fx: &Fixture, rounds: usize) -> Valu
         for (group, sdk_rps, raw_rps) in [
             (
                 format!("calls_client_token_c{conc}"),
-                rt.block_on(paired(rounds, conc, || fx.sdk_category(), || fx.raw.category())),
+                paired(rt, rounds, conc, || fx.sdk_category(), || fx.raw.category()),
             ),
             (
                 format!("calls_user_c{conc}"),
-                rt.block_on(paired(rounds, conc, || fx.sdk_store_list(), || fx.raw.store_list())),
+                paired(rt, rounds, conc, || fx.sdk_store_list(), || fx.raw.store_list()),
             ),
         ]
         .map(|(g, (s, r))| (g, s, r))
@@ -341,12 +339,7 @@ fn main() {
     calls(&mut c, &rt, &fx);
     c.final_summary();
 
-    // Only a measuring run (`cargo bench`, which passes `--bench`) measures pairs: not
-    // `cargo test --benches` (criterion's test mode), `--test`, `--list` or `--profile-time`.
-    let args: Vec<String> = std::env::args().collect();
-    let quick = !args.iter().any(|a| a == "--bench")
-        || args.iter().any(|a| matches!(a.as_str(), "--test" | "--list" | "--profile-time"));
-    let rounds = if quick { 0 } else { paired_rounds() };
+    let rounds = bench::paired_rounds("DOUYIN_BENCH_PAIRED_ROUNDS", 30);
     let paired = if rounds > 0 { paired_all(&rt, &fx, rounds) } else { Value::Null };
 
     let calls = fx.sdk_client_token_calls.load(Ordering::Relaxed);
@@ -356,13 +349,7 @@ fn main() {
         "client_token: the SDK made {calls} client-token calls and fetched the token {fetches} time(s); \
          the raw loop made {raw_calls} calls with the one token it fetched up front"
     );
-    if let Ok(dir) = std::env::var("DOUYIN_BENCH_REPORT_DIR") {
-        let report = serde_json::json!({"sdk_calls": calls, "sdk_token_fetches": fetches, "paired": paired});
-        let file = std::path::Path::new(&dir).join("calls_report.json");
-        if let Err(e) = std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&file, report.to_string()))
-        {
-            eprintln!("cannot write {}: {e}", file.display());
-        }
-    }
+    let report = serde_json::json!({"sdk_calls": calls, "sdk_token_fetches": fetches, "paired": paired});
+    bench::write_report("calls_report.json", &report);
     assert_eq!(fetches, 1, "the SDK must fetch the client_token exactly once for the whole run");
 }

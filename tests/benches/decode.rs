@@ -21,6 +21,7 @@ use criterion::{BenchmarkGroup, Criterion, SamplingMode, Throughput};
 use douyin_alliance::endpoint::Endpoint;
 use douyin_alliance::{envelope, ApiObject, KolOrdersData, KolStoreListData, ENDPOINTS};
 use douyin_sandbox::spec::{self, Field, Ty, TypeKind};
+use e2e_tests::bench;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Map, Value};
 
@@ -264,11 +265,6 @@ fn bench_pair<T: DeserializeOwned + ApiObject>(
     g.bench_function("bare", |b| b.iter(|| serde_json::from_slice::<T>(black_box(&c.data))));
 }
 
-/// Rounds of the paired measurement (`DOUYIN_BENCH_PAIRED_ROUNDS`, default 30; 0 skips it).
-fn paired_rounds() -> usize {
-    std::env::var("DOUYIN_BENCH_PAIRED_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(30)
-}
-
 /// Envelope and bare decode timed in the same period: `rounds` rounds of one block of each
 /// (about 20 ms of decoding per block), the order alternating. Criterion measures each side in
 /// its own period, so drift in the machine's load between the two moves its ratio; this one
@@ -281,24 +277,11 @@ fn paired<T: DeserializeOwned + ApiObject>(c: &Case, rounds: usize) -> (f64, f64
     bare_once();
     let per_block = (Duration::from_millis(40).as_secs_f64() / started.elapsed().as_secs_f64()).max(1.0);
     let block = per_block as usize;
-    let (mut env_time, mut bare_time) = (Duration::ZERO, Duration::ZERO);
-    for round in 0..rounds {
-        for side in [round % 2, 1 - round % 2] {
-            let started = Instant::now();
-            for _ in 0..block {
-                if side == 0 {
-                    envelope_once();
-                } else {
-                    bare_once();
-                }
-            }
-            if side == 0 {
-                env_time += started.elapsed();
-            } else {
-                bare_time += started.elapsed();
-            }
-        }
-    }
+    let (env_time, bare_time) = bench::alternate(
+        rounds,
+        || (0..block).for_each(|_| envelope_once()),
+        || (0..block).for_each(|_| bare_once()),
+    );
     let n = (rounds * block) as f64;
     (env_time.as_secs_f64() / n, bare_time.as_secs_f64() / n)
 }
@@ -338,12 +321,7 @@ fn main() {
     decode(&mut c, &cases);
     c.final_summary();
 
-    // Only a measuring run (`cargo bench`, which passes `--bench`) measures pairs: not
-    // `cargo test --benches` (criterion's test mode), `--test`, `--list` or `--profile-time`.
-    let args: Vec<String> = std::env::args().collect();
-    let quick = !args.iter().any(|a| a == "--bench")
-        || args.iter().any(|a| matches!(a.as_str(), "--test" | "--list" | "--profile-time"));
-    let rounds = if quick { 0 } else { paired_rounds() };
+    let rounds = bench::paired_rounds("DOUYIN_BENCH_PAIRED_ROUNDS", 30);
     if rounds == 0 {
         return;
     }
@@ -361,11 +339,5 @@ fn main() {
             json!({"envelope_s": env, "bare_s": bare, "ratio": ratio, "rounds": rounds}),
         );
     }
-    if let Ok(dir) = std::env::var("DOUYIN_BENCH_REPORT_DIR") {
-        let file = std::path::Path::new(&dir).join("decode_report.json");
-        let text = Value::Object(report).to_string();
-        if let Err(e) = std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&file, text)) {
-            eprintln!("cannot write {}: {e}", file.display());
-        }
-    }
+    bench::write_report("decode_report.json", &Value::Object(report));
 }

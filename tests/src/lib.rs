@@ -1,6 +1,7 @@
 //! Test support shared by the end-to-end tests: a recording HTTP server on 127.0.0.1 whose
 //! answers each test programs, and a client builder pointed at it.
 
+pub mod bench;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -316,4 +317,26 @@ impl TestEnv {
         let user = client.user(&douyin_alliance::UserAuth::new(open_id, access_token));
         TestEnv { server, client, user }
     }
+}
+
+/// Runs `f`, failing the test with a message when it takes more than `secs` seconds: a hang is
+/// a failure that says so, not a stuck run.
+pub async fn within<T>(secs: u64, f: impl std::future::Future<Output = T>) -> T {
+    match tokio::time::timeout(Duration::from_secs(secs), f).await {
+        Ok(v) => v,
+        Err(_) => panic!("the test did not finish within {secs} s"),
+    }
+}
+
+/// A user with fixed test credentials (`open-id-1`, `act.user-token`).
+pub fn test_user() -> douyin_alliance::UserAuth {
+    douyin_alliance::UserAuth::new("open-id-1", "act.user-token")
+}
+
+/// Retries that keep tests fast: `max_attempts` attempts, 5 to 20 ms apart.
+pub fn fast_retries(max_attempts: u32) -> RetryPolicy {
+    RetryPolicy::default()
+        .max_attempts(max_attempts)
+        .initial_backoff(Duration::from_millis(5))
+        .max_backoff(Duration::from_millis(20))
 }

@@ -20,7 +20,7 @@ use serde_json::Value;
 
 /// The criterion bench targets, in the order they run: (package, bench target).
 const BENCH_TARGETS: [(&str, &str); 3] =
-    [("douyin-alliance-codegen", "generate"), ("e2e-tests", "decode"), ("e2e-tests", "calls")];
+    [("e2e-tests", "generate"), ("e2e-tests", "decode"), ("e2e-tests", "calls")];
 
 /// The command that produces `benches/README.md`.
 const COMMAND: &str = "cargo xtask bench";
@@ -635,7 +635,7 @@ fn render(
     let _ = writeln!(s, "## What each figure measures\n");
     let _ = writeln!(
         s,
-        "- **Generator** (`generator/benches/generate.rs`): `codegen::generate` on `spec/` in \
+        "- **Generator** (`tests/benches/generate.rs`): `codegen::generate` on `spec/` in \
          process (read, parse, validate, render, format); synthetic specs of 100, 1,000 and 5,000 \
          endpoints made by a function, each with its own request and response types. Linear growth \
          means 5,000 endpoints take 50x the time of 100.\n\

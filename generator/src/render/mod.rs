@@ -45,11 +45,6 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("endpoints.md", include_str!("../../templates/endpoints.md.jinja")),
 ];
 
-/// Renders every output file of the model for the SDK ([`Target::SDK`]), in a fixed order.
-pub fn render(model: &Model) -> Result<Vec<GeneratedFile>, Errors> {
-    render_into(model, &Target::SDK)
-}
-
 /// Renders every output file of the model into `target`, in a fixed order.
 pub fn render_into(model: &Model, target: &Target<'_>) -> Result<Vec<GeneratedFile>, Errors> {
     let mut env = Environment::new();
@@ -113,101 +108,100 @@ pub const MEMBER_BREAK: &str = "// @member-break\n";
 /// [`ITEM_BREAK`]), into one buffer sized once. On a parse failure the message names the
 /// endpoint or type whose code surrounds the error.
 fn format_rust(path: &str, src: &str, model: &Model, header: &str) -> Result<String, Errors> {
+    let file = Rendered { path, src, model };
     let mut out = String::with_capacity(header.len() + src.len());
     out.push_str(header);
     let mut first_line = 1;
     for piece in src.split(ITEM_BREAK) {
-        out.push_str(&parse_and_format(path, src, piece, first_line, model)?);
+        out.push_str(&file.parse_and_format(piece, first_line)?);
         first_line += piece.lines().count() + 1;
     }
     Ok(out)
 }
 
-/// Parses and prints `piece`, which starts on line `first_line` of the file `src`: whole, or
-/// member by member when it is an `impl` block split by [`MEMBER_BREAK`].
-fn parse_and_format(
-    path: &str,
-    src: &str,
-    piece: &str,
-    first_line: usize,
-    model: &Model,
-) -> Result<String, Errors> {
-    let mut parts = piece.split(MEMBER_BREAK);
-    let opening = parts.next().unwrap_or_default();
-    let members: Vec<&str> = parts.collect();
-    let Some((last, init)) = members.split_last() else {
-        return parse_whole(path, src, piece, first_line, model);
-    };
-    // The last member carries the block's closing line.
-    let Some(last) = last.trim_end().strip_suffix('}') else {
-        return parse_whole(path, src, piece, first_line, model);
-    };
-    // Only a one-line opening (`impl X {`) prints as one known line to strip.
-    if opening.trim().lines().count() != 1 {
-        return parse_whole(path, src, piece, first_line, model);
-    }
-    let mut head: Option<String> = None;
-    let mut out = String::new();
-    // `brk` is the line of the member's break in `src`; the member starts on the next line,
-    // which is the wrapped text's line after the opening's lines.
-    let opening_lines = opening.lines().count();
-    let mut brk = first_line + opening_lines;
-    for member in init.iter().chain(std::iter::once(&last)) {
-        let wrapped = format!("{opening}{member}\n}}\n");
-        let printed = parse_whole(path, src, &wrapped, (brk + 1).saturating_sub(opening_lines), model)?;
-        let mut lines: Vec<&str> = printed.lines().collect();
-        match (&head, lines.first()) {
-            (None, Some(first)) => head = Some(first.to_string()),
-            (Some(h), Some(first)) if h == first => {
-                lines.remove(0);
-            }
-            // Not the shape this relies on: print the block whole.
-            _ => return parse_whole(path, src, piece, first_line, model),
-        }
-        if lines.last() != Some(&"}") {
-            return parse_whole(path, src, piece, first_line, model);
-        }
-        lines.pop();
-        for l in lines {
-            out.push_str(l);
-            out.push('\n');
-        }
-        brk += member.lines().count() + 1;
-    }
-    out.push_str("}\n");
-    Ok(out)
+/// One rendered file: its path (for messages), its whole text and the model it came from.
+struct Rendered<'a> {
+    path: &'a str,
+    src: &'a str,
+    model: &'a Model,
 }
 
-/// Parses and prints `piece` as one file, which starts on line `first_line` of the file `src`.
-fn parse_whole(
-    path: &str,
-    src: &str,
-    piece: &str,
-    first_line: usize,
-    model: &Model,
-) -> Result<String, Errors> {
-    let result = match syn::parse_file(piece) {
-        Ok(parsed) => Ok(prettyplease::unparse(&parsed)),
-        Err(e) => {
-            let line = first_line + e.span().start().line - 1;
-            let culprit = culprit(src, line, model);
-            let lines: Vec<&str> = src.lines().collect();
-            let lo = line.saturating_sub(3);
-            let snippet = lines.get(lo..(line + 2).min(lines.len())).unwrap_or(&[]).join("\n");
-            let mut err =
-                SpecError::new(path, format!("generated code does not parse: {e} (line {line}):\n{snippet}"));
-            if let Some(c) = culprit {
-                err = err.item(c);
-            }
-            Err(err.into())
+impl Rendered<'_> {
+    /// Parses and prints `piece`, which starts on line `first_line` of the file: whole, or
+    /// member by member when it is an `impl` block split by [`MEMBER_BREAK`].
+    fn parse_and_format(&self, piece: &str, first_line: usize) -> Result<String, Errors> {
+        let mut parts = piece.split(MEMBER_BREAK);
+        let opening = parts.next().unwrap_or_default();
+        let members: Vec<&str> = parts.collect();
+        let Some((last, init)) = members.split_last() else {
+            return self.parse_whole(piece, first_line);
+        };
+        // The last member carries the block's closing line.
+        let Some(last) = last.trim_end().strip_suffix('}') else {
+            return self.parse_whole(piece, first_line);
+        };
+        // Only a one-line opening (`impl X {`) prints as one known line to strip.
+        if opening.trim().lines().count() != 1 {
+            return self.parse_whole(piece, first_line);
         }
-    };
-    // With `span-locations`, every parse keeps a copy of its source and a line table in a
-    // thread-local map for as long as the thread lives: a process that generates repeatedly (a
-    // bench, a watcher) would grow without bound, and past 4 GiB of source the 32-bit offsets
-    // wrap and lines come out wrong. Nothing holds a span past this point.
-    proc_macro2::extra::invalidate_current_thread_spans();
-    result
+        let mut head: Option<String> = None;
+        let mut out = String::new();
+        // `brk` is the line of the member's break in the file; the member starts on the next
+        // line, which is the wrapped text's line after the opening's lines.
+        let opening_lines = opening.lines().count();
+        let mut brk = first_line + opening_lines;
+        for member in init.iter().chain(std::iter::once(&last)) {
+            let wrapped = format!("{opening}{member}\n}}\n");
+            let printed = self.parse_whole(&wrapped, (brk + 1).saturating_sub(opening_lines))?;
+            let mut lines: Vec<&str> = printed.lines().collect();
+            match (&head, lines.first()) {
+                (None, Some(first)) => head = Some(first.to_string()),
+                (Some(h), Some(first)) if h == first => {
+                    lines.remove(0);
+                }
+                // Not the shape this relies on: print the block whole.
+                _ => return self.parse_whole(piece, first_line),
+            }
+            if lines.last() != Some(&"}") {
+                return self.parse_whole(piece, first_line);
+            }
+            lines.pop();
+            for l in lines {
+                out.push_str(l);
+                out.push('\n');
+            }
+            brk += member.lines().count() + 1;
+        }
+        out.push_str("}\n");
+        Ok(out)
+    }
+
+    /// Parses and prints `piece` as one file, which starts on line `first_line` of the file.
+    fn parse_whole(&self, piece: &str, first_line: usize) -> Result<String, Errors> {
+        let result = match syn::parse_file(piece) {
+            Ok(parsed) => Ok(prettyplease::unparse(&parsed)),
+            Err(e) => {
+                let line = first_line + e.span().start().line - 1;
+                let lines: Vec<&str> = self.src.lines().collect();
+                let lo = line.saturating_sub(3);
+                let snippet = lines.get(lo..(line + 2).min(lines.len())).unwrap_or(&[]).join("\n");
+                let mut err = SpecError::new(
+                    self.path,
+                    format!("generated code does not parse: {e} (line {line}):\n{snippet}"),
+                );
+                if let Some(c) = culprit(self.src, line, self.model) {
+                    err = err.item(c);
+                }
+                Err(err.into())
+            }
+        };
+        // With `span-locations`, every parse keeps a copy of its source and a line table in a
+        // thread-local map for as long as the thread lives: a process that generates repeatedly
+        // (a bench, a watcher) would grow without bound, and past 4 GiB of source the 32-bit
+        // offsets wrap and lines come out wrong. Nothing holds a span past this point.
+        proc_macro2::extra::invalidate_current_thread_spans();
+        result
+    }
 }
 
 /// The last endpoint or type name mentioned at or before `line` of the rendered source.

@@ -219,30 +219,26 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     use super::*;
-    use crate::auth::store::{BoxFuture, LockToken, MemoryTokenStore, StoreError};
+    use crate::auth::store::{LockToken, MemoryTokenStore, StoreFuture};
 
     /// A store whose `invalidate` has not happened yet: it still hands out the old token, as a
     /// shared store does between one replica's rejection and its delete.
     struct LaggingStore(MemoryTokenStore);
 
     impl TokenStore for LaggingStore {
-        fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<StoredToken>, StoreError>> {
+        fn get<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<StoredToken>> {
             self.0.get(key)
         }
-        fn set<'a>(&'a self, key: &'a str, token: &'a StoredToken) -> BoxFuture<'a, Result<(), StoreError>> {
+        fn set<'a>(&'a self, key: &'a str, token: &'a StoredToken) -> StoreFuture<'a, ()> {
             self.0.set(key, token)
         }
-        fn invalidate<'a>(&'a self, _: &'a str, _: &'a Secret) -> BoxFuture<'a, Result<(), StoreError>> {
+        fn invalidate<'a>(&'a self, _: &'a str, _: &'a Secret) -> StoreFuture<'a, ()> {
             Box::pin(async { Ok(()) })
         }
-        fn try_lock<'a>(
-            &'a self,
-            key: &'a str,
-            ttl: Duration,
-        ) -> BoxFuture<'a, Result<Option<LockToken>, StoreError>> {
+        fn try_lock<'a>(&'a self, key: &'a str, ttl: Duration) -> StoreFuture<'a, Option<LockToken>> {
             self.0.try_lock(key, ttl)
         }
-        fn unlock<'a>(&'a self, key: &'a str, lock: &'a LockToken) -> BoxFuture<'a, Result<(), StoreError>> {
+        fn unlock<'a>(&'a self, key: &'a str, lock: &'a LockToken) -> StoreFuture<'a, ()> {
             self.0.unlock(key, lock)
         }
     }

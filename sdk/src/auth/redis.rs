@@ -13,7 +13,7 @@ use std::time::Duration;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tokio::sync::Mutex;
 
-use super::store::{now_ms, BoxFuture, LockToken, StoreError, StoredToken, TokenStore};
+use super::store::{now_ms, LockToken, StoreError, StoreFuture, StoredToken, TokenStore};
 use crate::Secret;
 
 /// Deletes the key only while it still holds the given token (so a newer token survives).
@@ -150,14 +150,14 @@ fn decode(raw: &str) -> Option<StoredToken> {
 }
 
 impl TokenStore for RedisTokenStore {
-    fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<StoredToken>, StoreError>> {
+    fn get<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<StoredToken>> {
         Box::pin(async move {
             let raw: Option<String> = self.run(redis::cmd("GET").arg(self.full_key(key)).clone()).await?;
             Ok(raw.as_deref().and_then(decode))
         })
     }
 
-    fn set<'a>(&'a self, key: &'a str, token: &'a StoredToken) -> BoxFuture<'a, Result<(), StoreError>> {
+    fn set<'a>(&'a self, key: &'a str, token: &'a StoredToken) -> StoreFuture<'a, ()> {
         Box::pin(async move {
             let ttl = token.expires_at_ms.saturating_sub(now_ms()).max(1);
             let _: () = self
@@ -167,18 +167,14 @@ impl TokenStore for RedisTokenStore {
         })
     }
 
-    fn invalidate<'a>(&'a self, key: &'a str, value: &'a Secret) -> BoxFuture<'a, Result<(), StoreError>> {
+    fn invalidate<'a>(&'a self, key: &'a str, value: &'a Secret) -> StoreFuture<'a, ()> {
         Box::pin(async move {
             let _: i64 = self.script(INVALIDATE, &self.full_key(key), value.expose()).await?;
             Ok(())
         })
     }
 
-    fn try_lock<'a>(
-        &'a self,
-        key: &'a str,
-        ttl: Duration,
-    ) -> BoxFuture<'a, Result<Option<LockToken>, StoreError>> {
+    fn try_lock<'a>(&'a self, key: &'a str, ttl: Duration) -> StoreFuture<'a, Option<LockToken>> {
         Box::pin(async move {
             let lock = LockToken::random();
             let ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
@@ -194,7 +190,7 @@ impl TokenStore for RedisTokenStore {
         })
     }
 
-    fn unlock<'a>(&'a self, key: &'a str, lock: &'a LockToken) -> BoxFuture<'a, Result<(), StoreError>> {
+    fn unlock<'a>(&'a self, key: &'a str, lock: &'a LockToken) -> StoreFuture<'a, ()> {
         Box::pin(async move {
             let _: i64 = self.script(UNLOCK, &format!("{}:lock", self.full_key(key)), &lock.0).await?;
             Ok(())

@@ -11,6 +11,9 @@ use crate::Secret;
 /// A boxed, `Send` future, as the object-safe [`TokenStore`] methods return.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
+/// What a [`TokenStore`] method returns: its answer, or why the store could not give one.
+pub type StoreFuture<'a, T> = BoxFuture<'a, Result<T, StoreError>>;
+
 /// A token with its expiry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredToken {
@@ -104,19 +107,15 @@ pub struct StoreError(pub String);
 /// same [`LockToken`] or until `ttl` passes.
 pub trait TokenStore: Send + Sync + 'static {
     /// The token under `key`, if any (expired or not).
-    fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<StoredToken>, StoreError>>;
+    fn get<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<StoredToken>>;
     /// Stores `token` under `key` until its expiry.
-    fn set<'a>(&'a self, key: &'a str, token: &'a StoredToken) -> BoxFuture<'a, Result<(), StoreError>>;
+    fn set<'a>(&'a self, key: &'a str, token: &'a StoredToken) -> StoreFuture<'a, ()>;
     /// Removes the token under `key` if it is still `value` (so a newer token survives).
-    fn invalidate<'a>(&'a self, key: &'a str, value: &'a Secret) -> BoxFuture<'a, Result<(), StoreError>>;
+    fn invalidate<'a>(&'a self, key: &'a str, value: &'a Secret) -> StoreFuture<'a, ()>;
     /// Takes the refresh lock of `key` for at most `ttl`; `None` when someone else holds it.
-    fn try_lock<'a>(
-        &'a self,
-        key: &'a str,
-        ttl: Duration,
-    ) -> BoxFuture<'a, Result<Option<LockToken>, StoreError>>;
+    fn try_lock<'a>(&'a self, key: &'a str, ttl: Duration) -> StoreFuture<'a, Option<LockToken>>;
     /// Releases the lock if `lock` still holds it.
-    fn unlock<'a>(&'a self, key: &'a str, lock: &'a LockToken) -> BoxFuture<'a, Result<(), StoreError>>;
+    fn unlock<'a>(&'a self, key: &'a str, lock: &'a LockToken) -> StoreFuture<'a, ()>;
 }
 
 /// The default store: tokens in this process's memory.
@@ -141,16 +140,16 @@ fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl TokenStore for MemoryTokenStore {
-    fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<StoredToken>, StoreError>> {
+    fn get<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<StoredToken>> {
         Box::pin(async move { Ok(locked(&self.tokens).get(key).cloned()) })
     }
-    fn set<'a>(&'a self, key: &'a str, token: &'a StoredToken) -> BoxFuture<'a, Result<(), StoreError>> {
+    fn set<'a>(&'a self, key: &'a str, token: &'a StoredToken) -> StoreFuture<'a, ()> {
         Box::pin(async move {
             locked(&self.tokens).insert(key.to_string(), token.clone());
             Ok(())
         })
     }
-    fn invalidate<'a>(&'a self, key: &'a str, value: &'a Secret) -> BoxFuture<'a, Result<(), StoreError>> {
+    fn invalidate<'a>(&'a self, key: &'a str, value: &'a Secret) -> StoreFuture<'a, ()> {
         Box::pin(async move {
             let mut t = locked(&self.tokens);
             if t.get(key).is_some_and(|s| &s.value == value) {
@@ -159,11 +158,7 @@ impl TokenStore for MemoryTokenStore {
             Ok(())
         })
     }
-    fn try_lock<'a>(
-        &'a self,
-        key: &'a str,
-        ttl: Duration,
-    ) -> BoxFuture<'a, Result<Option<LockToken>, StoreError>> {
+    fn try_lock<'a>(&'a self, key: &'a str, ttl: Duration) -> StoreFuture<'a, Option<LockToken>> {
         Box::pin(async move {
             let mut locks = locked(&self.locks);
             let now = Instant::now();
@@ -175,7 +170,7 @@ impl TokenStore for MemoryTokenStore {
             Ok(Some(token))
         })
     }
-    fn unlock<'a>(&'a self, key: &'a str, lock: &'a LockToken) -> BoxFuture<'a, Result<(), StoreError>> {
+    fn unlock<'a>(&'a self, key: &'a str, lock: &'a LockToken) -> StoreFuture<'a, ()> {
         Box::pin(async move {
             let mut locks = locked(&self.locks);
             if locks.get(key).is_some_and(|(t, _)| t == lock) {

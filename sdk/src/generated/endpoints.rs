@@ -496,13 +496,15 @@ impl crate::Client {
             CaptainTaskProductListRequest,
             CaptainTaskProductListData,
         > {
-            max_page_size: 20,
+            size: crate::paginate::PageSize {
+                max: 20,
+                get: |r| Some(r.page_size),
+                set: |r, v| r.page_size = v,
+                items_len: |d| d.list.len(),
+            },
             get_page: |r| Some(r.page),
             set_page: |r, v| r.page = v,
-            get_size: |r| Some(r.page_size),
-            set_size: |r, v| r.page_size = v,
             total: |d| d.total,
-            items_len: |d| d.list.len(),
         };
         crate::paginate::by_page(
             request,
@@ -631,13 +633,15 @@ impl crate::UserClient {
             KolStoreListRequest,
             KolStoreListData,
         > {
-            max_page_size: 20,
+            size: crate::paginate::PageSize {
+                max: 20,
+                get: |r| Some(r.page_size),
+                set: |r, v| r.page_size = v,
+                items_len: |d| d.results.len(),
+            },
             get_page: |r| Some(r.page),
             set_page: |r, v| r.page = v,
-            get_size: |r| Some(r.page_size),
-            set_size: |r, v| r.page_size = v,
             total: |d| d.total,
-            items_len: |d| d.results.len(),
         };
         crate::paginate::by_page(
             request,
@@ -745,13 +749,15 @@ impl crate::UserClient {
     > + Send + 'static {
         let this = self.clone();
         let access = crate::paginate::CursorAccess::<KolOrdersRequest, KolOrdersData> {
-            max_page_size: 20,
-            get_size: |r| r.size,
-            set_size: |r, v| r.size = Some(v),
+            size: crate::paginate::PageSize {
+                max: 20,
+                get: |r| r.size,
+                set: |r, v| r.size = Some(v),
+                items_len: |d| d.orders.len(),
+            },
             get_cursor: |r| r.cursor.clone(),
             set_cursor: |r, v| r.cursor = Some(v),
             next_cursor: |d| d.cursor.clone(),
-            items_len: |d| d.orders.len(),
         };
         crate::paginate::by_cursor(
             request,
@@ -832,13 +838,15 @@ impl crate::UserClient {
             KolMaterialsProductsSearchRequest,
             KolMaterialsProductsSearchData,
         > {
-            max_page_size: 20,
+            size: crate::paginate::PageSize {
+                max: 20,
+                get: |r| Some(r.page_size),
+                set: |r, v| r.page_size = v,
+                items_len: |d| d.products.len(),
+            },
             get_page: |r| Some(r.page),
             set_page: |r, v| r.page = v,
-            get_size: |r| Some(r.page_size),
-            set_size: |r, v| r.page_size = v,
             total: |d| d.total,
-            items_len: |d| d.products.len(),
         };
         crate::paginate::by_page(
             request,

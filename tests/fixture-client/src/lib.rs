@@ -26,33 +26,25 @@ pub struct UserClient(pub douyin_alliance::UserClient);
 
 /// What the generated methods call: the SDK's transport, through the wrappers.
 mod transport {
-    use douyin_alliance::check::Check;
+    use douyin_alliance::__private::{RequestParams, ResponseData};
     use douyin_alliance::endpoint::Endpoint;
-    use douyin_alliance::{ApiObject, Result};
-    use serde::de::DeserializeOwned;
-    use serde::Serialize;
+    use douyin_alliance::Result;
 
-    pub(crate) async fn call<Req, Resp>(
+    type Request<'r, Req> = Option<&'r Req>;
+
+    pub(crate) async fn call<Req: RequestParams + ?Sized, Resp: ResponseData>(
         client: &super::Client,
         endpoint: &'static Endpoint,
-        request: Option<&Req>,
-    ) -> Result<Resp>
-    where
-        Req: Serialize + Check + ?Sized,
-        Resp: DeserializeOwned + ApiObject,
-    {
+        request: Request<'_, Req>,
+    ) -> Result<Resp> {
         douyin_alliance::__private::call(&client.0, endpoint, request).await
     }
 
-    pub(crate) async fn call_as_user<Req, Resp>(
+    pub(crate) async fn call_as_user<Req: RequestParams + ?Sized, Resp: ResponseData>(
         user: &super::UserClient,
         endpoint: &'static Endpoint,
-        request: Option<&Req>,
-    ) -> Result<Resp>
-    where
-        Req: Serialize + Check + ?Sized,
-        Resp: DeserializeOwned + ApiObject,
-    {
+        request: Request<'_, Req>,
+    ) -> Result<Resp> {
         douyin_alliance::__private::call_as_user(&user.0, endpoint, request).await
     }
 }

@@ -126,7 +126,11 @@ fn the_sdk_library_carries_no_example_answers() {
                 stack.push(path);
             } else if let Ok(text) = std::fs::read_to_string(&path) {
                 for id in &logids {
-                    assert!(!text.contains(id.as_str()), "{} holds the example trace id {id}", path.display());
+                    assert!(
+                        !text.contains(id.as_str()),
+                        "{} holds the example trace id {id}",
+                        path.display()
+                    );
                 }
             }
         }

@@ -9,7 +9,7 @@ use douyin_alliance::auth::redis::RedisTokenStore;
 use douyin_alliance::endpoint::Server;
 use douyin_alliance::{Client, MaterialsProductCategoryRequest, TokenStore};
 use douyin_sandbox::{Fault, Sandbox, SandboxConfig};
-use e2e_tests::{err_data, ok_data, MockResponse, MockServer};
+use e2e_tests::{err_data, ok_data, within, MockResponse, MockServer};
 
 fn redis_url() -> Option<String> {
     match std::env::var("REDIS_URL") {
@@ -86,10 +86,6 @@ async fn fifty_calls_across(a: &Client, b: &Client) {
     for c in calls {
         c.await.unwrap().unwrap();
     }
-}
-
-async fn within<T>(secs: u64, f: impl std::future::Future<Output = T>) -> T {
-    tokio::time::timeout(Duration::from_secs(secs), f).await.expect("test timed out")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

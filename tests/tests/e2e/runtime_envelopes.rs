@@ -3,9 +3,9 @@
 
 use douyin_alliance::{
     CaptainTaskDetailRequest, Client, ColonelAwardTaskApplyRequest, ErrorKind, KnownCode,
-    KolStoreListRequest, MaterialsProductCategoryRequest, RetryPolicy, UserAuth,
+    KolStoreListRequest, MaterialsProductCategoryRequest, RetryPolicy,
 };
-use e2e_tests::{err_data, ok_data, serve_client_tokens, MockResponse, MockServer};
+use e2e_tests::{err_data, ok_data, serve_client_tokens, test_user, MockResponse, MockServer};
 use serde_json::json;
 
 const STORE_LIST: &str = "/alliance/kol/store/list/";
@@ -22,13 +22,9 @@ async fn serve(path: &str, answer: MockResponse) -> (MockServer, Client) {
     (server, client)
 }
 
-fn user() -> UserAuth {
-    UserAuth::new("open-id-1", "act.user-token")
-}
-
 async fn store_list(answer: MockResponse) -> douyin_alliance::Result<douyin_alliance::KolStoreListData> {
     let (_server, client) = serve(STORE_LIST, answer).await;
-    client.user(&user()).kol_store_list(&KolStoreListRequest::new(1, 20)).await
+    client.user(&test_user()).kol_store_list(&KolStoreListRequest::new(1, 20)).await
 }
 
 fn api(e: &douyin_alliance::Error) -> &douyin_alliance::ApiError {
@@ -224,7 +220,7 @@ async fn err_no_envelope_decodes() {
     let apply = |answer: MockResponse| async move {
         let (server, client) = serve(APPLY, answer).await;
         let r = client
-            .user(&user())
+            .user(&test_user())
             .colonel_award_task_apply(&ColonelAwardTaskApplyRequest::new("7265432109876543210"))
             .await;
         assert_eq!(server.requests_to(APPLY).len(), 1);
@@ -345,7 +341,7 @@ async fn unusual_spellings_of_status_codes_are_never_read_as_success() {
     // A top-level array is not an envelope, even when serde could read fields from it.
     let (_server, client) = serve(APPLY, MockResponse::raw(200, "[0]")).await;
     let err = client
-        .user(&user())
+        .user(&test_user())
         .colonel_award_task_apply(&ColonelAwardTaskApplyRequest::new("1"))
         .await
         .unwrap_err();

@@ -10,23 +10,19 @@ use douyin_alliance::{
     MaterialsProductCategoryRequest, ProductPicksourceConvertRequest, RetryPolicy, StoreAddProduct,
     StoreAddRequest, UserAuth,
 };
-use e2e_tests::{closed_port, err_data, ok_data, MockResponse, MockServer, RawServer};
+use e2e_tests::{closed_port, err_data, ok_data, test_user, MockResponse, MockServer, RawServer};
 use serde_json::json;
 
 const STORE_LIST: &str = "/alliance/kol/store/list/";
 const CATEGORY: &str = "/alliance/materials/product/category/";
 const TOKEN: &str = "/oauth/client_token/";
 
-fn user() -> UserAuth {
-    UserAuth::new("open-id-1", "act.user-token")
-}
-
 fn no_retry(server: &MockServer) -> Client {
     server.client_builder().retry(RetryPolicy::disabled()).build().unwrap()
 }
 
 async fn store_list_with(client: &Client) -> douyin_alliance::Result<douyin_alliance::KolStoreListData> {
-    client.user(&user()).kol_store_list(&KolStoreListRequest::new(1, 20)).await
+    client.user(&test_user()).kol_store_list(&KolStoreListRequest::new(1, 20)).await
 }
 
 async fn store_list(answer: MockResponse) -> Error {
@@ -358,7 +354,7 @@ async fn a_failing_client_token_endpoint_is_a_token_error() {
 async fn broken_constraints_are_invalid_input_and_nothing_is_sent() {
     let server = MockServer::start().await;
     let client = no_retry(&server);
-    let u = client.user(&user());
+    let u = client.user(&test_user());
     let products =
         |n: u64| (0..n).map(|i| StoreAddProduct::new(Id(3450632721376902816 + i))).collect::<Vec<_>>();
     let cases: Vec<(&str, Error)> = vec![

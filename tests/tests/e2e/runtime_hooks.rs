@@ -3,13 +3,12 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use douyin_alliance::endpoint::{Endpoint, Server};
 use douyin_alliance::{
-    Client, Hook, KolStoreListRequest, MaterialsProductCategoryRequest, Outcome, RetryPolicy, UserAuth,
+    Client, Hook, KolStoreListRequest, MaterialsProductCategoryRequest, Outcome, UserAuth,
 };
-use e2e_tests::{closed_port, ok_data, serve_client_tokens, MockResponse, MockServer};
+use e2e_tests::{closed_port, fast_retries, ok_data, serve_client_tokens, MockResponse, MockServer};
 use reqwest::header::HeaderValue;
 use serde_json::json;
 
@@ -48,10 +47,6 @@ impl Hook for Tracer {
     }
 }
 
-fn fast() -> RetryPolicy {
-    RetryPolicy::default().initial_backoff(Duration::from_millis(5)).max_backoff(Duration::from_millis(10))
-}
-
 #[tokio::test]
 async fn a_hook_header_arrives_on_every_attempt_and_every_outcome_is_seen() {
     let server = MockServer::start().await;
@@ -63,7 +58,7 @@ async fn a_hook_header_arrives_on_every_attempt_and_every_outcome_is_seen() {
         }
     });
     let tracer = Tracer::default();
-    let client = server.client_builder().retry(fast()).hook(tracer.clone()).build().unwrap();
+    let client = server.client_builder().retry(fast_retries(3)).hook(tracer.clone()).build().unwrap();
     client.user(&UserAuth::new("o", "act.t")).kol_store_list(&KolStoreListRequest::new(1, 20)).await.unwrap();
 
     let ids: Vec<_> = server.requests_to(STORE_LIST).iter().map(|r| r.header("x-request-id")).collect();
@@ -86,7 +81,7 @@ async fn hooks_see_token_fetches_and_failures_without_a_response() {
     serve_client_tokens(&server, 7200);
     server.on(CATEGORY, |_, _| MockResponse::json(ok_data(json!({"category_list": []}))));
     let tracer = Tracer::default();
-    let client = server.client_builder().retry(fast()).hook(tracer.clone()).build().unwrap();
+    let client = server.client_builder().retry(fast_retries(3)).hook(tracer.clone()).build().unwrap();
     client.materials_product_category(&MaterialsProductCategoryRequest::new(0)).await.unwrap();
     let seen = tracer.seen.lock().unwrap().clone();
     let names: Vec<_> = seen.iter().map(|s| (s.endpoint, s.status)).collect();
@@ -101,7 +96,7 @@ async fn hooks_see_token_fetches_and_failures_without_a_response() {
     let tracer = Tracer::default();
     let client = Client::builder()
         .base_url(Server::OpenDouyinEc, format!("http://{}", closed_port()))
-        .retry(fast().max_attempts(2))
+        .retry(fast_retries(3).max_attempts(2))
         .hook(tracer.clone())
         .build()
         .unwrap();

@@ -9,9 +9,12 @@ use std::time::Duration;
 use douyin_alliance::endpoint::Server;
 use douyin_alliance::{
     Client, ColonelAwardTaskApplyRequest, ErrorKind, Hook, Id, KolStoreListRequest,
-    MaterialsProductCategoryRequest, Outcome, RetryPolicy, StoreAddProduct, StoreAddRequest, UserAuth,
+    MaterialsProductCategoryRequest, Outcome, RetryPolicy, StoreAddProduct, StoreAddRequest,
 };
-use e2e_tests::{closed_port, err_data, ok_data, serve_client_tokens, MockResponse, MockServer, RawServer};
+use e2e_tests::{
+    closed_port, err_data, fast_retries, ok_data, serve_client_tokens, test_user, MockResponse, MockServer,
+    RawServer,
+};
 use serde_json::json;
 
 const STORE_LIST: &str = "/alliance/kol/store/list/";
@@ -19,17 +22,6 @@ const STORE_ADD: &str = "/alliance/store/add/";
 const APPLY: &str = "/alliance/colonel/award_task/apply/";
 const CATEGORY: &str = "/alliance/materials/product/category/";
 const TOKEN: &str = "/oauth/client_token/";
-
-fn user() -> UserAuth {
-    UserAuth::new("open-id-1", "act.user-token")
-}
-
-fn fast(max_attempts: u32) -> RetryPolicy {
-    RetryPolicy::default()
-        .max_attempts(max_attempts)
-        .initial_backoff(Duration::from_millis(5))
-        .max_backoff(Duration::from_millis(20))
-}
 
 fn store_ok() -> MockResponse {
     MockResponse::json(ok_data(json!({"total": 1, "results": [{"product_id": 1, "promotion_id": 2}]})))
@@ -64,8 +56,8 @@ async fn transient_http_statuses_are_retried_until_success() {
     for status in [503, 502, 504, 429] {
         let server =
             flaky(STORE_LIST, 2, MockResponse::raw(status, "<html>try later</html>"), store_ok()).await;
-        let client = server.client_builder().retry(fast(3)).build().unwrap();
-        let data = client.user(&user()).kol_store_list(&KolStoreListRequest::new(1, 20)).await;
+        let client = server.client_builder().retry(fast_retries(3)).build().unwrap();
+        let data = client.user(&test_user()).kol_store_list(&KolStoreListRequest::new(1, 20)).await;
         assert_eq!(data.unwrap().total, Some(1), "{status}");
         assert_eq!(server.requests_to(STORE_LIST).len(), 3, "{status}");
     }
@@ -80,16 +72,16 @@ async fn busy_and_rate_limit_codes_are_retried_until_success() {
     for failure in [err_data(2100004, "系统繁忙"), err_data(28003018, "请求频率过高"), rate_limited_in_extra]
     {
         let server = flaky(STORE_LIST, 3, MockResponse::json(failure.clone()), store_ok()).await;
-        let client = server.client_builder().retry(fast(4)).build().unwrap();
-        let data = client.user(&user()).kol_store_list(&KolStoreListRequest::new(1, 20)).await;
+        let client = server.client_builder().retry(fast_retries(4)).build().unwrap();
+        let data = client.user(&test_user()).kol_store_list(&KolStoreListRequest::new(1, 20)).await;
         assert_eq!(data.unwrap().total, Some(1), "{failure}");
         assert_eq!(server.requests_to(STORE_LIST).len(), 4, "{failure}");
     }
     // A platform error with HTTP 503 is retried as well.
     let server =
         flaky(STORE_LIST, 1, MockResponse::raw(503, err_data(10001, "x").to_string()), store_ok()).await;
-    let client = server.client_builder().retry(fast(3)).build().unwrap();
-    client.user(&user()).kol_store_list(&KolStoreListRequest::new(1, 20)).await.unwrap();
+    let client = server.client_builder().retry(fast_retries(3)).build().unwrap();
+    client.user(&test_user()).kol_store_list(&KolStoreListRequest::new(1, 20)).await.unwrap();
     assert_eq!(server.requests_to(STORE_LIST).len(), 2);
 }
 
@@ -102,10 +94,11 @@ async fn timeouts_of_retry_safe_calls_are_retried() {
         store_ok(),
     )
     .await;
-    let client = server.client_builder().retry(fast(3)).timeout(Duration::from_millis(300)).build().unwrap();
+    let client =
+        server.client_builder().retry(fast_retries(3)).timeout(Duration::from_millis(300)).build().unwrap();
     let data = tokio::time::timeout(
         Duration::from_secs(20),
-        client.user(&user()).kol_store_list(&KolStoreListRequest::new(1, 20)),
+        client.user(&test_user()).kol_store_list(&KolStoreListRequest::new(1, 20)),
     )
     .await
     .expect("bounded");
@@ -133,18 +126,24 @@ async fn a_connection_cut_mid_answer_is_retried_for_retry_safe_calls_only() {
     let body = ok_data(json!({"total": 1, "results": []})).to_string();
     let b = body.clone();
     let server = RawServer::start(move |i| if i == 0 { cut_answer() } else { full_answer(&b) }).await;
-    let client =
-        Client::builder().base_url(Server::OpenDouyinEc, server.url()).retry(fast(3)).build().unwrap();
-    let data = client.user(&user()).kol_store_list(&KolStoreListRequest::new(1, 20)).await.unwrap();
+    let client = Client::builder()
+        .base_url(Server::OpenDouyinEc, server.url())
+        .retry(fast_retries(3))
+        .build()
+        .unwrap();
+    let data = client.user(&test_user()).kol_store_list(&KolStoreListRequest::new(1, 20)).await.unwrap();
     assert_eq!(data.total, Some(1));
     assert_eq!(server.connections(), 2);
 
     // The same cut after a mutation was sent: it may have been applied, so it is not repeated.
     let b = body.clone();
     let server = RawServer::start(move |i| if i == 0 { cut_answer() } else { full_answer(&b) }).await;
-    let client =
-        Client::builder().base_url(Server::OpenDouyinEc, server.url()).retry(fast(3)).build().unwrap();
-    let err = client.user(&user()).store_add(&add_request()).await.unwrap_err();
+    let client = Client::builder()
+        .base_url(Server::OpenDouyinEc, server.url())
+        .retry(fast_retries(3))
+        .build()
+        .unwrap();
+    let err = client.user(&test_user()).store_add(&add_request()).await.unwrap_err();
     assert!(matches!(err.kind(), ErrorKind::Transport(_)), "{err:#}");
     assert!(err.is_retryable(), "retryable in itself, but not for a mutation");
     assert_eq!(server.connections(), 1);
@@ -154,8 +153,9 @@ async fn a_connection_cut_mid_answer_is_retried_for_retry_safe_calls_only() {
 async fn retries_stop_after_max_attempts() {
     for attempts in [1, 2, 4] {
         let server = flaky(STORE_LIST, usize::MAX, MockResponse::raw(503, "busy"), store_ok()).await;
-        let client = server.client_builder().retry(fast(attempts)).build().unwrap();
-        let err = client.user(&user()).kol_store_list(&KolStoreListRequest::new(1, 20)).await.unwrap_err();
+        let client = server.client_builder().retry(fast_retries(attempts)).build().unwrap();
+        let err =
+            client.user(&test_user()).kol_store_list(&KolStoreListRequest::new(1, 20)).await.unwrap_err();
         assert!(matches!(err.kind(), ErrorKind::HttpStatus { status: 503, .. }), "{err:#}");
         assert_eq!(server.requests_to(STORE_LIST).len(), attempts as usize);
     }
@@ -163,7 +163,7 @@ async fn retries_stop_after_max_attempts() {
     let server =
         flaky(STORE_LIST, usize::MAX, MockResponse::json(err_data(2100004, "busy")), store_ok()).await;
     let client = server.client_builder().build().unwrap();
-    let err = client.user(&user()).kol_store_list(&KolStoreListRequest::new(1, 20)).await.unwrap_err();
+    let err = client.user(&test_user()).kol_store_list(&KolStoreListRequest::new(1, 20)).await.unwrap_err();
     assert_eq!(err.api().map(|a| a.code), Some(2100004));
     assert_eq!(server.requests_to(STORE_LIST).len(), 3);
 }
@@ -179,7 +179,7 @@ async fn retries_stop_after_max_elapsed() {
     let client = server.client_builder().retry(policy).build().unwrap();
     let err = tokio::time::timeout(
         Duration::from_secs(30),
-        client.user(&user()).kol_store_list(&KolStoreListRequest::new(1, 20)),
+        client.user(&test_user()).kol_store_list(&KolStoreListRequest::new(1, 20)),
     )
     .await
     .expect("max_elapsed ends the retries")
@@ -198,7 +198,8 @@ async fn a_disabled_policy_sends_once() {
     ] {
         let server = flaky(STORE_LIST, usize::MAX, failure, store_ok()).await;
         let client = server.client_builder().retry(RetryPolicy::disabled()).build().unwrap();
-        let err = client.user(&user()).kol_store_list(&KolStoreListRequest::new(1, 20)).await.unwrap_err();
+        let err =
+            client.user(&test_user()).kol_store_list(&KolStoreListRequest::new(1, 20)).await.unwrap_err();
         assert!(err.is_retryable());
         assert_eq!(server.requests_to(STORE_LIST).len(), 1);
     }
@@ -213,8 +214,9 @@ async fn permanent_errors_are_not_retried() {
         MockResponse::raw(200, "not json"),
     ] {
         let server = flaky(STORE_LIST, usize::MAX, failure, store_ok()).await;
-        let client = server.client_builder().retry(fast(5)).build().unwrap();
-        let err = client.user(&user()).kol_store_list(&KolStoreListRequest::new(1, 20)).await.unwrap_err();
+        let client = server.client_builder().retry(fast_retries(5)).build().unwrap();
+        let err =
+            client.user(&test_user()).kol_store_list(&KolStoreListRequest::new(1, 20)).await.unwrap_err();
         assert!(!err.is_retryable(), "{err:#}");
         assert_eq!(server.requests_to(STORE_LIST).len(), 1, "{err:#}");
     }
@@ -230,16 +232,16 @@ async fn mutations_are_never_retried_after_sending() {
         MockResponse::json(err_data(28003018, "请求频率过高")),
     ] {
         let server = flaky(STORE_ADD, usize::MAX, failure, store_ok()).await;
-        let client = server.client_builder().retry(fast(5)).build().unwrap();
-        let err = client.user(&user()).store_add(&add_request()).await.unwrap_err();
+        let client = server.client_builder().retry(fast_retries(5)).build().unwrap();
+        let err = client.user(&test_user()).store_add(&add_request()).await.unwrap_err();
         assert!(err.is_retryable(), "{err:#}");
         assert_eq!(server.requests_to(STORE_ADD).len(), 1, "{err:#}");
     }
     // The err_no mutation too.
     let server = flaky(APPLY, usize::MAX, MockResponse::raw(503, "busy"), store_ok()).await;
-    let client = server.client_builder().retry(fast(5)).build().unwrap();
+    let client = server.client_builder().retry(fast_retries(5)).build().unwrap();
     client
-        .user(&user())
+        .user(&test_user())
         .colonel_award_task_apply(&ColonelAwardTaskApplyRequest::new("7265432109876543210"))
         .await
         .unwrap_err();
@@ -255,11 +257,13 @@ async fn a_mutation_that_timed_out_is_not_retried() {
         store_ok(),
     )
     .await;
-    let client = server.client_builder().retry(fast(5)).timeout(Duration::from_millis(300)).build().unwrap();
-    let err = tokio::time::timeout(Duration::from_secs(20), client.user(&user()).store_add(&add_request()))
-        .await
-        .expect("bounded")
-        .unwrap_err();
+    let client =
+        server.client_builder().retry(fast_retries(5)).timeout(Duration::from_millis(300)).build().unwrap();
+    let err =
+        tokio::time::timeout(Duration::from_secs(20), client.user(&test_user()).store_add(&add_request()))
+            .await
+            .expect("bounded")
+            .unwrap_err();
     assert!(matches!(err.kind(), ErrorKind::Timeout(_)), "{err:#}");
     assert_eq!(settled_count(&server, STORE_ADD).await, 1);
 }
@@ -301,11 +305,11 @@ async fn a_mutation_is_retried_when_the_connection_was_refused_before_sending() 
     let outcomes = Arc::new(Mutex::new(Vec::new()));
     let client = Client::builder()
         .base_url(Server::OpenDouyinEc, format!("http://{addr}"))
-        .retry(fast(3))
+        .retry(fast_retries(3))
         .hook(OpenAfterFirstFailure { addr, opened: opened.clone(), outcomes: outcomes.clone() })
         .build()
         .unwrap();
-    let data = client.user(&user()).store_add(&add_request()).await.unwrap();
+    let data = client.user(&test_user()).store_add(&add_request()).await.unwrap();
     assert_eq!(data.results.len(), 1);
     let outcomes = outcomes.lock().unwrap().clone();
     assert_eq!(outcomes.len(), 2, "{outcomes:?}");
@@ -330,7 +334,7 @@ async fn a_failing_client_token_fetch_is_retried_inside_and_not_again_outside() 
         }
     });
     server.on(CATEGORY, |_, _| MockResponse::json(ok_data(json!({"category_list": []}))));
-    let client = server.client_builder().retry(fast(3)).build().unwrap();
+    let client = server.client_builder().retry(fast_retries(3)).build().unwrap();
     client.materials_product_category(&MaterialsProductCategoryRequest::new(0)).await.unwrap();
     assert_eq!(server.requests_to(TOKEN).len(), 3);
     assert_eq!(server.requests_to(CATEGORY)[0].header("access-token").as_deref(), Some("clt.ok"));
@@ -338,7 +342,7 @@ async fn a_failing_client_token_fetch_is_retried_inside_and_not_again_outside() 
     // Always failing: the token endpoint sees max_attempts requests, not max_attempts squared.
     let server = MockServer::start().await;
     server.on(TOKEN, |_, _| MockResponse::raw(503, "busy"));
-    let client = server.client_builder().retry(fast(3)).build().unwrap();
+    let client = server.client_builder().retry(fast_retries(3)).build().unwrap();
     let err = client.materials_product_category(&MaterialsProductCategoryRequest::new(0)).await.unwrap_err();
     assert!(matches!(err.kind(), ErrorKind::Token(_)), "{err:#}");
     assert_eq!(server.requests_to(TOKEN).len(), 3);
@@ -356,7 +360,7 @@ async fn retried_app_calls_reuse_the_cached_token() {
             MockResponse::json(ok_data(json!({"category_list": []})))
         }
     });
-    let client = server.client_builder().retry(fast(3)).build().unwrap();
+    let client = server.client_builder().retry(fast_retries(3)).build().unwrap();
     client.materials_product_category(&MaterialsProductCategoryRequest::new(0)).await.unwrap();
     assert_eq!(server.requests_to(TOKEN).len(), 1);
     let sent = server.requests_to(CATEGORY);

@@ -2,7 +2,7 @@
 //! a token of another creator, the client_token rotation rule and rate limit, and a bad
 //! parameter the SDK would never send.
 
-use std::future::Future;
+use e2e_tests::within;
 use std::time::Duration;
 
 use douyin_alliance::endpoint::Server;
@@ -12,10 +12,6 @@ use douyin_alliance::{
 };
 use douyin_sandbox::{Sandbox, SandboxConfig};
 use serde_json::{json, Value};
-
-async fn bounded<F: Future>(f: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(60), f).await.expect("the test hung")
-}
 
 async fn authorized(sandbox: &Sandbox, client: &Client, open_id: &str) -> (UserClient, String) {
     let code = sandbox.authorize(open_id, &["user_info"]);
@@ -45,7 +41,7 @@ fn api_code(e: &douyin_alliance::Error) -> i64 {
 
 #[tokio::test]
 async fn a_token_of_the_wrong_kind_is_refused() {
-    bounded(async {
+    within(60, async {
         let sandbox = Sandbox::start().await.unwrap();
         let client = sandbox.client_builder().retry(RetryPolicy::disabled()).build().unwrap();
         let (_, access_token) = authorized(&sandbox, &client, "creator-kind").await;
@@ -82,7 +78,7 @@ async fn a_token_of_the_wrong_kind_is_refused() {
 
 #[tokio::test]
 async fn an_expired_access_token_is_refused_until_refreshed() {
-    bounded(async {
+    within(60, async {
         let config = SandboxConfig::default().access_token_lifetime(Duration::from_secs(2));
         let sandbox = Sandbox::start_with(config).await.unwrap();
         // Retries allowed: an expired token must not be one of the errors retried.
@@ -118,7 +114,7 @@ async fn an_expired_access_token_is_refused_until_refreshed() {
 
 #[tokio::test]
 async fn an_expired_client_token_is_replaced_by_the_sdk_once() {
-    bounded(async {
+    within(60, async {
         let config = SandboxConfig::default().client_token_lifetime(Duration::from_secs(60));
         let sandbox = Sandbox::start_with(config).await.unwrap();
         // The SDK believes its token fresh (no refresh margin, real time); the sandbox's clock
@@ -140,7 +136,7 @@ async fn an_expired_client_token_is_replaced_by_the_sdk_once() {
 
 #[tokio::test]
 async fn a_token_of_another_creator_is_refused() {
-    bounded(async {
+    within(60, async {
         let sandbox = Sandbox::start().await.unwrap();
         let client = sandbox.client_builder().retry(RetryPolicy::disabled()).build().unwrap();
         let (_, token_a) = authorized(&sandbox, &client, "creator-a").await;
@@ -162,7 +158,7 @@ async fn a_token_of_another_creator_is_refused() {
 
 #[tokio::test]
 async fn a_bad_parameter_is_answered_with_a_parameter_error_naming_it() {
-    bounded(async {
+    within(60, async {
         let sandbox = Sandbox::start().await.unwrap();
         let client = sandbox.client_builder().build().unwrap();
         let (user, token) = authorized(&sandbox, &client, "creator-params").await;
@@ -189,7 +185,7 @@ async fn a_bad_parameter_is_answered_with_a_parameter_error_naming_it() {
 
 #[tokio::test]
 async fn client_tokens_rotate_with_a_grace_period_and_are_rate_limited() {
-    bounded(async {
+    within(60, async {
         let config = SandboxConfig::default().client_token_rate_limit(Some((4, Duration::from_secs(3600))));
         let sandbox = Sandbox::start_with(config).await.unwrap();
         let client = sandbox.client_builder().retry(RetryPolicy::disabled()).build().unwrap();

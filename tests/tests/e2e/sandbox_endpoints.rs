@@ -1,8 +1,8 @@
 //! Every endpoint of the spec, called through the SDK against the sandbox, and the sandbox's
 //! state: showcase, orders, OAuth, the authorization page.
 
+use e2e_tests::within;
 use std::collections::HashSet;
-use std::future::Future;
 use std::time::Duration;
 
 use douyin_alliance::endpoint::Server;
@@ -16,10 +16,6 @@ use douyin_alliance::{
 };
 use douyin_sandbox::{Sandbox, SandboxConfig};
 use futures_util::TryStreamExt;
-
-async fn bounded<F: Future>(f: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(60), f).await.expect("the test hung")
-}
 
 fn client(sandbox: &Sandbox) -> Client {
     sandbox.client_builder().retry(RetryPolicy::disabled()).build().unwrap()
@@ -123,7 +119,7 @@ async fn call_endpoint(name: &str, sandbox: &Sandbox, client: &Client, user: &Us
 
 #[tokio::test]
 async fn every_endpoint_of_the_spec_answers_through_the_sdk() {
-    bounded(async {
+    within(60, async {
         let sandbox = Sandbox::start().await.unwrap();
         let client = client(&sandbox);
         let user = authorized(&sandbox, &client, "creator-all").await;
@@ -146,7 +142,7 @@ async fn every_endpoint_of_the_spec_answers_through_the_sdk() {
 
 #[tokio::test]
 async fn the_showcase_adds_lists_with_paging_and_removes() {
-    bounded(async {
+    within(60, async {
         let sandbox = Sandbox::start().await.unwrap();
         let client = client(&sandbox);
         let user = authorized(&sandbox, &client, "creator-showcase").await;
@@ -210,7 +206,7 @@ async fn the_showcase_adds_lists_with_paging_and_removes() {
 
 #[tokio::test]
 async fn orders_page_by_cursor_and_filter_by_window_and_ids() {
-    bounded(async {
+    within(60, async {
         let sandbox = Sandbox::start_with(SandboxConfig::default().orders_per_creator(45)).await.unwrap();
         let client = client(&sandbox);
         let user = authorized(&sandbox, &client, "creator-orders").await;
@@ -267,7 +263,7 @@ async fn orders_page_by_cursor_and_filter_by_window_and_ids() {
 
 #[tokio::test]
 async fn product_search_filters_and_details_follow_the_catalog() {
-    bounded(async {
+    within(60, async {
         let sandbox = Sandbox::start().await.unwrap();
         let client = client(&sandbox);
         let user = authorized(&sandbox, &client, "creator-search").await;
@@ -296,7 +292,7 @@ async fn product_search_filters_and_details_follow_the_catalog() {
 
 #[tokio::test]
 async fn the_oauth_flow_follows_the_platform_rules() {
-    bounded(async {
+    within(60, async {
         let sandbox = Sandbox::start().await.unwrap();
         let client = client(&sandbox);
         let code = sandbox.authorize("creator-oauth", &["user_info", "alliance.kol.orders"]);
@@ -364,7 +360,7 @@ async fn the_oauth_flow_follows_the_platform_rules() {
 
 #[tokio::test]
 async fn the_authorization_page_redirects_with_a_code_that_the_sdk_exchanges() {
-    bounded(async {
+    within(60, async {
         let sandbox = Sandbox::start().await.unwrap();
         let client = client(&sandbox);
         let url = douyin_alliance::oauth::AuthorizeUrl::new(&client)
@@ -399,7 +395,7 @@ async fn the_authorization_page_redirects_with_a_code_that_the_sdk_exchanges() {
 
 #[tokio::test]
 async fn shutting_down_or_dropping_the_sandbox_stops_its_servers() {
-    bounded(async {
+    within(60, async {
         let sandbox = Sandbox::start().await.unwrap();
         let url = format!("{}/oauth/client_token/", sandbox.base_url(Server::OpenDouyin));
         assert!(reqwest::Client::new().post(&url).send().await.is_ok());

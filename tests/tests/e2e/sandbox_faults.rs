@@ -1,7 +1,7 @@
 //! Injected faults end in the right typed error or in a successful retry, within bounded time;
 //! a mutation is never sent twice.
 
-use std::future::Future;
+use e2e_tests::{fast_retries, within};
 use std::time::Duration;
 
 use douyin_alliance::{
@@ -11,20 +11,9 @@ use douyin_alliance::{
 };
 use douyin_sandbox::{Fault, FaultRule, Sandbox, SandboxError};
 
-async fn bounded<F: Future>(f: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(60), f).await.expect("the test hung")
-}
-
-fn fast_retries() -> RetryPolicy {
-    RetryPolicy::default()
-        .max_attempts(3)
-        .initial_backoff(Duration::from_millis(5))
-        .max_backoff(Duration::from_millis(20))
-}
-
 async fn setup(build: impl FnOnce(ClientBuilder) -> ClientBuilder) -> (Sandbox, Client, UserClient) {
     let sandbox = Sandbox::start().await.unwrap();
-    let client = build(sandbox.client_builder().retry(fast_retries())).build().unwrap();
+    let client = build(sandbox.client_builder().retry(fast_retries(3))).build().unwrap();
     let code = sandbox.authorize("creator-faults", &["user_info"]);
     let t = client.oauth_access_token(&AccessTokenRequest::new(code)).await.unwrap();
     let user = client.user(&UserAuth::new(t.open_id, t.access_token));
@@ -41,7 +30,7 @@ fn api(e: &Error) -> &douyin_alliance::ApiError {
 
 #[tokio::test]
 async fn latency_delays_the_answer_and_a_short_timeout_turns_it_into_a_timeout_error() {
-    bounded(async {
+    within(60, async {
         let (sandbox, _, user) = setup(|b| b.timeout(Duration::from_millis(400))).await;
         sandbox.inject("kol_buyin_id", Fault::Latency(Duration::from_millis(20)), 1).unwrap();
         user.kol_buyin_id().await.unwrap();
@@ -57,7 +46,7 @@ async fn latency_delays_the_answer_and_a_short_timeout_turns_it_into_a_timeout_e
 
 #[tokio::test]
 async fn http_5xx_is_retried_when_safe_and_typed_when_it_persists() {
-    bounded(async {
+    within(60, async {
         let (sandbox, _, user) = setup(|b| b).await;
         sandbox.inject("kol_store_list", Fault::Status(503), 2).unwrap();
         user.kol_store_list(&list()).await.unwrap();
@@ -80,7 +69,7 @@ async fn http_5xx_is_retried_when_safe_and_typed_when_it_persists() {
 
 #[tokio::test]
 async fn busy_and_rate_limit_codes_come_in_each_envelope() {
-    bounded(async {
+    within(60, async {
         let (sandbox, client, user) = setup(|b| b).await;
         // data + extra
         sandbox.inject("kol_orders", Fault::Busy, 1).unwrap();
@@ -106,7 +95,7 @@ async fn busy_and_rate_limit_codes_come_in_each_envelope() {
 
 #[tokio::test]
 async fn an_expired_token_answer_is_typed_and_the_client_token_is_fetched_again() {
-    bounded(async {
+    within(60, async {
         let (sandbox, client, user) = setup(|b| b).await;
         sandbox.inject("kol_store_list", Fault::ExpiredToken, 1).unwrap();
         let err = user.kol_store_list(&list()).await.unwrap_err();
@@ -127,7 +116,7 @@ async fn an_expired_token_answer_is_typed_and_the_client_token_is_fetched_again(
 
 #[tokio::test]
 async fn truncated_and_non_json_bodies_are_decode_errors_keeping_the_bytes() {
-    bounded(async {
+    within(60, async {
         let (sandbox, _, user) = setup(|b| b).await;
         sandbox.inject("kol_store_list", Fault::TruncatedBody, 1).unwrap();
         let err = user.kol_store_list(&list()).await.unwrap_err();
@@ -147,7 +136,7 @@ async fn truncated_and_non_json_bodies_are_decode_errors_keeping_the_bytes() {
 
 #[tokio::test]
 async fn a_body_over_the_limit_is_refused_and_a_large_one_within_it_decodes() {
-    bounded(async {
+    within(60, async {
         let (sandbox, _, user) = setup(|b| b.max_response_bytes(1024 * 1024)).await;
         sandbox.inject("kol_reputation", Fault::OversizedBody(3 * 1024 * 1024), 1).unwrap();
         let err = user.kol_reputation().await.unwrap_err();
@@ -163,7 +152,7 @@ async fn a_body_over_the_limit_is_refused_and_a_large_one_within_it_decodes() {
 
 #[tokio::test]
 async fn a_connection_closed_mid_response_is_a_transport_error_or_a_retry() {
-    bounded(async {
+    within(60, async {
         let (sandbox, _, user) = setup(|b| b).await;
         sandbox.inject("kol_orders", Fault::Disconnect, 1).unwrap();
         let page = user.kol_orders(&KolOrdersRequest::new()).await.unwrap();
@@ -182,7 +171,7 @@ async fn a_connection_closed_mid_response_is_a_transport_error_or_a_retry() {
 
 #[tokio::test]
 async fn a_mutation_is_never_sent_twice() {
-    bounded(async {
+    within(60, async {
         let (sandbox, _, user) = setup(|b| b).await;
         let add =
             StoreAddRequest::new(vec![StoreAddProduct::new(Id(3400312511185213726))], false, String::new());
@@ -203,7 +192,7 @@ async fn a_mutation_is_never_sent_twice() {
 
 #[tokio::test]
 async fn faults_from_flag_rules_and_the_wildcard() {
-    bounded(async {
+    within(60, async {
         let (sandbox, _, user) = setup(|b| b).await;
         sandbox.add_fault("kol_store_list=status:503:2".parse::<FaultRule>().unwrap()).unwrap();
         user.kol_store_list(&list()).await.unwrap();

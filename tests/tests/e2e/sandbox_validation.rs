@@ -2,17 +2,12 @@
 //! types, broken constraints, wrong content type, wrong method. Requests are sent raw (the SDK
 //! would not build them), and through an SDK whose requests a hook breaks on purpose.
 
-use std::future::Future;
-use std::time::Duration;
+use e2e_tests::within;
 
 use douyin_alliance::endpoint::{Endpoint, Server};
 use douyin_alliance::{AccessTokenRequest, Hook, KolStoreListRequest, RetryPolicy, UserAuth};
 use douyin_sandbox::Sandbox;
 use serde_json::{json, Value};
-
-async fn bounded<F: Future>(f: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(60), f).await.expect("the test hung")
-}
 
 /// A sandbox with one authorized creator and a client_token, for raw requests.
 struct Raw {
@@ -101,7 +96,7 @@ fn assert_param_error(v: &Value, code: i64, field: &str, words: &str) {
 
 #[tokio::test]
 async fn missing_required_fields_are_named() {
-    bounded(async {
+    within(60, async {
         let raw = Raw::start().await;
         let v = raw
             .user_json(
@@ -126,7 +121,7 @@ async fn missing_required_fields_are_named() {
 
 #[tokio::test]
 async fn wrong_types_and_broken_constraints_are_named() {
-    bounded(async {
+    within(60, async {
         let raw = Raw::start().await;
         let v = raw.user_json("/alliance/kol/store/list/", r#"{"page":"1","page_size":20}"#).await;
         assert_param_error(&v, 2100005, "page", "must be a 64-bit integer");
@@ -171,7 +166,7 @@ async fn wrong_types_and_broken_constraints_are_named() {
 
 #[tokio::test]
 async fn the_content_type_must_match_the_encoding() {
-    bounded(async {
+    within(60, async {
         let raw = Raw::start().await;
         let path = format!("/alliance/kol/store/list/?open_id={OPEN_ID}");
         let body = r#"{"page":1,"page_size":20}"#;
@@ -198,7 +193,7 @@ async fn the_content_type_must_match_the_encoding() {
 
 #[tokio::test]
 async fn oauth_parameters_are_checked() {
-    bounded(async {
+    within(60, async {
         let raw = Raw::start().await;
         let form = "application/x-www-form-urlencoded";
         let v = raw
@@ -247,7 +242,7 @@ async fn oauth_parameters_are_checked() {
 
 #[tokio::test]
 async fn a_wrong_method_or_an_unknown_path_is_refused() {
-    bounded(async {
+    within(60, async {
         let raw = Raw::start().await;
         let path = format!("/alliance/kol/store/list/?open_id={OPEN_ID}");
         let (status, headers, v) = raw
@@ -298,7 +293,7 @@ async fn a_wrong_method_or_an_unknown_path_is_refused() {
 
 #[tokio::test]
 async fn query_endpoints_check_their_query() {
-    bounded(async {
+    within(60, async {
         let raw = Raw::start().await;
         let base = "/ecom/captain/mobile/task/promotion/product/list";
         let (_, _, v) = raw
@@ -378,7 +373,7 @@ impl Hook for Breaker {
 
 #[tokio::test]
 async fn a_request_building_bug_in_the_sdk_does_not_pass_unnoticed() {
-    bounded(async {
+    within(60, async {
         let sandbox = Sandbox::start().await.unwrap();
         let code = sandbox.authorize(OPEN_ID, &["user_info"]);
         let breakers: [(Breakage, &str); 3] = [

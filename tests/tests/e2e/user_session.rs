@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use douyin_alliance::auth::UserSession;
 use douyin_alliance::{ErrorKind, KolStoreListRequest, MemoryTokenStore, SessionPolicy, UserTokenData};
-use e2e_tests::{err_data, ok_data, MockResponse, MockServer};
+use e2e_tests::{err_data, ok_data, within, MockResponse, MockServer};
 
 const DAY: i64 = 24 * 3600;
 
@@ -44,10 +44,6 @@ fn serve_store_list(server: &MockServer, valid: &'static [&'static str]) {
     });
 }
 
-async fn within<T>(f: impl std::future::Future<Output = T>) -> T {
-    tokio::time::timeout(Duration::from_secs(20), f).await.expect("test timed out")
-}
-
 #[tokio::test]
 async fn a_nearly_expired_access_token_is_refreshed_once_for_concurrent_calls() {
     let server = MockServer::start().await;
@@ -64,7 +60,7 @@ async fn a_nearly_expired_access_token_is_refreshed_once_for_concurrent_calls() 
             tokio::spawn(async move { u.kol_store_list(&KolStoreListRequest::new(1, 20)).await })
         })
         .collect();
-    within(async {
+    within(20, async {
         for c in calls {
             c.await.unwrap().unwrap();
         }
@@ -108,7 +104,7 @@ async fn a_refresh_token_near_its_end_is_renewed_before_refreshing() {
     let client = server.client_builder().build().unwrap();
     let session =
         UserSession::from_tokens(&client, &tokens("act.old", 60, "rft.old", 10 * DAY)).await.unwrap();
-    within(client.user_session(&session).kol_store_list(&KolStoreListRequest::new(1, 20))).await.unwrap();
+    within(20, client.user_session(&session).kol_store_list(&KolStoreListRequest::new(1, 20))).await.unwrap();
     let renew = server.requests_to("/oauth/renew_refresh_token/");
     assert_eq!(renew.len(), 1);
     assert!(renew[0].form().contains(&("refresh_token".into(), "rft.old".into())));
@@ -131,7 +127,7 @@ async fn exhausted_renewals_keep_refreshing_until_the_refresh_token_expires() {
     let client = server.client_builder().build().unwrap();
     let session =
         UserSession::from_tokens(&client, &tokens("act.old", 60, "rft.old", 10 * DAY)).await.unwrap();
-    within(client.user_session(&session).kol_store_list(&KolStoreListRequest::new(1, 20))).await.unwrap();
+    within(20, client.user_session(&session).kol_store_list(&KolStoreListRequest::new(1, 20))).await.unwrap();
     assert_eq!(server.requests_to("/oauth/renew_refresh_token/").len(), 1);
     assert_eq!(server.requests_to("/oauth/refresh_token/").len(), 1);
 }
@@ -143,7 +139,7 @@ async fn an_expired_refresh_token_asks_for_reauthorization() {
     let client = server.client_builder().build().unwrap();
     let session =
         UserSession::from_tokens(&client, &tokens("act.old", 60, "rft.old", 29 * DAY)).await.unwrap();
-    let err = within(client.user_session(&session).kol_store_list(&KolStoreListRequest::new(1, 20)))
+    let err = within(20, client.user_session(&session).kol_store_list(&KolStoreListRequest::new(1, 20)))
         .await
         .unwrap_err();
     assert!(matches!(err.kind(), ErrorKind::ReauthorizationRequired { .. }), "{err:#}");
@@ -156,7 +152,7 @@ async fn an_unknown_user_asks_for_reauthorization() {
     let server = MockServer::start().await;
     let client = server.client_builder().build().unwrap();
     let session = UserSession::resume(&client, "never-authorized");
-    let err = within(session.auth()).await.unwrap_err();
+    let err = within(20, session.auth()).await.unwrap_err();
     assert!(matches!(err.kind(), ErrorKind::ReauthorizationRequired { .. }), "{err:#}");
 }
 
@@ -170,7 +166,7 @@ async fn a_rejected_access_token_is_refreshed_and_the_call_sent_again() {
     let session = UserSession::from_tokens(&client, &tokens("act.revoked", 15 * DAY, "rft.one", 29 * DAY))
         .await
         .unwrap();
-    within(client.user_session(&session).kol_store_list(&KolStoreListRequest::new(1, 20))).await.unwrap();
+    within(20, client.user_session(&session).kol_store_list(&KolStoreListRequest::new(1, 20))).await.unwrap();
     let sent: Vec<_> = server
         .requests_to("/alliance/kol/store/list/")
         .iter()
@@ -191,9 +187,9 @@ async fn sessions_are_shared_through_the_store_between_clients() {
     UserSession::from_tokens(&a, &tokens("act.old", 60, "rft.one", 29 * DAY)).await.unwrap();
     // Another replica resumes the session by open_id and refreshes it; the first sees the result.
     let on_b = UserSession::resume(&b, "creator-1");
-    within(b.user_session(&on_b).kol_store_list(&KolStoreListRequest::new(1, 20))).await.unwrap();
+    within(20, b.user_session(&on_b).kol_store_list(&KolStoreListRequest::new(1, 20))).await.unwrap();
     let on_a = UserSession::resume(&a, "creator-1");
-    within(a.user_session(&on_a).kol_store_list(&KolStoreListRequest::new(1, 20))).await.unwrap();
+    within(20, a.user_session(&on_a).kol_store_list(&KolStoreListRequest::new(1, 20))).await.unwrap();
     assert_eq!(server.requests_to("/oauth/refresh_token/").len(), 1);
     let policy = SessionPolicy::default();
     assert!(

@@ -9,6 +9,7 @@
 //! `DOUYIN_BENCH_REPORT_DIR` set, the paired ratios are written to
 //! `$DOUYIN_BENCH_REPORT_DIR/generate_report.json` for the report.
 
+use e2e_tests::bench;
 use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Instant;
@@ -94,11 +95,6 @@ fn generate_text(text: &str) -> Vec<codegen::GeneratedFile> {
     codegen::generate_from(&[file]).expect("synthetic spec generates")
 }
 
-/// Rounds of the paired measurement (`DOUYIN_BENCH_GEN_ROUNDS`, default 6; 0 skips it).
-fn paired_rounds() -> usize {
-    std::env::var("DOUYIN_BENCH_GEN_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(6)
-}
-
 /// Seconds per generation of `text`, over `reps` generations.
 fn time_reps(text: &str, reps: usize) -> f64 {
     let started = Instant::now();
@@ -143,12 +139,7 @@ fn main() {
     generate(&mut c);
     c.final_summary();
 
-    // Only a measuring run (`cargo bench`, which passes `--bench`) measures pairs: not
-    // `cargo test --benches` (criterion's test mode), `--test`, `--list` or `--profile-time`.
-    let args: Vec<String> = std::env::args().collect();
-    let quick = !args.iter().any(|a| a == "--bench")
-        || args.iter().any(|a| matches!(a.as_str(), "--test" | "--list" | "--profile-time"));
-    let rounds = if quick { 0 } else { paired_rounds() };
+    let rounds = bench::paired_rounds("DOUYIN_BENCH_GEN_ROUNDS", 6);
     if rounds == 0 {
         return;
     }
@@ -166,11 +157,5 @@ fn main() {
             json!({"secs": secs, "base_secs": base_secs, "ratio": ratio, "rounds": rounds}),
         );
     }
-    if let Ok(dir) = std::env::var("DOUYIN_BENCH_REPORT_DIR") {
-        let file = Path::new(&dir).join("generate_report.json");
-        let text = Value::Object(report).to_string();
-        if let Err(e) = std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&file, text)) {
-            eprintln!("cannot write {}: {e}", file.display());
-        }
-    }
+    bench::write_report("generate_report.json", &Value::Object(report));
 }
