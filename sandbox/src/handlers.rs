@@ -13,12 +13,13 @@ use http::request::Parts;
 use http::{HeaderValue, StatusCode};
 use serde_json::{json, Map, Value};
 
-use codegen::model::{AuthKind, Credentials, Encoding, Endpoint, InjectFrom, Server};
+use codegen::model::{AuthKind, Credentials, Encoding, Endpoint, EnvelopeKind, InjectFrom, Server};
+use douyin_alliance::envelope;
 use douyin_alliance::{KnownCode, TOKEN_HEADER};
 
 use crate::auth::Denied;
 use crate::faults::{self, Fault};
-use crate::log::LoggedRequest;
+use crate::log::{LoggedRequest, Received};
 use crate::params::Params;
 use crate::reply::{self, error_body, example_body, json_response, parameter_code, success_body};
 use crate::validate::{self, Source};
@@ -85,7 +86,7 @@ impl From<validate::Violation> for Reject {
 }
 
 /// What a successful call answers.
-enum Answer {
+enum Served {
     /// This `data`, in the endpoint's envelope.
     Data(Value),
     /// The spec's example.
@@ -111,11 +112,7 @@ pub(crate) async fn handle(State(ctx): State<ServerCtx>, req: Request) -> Respon
     lock(&sh.log).push(LoggedRequest {
         endpoint: ep.map(|e| e.name.as_str()),
         server: ctx.server,
-        method: parts.method.clone(),
-        path: path.clone(),
-        query: parts.uri.query().map(str::to_string),
-        headers: parts.headers.clone(),
-        body: body.clone(),
+        request: Received::new(&parts, body.clone()),
     });
     let Some(ep) = ep else {
         if ctx.server == Server::OpenDouyin && same_path(&path, douyin_alliance::oauth::AUTHORIZE_PATH) {
@@ -139,8 +136,8 @@ pub(crate) async fn handle(State(ctx): State<ServerCtx>, req: Request) -> Respon
         None => {}
     }
     match process(sh, ep, &parts, &body) {
-        Ok(Answer::Data(data)) => json_response(StatusCode::OK, &success_body(ep, data, &sh.clock)),
-        Ok(Answer::Example) => {
+        Ok(Served::Data(data)) => json_response(StatusCode::OK, &success_body(ep, data, &sh.clock)),
+        Ok(Served::Example) => {
             json_response(StatusCode::OK, &example_body(ep, sh.examples.body(&ep.name), &sh.clock))
         }
         Err(Reject::Param { field, problem, missing }) => {
@@ -227,7 +224,7 @@ fn kind_of(v: &Value) -> &'static str {
 }
 
 /// Everything after routing and faults.
-fn process(sh: &Shared, ep: &'static Endpoint, parts: &Parts, body: &Bytes) -> Result<Answer, Reject> {
+fn process(sh: &Shared, ep: &'static Endpoint, parts: &Parts, body: &Bytes) -> Result<Served, Reject> {
     if parts.method.as_str() != ep.method.as_str() {
         return Err(Reject::Method(parts.method.clone()));
     }
@@ -303,10 +300,10 @@ fn answer(
     ep: &Endpoint,
     params: &Map<String, Value>,
     caller: Option<&str>,
-) -> Result<Answer, Reject> {
+) -> Result<Served, Reject> {
     match STATEFUL.iter().find(|(name, _)| *name == ep.name) {
-        Some((_, handler)) => handler(sh, Params(params), caller.unwrap_or_default()).map(Answer::Data),
-        None => Ok(Answer::Example),
+        Some((_, handler)) => handler(sh, Params(params), caller.unwrap_or_default()).map(Served::Data),
+        None => Ok(Served::Example),
     }
 }
 
@@ -408,8 +405,10 @@ fn user_tokens(t: crate::auth::UserTokens) -> Value {
 /// The sandbox-only parameter `open_id` picks the creator (default [`Sandbox::DEFAULT_OPEN_ID`]).
 fn authorize_page(sh: &Shared, parts: &Parts) -> Response {
     let fail = |status: StatusCode, code: KnownCode, text: String| {
-        let body = json!({"data": {"error_code": code.code(), "description": text}, "message": "error"});
-        json_response(status, &body)
+        json_response(
+            status,
+            &envelope::Answer::error(EnvelopeKind::DataExtra, code.code(), text).oauth().to_json(),
+        )
     };
     if parts.method != http::Method::GET {
         return fail(
@@ -479,9 +478,11 @@ fn authorize_page(sh: &Shared, parts: &Parts) -> Response {
         }
         return r;
     }
+    let granted =
+        json!({"code": code, "state": state.unwrap_or_default(), "open_id": open_id, "scope": scope});
     json_response(
         StatusCode::OK,
-        &json!({"data": {"code": code, "state": state.unwrap_or_default(), "open_id": open_id, "scope": scope, "error_code": 0, "description": ""}, "message": "success"}),
+        &envelope::Answer::success(EnvelopeKind::DataExtra, granted).oauth().to_json(),
     )
 }
 

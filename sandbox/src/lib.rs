@@ -58,7 +58,7 @@ use tokio::task::JoinHandle;
 
 pub use config::SandboxConfig;
 pub use faults::{Fault, FaultRule, ParseFaultError};
-pub use log::LoggedRequest;
+pub use log::{LoggedRequest, Received};
 
 use codegen::model::Endpoint;
 use douyin_alliance::endpoint::Server;

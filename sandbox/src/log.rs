@@ -8,17 +8,14 @@ use serde_json::Value;
 
 use douyin_alliance::endpoint::Server;
 
-/// One request as the sandbox received it.
+/// One HTTP request as a server received it: what the sandbox logs, and what the end-to-end
+/// tests' recording server keeps.
 ///
-/// `Debug` masks the `access-token` header and shows only the body's length, so a log line
-/// never leaks credentials; the fields themselves hold everything for assertions.
+/// `Debug` masks the `access-token` header and credentials in the query, and shows only the
+/// body's length, so a log line never leaks credentials; the fields hold everything for
+/// assertions.
 #[derive(Clone)]
-pub struct LoggedRequest {
-    /// The endpoint the path belongs to (`None` for paths the spec does not know, and for the
-    /// authorization page).
-    pub endpoint: Option<&'static str>,
-    /// The server that received it.
-    pub server: Server,
+pub struct Received {
     /// HTTP method.
     pub method: http::Method,
     /// Path, as sent.
@@ -31,10 +28,21 @@ pub struct LoggedRequest {
     pub body: Bytes,
 }
 
-impl LoggedRequest {
-    /// The body as JSON, if it is JSON.
-    pub fn json(&self) -> Option<Value> {
-        serde_json::from_slice(&self.body).ok()
+impl Received {
+    /// The parts of an HTTP request and its body.
+    pub fn new(parts: &http::request::Parts, body: Bytes) -> Self {
+        Received {
+            method: parts.method.clone(),
+            path: parts.uri.path().to_string(),
+            query: parts.uri.query().map(str::to_string),
+            headers: parts.headers.clone(),
+            body,
+        }
+    }
+
+    /// The body as JSON; `null` when it is not JSON.
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
     }
 
     /// The body as form pairs.
@@ -60,7 +68,7 @@ impl LoggedRequest {
     }
 }
 
-impl fmt::Debug for LoggedRequest {
+impl fmt::Debug for Received {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let headers: Vec<(String, String)> = self
             .headers
@@ -74,15 +82,33 @@ impl fmt::Debug for LoggedRequest {
                 (k.to_string(), shown)
             })
             .collect();
-        f.debug_struct("LoggedRequest")
-            .field("endpoint", &self.endpoint)
-            .field("server", &self.server)
+        f.debug_struct("Received")
             .field("method", &self.method)
             .field("path", &self.path)
             .field("query", &self.query.as_deref().map(douyin_alliance::mask_credentials))
             .field("headers", &headers)
             .field("body", &format_args!("<{} bytes>", self.body.len()))
             .finish()
+    }
+}
+
+/// One request the sandbox received, with the endpoint and server it reached; the request's
+/// own fields and accessors are those of [`Received`] (through `Deref`).
+#[derive(Debug, Clone)]
+pub struct LoggedRequest {
+    /// The endpoint the path belongs to (`None` for paths the spec does not know, and for the
+    /// authorization page).
+    pub endpoint: Option<&'static str>,
+    /// The server that received it.
+    pub server: Server,
+    /// The request.
+    pub request: Received,
+}
+
+impl std::ops::Deref for LoggedRequest {
+    type Target = Received;
+    fn deref(&self) -> &Received {
+        &self.request
     }
 }
 

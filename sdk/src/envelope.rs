@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 
 use serde::de::DeserializeOwned;
 use serde::de::Error as _;
-use serde::Deserialize;
-use serde_json::Value;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 use crate::endpoint::{Endpoint, EnvelopeKind};
 use crate::error::{snippet, ApiError, Error, ErrorKind, RawBody, Result};
@@ -18,12 +18,18 @@ use crate::ApiObject;
 
 const SNIPPET_CHARS: usize = 200;
 
-#[derive(Deserialize)]
+// The envelopes as the platform writes them: `decode` reads these structs, and `Answer` writes
+// them, so every field name is spelled once.
+
+#[derive(Deserialize, Serialize)]
 struct DataExtra<T, X> {
-    #[serde(default = "none")]
+    #[serde(default = "none", skip_serializing_if = "Option::is_none")]
     data: Option<T>,
-    #[serde(default = "none")]
+    #[serde(default = "none", skip_serializing_if = "Option::is_none")]
     extra: Option<X>,
+    /// open.douyin.com's `success` / `error`; the success rule does not read it.
+    #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
+    message: Option<&'static str>,
 }
 
 /// The codes of `extra`, all the typed parse reads: a success needs nothing else, and an error
@@ -40,22 +46,25 @@ fn none<T>() -> Option<T> {
     None
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Serialize, Default)]
 struct Extra {
-    #[serde(default, deserialize_with = "crate::codec::opt_int")]
+    #[serde(default, deserialize_with = "crate::codec::opt_int", skip_serializing_if = "Option::is_none")]
     error_code: Option<i64>,
-    #[serde(default, deserialize_with = "crate::codec::opt_string")]
+    #[serde(default, deserialize_with = "crate::codec::opt_string", skip_serializing_if = "Option::is_none")]
     description: Option<String>,
-    #[serde(default, deserialize_with = "crate::codec::opt_int")]
+    #[serde(default, deserialize_with = "crate::codec::opt_int", skip_serializing_if = "Option::is_none")]
     sub_error_code: Option<i64>,
-    #[serde(default, deserialize_with = "crate::codec::opt_string")]
+    #[serde(default, deserialize_with = "crate::codec::opt_string", skip_serializing_if = "Option::is_none")]
     sub_description: Option<String>,
-    #[serde(default, deserialize_with = "crate::codec::opt_string")]
+    #[serde(default, deserialize_with = "crate::codec::opt_string", skip_serializing_if = "Option::is_none")]
     logid: Option<String>,
+    /// Server time in ms; not read by the success rule.
+    #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
+    now: Option<i64>,
 }
 
 /// The status part of `data`, for error answers whose `data` lacks the business fields.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Serialize, Default)]
 struct DataStatus {
     #[serde(default, deserialize_with = "crate::codec::opt_int")]
     error_code: Option<i64>,
@@ -63,19 +72,19 @@ struct DataStatus {
     description: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 struct ErrNo<T> {
     #[serde(default, deserialize_with = "crate::codec::opt_int")]
     err_no: Option<i64>,
     #[serde(default, deserialize_with = "crate::codec::opt_string")]
     err_msg: Option<String>,
-    #[serde(default, deserialize_with = "crate::codec::opt_string")]
+    #[serde(default, deserialize_with = "crate::codec::opt_string", skip_serializing_if = "Option::is_none")]
     log_id: Option<String>,
     #[serde(default = "none")]
     data: Option<T>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 struct CodeMsg<T> {
     #[serde(default, deserialize_with = "crate::codec::opt_int")]
     code: Option<i64>,
@@ -83,6 +92,155 @@ struct CodeMsg<T> {
     msg: Option<String>,
     #[serde(default = "none")]
     data: Option<T>,
+}
+
+/// An answer in one of the platform's envelopes, written with the very field names [`decode`]
+/// reads: for code that plays the platform (the sandbox, a test double of it).
+///
+/// ```
+/// use douyin_alliance::endpoint::EnvelopeKind;
+/// use douyin_alliance::envelope::Answer;
+/// let ok = Answer::success(EnvelopeKind::ErrNo, serde_json::json!({"id": 1})).to_json();
+/// assert_eq!(ok, serde_json::json!({"err_no": 0, "err_msg": "success", "data": {"id": 1}}));
+/// let err = Answer::error(EnvelopeKind::DataExtra, 2100005, "bad page").logid("L1").to_json();
+/// assert_eq!(err["data"], serde_json::json!({"error_code": 2100005, "description": "bad page"}));
+/// assert_eq!(err["extra"]["logid"], "L1");
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    kind: EnvelopeKind,
+    code: i64,
+    description: String,
+    data: Option<Value>,
+    logid: Option<String>,
+    now_ms: Option<i64>,
+    oauth: bool,
+}
+
+impl Answer {
+    /// A success carrying `data` (for `data`+`extra`, an object the status fields are added to).
+    pub fn success(kind: EnvelopeKind, data: Value) -> Self {
+        Answer {
+            kind,
+            code: 0,
+            description: String::new(),
+            data: Some(data),
+            logid: None,
+            now_ms: None,
+            oauth: false,
+        }
+    }
+
+    /// An error with the platform's `code` and `description`.
+    pub fn error(kind: EnvelopeKind, code: i64, description: impl Into<String>) -> Self {
+        Answer {
+            kind,
+            code,
+            description: description.into(),
+            data: None,
+            logid: None,
+            now_ms: None,
+            oauth: false,
+        }
+    }
+
+    /// The trace id (`extra.logid`, or `log_id`).
+    pub fn logid(mut self, logid: impl Into<String>) -> Self {
+        self.logid = Some(logid.into());
+        self
+    }
+
+    /// The server time in milliseconds (`extra.now`).
+    pub fn now_ms(mut self, now_ms: i64) -> Self {
+        self.now_ms = Some(now_ms);
+        self
+    }
+
+    /// open.douyin.com's form of `data`+`extra`: a top-level `message`, and an `extra` with only
+    /// the trace id and time, on errors only.
+    pub fn oauth(mut self) -> Self {
+        self.oauth = true;
+        self
+    }
+
+    /// The answer as JSON.
+    pub fn to_json(&self) -> Value {
+        let ok = self.code == 0;
+        let msg = || {
+            Some(if ok && self.description.is_empty() { "success".into() } else { self.description.clone() })
+        };
+        let written = match self.kind {
+            EnvelopeKind::DataExtra => {
+                let status =
+                    DataStatus { error_code: Some(self.code), description: Some(self.description.clone()) };
+                let mut data = match serde_json::to_value(status) {
+                    Ok(Value::Object(m)) => m,
+                    _ => Map::new(),
+                };
+                if let Some(Value::Object(payload)) = &self.data {
+                    data.extend(payload.clone());
+                }
+                let traced = self.logid.is_some() || self.now_ms.is_some();
+                let extra = match (self.oauth, ok) {
+                    (true, false) if traced => {
+                        Some(Extra { logid: self.logid.clone(), now: self.now_ms, ..Extra::default() })
+                    }
+                    (true, _) => None,
+                    (false, _) => Some(Extra {
+                        error_code: Some(self.code),
+                        description: Some(self.description.clone()),
+                        sub_error_code: Some(0),
+                        sub_description: Some(String::new()),
+                        logid: self.logid.clone(),
+                        now: self.now_ms,
+                    }),
+                };
+                let message = self.oauth.then_some(if ok { "success" } else { "error" });
+                serde_json::to_value(DataExtra { data: Some(data), extra, message })
+            }
+            EnvelopeKind::ErrNo => serde_json::to_value(ErrNo {
+                err_no: Some(self.code),
+                err_msg: msg(),
+                log_id: self.logid.clone(),
+                data: self.data.clone(),
+            }),
+            EnvelopeKind::CodeMsg => {
+                serde_json::to_value(CodeMsg { code: Some(self.code), msg: msg(), data: self.data.clone() })
+            }
+        };
+        // Plain data structures with string keys always serialise.
+        written.unwrap_or(Value::Null)
+    }
+}
+
+/// Sets the trace id and server time of an answer (`extra.logid` / `extra.now`, or `log_id`)
+/// where it already has them: a recorded or example answer made fresh.
+pub fn refresh_trace(body: &mut Value, logid: &str, now_ms: i64) {
+    let extra = Extra { logid: Some(logid.to_string()), now: Some(now_ms), ..Extra::default() };
+    let patches = [
+        serde_json::to_value(DataExtra::<(), Extra> { data: None, extra: Some(extra), message: None }),
+        serde_json::to_value(ErrNo::<()> {
+            err_no: None,
+            err_msg: None,
+            log_id: Some(logid.to_string()),
+            data: None,
+        }),
+    ];
+    for patch in patches.into_iter().flatten() {
+        overlay(body, &patch);
+    }
+}
+
+/// Writes the non-null values of `patch` over the keys `body` already has, object by object.
+fn overlay(body: &mut Value, patch: &Value) {
+    let (Some(body), Some(patch)) = (body.as_object_mut(), patch.as_object()) else { return };
+    for (k, v) in patch.iter().filter(|(_, v)| !v.is_null()) {
+        match body.get_mut(k) {
+            Some(existing) if existing.is_object() && v.is_object() => overlay(existing, v),
+            Some(existing) => *existing = v.clone(),
+            None => {}
+        }
+    }
 }
 
 /// What the status fields of an envelope say.

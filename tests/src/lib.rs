@@ -11,47 +11,12 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::response::Response;
 use bytes::Bytes;
-use douyin_alliance::endpoint::Server;
+use douyin_alliance::endpoint::{EnvelopeKind, Server};
+use douyin_alliance::envelope::Answer;
 use douyin_alliance::{ClientBuilder, RetryPolicy};
 
-/// One request as the server saw it.
-#[derive(Debug, Clone)]
-pub struct Recorded {
-    /// Method.
-    pub method: String,
-    /// Path.
-    pub path: String,
-    /// Raw query string, if any.
-    pub query: Option<String>,
-    /// Headers.
-    pub headers: http::HeaderMap,
-    /// Body bytes.
-    pub body: Bytes,
-}
-
-impl Recorded {
-    /// The body as JSON (panics in tests when it is not).
-    pub fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body).expect("request body is JSON")
-    }
-    /// A header as text.
-    pub fn header(&self, name: &str) -> Option<String> {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
-    }
-    /// Decoded query pairs.
-    pub fn query_pairs(&self) -> Vec<(String, String)> {
-        let q = self.query.clone().unwrap_or_default();
-        url::form_urlencoded::parse(q.as_bytes()).into_owned().collect()
-    }
-    /// The decoded value of query parameter `name`.
-    pub fn query_param(&self, name: &str) -> Option<String> {
-        self.query_pairs().into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
-    }
-    /// The body as decoded form pairs.
-    pub fn form(&self) -> Vec<(String, String)> {
-        url::form_urlencoded::parse(&self.body).into_owned().collect()
-    }
-}
+/// One request as the recording server saw it (the sandbox's own record of a request).
+pub use douyin_sandbox::Received as Recorded;
 
 /// A programmed answer.
 #[derive(Debug, Clone)]
@@ -147,13 +112,7 @@ impl MockServer {
 async fn handle(State(inner): State<Arc<Inner>>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let body = axum::body::to_bytes(body, 64 * 1024 * 1024).await.unwrap_or_default();
-    let rec = Recorded {
-        method: parts.method.to_string(),
-        path: parts.uri.path().to_string(),
-        query: parts.uri.query().map(str::to_string),
-        headers: parts.headers.clone(),
-        body,
-    };
+    let rec = Recorded::new(&parts, body);
     let index = {
         let mut log = inner.log.lock().expect("log");
         let n = log.iter().filter(|r| r.path == rec.path).count();
@@ -177,33 +136,22 @@ async fn handle(State(inner): State<Arc<Inner>>, req: Request) -> Response {
 
 /// A successful `data`+`extra` answer with `data` fields merged in.
 pub fn ok_data(data: serde_json::Value) -> serde_json::Value {
-    let mut d = serde_json::json!({"error_code": 0, "description": ""});
-    if let (Some(m), Some(extra)) = (d.as_object_mut(), data.as_object()) {
-        for (k, v) in extra {
-            m.insert(k.clone(), v.clone());
-        }
-    }
-    serde_json::json!({
-        "data": d,
-        "extra": {"error_code": 0, "description": "", "sub_error_code": 0, "sub_description": "", "logid": "test-logid", "now": 1_700_000_000_000_i64}
-    })
+    Answer::success(EnvelopeKind::DataExtra, data).logid("test-logid").now_ms(1_700_000_000_000).to_json()
 }
 
 /// A `data`+`extra` error answer.
 pub fn err_data(code: i64, description: &str) -> serde_json::Value {
-    serde_json::json!({
-        "data": {"error_code": code, "description": description},
-        "extra": {"error_code": 0, "description": "", "sub_error_code": 0, "sub_description": "", "logid": "err-logid", "now": 1_700_000_000_000_i64}
-    })
+    Answer::error(EnvelopeKind::DataExtra, code, description)
+        .logid("err-logid")
+        .now_ms(1_700_000_000_000)
+        .to_json()
 }
 
 /// Programs the client_token endpoint to hand out `clt.test-N` tokens (N = request index).
 pub fn serve_client_tokens(server: &MockServer, expires_in: i64) {
     server.on("/oauth/client_token/", move |_, i| {
-        MockResponse::json(serde_json::json!({
-            "data": {"access_token": format!("clt.test-{i}"), "expires_in": expires_in, "error_code": 0, "description": ""},
-            "message": "success"
-        }))
+        let token = serde_json::json!({"access_token": format!("clt.test-{i}"), "expires_in": expires_in});
+        MockResponse::json(Answer::success(EnvelopeKind::DataExtra, token).oauth().to_json())
     });
 }
 

@@ -61,7 +61,8 @@ async fn a_hook_header_arrives_on_every_attempt_and_every_outcome_is_seen() {
     let client = server.client_builder().retry(fast_retries(3)).hook(tracer.clone()).build().unwrap();
     client.user(&UserAuth::new("o", "act.t")).kol_store_list(&KolStoreListRequest::new(1, 20)).await.unwrap();
 
-    let ids: Vec<_> = server.requests_to(STORE_LIST).iter().map(|r| r.header("x-request-id")).collect();
+    let ids: Vec<_> =
+        server.requests_to(STORE_LIST).iter().map(|r| r.header("x-request-id").map(str::to_string)).collect();
     assert_eq!(ids, [Some("req-0".into()), Some("req-1".into()), Some("req-2".into())]);
     let seen = tracer.seen.lock().unwrap().clone();
     let failed = Some("kol_store_list: unexpected HTTP status 503; body starts: busy".to_string());

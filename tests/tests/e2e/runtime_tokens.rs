@@ -36,7 +36,11 @@ async fn category(client: &Client) -> douyin_alliance::Result<douyin_alliance::M
 }
 
 fn tokens_used(server: &MockServer, path: &str) -> Vec<String> {
-    server.requests_to(path).iter().map(|r| r.header("access-token").unwrap_or_default()).collect()
+    server
+        .requests_to(path)
+        .iter()
+        .map(|r| r.header("access-token").unwrap_or_default().to_string())
+        .collect()
 }
 
 #[tokio::test]

@@ -36,7 +36,7 @@ fn serve_refresh(server: &MockServer, delay: Duration) {
 fn serve_store_list(server: &MockServer, valid: &'static [&'static str]) {
     server.on("/alliance/kol/store/list/", move |req, _| {
         let token = req.header("access-token").unwrap_or_default();
-        if valid.contains(&token.as_str()) {
+        if valid.contains(&token) {
             MockResponse::json(ok_data(serde_json::json!({"total": 0, "results": []})))
         } else {
             MockResponse::json(err_data(10008, "access_token invalid"))
@@ -170,7 +170,7 @@ async fn a_rejected_access_token_is_refreshed_and_the_call_sent_again() {
     let sent: Vec<_> = server
         .requests_to("/alliance/kol/store/list/")
         .iter()
-        .filter_map(|r| r.header("access-token"))
+        .filter_map(|r| r.header("access-token").map(str::to_string))
         .collect();
     assert_eq!(sent, ["act.revoked", "act.refreshed-0"]);
     assert_eq!(server.requests_to("/oauth/refresh_token/").len(), 1);
