@@ -84,7 +84,7 @@ fn assert_user_call(rec: &Recorded, path: &str) {
     assert_eq!(rec.query_pairs(), vec![("open_id".to_string(), OPEN_ID.to_string())], "raw {:?}", rec.query);
     let raw = rec.query.as_deref().unwrap_or_default();
     assert!(!raw.contains(' ') && !raw.contains('中') && !raw.contains('#'), "not percent-encoded: {raw}");
-    assert_eq!(rec.header("access-token").as_deref(), Some(USER_TOKEN));
+    assert_eq!(rec.header("access-token"), Some(USER_TOKEN));
 }
 
 /// An app call with the client_token: POST, no query, the client_token in the header.
@@ -92,7 +92,7 @@ fn assert_app_call(rec: &Recorded, path: &str) {
     assert_eq!(rec.method, "POST");
     assert_eq!(rec.path, path);
     assert_eq!(rec.query, None);
-    assert_eq!(rec.header("access-token").as_deref(), Some(CLIENT_TOKEN));
+    assert_eq!(rec.header("access-token"), Some(CLIENT_TOKEN));
 }
 
 /// An unauthenticated call: no token header at all.
@@ -103,13 +103,13 @@ fn assert_no_token(rec: &Recorded) {
 
 /// A JSON body equal to `expected`, sent as `application/json` without a charset.
 fn assert_json_body(rec: &Recorded, expected: Value) {
-    assert_eq!(rec.header("content-type").as_deref(), Some(JSON));
+    assert_eq!(rec.header("content-type"), Some(JSON));
     assert_eq!(rec.json(), expected);
 }
 
 /// A form body with exactly `expected` pairs (in any order), sent as form-urlencoded.
 fn assert_form_body(rec: &Recorded, expected: &[(&str, &str)]) {
-    assert_eq!(rec.header("content-type").as_deref(), Some(FORM));
+    assert_eq!(rec.header("content-type"), Some(FORM));
     let mut got = rec.form();
     got.sort();
     let mut want: Vec<(String, String)> =
@@ -123,7 +123,7 @@ fn assert_form_body(rec: &Recorded, expected: &[(&str, &str)]) {
 fn assert_no_body(rec: &Recorded) {
     assert!(rec.body.is_empty(), "unexpected body {:?}", String::from_utf8_lossy(&rec.body));
     let want = (rec.method == "POST").then_some("application/json");
-    assert_eq!(rec.header("content-type").as_deref(), want);
+    assert_eq!(rec.header("content-type"), want);
 }
 
 fn user_token_answer() -> Value {
@@ -594,7 +594,7 @@ async fn colonel_award_task_apply_sends_task_id_as_text_without_open_id() {
     let rec = &calls[0];
     assert_eq!(rec.method, "POST");
     assert_eq!(rec.query, None, "no open_id on this call");
-    assert_eq!(rec.header("access-token").as_deref(), Some(USER_TOKEN));
+    assert_eq!(rec.header("access-token"), Some(USER_TOKEN));
     assert_json_body(rec, json!({"task_id": "7265432109876543210"}));
 }
 

@@ -49,7 +49,7 @@ async fn an_app_call_fetches_and_sends_the_client_token_and_checks_the_request()
     assert_eq!(found.total, 1);
     assert_eq!(found.products[0].product_id, Id(7_012_345_678_901_234_567));
     let rec = &server.requests_to("/fx/products/search/")[0];
-    assert_eq!(rec.header("access-token").as_deref(), Some("clt.test-0"));
+    assert_eq!(rec.header("access-token"), Some("clt.test-0"));
     assert_eq!(rec.json()["keyword"], "cup");
     assert_eq!(server.requests_to("/oauth/client_token/").len(), 1);
 
@@ -80,7 +80,7 @@ async fn a_user_call_sends_the_users_token() {
     assert_eq!(profile.verified, Some(true));
     let rec = &server.requests_to("/fx/user/profile/")[0];
     assert_eq!(rec.method, "POST");
-    assert_eq!(rec.header("access-token").as_deref(), Some("act.fixture"));
+    assert_eq!(rec.header("access-token"), Some("act.fixture"));
     assert_eq!(rec.query_param("open_id"), None, "user_profile does not put open_id in the query");
     assert!(server.requests_to("/oauth/client_token/").is_empty());
 }

@@ -149,7 +149,7 @@ impl PageEp {
             _ => {
                 assert_eq!(rec.method, "POST");
                 assert_eq!(rec.query_param("open_id").as_deref(), Some(OPEN_ID));
-                assert_eq!(rec.header("access-token").as_deref(), Some(USER_TOKEN));
+                assert_eq!(rec.header("access-token"), Some(USER_TOKEN));
                 let body = rec.json();
                 if let PageEp::Search = self {
                     assert_eq!(body["title"], json!("保温杯"), "filters are kept on every page");
@@ -407,7 +407,7 @@ fn sent_cursors(server: &MockServer) -> Vec<(Option<String>, i64)> {
         .map(|rec| {
             assert_eq!(rec.method, "POST");
             assert_eq!(rec.query_param("open_id").as_deref(), Some(OPEN_ID));
-            assert_eq!(rec.header("access-token").as_deref(), Some(USER_TOKEN));
+            assert_eq!(rec.header("access-token"), Some(USER_TOKEN));
             let body = rec.json();
             let cursor = body.get("cursor").map(|c| c.as_str().expect("cursor is a string").to_string());
             assert_ne!(cursor.as_deref(), Some(""), "an empty cursor is never sent");

@@ -118,7 +118,7 @@ async fn clients_builders_stores_and_sessions_do_not_show_secrets() {
     let client = builder.build().unwrap();
     // With a client_token cached.
     client.materials_product_category(&MaterialsProductCategoryRequest::new(0)).await.unwrap();
-    assert_eq!(server.requests_to(CATEGORY)[0].header("access-token").as_deref(), Some(CLIENT_TOKEN));
+    assert_eq!(server.requests_to(CATEGORY)[0].header("access-token"), Some(CLIENT_TOKEN));
     assert_debug_clean("Client", &client);
     assert_debug_clean("UserClient", &client.user(&UserAuth::new("open-id", ACCESS_TOKEN)));
     assert_debug_clean("Secret from client_token()", &client.client_token().await.unwrap());

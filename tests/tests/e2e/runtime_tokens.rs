@@ -132,7 +132,7 @@ async fn a_rejected_token_is_refetched_once_and_the_call_succeeds() {
         let server = MockServer::start().await;
         serve_client_tokens(&server, 7200);
         server.on(CATEGORY, move |r, _| {
-            if r.header("access-token").as_deref() == Some("clt.test-0") {
+            if r.header("access-token") == Some("clt.test-0") {
                 MockResponse::json(err_data(code, "access_token无效"))
             } else {
                 category_ok()
@@ -153,7 +153,7 @@ async fn many_callers_rejected_with_the_same_token_refetch_it_once() {
     let server = MockServer::start().await;
     serve_slow_tokens(&server, 7200, Duration::from_millis(50));
     server.on(CATEGORY, |r, _| {
-        if r.header("access-token").as_deref() == Some("clt.test-0") {
+        if r.header("access-token") == Some("clt.test-0") {
             MockResponse::json(err_data(10008, "access_token无效"))
         } else {
             category_ok()

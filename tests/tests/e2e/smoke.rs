@@ -17,7 +17,7 @@ async fn app_call_fetches_a_client_token_and_decodes() {
     assert_eq!(data.category_list.len(), 1);
     assert!(data.extra_fields.is_empty(), "{:?}", data.extra_fields);
     let calls = server.requests_to("/alliance/materials/product/category/");
-    assert_eq!(calls[0].header("access-token").as_deref(), Some("clt.test-0"));
+    assert_eq!(calls[0].header("access-token"), Some("clt.test-0"));
     assert_eq!(calls[0].json(), serde_json::json!({"parent_id": 0}));
     let tokens = server.requests_to("/oauth/client_token/");
     assert_eq!(tokens.len(), 1);

@@ -74,7 +74,7 @@ async fn a_nearly_expired_access_token_is_refreshed_once_for_concurrent_calls() 
     assert!(!form.iter().any(|(k, _)| k == "client_secret"), "refresh_token takes no client_secret");
     assert!(server.requests_to("/oauth/renew_refresh_token/").is_empty(), "29 days left: no renewal yet");
     for r in server.requests_to("/alliance/kol/store/list/") {
-        assert_eq!(r.header("access-token").as_deref(), Some("act.refreshed-0"));
+        assert_eq!(r.header("access-token"), Some("act.refreshed-0"));
         assert_eq!(r.query_param("open_id").as_deref(), Some("creator-1"));
     }
 }
