@@ -60,89 +60,106 @@ pub struct CursorAccess<Req, Resp> {
     pub next_cursor: fn(&Resp) -> Option<String>,
 }
 
-/// Pages by number: stops on an empty or short page, when `total` items are covered, after an
-/// error, or after `max_pages` pages.
-pub fn by_page<Req, Resp, F, Fut>(
-    request: Req,
+/// How a paginated endpoint's requests follow each other.
+pub trait Pager<Req, Resp>: Send + 'static {
+    /// The first request: the caller's, with the defaults it leaves out.
+    fn first(&mut self, request: Req) -> Req;
+    /// The request after `req`, whose answer was `resp`; `None` when `resp` was the last page.
+    fn next(&mut self, req: Req, resp: &Resp) -> Option<Req>;
+}
+
+/// Pages by number: stops on an empty or short page, or when `total` items are covered.
+pub struct ByPage<Req, Resp> {
     access: PageAccess<Req, Resp>,
-    max_pages: usize,
-    fetch: F,
-) -> impl Stream<Item = Result<Resp>> + Send
-where
-    Req: Clone + Send + 'static,
-    Resp: Send + 'static,
-    F: FnMut(Req) -> Fut + Send + 'static,
-    Fut: Future<Output = Result<Resp>> + Send,
-{
-    let mut request = access.size.apply(request);
-    if (access.get_page)(&request).is_none() {
-        (access.set_page)(&mut request, 1);
+    seen: i64,
+}
+
+/// Pages by cursor: stops on an empty or short page, or an empty or repeated cursor.
+pub struct ByCursor<Req, Resp> {
+    access: CursorAccess<Req, Resp>,
+    cursors: HashSet<String>,
+}
+
+impl<Req: 'static, Resp: 'static> Pager<Req, Resp> for ByPage<Req, Resp> {
+    fn first(&mut self, request: Req) -> Req {
+        let access = &self.access;
+        let mut request = access.size.apply(request);
+        if (access.get_page)(&request).is_none() {
+            (access.set_page)(&mut request, 1);
+        }
+        request
     }
-    let mut seen = 0i64;
-    pages(request, max_pages, fetch, move |mut req, resp| {
-        seen += (access.size.items_len)(resp) as i64;
-        let covered = (access.total)(resp).is_some_and(|t| seen >= t);
+
+    fn next(&mut self, mut req: Req, resp: &Resp) -> Option<Req> {
+        let access = &self.access;
+        self.seen += (access.size.items_len)(resp) as i64;
+        let covered = (access.total)(resp).is_some_and(|t| self.seen >= t);
         if !access.size.full(&req, resp) || covered {
             return None;
         }
         let page = (access.get_page)(&req).unwrap_or(1);
         (access.set_page)(&mut req, page + 1);
         Some(req)
-    })
+    }
 }
 
-/// Pages by cursor: stops on an empty or short page, an empty or repeated cursor, after an
-/// error, or after `max_pages` pages.
-pub fn by_cursor<Req, Resp, F, Fut>(
-    request: Req,
-    access: CursorAccess<Req, Resp>,
-    max_pages: usize,
-    fetch: F,
-) -> impl Stream<Item = Result<Resp>> + Send
-where
-    Req: Clone + Send + 'static,
-    Resp: Send + 'static,
-    F: FnMut(Req) -> Fut + Send + 'static,
-    Fut: Future<Output = Result<Resp>> + Send,
-{
-    let request = access.size.apply(request);
-    let mut cursors: HashSet<String> =
-        (access.get_cursor)(&request).filter(|c| !c.is_empty()).into_iter().collect();
-    pages(request, max_pages, fetch, move |mut req, resp| {
+impl<Req: 'static, Resp: 'static> Pager<Req, Resp> for ByCursor<Req, Resp> {
+    fn first(&mut self, request: Req) -> Req {
+        let request = self.access.size.apply(request);
+        self.cursors.extend((self.access.get_cursor)(&request).filter(|c| !c.is_empty()));
+        request
+    }
+
+    fn next(&mut self, mut req: Req, resp: &Resp) -> Option<Req> {
+        let access = &self.access;
         let cursor = (access.next_cursor)(resp).filter(|c| !c.is_empty())?;
-        if !access.size.full(&req, resp) || !cursors.insert(cursor.clone()) {
+        if !access.size.full(&req, resp) || !self.cursors.insert(cursor.clone()) {
             return None;
         }
         (access.set_cursor)(&mut req, cursor);
         Some(req)
-    })
+    }
 }
 
-/// Fetches `first`, then each request `next` makes of the last one and its answer, until `next`
-/// says none, an error (which is the stream's last item), or `max_pages` pages.
-fn pages<Req, Resp, F, Fut, N>(
-    first: Req,
+impl<Req, Resp> PageAccess<Req, Resp> {
+    /// The pager of these accessors.
+    pub fn pager(self) -> ByPage<Req, Resp> {
+        ByPage { access: self, seen: 0 }
+    }
+}
+
+impl<Req, Resp> CursorAccess<Req, Resp> {
+    /// The pager of these accessors.
+    pub fn pager(self) -> ByCursor<Req, Resp> {
+        ByCursor { access: self, cursors: HashSet::new() }
+    }
+}
+
+/// Every page, fetched lazily from `request` on as `pager` says, until the last page, an error
+/// (which is the stream's last item), or `max_pages` pages.
+pub fn pages<Req, Resp, F, Fut>(
+    request: Req,
+    mut pager: impl Pager<Req, Resp>,
     max_pages: usize,
     fetch: F,
-    next: N,
 ) -> impl Stream<Item = Result<Resp>> + Send
 where
     Req: Clone + Send + 'static,
     Resp: Send + 'static,
     F: FnMut(Req) -> Fut + Send + 'static,
     Fut: Future<Output = Result<Resp>> + Send,
-    N: FnMut(Req, &Resp) -> Option<Req> + Send + 'static,
 {
-    stream::unfold((Some(first), 0, fetch, next), move |(req, done, mut fetch, mut next)| async move {
+    let first = pager.first(request);
+    stream::unfold((Some(first), 0, fetch, pager), move |(req, done, mut fetch, mut pager)| async move {
         let req = req?;
         if done >= max_pages {
             return None;
         }
         match fetch(req.clone()).await {
-            Err(e) => Some((Err(e), (None, done, fetch, next))),
+            Err(e) => Some((Err(e), (None, done, fetch, pager))),
             Ok(resp) => {
-                let following = next(req, &resp);
-                Some((Ok(resp), (following, done + 1, fetch, next)))
+                let following = pager.next(req, &resp);
+                Some((Ok(resp), (following, done + 1, fetch, pager)))
             }
         }
     })

@@ -506,9 +506,9 @@ impl crate::Client {
             set_page: |r, v| r.page = v,
             total: |d| d.total,
         };
-        crate::paginate::by_page(
+        crate::paginate::pages(
             request,
-            access,
+            access.pager(),
             max_pages,
             move |r| {
                 let this = this.clone();
@@ -643,9 +643,9 @@ impl crate::UserClient {
             set_page: |r, v| r.page = v,
             total: |d| d.total,
         };
-        crate::paginate::by_page(
+        crate::paginate::pages(
             request,
-            access,
+            access.pager(),
             max_pages,
             move |r| {
                 let this = this.clone();
@@ -759,9 +759,9 @@ impl crate::UserClient {
             set_cursor: |r, v| r.cursor = Some(v),
             next_cursor: |d| d.cursor.clone(),
         };
-        crate::paginate::by_cursor(
+        crate::paginate::pages(
             request,
-            access,
+            access.pager(),
             max_pages,
             move |r| {
                 let this = this.clone();
@@ -848,9 +848,9 @@ impl crate::UserClient {
             set_page: |r, v| r.page = v,
             total: |d| d.total,
         };
-        crate::paginate::by_page(
+        crate::paginate::pages(
             request,
-            access,
+            access.pager(),
             max_pages,
             move |r| {
                 let this = this.clone();

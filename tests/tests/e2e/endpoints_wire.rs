@@ -19,27 +19,106 @@ use douyin_alliance::{
 use e2e_tests::{err_data, ok_data, MockResponse, MockServer, Recorded, TestEnv};
 use serde_json::{json, Value};
 
-/// Every endpoint this file calls through its typed method. Keep in sync with the tests below;
-/// `every_endpoint_is_covered_by_this_file` checks both directions.
-const COVERED: &[&str] = &[
-    "oauth_client_token",
-    "oauth_access_token",
-    "oauth_refresh_token",
-    "oauth_renew_refresh_token",
-    "kol_buyin_id",
-    "kol_store_list",
-    "store_add",
-    "kol_store_remove",
-    "kol_reputation",
-    "kol_orders",
-    "colonel_award_task_apply",
-    "materials_product_category",
-    "kol_materials_products_search",
-    "kol_materials_products_details",
-    "product_skus",
-    "product_picksource_convert",
-    "captain_task_detail",
-    "captain_task_product_list",
+/// Every endpoint this file tests, with what the spec must say of it: method, server, path,
+/// credential. A new endpoint of the spec fails `every_endpoint_is_covered_by_this_file` until
+/// it is listed here and tested below.
+const COVERED: &[(&str, HttpMethod, Server, &str, AuthKind)] = &[
+    ("oauth_client_token", HttpMethod::Post, Server::OpenDouyin, "/oauth/client_token/", AuthKind::None),
+    ("oauth_access_token", HttpMethod::Post, Server::OpenDouyin, "/oauth/access_token/", AuthKind::None),
+    ("oauth_refresh_token", HttpMethod::Post, Server::OpenDouyin, "/oauth/refresh_token/", AuthKind::None),
+    (
+        "oauth_renew_refresh_token",
+        HttpMethod::Post,
+        Server::OpenDouyin,
+        "/oauth/renew_refresh_token/",
+        AuthKind::None,
+    ),
+    (
+        "kol_buyin_id",
+        HttpMethod::Post,
+        Server::OpenDouyinEc,
+        "/alliance/kol/buyin_id/",
+        AuthKind::AccessToken,
+    ),
+    (
+        "kol_store_list",
+        HttpMethod::Post,
+        Server::OpenDouyinEc,
+        "/alliance/kol/store/list/",
+        AuthKind::AccessToken,
+    ),
+    ("store_add", HttpMethod::Post, Server::OpenDouyinEc, "/alliance/store/add/", AuthKind::AccessToken),
+    (
+        "kol_store_remove",
+        HttpMethod::Post,
+        Server::OpenDouyinEc,
+        "/alliance/kol/store/remove/",
+        AuthKind::AccessToken,
+    ),
+    (
+        "kol_reputation",
+        HttpMethod::Post,
+        Server::OpenDouyinEc,
+        "/alliance/kol/reputation/",
+        AuthKind::AccessToken,
+    ),
+    ("kol_orders", HttpMethod::Post, Server::OpenDouyinEc, "/alliance/kol/orders/", AuthKind::AccessToken),
+    (
+        "colonel_award_task_apply",
+        HttpMethod::Post,
+        Server::OpenDouyinEc,
+        "/alliance/colonel/award_task/apply/",
+        AuthKind::AccessToken,
+    ),
+    (
+        "materials_product_category",
+        HttpMethod::Post,
+        Server::OpenDouyinEc,
+        "/alliance/materials/product/category/",
+        AuthKind::ClientToken,
+    ),
+    (
+        "kol_materials_products_search",
+        HttpMethod::Post,
+        Server::OpenDouyinEc,
+        "/alliance/kol/materials/products/search/",
+        AuthKind::AccessToken,
+    ),
+    (
+        "kol_materials_products_details",
+        HttpMethod::Post,
+        Server::OpenDouyinEc,
+        "/alliance/kol/materials/products/details/",
+        AuthKind::AccessToken,
+    ),
+    (
+        "product_skus",
+        HttpMethod::Post,
+        Server::OpenDouyinEc,
+        "/alliance/product/skus/",
+        AuthKind::ClientToken,
+    ),
+    (
+        "product_picksource_convert",
+        HttpMethod::Post,
+        Server::OpenDouyinEc,
+        "/alliance/product/picksource/convert/",
+        AuthKind::ClientToken,
+    ),
+    (
+        "captain_task_detail",
+        HttpMethod::Get,
+        Server::Lianmeng,
+        "/ecom/captain/mobile/task/detail",
+        AuthKind::None,
+    ),
+    (
+        "captain_task_product_list",
+        HttpMethod::Get,
+        Server::Lianmeng,
+        "/ecom/captain/mobile/task/promotion/product/list",
+        AuthKind::None,
+    ),
 ];
 
 /// An open_id with every character a query string must escape.
@@ -64,8 +143,17 @@ fn only_request(server: &MockServer, path: &str) -> Recorded {
     calls.into_iter().next().unwrap()
 }
 
-/// The spec table agrees with what this file expects of the endpoint.
-fn assert_meta(name: &str, method: HttpMethod, server: Server, path: &str, auth: AuthKind) {
+/// A test environment for the endpoint `name`, after checking that the spec's table agrees
+/// with what [`COVERED`] expects of it.
+async fn env_for(name: &str) -> TestEnv {
+    assert_meta(name);
+    env().await
+}
+
+/// The spec table agrees with what [`COVERED`] expects of the endpoint `name`.
+fn assert_meta(name: &str) {
+    let &(_, method, server, path, auth) =
+        COVERED.iter().find(|c| c.0 == name).unwrap_or_else(|| panic!("{name} is not in COVERED"));
     let e = douyin_alliance::ENDPOINTS
         .iter()
         .find(|e| e.name == name)
@@ -143,11 +231,15 @@ fn user_token_answer() -> Value {
 fn every_endpoint_is_covered_by_this_file() {
     let source = include_str!("endpoints_wire.rs");
     for e in douyin_alliance::ENDPOINTS.iter().copied() {
-        assert!(COVERED.contains(&e.name), "endpoint `{}` has no wire test in endpoints_wire.rs", e.name);
+        assert!(
+            COVERED.iter().any(|c| c.0 == e.name),
+            "endpoint `{}` has no wire test in endpoints_wire.rs",
+            e.name
+        );
         let call = format!(".{}(", e.name);
         assert!(source.contains(&call), "endpoints_wire.rs never calls `{call}` for endpoint `{}`", e.name);
     }
-    for name in COVERED {
+    for (name, ..) in COVERED {
         assert!(
             douyin_alliance::ENDPOINTS.iter().find(|e| e.name == *name).is_some(),
             "`{name}` is listed as covered but is not in the spec"
@@ -160,14 +252,7 @@ fn every_endpoint_is_covered_by_this_file() {
 
 #[tokio::test]
 async fn oauth_client_token_sends_json_credentials_without_a_token() {
-    assert_meta(
-        "oauth_client_token",
-        HttpMethod::Post,
-        Server::OpenDouyin,
-        "/oauth/client_token/",
-        AuthKind::None,
-    );
-    let TestEnv { server, client, .. } = env().await;
+    let TestEnv { server, client, .. } = env_for("oauth_client_token").await;
     let data = client.oauth_client_token().await.unwrap();
     assert_eq!(data.access_token.expose(), "clt.test-0");
     assert_eq!(data.expires_in, 7200);
@@ -183,14 +268,7 @@ async fn oauth_client_token_sends_json_credentials_without_a_token() {
 
 #[tokio::test]
 async fn oauth_access_token_sends_a_form_with_code_and_secret() {
-    assert_meta(
-        "oauth_access_token",
-        HttpMethod::Post,
-        Server::OpenDouyin,
-        "/oauth/access_token/",
-        AuthKind::None,
-    );
-    let TestEnv { server, client, .. } = env().await;
+    let TestEnv { server, client, .. } = env_for("oauth_access_token").await;
     server.on("/oauth/access_token/", |_, _| MockResponse::json(user_token_answer()));
     let code = "code/with+special&chars=中";
     let data = client.oauth_access_token(&AccessTokenRequest::new(code.to_string())).await.unwrap();
@@ -217,14 +295,7 @@ async fn oauth_access_token_sends_a_form_with_code_and_secret() {
 
 #[tokio::test]
 async fn oauth_refresh_token_sends_a_form_without_client_secret() {
-    assert_meta(
-        "oauth_refresh_token",
-        HttpMethod::Post,
-        Server::OpenDouyin,
-        "/oauth/refresh_token/",
-        AuthKind::None,
-    );
-    let TestEnv { server, client, .. } = env().await;
+    let TestEnv { server, client, .. } = env_for("oauth_refresh_token").await;
     server.on("/oauth/refresh_token/", |_, _| MockResponse::json(user_token_answer()));
     let data = client.oauth_refresh_token(&RefreshTokenRequest::new("rft.old+/=")).await.unwrap();
     assert_eq!(data.access_token.expose(), "act.new-access");
@@ -242,14 +313,7 @@ async fn oauth_refresh_token_sends_a_form_without_client_secret() {
 
 #[tokio::test]
 async fn oauth_renew_refresh_token_sends_client_key_and_refresh_token_only() {
-    assert_meta(
-        "oauth_renew_refresh_token",
-        HttpMethod::Post,
-        Server::OpenDouyin,
-        "/oauth/renew_refresh_token/",
-        AuthKind::None,
-    );
-    let TestEnv { server, client, .. } = env().await;
+    let TestEnv { server, client, .. } = env_for("oauth_renew_refresh_token").await;
     server.on("/oauth/renew_refresh_token/", |_, _| {
         MockResponse::json(json!({
             "data": {"refresh_token": "rft.renewed", "expires_in": "2592000", "error_code": 0, "description": ""},
@@ -347,8 +411,7 @@ fn authorize_url_keeps_a_base_path_prefix() {
 #[tokio::test]
 async fn kol_buyin_id_sends_open_id_and_no_body() {
     let path = "/alliance/kol/buyin_id/";
-    assert_meta("kol_buyin_id", HttpMethod::Post, Server::OpenDouyinEc, path, AuthKind::AccessToken);
-    let TestEnv { server, user, .. } = env().await;
+    let TestEnv { server, user, .. } = env_for("kol_buyin_id").await;
     server.on(path, |_, _| MockResponse::json(ok_data(json!({"buyin_id": "7012345678901234567"}))));
     let data = user.kol_buyin_id().await.unwrap();
     assert_eq!(data.buyin_id, "7012345678901234567");
@@ -361,8 +424,7 @@ async fn kol_buyin_id_sends_open_id_and_no_body() {
 #[tokio::test]
 async fn kol_store_list_sends_page_and_page_size() {
     let path = "/alliance/kol/store/list/";
-    assert_meta("kol_store_list", HttpMethod::Post, Server::OpenDouyinEc, path, AuthKind::AccessToken);
-    let TestEnv { server, user, .. } = env().await;
+    let TestEnv { server, user, .. } = env_for("kol_store_list").await;
     server.on(path, |_, _| {
         MockResponse::json(ok_data(json!({
             "total": 21,
@@ -381,8 +443,7 @@ async fn kol_store_list_sends_page_and_page_size() {
 #[tokio::test]
 async fn store_add_sends_products_and_reports_per_product_failures_in_a_successful_result() {
     let path = "/alliance/store/add/";
-    assert_meta("store_add", HttpMethod::Post, Server::OpenDouyinEc, path, AuthKind::AccessToken);
-    let TestEnv { server, user, .. } = env().await;
+    let TestEnv { server, user, .. } = env_for("store_add").await;
     server.on(path, |_, _| {
         MockResponse::json(ok_data(json!({
             "results": [
@@ -467,8 +528,7 @@ async fn store_add_constraints_are_checked_before_sending() {
 #[tokio::test]
 async fn kol_store_remove_sends_a_products_array_not_top_level_fields() {
     let path = "/alliance/kol/store/remove/";
-    assert_meta("kol_store_remove", HttpMethod::Post, Server::OpenDouyinEc, path, AuthKind::AccessToken);
-    let TestEnv { server, user, .. } = env().await;
+    let TestEnv { server, user, .. } = env_for("kol_store_remove").await;
     server.on(path, |_, _| MockResponse::json(ok_data(json!({"success": true}))));
     let request = KolStoreRemoveRequest::new(vec![
         StoreRemoveProduct::new(Id(3450632721376902816), Id(3450632721374033833)),
@@ -495,8 +555,7 @@ async fn kol_store_remove_sends_a_products_array_not_top_level_fields() {
 #[tokio::test]
 async fn kol_reputation_sends_open_id_and_no_body() {
     let path = "/alliance/kol/reputation/";
-    assert_meta("kol_reputation", HttpMethod::Post, Server::OpenDouyinEc, path, AuthKind::AccessToken);
-    let TestEnv { server, user, .. } = env().await;
+    let TestEnv { server, user, .. } = env_for("kol_reputation").await;
     server.on(path, |_, _| MockResponse::json(ok_data(json!({"score": "4.8", "real_field": {"x": 1}}))));
     let data = user.kol_reputation().await.unwrap();
     assert_eq!(data.score, Some(4.8));
@@ -509,8 +568,7 @@ async fn kol_reputation_sends_open_id_and_no_body() {
 #[tokio::test]
 async fn kol_orders_sends_every_filter_and_omits_unset_ones() {
     let path = "/alliance/kol/orders/";
-    assert_meta("kol_orders", HttpMethod::Post, Server::OpenDouyinEc, path, AuthKind::AccessToken);
-    let TestEnv { server, user, .. } = env().await;
+    let TestEnv { server, user, .. } = env_for("kol_orders").await;
     server.on(path, |_, _| {
         MockResponse::json(ok_data(json!({
             "cursor": "next-1",
@@ -568,14 +626,7 @@ async fn kol_orders_constraints_are_checked_before_sending() {
 #[tokio::test]
 async fn colonel_award_task_apply_sends_task_id_as_text_without_open_id() {
     let path = "/alliance/colonel/award_task/apply/";
-    assert_meta(
-        "colonel_award_task_apply",
-        HttpMethod::Post,
-        Server::OpenDouyinEc,
-        path,
-        AuthKind::AccessToken,
-    );
-    let TestEnv { server, user, .. } = env().await;
+    let TestEnv { server, user, .. } = env_for("colonel_award_task_apply").await;
     server.on(path, |_, i| {
         MockResponse::json(if i == 0 {
             json!({"err_no": 0, "err_msg": "success", "log_id": "L1", "data": {"apply_id": 7}})
@@ -601,14 +652,7 @@ async fn colonel_award_task_apply_sends_task_id_as_text_without_open_id() {
 #[tokio::test]
 async fn kol_materials_products_search_sends_filters_as_numbers_and_lists() {
     let path = "/alliance/kol/materials/products/search/";
-    assert_meta(
-        "kol_materials_products_search",
-        HttpMethod::Post,
-        Server::OpenDouyinEc,
-        path,
-        AuthKind::AccessToken,
-    );
-    let TestEnv { server, user, .. } = env().await;
+    let TestEnv { server, user, .. } = env_for("kol_materials_products_search").await;
     server.on(path, |_, _| {
         MockResponse::json(ok_data(
             json!({"total": "1", "products": [{"product_id": 3400312511185213726_u64}]}),
@@ -656,14 +700,7 @@ async fn kol_materials_products_search_sends_filters_as_numbers_and_lists() {
 #[tokio::test]
 async fn kol_materials_products_details_sends_product_ids_as_numbers() {
     let path = "/alliance/kol/materials/products/details/";
-    assert_meta(
-        "kol_materials_products_details",
-        HttpMethod::Post,
-        Server::OpenDouyinEc,
-        path,
-        AuthKind::AccessToken,
-    );
-    let TestEnv { server, user, .. } = env().await;
+    let TestEnv { server, user, .. } = env_for("kol_materials_products_details").await;
     server.on(path, |_, _| {
         MockResponse::json(ok_data(json!({"total": 1, "products": [{"product_id": "3400312511185213726"}]})))
     });
@@ -688,14 +725,7 @@ async fn kol_materials_products_details_sends_product_ids_as_numbers() {
 #[tokio::test]
 async fn materials_product_category_sends_parent_id_with_the_client_token() {
     let path = "/alliance/materials/product/category/";
-    assert_meta(
-        "materials_product_category",
-        HttpMethod::Post,
-        Server::OpenDouyinEc,
-        path,
-        AuthKind::ClientToken,
-    );
-    let TestEnv { server, client, .. } = env().await;
+    let TestEnv { server, client, .. } = env_for("materials_product_category").await;
     server.on(path, |_, _| {
         MockResponse::json(ok_data(json!({"total": 2, "category_list": [
             {"id": 20000, "name": "服饰内衣", "level": 1}, {"id": "20005", "name": "个护家清", "level": "2"}
@@ -717,8 +747,7 @@ async fn materials_product_category_sends_parent_id_with_the_client_token() {
 #[tokio::test]
 async fn product_skus_sends_product_id_as_a_number_with_the_client_token() {
     let path = "/alliance/product/skus/";
-    assert_meta("product_skus", HttpMethod::Post, Server::OpenDouyinEc, path, AuthKind::ClientToken);
-    let TestEnv { server, client, .. } = env().await;
+    let TestEnv { server, client, .. } = env_for("product_skus").await;
     server.on(path, |_, _| {
         MockResponse::json(ok_data(json!({
             "specs": [{"name": "颜色", "spec_items": [{"id": "1773601442473016", "name": "白色"}]}],
@@ -739,14 +768,7 @@ async fn product_skus_sends_product_id_as_a_number_with_the_client_token() {
 #[tokio::test]
 async fn product_picksource_convert_sends_url_and_pick_extra_with_the_client_token() {
     let path = "/alliance/product/picksource/convert/";
-    assert_meta(
-        "product_picksource_convert",
-        HttpMethod::Post,
-        Server::OpenDouyinEc,
-        path,
-        AuthKind::ClientToken,
-    );
-    let TestEnv { server, client, .. } = env().await;
+    let TestEnv { server, client, .. } = env_for("product_picksource_convert").await;
     let converted =
         "https://haohuo.jinritemai.com/views/product/item2?id=3400312511185213726&pick_source=v.AbC";
     server.on(path, move |_, _| MockResponse::json(ok_data(json!({"product_url": converted}))));
@@ -768,8 +790,7 @@ async fn product_picksource_convert_sends_url_and_pick_extra_with_the_client_tok
 #[tokio::test]
 async fn captain_task_detail_is_a_get_with_task_id_in_the_query_and_no_token() {
     let path = "/ecom/captain/mobile/task/detail";
-    assert_meta("captain_task_detail", HttpMethod::Get, Server::Lianmeng, path, AuthKind::None);
-    let TestEnv { server, client, .. } = env().await;
+    let TestEnv { server, client, .. } = env_for("captain_task_detail").await;
     server.on(path, |_, _| {
         MockResponse::json(json!({"code": 0, "msg": "success", "data": {"task_id": 7265432109876543210_u64, "task_name": "任务"}}))
     });
@@ -787,8 +808,7 @@ async fn captain_task_detail_is_a_get_with_task_id_in_the_query_and_no_token() {
 #[tokio::test]
 async fn captain_task_product_list_sends_integers_as_integers_in_an_encoded_query() {
     let path = "/ecom/captain/mobile/task/promotion/product/list";
-    assert_meta("captain_task_product_list", HttpMethod::Get, Server::Lianmeng, path, AuthKind::None);
-    let TestEnv { server, client, .. } = env().await;
+    let TestEnv { server, client, .. } = env_for("captain_task_product_list").await;
     server.on(path, |_, _| {
         MockResponse::json(json!({"code": "0", "msg": "success", "data": {"total": 1, "list": [{"product_id": "3450632721376902816", "price": 5990}]}}))
     });

@@ -7,7 +7,7 @@ use douyin_alliance::{
     ColonelAwardTaskApplyRequest, Id, KolStoreListRequest, RefreshTokenRequest, RetryPolicy, Secret,
     StoreAddProduct, StoreAddRequest, UserAuth, DEFAULT_USER_AGENT,
 };
-use e2e_tests::{ok_data, MockResponse, MockServer};
+use e2e_tests::{ok_data, MockResponse, MockServer, Recorded};
 use serde_json::json;
 
 const STORE_LIST: &str = "/alliance/kol/store/list/";
@@ -126,32 +126,22 @@ async fn oauth_token_calls_send_form_bodies() {
     assert_eq!(r.method, "POST");
     assert_eq!(r.header("content-type"), Some("application/x-www-form-urlencoded"));
     assert_eq!(r.header("access-token"), None);
-    let mut form = r.form();
-    form.sort();
-    assert_eq!(
-        form,
-        vec![
-            ("client_key".to_string(), "test_client_key".to_string()),
-            ("grant_type".to_string(), "refresh_token".to_string()),
-            ("refresh_token".to_string(), refresh.to_string()),
-        ],
-        "no client_secret on refresh"
+    assert_form(
+        r,
+        &[("client_key", "test_client_key"), ("grant_type", "refresh_token"), ("refresh_token", refresh)],
+        "no client_secret on refresh",
     );
 
     let (server, client) = server_with("/oauth/access_token/", answer).await;
     client.oauth_access_token(&AccessTokenRequest::new("code+with&specials")).await.unwrap();
     let r = &server.requests_to("/oauth/access_token/")[0];
-    let mut form = r.form();
-    form.sort();
-    assert_eq!(
-        form,
-        vec![
-            ("client_key".to_string(), "test_client_key".to_string()),
-            ("client_secret".to_string(), "test_client_secret".to_string()),
-            ("code".to_string(), "code+with&specials".to_string()),
-            ("grant_type".to_string(), "authorization_code".to_string()),
-        ]
-    );
+    let want = [
+        ("client_key", "test_client_key"),
+        ("client_secret", "test_client_secret"),
+        ("code", "code+with&specials"),
+        ("grant_type", "authorization_code"),
+    ];
+    assert_form(r, &want, "the code exchange sends the secret");
 }
 
 #[tokio::test]
@@ -198,4 +188,12 @@ async fn a_base_url_with_a_path_prefix_and_a_custom_user_agent() {
     client.user(&UserAuth::new("o", "act.t")).kol_store_list(&KolStoreListRequest::new(1, 20)).await.unwrap();
     let r = &server.requests_to(&format!("/proxy{STORE_LIST}"))[0];
     assert_eq!(r.header("user-agent"), Some("my-service/1.0"));
+}
+
+/// The request's form body holds exactly `want` (in any order).
+fn assert_form(r: &Recorded, want: &[(&str, &str)], why: &str) {
+    let mut form = r.form();
+    form.sort();
+    let want: Vec<(String, String)> = want.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    assert_eq!(form, want, "{why}");
 }

@@ -87,10 +87,7 @@ async fn hooks_see_token_fetches_and_failures_without_a_response() {
     let seen = tracer.seen.lock().unwrap().clone();
     let names: Vec<_> = seen.iter().map(|s| (s.endpoint, s.status)).collect();
     assert_eq!(names, [("oauth_client_token", Some(200)), ("materials_product_category", Some(200))]);
-    assert_eq!(
-        server.requests_to("/oauth/client_token/")[0].header("x-request-id"),
-        Some("req-0")
-    );
+    assert_eq!(server.requests_to("/oauth/client_token/")[0].header("x-request-id"), Some("req-0"));
     assert_eq!(server.requests_to(CATEGORY)[0].header("x-request-id"), Some("req-1"));
 
     // A refused connection: no status, an error, one outcome per attempt.

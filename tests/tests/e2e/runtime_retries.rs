@@ -126,11 +126,7 @@ async fn a_connection_cut_mid_answer_is_retried_for_retry_safe_calls_only() {
     let body = ok_data(json!({"total": 1, "results": []})).to_string();
     let b = body.clone();
     let server = RawServer::start(move |i| if i == 0 { cut_answer() } else { full_answer(&b) }).await;
-    let client = Client::builder()
-        .base_url(Server::OpenDouyinEc, server.url())
-        .retry(fast_retries(3))
-        .build()
-        .unwrap();
+    let client = alliance_client(&server.url());
     let data = client.user(&test_user()).kol_store_list(&KolStoreListRequest::new(1, 20)).await.unwrap();
     assert_eq!(data.total, Some(1));
     assert_eq!(server.connections(), 2);
@@ -138,11 +134,7 @@ async fn a_connection_cut_mid_answer_is_retried_for_retry_safe_calls_only() {
     // The same cut after a mutation was sent: it may have been applied, so it is not repeated.
     let b = body.clone();
     let server = RawServer::start(move |i| if i == 0 { cut_answer() } else { full_answer(&b) }).await;
-    let client = Client::builder()
-        .base_url(Server::OpenDouyinEc, server.url())
-        .retry(fast_retries(3))
-        .build()
-        .unwrap();
+    let client = alliance_client(&server.url());
     let err = client.user(&test_user()).store_add(&add_request()).await.unwrap_err();
     assert!(matches!(err.kind(), ErrorKind::Transport(_)), "{err:#}");
     assert!(err.is_retryable(), "retryable in itself, but not for a mutation");
@@ -366,4 +358,9 @@ async fn retried_app_calls_reuse_the_cached_token() {
     let sent = server.requests_to(CATEGORY);
     assert_eq!(sent.len(), 3);
     assert!(sent.iter().all(|r| r.header("access-token") == Some("clt.test-0")));
+}
+
+/// A client whose Alliance host is `url`, with fast retries.
+fn alliance_client(url: &str) -> Client {
+    Client::builder().base_url(Server::OpenDouyinEc, url).retry(fast_retries(3)).build().unwrap()
 }
