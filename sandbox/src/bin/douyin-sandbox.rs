@@ -1,7 +1,7 @@
 //! `douyin-sandbox`: the Douyin Alliance sandbox as a standalone server.
 //!
 //! ```text
-//! cargo run -p douyin-alliance --features sandbox --bin douyin-sandbox -- --port 8080
+//! cargo run -p douyin-alliance-sandbox --bin douyin-sandbox -- --port 8080
 //! ```
 //!
 //! serves open.douyin.com on 8080, open.douyinec.com on 8081 and lianmengapi.snssdk.com on
@@ -11,113 +11,73 @@ use std::net::IpAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use clap::Parser;
 use douyin_alliance::endpoint::Server;
 use douyin_sandbox::{FaultRule, Sandbox, SandboxConfig};
 
-const USAGE: &str = "\
-douyin-sandbox: a local stand-in for the Douyin Alliance open platform
-
-USAGE:
-    douyin-sandbox [OPTIONS]
-
-OPTIONS:
-    --port PORT              open.douyin.com on PORT, open.douyinec.com on PORT+1,
-                             lianmengapi.snssdk.com on PORT+2 (default 8080; 0 = free ports)
-    --host ADDR              address to listen on (default 127.0.0.1)
-    --fault RULE             inject a fault, repeatable: ENDPOINT=KIND[:ARG][:TIMES]
-                             KIND: latency:MS, status:CODE, busy, rate_limit, expired_token,
-                             truncated, non_json, oversize:BYTES, disconnect
-                             ENDPOINT `*` means every endpoint; without TIMES, every request
-                             e.g. --fault kol_store_list=status:503:2
-    --orders N               orders seeded per creator (default 45)
-    --products N             products seeded besides the spec's examples (default 12)
-    --seed N                 seed of the generated data
-    --client-token-ttl SECS  client_token lifetime (default 7200)
-    --access-token-ttl SECS  user access_token lifetime (default 1296000)
-    -h, --help               show this help
-";
-
-/// The parsed command line.
+/// A local stand-in for the Douyin Alliance open platform.
+#[derive(Parser, Debug)]
+#[command(name = "douyin-sandbox")]
 struct Args {
+    /// open.douyin.com on PORT, open.douyinec.com on PORT+1, lianmengapi.snssdk.com on PORT+2
+    /// (0 = free ports).
+    #[arg(long, default_value_t = 8080, value_parser = base_port)]
     port: u16,
-    config: SandboxConfig,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: IpAddr,
+    /// Inject a fault, repeatable: ENDPOINT=KIND[:ARG][:TIMES]. KIND: latency:MS, status:CODE,
+    /// busy, rate_limit, expired_token, truncated, non_json, oversize:BYTES, disconnect.
+    /// ENDPOINT `*` means every endpoint; without TIMES, every request. E.g.
+    /// `--fault kol_store_list=status:503:2`.
+    #[arg(long = "fault", value_name = "RULE")]
     faults: Vec<FaultRule>,
+    /// Orders seeded per creator.
+    #[arg(long, default_value_t = 45)]
+    orders: usize,
+    /// Products seeded besides the spec's examples.
+    #[arg(long, default_value_t = 12)]
+    products: usize,
+    /// Seed of the generated data.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// client_token lifetime in seconds.
+    #[arg(long = "client-token-ttl", value_name = "SECS", default_value_t = 7200)]
+    client_token_ttl: u64,
+    /// User access_token lifetime in seconds.
+    #[arg(long = "access-token-ttl", value_name = "SECS", default_value_t = 1_296_000)]
+    access_token_ttl: u64,
 }
 
-fn parse_args(mut argv: impl Iterator<Item = String>) -> Result<Option<Args>, String> {
-    let mut port: u16 = 8080;
-    let mut host: Option<IpAddr> = None;
-    let mut config = SandboxConfig::default();
-    let mut faults = Vec::new();
-    while let Some(arg) = argv.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
-            _ => (arg.clone(), None),
-        };
-        if matches!(flag.as_str(), "-h" | "--help") {
-            return Ok(None);
-        }
-        let mut value = || -> Result<String, String> {
-            inline.clone().or_else(|| argv.next()).ok_or_else(|| format!("{flag} needs a value"))
-        };
-        let number = |v: String, what: &str| -> Result<u64, String> {
-            v.parse::<u64>().map_err(|_| format!("{flag}: `{v}` is not {what}"))
-        };
-        match flag.as_str() {
-            "--port" => {
-                let v = value()?;
-                port = v.parse::<u16>().map_err(|_| format!("--port: `{v}` is not a port number"))?;
-                if port > u16::MAX - 2 {
-                    return Err(format!("--port: {port} leaves no room for PORT+1 and PORT+2"));
-                }
-            }
-            "--host" => {
-                let v = value()?;
-                host = Some(v.parse().map_err(|_| format!("--host: `{v}` is not an IP address"))?);
-            }
-            "--fault" => faults.push(value()?.parse::<FaultRule>().map_err(|e| e.to_string())?),
-            "--orders" => {
-                let n = number(value()?, "a count")?;
-                config = config
-                    .orders_per_creator(usize::try_from(n).map_err(|_| "--orders: too large".to_string())?);
-            }
-            "--products" => {
-                let n = number(value()?, "a count")?;
-                config = config
-                    .seeded_products(usize::try_from(n).map_err(|_| "--products: too large".to_string())?);
-            }
-            "--seed" => config = config.seed(number(value()?, "a number")?),
-            "--client-token-ttl" => {
-                config = config
-                    .client_token_lifetime(Duration::from_secs(number(value()?, "a number of seconds")?));
-            }
-            "--access-token-ttl" => {
-                config = config
-                    .access_token_lifetime(Duration::from_secs(number(value()?, "a number of seconds")?));
-            }
-            other => return Err(format!("unknown argument `{other}`")),
-        }
+/// A port that leaves room for PORT+1 and PORT+2.
+fn base_port(v: &str) -> Result<u16, String> {
+    let port: u16 = v.parse().map_err(|_| format!("`{v}` is not a port number"))?;
+    if port > u16::MAX - 2 {
+        return Err(format!("{port} leaves no room for PORT+1 and PORT+2"));
     }
-    if let Some(h) = host {
-        config = config.host(h);
+    Ok(port)
+}
+
+impl Args {
+    fn config(&self) -> SandboxConfig {
+        let mut config = SandboxConfig::default()
+            .host(self.host)
+            .base_port(self.port)
+            .orders_per_creator(self.orders)
+            .seeded_products(self.products)
+            .client_token_lifetime(Duration::from_secs(self.client_token_ttl))
+            .access_token_lifetime(Duration::from_secs(self.access_token_ttl));
+        if let Some(seed) = self.seed {
+            config = config.seed(seed);
+        }
+        config
     }
-    Ok(Some(Args { port, config: config.base_port(port), faults }))
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = match parse_args(std::env::args().skip(1)) {
-        Ok(Some(a)) => a,
-        Ok(None) => {
-            print!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(e) => {
-            eprintln!("error: {e}\n\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    let sandbox = match Sandbox::start_with(args.config).await {
+    let args = Args::parse();
+    let sandbox = match Sandbox::start_with(args.config()).await {
         Ok(s) => s,
         Err(e) => {
             let mut text = e.to_string();
@@ -173,23 +133,21 @@ async fn main() -> ExitCode {
 mod tests {
     use super::*;
 
-    fn parse(args: &[&str]) -> Result<Option<Args>, String> {
-        parse_args(args.iter().map(|s| s.to_string()))
+    fn parse(args: &[&str]) -> Result<Args, String> {
+        Args::try_parse_from(std::iter::once("douyin-sandbox").chain(args.iter().copied()))
+            .map_err(|e| e.to_string())
     }
 
     #[test]
     fn flags_parse_and_errors_are_clear() {
-        let a = parse(&["--port", "9000", "--fault", "kol_store_list=status:503:2", "--orders=10"])
-            .unwrap()
-            .unwrap();
+        let a = parse(&["--port", "9000", "--fault", "kol_store_list=status:503:2", "--orders=10"]).unwrap();
         assert_eq!(a.port, 9000);
-        assert_eq!(a.config.get_ports(), [9000, 9001, 9002]);
+        assert_eq!(a.config().get_ports(), [9000, 9001, 9002]);
         assert_eq!(a.faults.len(), 1);
-        assert!(parse(&["--help"]).unwrap().is_none());
-        assert_eq!(parse(&["--port"]).err().unwrap(), "--port needs a value");
-        assert!(parse(&["--port", "x"]).err().unwrap().contains("not a port number"));
-        assert!(parse(&["--port", "65535"]).err().unwrap().contains("no room"));
-        assert!(parse(&["--fault", "nope=busy"]).err().unwrap().contains("unknown endpoint"));
-        assert_eq!(parse(&["--bogus"]).err().unwrap(), "unknown argument `--bogus`");
+        assert!(parse(&["--port"]).unwrap_err().contains("a value is required"));
+        assert!(parse(&["--port", "x"]).unwrap_err().contains("not a port number"));
+        assert!(parse(&["--port", "65535"]).unwrap_err().contains("no room"));
+        assert!(parse(&["--fault", "nope=busy"]).unwrap_err().contains("unknown endpoint"));
+        assert!(parse(&["--bogus"]).unwrap_err().contains("unexpected argument '--bogus'"));
     }
 }
