@@ -102,8 +102,11 @@ fn full_fixture_covers_every_spec_feature() {
             "crate::check::pattern(",
             "crate::check::nested(",
             "impl crate::check::Check for",
-            "pub fn as_i64(&self) -> i64",
-            "pub fn as_str(&self) -> &str",
+            "crate::__open_enum!(FxSortKind, int,",
+            "FxProductStatus, str,",
+            "#[non_exhaustive]\npub struct",
+            "#[non_exhaustive]\npub enum",
+            "Unknown(UnknownValue)",
         ],
     );
     expect(

@@ -17,12 +17,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use douyin_alliance::endpoint::Server;
-use douyin_alliance::{
-    AccessTokenRequest, Client, Hook, Id, KolMaterialsProductsSearchRequest, KolOrdersRequest,
-    KolStoreListRequest, KolStoreRemoveRequest, MaterialsProductCategoryRequest, Outcome, ProductSearchType,
-    ProductSortType, StoreAddProduct, StoreAddRequest, StoreProduct, StoreRemoveProduct, UserAuth,
-    UserClient,
+use douyin_alliance::types::{
+    AccessTokenRequest, KolMaterialsProductsSearchRequest, KolOrdersRequest, KolStoreListRequest,
+    KolStoreRemoveRequest, MaterialsProductCategoryRequest, ProductSearchType, ProductSortType,
+    StoreAddProduct, StoreAddRequest, StoreProduct, StoreRemoveProduct,
 };
+use douyin_alliance::{Client, Hook, Id, Outcome, UserAuth, UserClient};
 use douyin_sandbox::Sandbox;
 use futures_util::{StreamExt, TryStreamExt};
 

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use serde_json::{json, Map, Value};
 
-use douyin_alliance::{ProductSearchType, ProductSortType, ShareStatusFilter};
+use douyin_alliance::types::{ProductSearchType, ProductSortType, ShareStatusFilter};
 
 use crate::params::{id_of, num, truthy, Params};
 use crate::spec;

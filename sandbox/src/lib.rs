@@ -23,7 +23,8 @@
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use douyin_sandbox::Sandbox;
-//! use douyin_alliance::{AccessTokenRequest, KolStoreListRequest, UserAuth};
+//! use douyin_alliance::UserAuth;
+//! use douyin_alliance::types::{AccessTokenRequest, KolStoreListRequest};
 //!
 //! let sandbox = Sandbox::start().await?;
 //! let client = sandbox.client_builder().build()?;

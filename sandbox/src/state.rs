@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::{json, Map, Value};
 
-use douyin_alliance::KolOrderTimeType;
+use douyin_alliance::types::KolOrderTimeType;
 
 use crate::catalog::{mix, Catalog, Examples};
 use crate::clock::{format_beijing, parse_beijing};

@@ -24,7 +24,8 @@ pub const DEFAULT_USER_AGENT: &str = concat!("douyin-alliance-rust/", env!("CARG
 ///
 /// ```no_run
 /// # async fn run() -> douyin_alliance::Result<()> {
-/// use douyin_alliance::{Client, MaterialsProductCategoryRequest, UserAuth, KolStoreListRequest};
+/// use douyin_alliance::{Client, UserAuth};
+/// use douyin_alliance::types::{KolStoreListRequest, MaterialsProductCategoryRequest};
 /// let client = Client::builder().credentials("client_key", "client_secret").build()?;
 /// let categories = client.materials_product_category(&MaterialsProductCategoryRequest::new(0)).await?;
 /// let user = client.user(&UserAuth::new("open_id", "act.token"));

@@ -7,10 +7,14 @@
 //!   which sends the user's access_token in the `access-token` header and the open_id in the query.
 //! - Every failure is an [`Error`] naming the endpoint; secrets never appear in `Debug` output.
 //! - Paginated endpoints have `*_pages` and `*_items` streams.
+//! - Request and response types, and the open enums they use, are in [`types`]: requests are
+//!   built (`new` + `with_…`), responses are read; all are `#[non_exhaustive]`, so what the
+//!   spec adds later does not break your code.
 //!
 //! ```no_run
 //! # async fn run() -> douyin_alliance::Result<()> {
-//! use douyin_alliance::{Client, KolStoreListRequest, UserAuth};
+//! use douyin_alliance::types::KolStoreListRequest;
+//! use douyin_alliance::{Client, UserAuth};
 //! use futures_util::TryStreamExt;
 //!
 //! let client = Client::builder().credentials("client_key", "client_secret").build()?;
@@ -18,6 +22,20 @@
 //! let products: Vec<_> = user.kol_store_list_items(KolStoreListRequest::new(1, 20), 50).try_collect().await?;
 //! println!("{} products in the showcase", products.len());
 //! # Ok(()) }
+//! ```
+//!
+//! Responses have no constructor; a test of your own code makes one the way the client does,
+//! from JSON:
+//!
+//! ```
+//! use douyin_alliance::types::{KolStoreListData, StoreCosType};
+//! let page: KolStoreListData = serde_json::from_value(serde_json::json!({
+//!     "total": 1,
+//!     "results": [{"product_id": "3450632721376902816", "promotion_id": 1, "cos_type": 9}],
+//! }))
+//! .unwrap();
+//! assert_eq!(page.total, Some(1));
+//! assert!(page.results[0].cos_type.as_ref().is_some_and(StoreCosType::is_unknown));
 //! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -35,6 +53,7 @@ mod generated;
 mod hooks;
 mod id;
 pub mod oauth;
+mod open_enum;
 pub mod paginate;
 mod retry;
 mod secret;
@@ -46,9 +65,11 @@ pub use client::{Client, ClientBuilder, DEFAULT_USER_AGENT};
 pub use codes::KnownCode;
 pub use error::{mask_credentials, ApiError, Error, ErrorKind, RawBody, Result};
 pub use generated::endpoints::ENDPOINTS;
-pub use generated::types::*;
+pub use generated::types;
 pub use hooks::{Hook, Outcome};
 pub use id::{Id, ParseIdError};
+#[doc(hidden)]
+pub use open_enum::UnknownValue;
 pub use retry::RetryPolicy;
 pub use secret::Secret;
 pub use transport::TOKEN_HEADER;
@@ -69,4 +90,20 @@ pub trait ApiObject {
     fn extra_fields(&self) -> &BTreeMap<String, serde_json::Value>;
     /// Mutable access to the unknown fields.
     fn extra_fields_mut(&mut self) -> &mut BTreeMap<String, serde_json::Value>;
+}
+
+/// `ApiObject` for generated types, through their `extra_fields`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __api_object {
+    ($($t:ident),* $(,)?) => {$(
+        impl $crate::ApiObject for $t {
+            fn extra_fields(&self) -> &::std::collections::BTreeMap<String, ::serde_json::Value> {
+                &self.extra_fields
+            }
+            fn extra_fields_mut(&mut self) -> &mut ::std::collections::BTreeMap<String, ::serde_json::Value> {
+                &mut self.extra_fields
+            }
+        }
+    )*};
 }

@@ -26,11 +26,11 @@ use std::time::Duration;
 
 use criterion::{BenchmarkGroup, Criterion, Throughput};
 use douyin_alliance::endpoint::Server;
-use douyin_alliance::{
-    AccessTokenRequest, ApiObject, Client, KolMaterialsProductsSearchRequest, KolStoreListData,
-    KolStoreListRequest, MaterialsProductCategoryData, MaterialsProductCategoryRequest, StoreAddProduct,
-    StoreAddRequest, UserAuth, UserClient, DEFAULT_USER_AGENT, TOKEN_HEADER,
+use douyin_alliance::types::{
+    AccessTokenRequest, KolMaterialsProductsSearchRequest, KolStoreListData, KolStoreListRequest,
+    MaterialsProductCategoryData, MaterialsProductCategoryRequest, StoreAddProduct, StoreAddRequest,
 };
+use douyin_alliance::{ApiObject, Client, UserAuth, UserClient, DEFAULT_USER_AGENT, TOKEN_HEADER};
 use douyin_sandbox::{Sandbox, SandboxConfig};
 use e2e_tests::bench;
 use futures_util::StreamExt;

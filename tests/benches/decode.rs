@@ -19,7 +19,8 @@ use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkGroup, Criterion, SamplingMode, Throughput};
 use douyin_alliance::endpoint::Endpoint;
-use douyin_alliance::{envelope, ApiObject, KolOrdersData, KolStoreListData, ENDPOINTS};
+use douyin_alliance::types::{KolOrdersData, KolStoreListData};
+use douyin_alliance::{envelope, ApiObject, ENDPOINTS};
 use douyin_sandbox::spec::{self, Field, Ty, TypeKind};
 use e2e_tests::bench;
 use serde::de::DeserializeOwned;

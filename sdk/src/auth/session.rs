@@ -14,10 +14,8 @@ use serde::{Deserialize, Serialize};
 use super::client_token::TokenCache;
 use super::store::{documented, lifetime, StoredToken, TokenStore};
 use crate::codes::KnownCode;
-use crate::{
-    Client, Error, ErrorKind, RefreshTokenRequest, RenewRefreshTokenRequest, Result, Secret, UserAuth,
-    UserTokenData,
-};
+use crate::types::{RefreshTokenRequest, RenewRefreshTokenRequest, UserTokenData};
+use crate::{Client, Error, ErrorKind, Result, Secret, UserAuth};
 
 /// The platform's limit on refresh_token renewals.
 pub const MAX_RENEWALS: u32 = 5;
@@ -53,7 +51,8 @@ struct RefreshState {
 ///
 /// ```no_run
 /// # async fn run(client: douyin_alliance::Client, code: &str) -> douyin_alliance::Result<()> {
-/// use douyin_alliance::{auth::UserSession, KolStoreListRequest};
+/// use douyin_alliance::auth::UserSession;
+/// use douyin_alliance::types::KolStoreListRequest;
 /// // After the user authorized the app and the redirect brought `code`:
 /// let session = UserSession::authorize(&client, code).await?;
 /// let user = client.user_session(&session);
@@ -100,7 +99,8 @@ fn refresh_life(expires_in: i64) -> Duration {
 impl UserSession {
     /// Exchanges an authorization `code` for the user's tokens and keeps them.
     pub async fn authorize(client: &Client, code: &str) -> Result<UserSession> {
-        let tokens = client.oauth_access_token(&crate::AccessTokenRequest::new(code.to_string())).await?;
+        let tokens =
+            client.oauth_access_token(&crate::types::AccessTokenRequest::new(code.to_string())).await?;
         Self::from_tokens(client, &tokens).await
     }
 

@@ -7,7 +7,23 @@
 //! through the SDK's one transport. The end-to-end test `fixture_client` calls an endpoint of
 //! every auth kind against a local server.
 
+pub(crate) use douyin_alliance::{__api_object, __open_enum};
 pub use douyin_alliance::{check, codec, endpoint, paginate, ApiObject, Id, Result, Secret, UserAuth};
+
+/// This client's unknown enum values: like the SDK's, readable and only made by this crate.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct UnknownValue(String);
+
+impl UnknownValue {
+    /// The value as it travels on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub(crate) fn new(wire: impl Into<String>) -> Self {
+        UnknownValue(wire.into())
+    }
+}
 
 /// The fixture API's app-level and unauthenticated calls.
 #[derive(Debug, Clone)]

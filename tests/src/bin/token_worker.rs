@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use douyin_alliance::auth::redis::RedisTokenStore;
 use douyin_alliance::endpoint::Server;
-use douyin_alliance::{Client, MaterialsProductCategoryRequest};
+use douyin_alliance::types::MaterialsProductCategoryRequest;
+use douyin_alliance::Client;
 
 const USAGE: &str =
     "usage: token_worker <oauth_base> <api_base> <redis_url> <key_prefix> <calls> <lock_ttl_ms> <client_key>";

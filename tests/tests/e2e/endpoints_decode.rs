@@ -6,14 +6,15 @@
 use std::collections::BTreeMap;
 
 use douyin_alliance::endpoint::EnvelopeKind;
-use douyin_alliance::{
-    AccessTokenRequest, ApiObject, CaptainTaskDetailRequest, CaptainTaskProductListRequest, Client,
-    ColonelAwardTaskApplyRequest, Error, ErrorKind, Id, KolMaterialsProductsDetailsRequest,
-    KolMaterialsProductsSearchRequest, KolOrdersRequest, KolStoreListRequest, KolStoreRemoveRequest,
-    MaterialsProductCategoryRequest, OrderFlowPoint, OrderMediaType, ProductPicksourceConvertRequest,
-    ProductSkusRequest, RefreshTokenRequest, RenewRefreshTokenRequest, ScoreLevel, StoreAddProduct,
-    StoreAddRequest, StoreCosType, StorePromotionType, StoreRemoveProduct, UserAuth, UserClient,
+use douyin_alliance::types::{
+    AccessTokenRequest, CaptainTaskDetailRequest, CaptainTaskProductListRequest,
+    ColonelAwardTaskApplyRequest, KolMaterialsProductsDetailsRequest, KolMaterialsProductsSearchRequest,
+    KolOrdersRequest, KolStoreListRequest, KolStoreRemoveRequest, MaterialsProductCategoryRequest,
+    OrderFlowPoint, OrderMediaType, ProductPicksourceConvertRequest, ProductSkusRequest, RefreshTokenRequest,
+    RenewRefreshTokenRequest, ScoreLevel, StoreAddProduct, StoreAddRequest, StoreCosType, StorePromotionType,
+    StoreRemoveProduct,
 };
+use douyin_alliance::{ApiObject, Client, Error, ErrorKind, Id, UserAuth, UserClient};
 use douyin_sandbox::spec::{self, Ty, TypeKind};
 use e2e_tests::{MockResponse, MockServer, TestEnv};
 use serde_json::{json, Value};
@@ -71,7 +72,7 @@ async fn ids_keep_full_precision_as_numbers_and_as_strings() {
     assert!(text.contains(r#""product_id":3450632721376902816"#), "{text}");
     assert!(text.contains(r#""promotion_id":18446744073709551615"#), "{text}");
     assert!(text.contains(r#""colonel_activity_id":7265432109876543210"#), "{text}");
-    let back: douyin_alliance::StoreProduct = serde_json::from_str(&text).unwrap();
+    let back: douyin_alliance::types::StoreProduct = serde_json::from_str(&text).unwrap();
     assert_eq!(&back, a);
 }
 
@@ -194,11 +195,12 @@ async fn unknown_int_enum_values_decode_to_unknown_and_round_trip() {
     let odd = &data.results[0];
     let cos = odd.cos_type.clone().unwrap();
     assert!(cos.is_unknown());
-    assert_eq!(cos, StoreCosType::Unknown(9));
-    assert_eq!(cos.as_i64(), 9);
+    assert!(cos.is_unknown(), "{cos:?}");
+    assert_eq!((cos.as_str(), cos.as_i64()), ("9", Some(9)));
+    assert_eq!(cos, StoreCosType::from(9));
     assert_eq!(cos.to_string(), "9");
     let promo = odd.promotion_type.clone().unwrap();
-    assert_eq!((promo.is_unknown(), promo.as_i64()), (true, 7));
+    assert_eq!((promo.is_unknown(), promo.as_i64()), (true, Some(7)));
     let again = serde_json::to_value(odd).unwrap();
     assert_eq!((again["cos_type"].clone(), again["promotion_type"].clone()), (json!(9), json!(7)));
     // Known values (also as numeric strings) decode to their variants.
@@ -223,7 +225,9 @@ async fn unknown_string_enum_values_decode_to_unknown_and_round_trip() {
     let data = user.kol_orders(&KolOrdersRequest::new()).await.unwrap();
     let o = &data.orders[0];
     let flow = o.flow_point.clone().unwrap();
-    assert_eq!(flow, OrderFlowPoint::Unknown("PRESALE_LOCKED".into()));
+    assert!(flow.is_unknown());
+    assert_eq!(flow.as_str(), "PRESALE_LOCKED");
+    assert_eq!(flow, "PRESALE_LOCKED".parse::<OrderFlowPoint>().unwrap());
     assert!(flow.is_unknown());
     assert_eq!(flow.as_str(), "PRESALE_LOCKED");
     let media = o.media_type.clone().unwrap();
@@ -253,7 +257,7 @@ async fn unknown_enum_values_on_deeply_nested_items_decode() {
         .unwrap();
     let scores = data.products[0].shop_total_score.as_ref().unwrap();
     let level = scores.shop_score.as_ref().unwrap().level.clone().unwrap();
-    assert_eq!((level.is_unknown(), level.as_i64()), (true, 4));
+    assert_eq!((level.is_unknown(), level.as_i64()), (true, Some(4)));
     assert_eq!(scores.service_score.as_ref().unwrap().level, Some(ScoreLevel::High));
     assert_eq!(scores.product_score, None);
 }

@@ -8,14 +8,15 @@
 
 use douyin_alliance::endpoint::{AuthKind, HttpMethod, Server};
 use douyin_alliance::oauth::AuthorizeUrl;
-use douyin_alliance::{
+use douyin_alliance::types::{
     AccessTokenRequest, CaptainProductOrderField, CaptainTaskDetailRequest, CaptainTaskProductListRequest,
-    Client, ColonelAwardTaskApplyRequest, ErrorKind, Id, KolMaterialsProductsDetailsRequest,
-    KolMaterialsProductsSearchRequest, KolOrderTimeType, KolOrdersRequest, KolStoreListRequest,
-    KolStoreRemoveRequest, MaterialsProductCategoryRequest, ProductPicksourceConvertRequest,
-    ProductSearchType, ProductSkusRequest, ProductSortType, RefreshTokenRequest, RenewRefreshTokenRequest,
-    ShareStatusFilter, StoreAddProduct, StoreAddRequest, StoreRemoveProduct,
+    ColonelAwardTaskApplyRequest, KolMaterialsProductsDetailsRequest, KolMaterialsProductsSearchRequest,
+    KolOrderTimeType, KolOrdersRequest, KolStoreListRequest, KolStoreRemoveRequest,
+    MaterialsProductCategoryRequest, ProductPicksourceConvertRequest, ProductSearchType, ProductSkusRequest,
+    ProductSortType, RefreshTokenRequest, RenewRefreshTokenRequest, ShareStatusFilter, StoreAddProduct,
+    StoreAddRequest, StoreRemoveProduct,
 };
+use douyin_alliance::{Client, ErrorKind, Id};
 use e2e_tests::{err_data, ok_data, MockResponse, MockServer, Recorded, TestEnv};
 use serde_json::{json, Value};
 

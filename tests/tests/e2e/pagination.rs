@@ -6,11 +6,12 @@
 
 use std::time::Duration;
 
-use douyin_alliance::{
-    CaptainTaskProductListRequest, Error, KolMaterialsProductsSearchRequest, KolOrderTimeType,
-    KolOrdersRequest, KolStoreListRequest, ProductSearchType, UserAuth, UserClient,
+use douyin_alliance::types::{
+    CaptainTaskProductListRequest, KolMaterialsProductsSearchRequest, KolOrderTimeType, KolOrdersRequest,
+    KolStoreListRequest, ProductSearchType,
 };
 use douyin_alliance::{Client, ErrorKind};
+use douyin_alliance::{Error, UserAuth, UserClient};
 use e2e_tests::{err_data, ok_data, MockResponse, MockServer, Recorded};
 use futures_util::stream::BoxStream;
 use futures_util::{StreamExt, TryStreamExt};

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use douyin_alliance::auth::redis::RedisTokenStore;
 use douyin_alliance::endpoint::Server;
-use douyin_alliance::{Client, MaterialsProductCategoryRequest, TokenStore};
+use douyin_alliance::types::MaterialsProductCategoryRequest;
+use douyin_alliance::{Client, TokenStore};
 use douyin_sandbox::{Fault, Sandbox, SandboxConfig};
 use e2e_tests::{err_data, ok_data, within, MockResponse, MockServer};
 

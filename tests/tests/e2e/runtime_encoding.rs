@@ -2,11 +2,11 @@
 //! as integers, form bodies for OAuth, JSON bodies without a charset, and the right headers.
 
 use douyin_alliance::endpoint::Server;
-use douyin_alliance::{
-    AccessTokenRequest, CaptainTaskDetailRequest, CaptainTaskProductListRequest, Client,
-    ColonelAwardTaskApplyRequest, Id, KolStoreListRequest, RefreshTokenRequest, RetryPolicy, Secret,
-    StoreAddProduct, StoreAddRequest, UserAuth, DEFAULT_USER_AGENT,
+use douyin_alliance::types::{
+    AccessTokenRequest, CaptainTaskDetailRequest, CaptainTaskProductListRequest,
+    ColonelAwardTaskApplyRequest, KolStoreListRequest, RefreshTokenRequest, StoreAddProduct, StoreAddRequest,
 };
+use douyin_alliance::{Client, Id, RetryPolicy, Secret, UserAuth, DEFAULT_USER_AGENT};
 use e2e_tests::{ok_data, MockResponse, MockServer, Recorded};
 use serde_json::json;
 

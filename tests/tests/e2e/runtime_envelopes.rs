@@ -1,10 +1,11 @@
 //! Every response envelope decodes over real HTTP, and success is judged by the rule of
 //! api-facts §2.1 (HTTP 2xx and every status code zero), not by HTTP 200 alone.
 
-use douyin_alliance::{
-    CaptainTaskDetailRequest, Client, ColonelAwardTaskApplyRequest, ErrorKind, KnownCode,
-    KolStoreListRequest, MaterialsProductCategoryRequest, RetryPolicy,
+use douyin_alliance::types::{
+    CaptainTaskDetailRequest, ColonelAwardTaskApplyRequest, KolStoreListRequest,
+    MaterialsProductCategoryRequest,
 };
+use douyin_alliance::{Client, ErrorKind, KnownCode, RetryPolicy};
 use e2e_tests::{err_data, ok_data, serve_client_tokens, test_user, MockResponse, MockServer};
 use serde_json::json;
 
@@ -22,7 +23,9 @@ async fn serve(path: &str, answer: MockResponse) -> (MockServer, Client) {
     (server, client)
 }
 
-async fn store_list(answer: MockResponse) -> douyin_alliance::Result<douyin_alliance::KolStoreListData> {
+async fn store_list(
+    answer: MockResponse,
+) -> douyin_alliance::Result<douyin_alliance::types::KolStoreListData> {
     let (_server, client) = serve(STORE_LIST, answer).await;
     client.user(&test_user()).kol_store_list(&KolStoreListRequest::new(1, 20)).await
 }

@@ -5,11 +5,11 @@
 use std::time::Duration;
 
 use douyin_alliance::endpoint::Server;
-use douyin_alliance::{
-    Client, Error, ErrorKind, Id, KnownCode, KolMaterialsProductsDetailsRequest, KolStoreListRequest,
-    MaterialsProductCategoryRequest, ProductPicksourceConvertRequest, RetryPolicy, StoreAddProduct,
-    StoreAddRequest, UserAuth,
+use douyin_alliance::types::{
+    KolMaterialsProductsDetailsRequest, KolStoreListRequest, MaterialsProductCategoryRequest,
+    ProductPicksourceConvertRequest, StoreAddProduct, StoreAddRequest,
 };
+use douyin_alliance::{Client, Error, ErrorKind, Id, KnownCode, RetryPolicy, UserAuth};
 use e2e_tests::{closed_port, err_data, ok_data, test_user, MockResponse, MockServer, RawServer};
 use serde_json::json;
 
@@ -21,7 +21,9 @@ fn no_retry(server: &MockServer) -> Client {
     server.client_builder().retry(RetryPolicy::disabled()).build().unwrap()
 }
 
-async fn store_list_with(client: &Client) -> douyin_alliance::Result<douyin_alliance::KolStoreListData> {
+async fn store_list_with(
+    client: &Client,
+) -> douyin_alliance::Result<douyin_alliance::types::KolStoreListData> {
     client.user(&test_user()).kol_store_list(&KolStoreListRequest::new(1, 20)).await
 }
 

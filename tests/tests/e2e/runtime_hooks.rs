@@ -5,9 +5,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use douyin_alliance::endpoint::{Endpoint, Server};
-use douyin_alliance::{
-    Client, Hook, KolStoreListRequest, MaterialsProductCategoryRequest, Outcome, UserAuth,
-};
+use douyin_alliance::types::{KolStoreListRequest, MaterialsProductCategoryRequest};
+use douyin_alliance::{Client, Hook, Outcome, UserAuth};
 use e2e_tests::{closed_port, fast_retries, ok_data, serve_client_tokens, MockResponse, MockServer};
 use reqwest::header::HeaderValue;
 use serde_json::json;

@@ -15,7 +15,7 @@ fn decode_as(e: &'static Endpoint, status: u16, body: &[u8]) -> Option<Result<()
     macro_rules! dispatch {
         ($($name:literal => $ty:ident),* $(,)?) => {
             match e.name {
-                $($name => Some(decode::<douyin_alliance::$ty>(e, status, body).map(|_| ())),)*
+                $($name => Some(decode::<douyin_alliance::types::$ty>(e, status, body).map(|_| ())),)*
                 _ => None,
             }
         };

@@ -6,10 +6,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use douyin_alliance::endpoint::{Endpoint, Server};
+use douyin_alliance::types::{
+    ClientTokenData, KolStoreListRequest, MaterialsProductCategoryRequest, RefreshTokenRequest,
+    RenewRefreshTokenData, RenewRefreshTokenRequest, UserTokenData,
+};
 use douyin_alliance::{
-    Client, ClientTokenData, Error, ErrorKind, Hook, KolStoreListRequest, MaterialsProductCategoryRequest,
-    MemoryTokenStore, Outcome, RefreshTokenRequest, RenewRefreshTokenData, RenewRefreshTokenRequest,
-    RetryPolicy, Secret, StoredToken, TokenStore, UserAuth, UserSession, UserTokenData,
+    Client, Error, ErrorKind, Hook, MemoryTokenStore, Outcome, RetryPolicy, Secret, StoredToken, TokenStore,
+    UserAuth, UserSession,
 };
 use e2e_tests::{closed_port, ok_data, MockResponse, MockServer};
 use serde_json::json;

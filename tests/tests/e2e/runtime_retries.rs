@@ -7,10 +7,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use douyin_alliance::endpoint::Server;
-use douyin_alliance::{
-    Client, ColonelAwardTaskApplyRequest, ErrorKind, Hook, Id, KolStoreListRequest,
-    MaterialsProductCategoryRequest, Outcome, RetryPolicy, StoreAddProduct, StoreAddRequest,
+use douyin_alliance::types::{
+    ColonelAwardTaskApplyRequest, KolStoreListRequest, MaterialsProductCategoryRequest, StoreAddProduct,
+    StoreAddRequest,
 };
+use douyin_alliance::{Client, ErrorKind, Hook, Id, Outcome, RetryPolicy};
 use e2e_tests::{
     closed_port, err_data, fast_retries, ok_data, serve_client_tokens, test_user, MockResponse, MockServer,
     RawServer,

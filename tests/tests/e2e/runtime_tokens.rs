@@ -4,10 +4,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use douyin_alliance::{
-    Client, ErrorKind, MaterialsProductCategoryRequest, MemoryTokenStore, ProductSkusRequest, RetryPolicy,
-    Secret,
-};
+use douyin_alliance::types::{MaterialsProductCategoryRequest, ProductSkusRequest};
+use douyin_alliance::{Client, ErrorKind, MemoryTokenStore, RetryPolicy, Secret};
 use e2e_tests::{err_data, ok_data, serve_client_tokens, MockResponse, MockServer};
 use futures_util::future::join_all;
 use serde_json::json;
@@ -31,7 +29,9 @@ fn serve_slow_tokens(server: &MockServer, expires_in: i64, delay: Duration) {
     });
 }
 
-async fn category(client: &Client) -> douyin_alliance::Result<douyin_alliance::MaterialsProductCategoryData> {
+async fn category(
+    client: &Client,
+) -> douyin_alliance::Result<douyin_alliance::types::MaterialsProductCategoryData> {
     client.materials_product_category(&MaterialsProductCategoryRequest::new(0)).await
 }
 

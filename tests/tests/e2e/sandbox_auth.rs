@@ -6,10 +6,8 @@ use e2e_tests::within;
 use std::time::Duration;
 
 use douyin_alliance::endpoint::Server;
-use douyin_alliance::{
-    AccessTokenRequest, Client, ErrorKind, KnownCode, KolStoreListRequest, MaterialsProductCategoryRequest,
-    RetryPolicy, UserAuth, UserClient,
-};
+use douyin_alliance::types::{AccessTokenRequest, KolStoreListRequest, MaterialsProductCategoryRequest};
+use douyin_alliance::{Client, ErrorKind, KnownCode, RetryPolicy, UserAuth, UserClient};
 use douyin_sandbox::{Sandbox, SandboxConfig};
 use serde_json::{json, Value};
 
@@ -102,7 +100,7 @@ async fn an_expired_access_token_is_refused_until_refreshed() {
         assert_eq!(sandbox.requests("kol_store_list"), 2);
 
         let fresh = client
-            .oauth_refresh_token(&douyin_alliance::RefreshTokenRequest::new(t.refresh_token))
+            .oauth_refresh_token(&douyin_alliance::types::RefreshTokenRequest::new(t.refresh_token))
             .await
             .unwrap();
         assert_ne!(fresh.access_token, t.access_token, "an expired token is replaced, not extended");

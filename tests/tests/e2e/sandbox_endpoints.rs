@@ -6,14 +6,15 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use douyin_alliance::endpoint::Server;
-use douyin_alliance::{
-    AccessTokenRequest, CaptainTaskDetailRequest, CaptainTaskProductListRequest, Client,
-    ColonelAwardTaskApplyRequest, Id, KolMaterialsProductsDetailsRequest, KolMaterialsProductsSearchRequest,
+use douyin_alliance::types::{
+    AccessTokenRequest, CaptainTaskDetailRequest, CaptainTaskProductListRequest,
+    ColonelAwardTaskApplyRequest, KolMaterialsProductsDetailsRequest, KolMaterialsProductsSearchRequest,
     KolOrderTimeType, KolOrdersRequest, KolStoreListRequest, KolStoreRemoveRequest,
     MaterialsProductCategoryRequest, Order, ProductPicksourceConvertRequest, ProductSkusRequest,
-    RefreshTokenRequest, RenewRefreshTokenRequest, RetryPolicy, StoreAddProduct, StoreAddRequest,
-    StoreProduct, StoreRemoveProduct, UserAuth, UserClient,
+    RefreshTokenRequest, RenewRefreshTokenRequest, StoreAddProduct, StoreAddRequest, StoreProduct,
+    StoreRemoveProduct,
 };
+use douyin_alliance::{Client, Id, RetryPolicy, UserAuth, UserClient};
 use douyin_sandbox::{Sandbox, SandboxConfig};
 use futures_util::TryStreamExt;
 

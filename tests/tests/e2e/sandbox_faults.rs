@@ -4,10 +4,12 @@
 use e2e_tests::{fast_retries, within};
 use std::time::Duration;
 
+use douyin_alliance::types::{
+    AccessTokenRequest, CaptainTaskDetailRequest, ColonelAwardTaskApplyRequest, KolOrdersRequest,
+    KolStoreListRequest, MaterialsProductCategoryRequest, StoreAddProduct, StoreAddRequest,
+};
 use douyin_alliance::{
-    AccessTokenRequest, CaptainTaskDetailRequest, Client, ClientBuilder, ColonelAwardTaskApplyRequest, Error,
-    ErrorKind, Id, KnownCode, KolOrdersRequest, KolStoreListRequest, MaterialsProductCategoryRequest,
-    RetryPolicy, StoreAddProduct, StoreAddRequest, UserAuth, UserClient,
+    Client, ClientBuilder, Error, ErrorKind, Id, KnownCode, RetryPolicy, UserAuth, UserClient,
 };
 use douyin_sandbox::{Fault, FaultRule, Sandbox, SandboxError};
 

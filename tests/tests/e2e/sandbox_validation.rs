@@ -5,7 +5,8 @@
 use e2e_tests::within;
 
 use douyin_alliance::endpoint::{Endpoint, Server};
-use douyin_alliance::{AccessTokenRequest, Hook, KolStoreListRequest, RetryPolicy, UserAuth};
+use douyin_alliance::types::{AccessTokenRequest, KolStoreListRequest};
+use douyin_alliance::{Hook, RetryPolicy, UserAuth};
 use douyin_sandbox::Sandbox;
 use serde_json::{json, Value};
 

@@ -1,6 +1,6 @@
 //! The client reaches a loopback server and decodes a typed answer.
 
-use douyin_alliance::MaterialsProductCategoryRequest;
+use douyin_alliance::types::MaterialsProductCategoryRequest;
 use e2e_tests::{ok_data, serve_client_tokens, MockResponse, MockServer};
 
 #[tokio::test]

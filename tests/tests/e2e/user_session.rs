@@ -5,7 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use douyin_alliance::auth::UserSession;
-use douyin_alliance::{ErrorKind, KolStoreListRequest, MemoryTokenStore, SessionPolicy, UserTokenData};
+use douyin_alliance::types::{KolStoreListRequest, UserTokenData};
+use douyin_alliance::{ErrorKind, MemoryTokenStore, SessionPolicy};
 use e2e_tests::{err_data, ok_data, within, MockResponse, MockServer};
 
 const DAY: i64 = 24 * 3600;
