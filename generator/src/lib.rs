@@ -12,6 +12,7 @@ pub mod model;
 pub mod names;
 pub mod render;
 pub mod spec;
+pub mod synthetic;
 pub mod validate;
 pub mod yaml;
 

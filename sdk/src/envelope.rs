@@ -340,7 +340,8 @@ fn parse<T: DeserializeOwned + ApiObject>(
 /// `err_no`/`code` answers may omit `data` on success; an empty object stands in when the type
 /// allows it.
 fn empty_object<T: DeserializeOwned>() -> Option<T> {
-    serde_json::from_value(Value::Object(Default::default())).ok()
+    // From bytes, as the body is read: one instantiation of the type's decoder serves both.
+    serde_json::from_slice(b"{}").ok()
 }
 
 fn coded(code: Option<i64>, msg: Option<String>, logid: Option<String>, http: u16) -> Status {

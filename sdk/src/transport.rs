@@ -24,8 +24,8 @@ pub trait RequestParams: Serialize + Check {}
 impl<T: Serialize + Check + ?Sized> RequestParams for T {}
 
 /// What a call answers: a generated response type (decoded from `data`).
-pub trait ResponseData: DeserializeOwned + ApiObject {}
-impl<T: DeserializeOwned + ApiObject> ResponseData for T {}
+pub trait ResponseData: DeserializeOwned + ApiObject + Send {}
+impl<T: DeserializeOwned + ApiObject + Send> ResponseData for T {}
 
 /// An app-level or unauthenticated call of `endpoint`: what every generated method of
 /// [`Client`] runs.
@@ -34,7 +34,8 @@ pub async fn call<Req: RequestParams + ?Sized, Resp: ResponseData>(
     endpoint: &'static Endpoint,
     request: Option<&Req>,
 ) -> Result<Resp> {
-    client.execute(endpoint, None, request).await
+    let wire = client.encode(endpoint, request)?;
+    client.execute_as(endpoint, None, &wire).await
 }
 
 /// A user call of `endpoint`: what every generated method of [`UserClient`] runs. A session's
@@ -45,16 +46,17 @@ pub async fn call_as_user<Req: RequestParams + ?Sized, Resp: ResponseData>(
     request: Option<&Req>,
 ) -> Result<Resp> {
     let client = &user.client;
+    let wire = client.encode(endpoint, request)?;
     match &user.creds {
-        UserCreds::Fixed(auth) => client.execute(endpoint, Some(auth), request).await,
+        UserCreds::Fixed(auth) => client.execute_as(endpoint, Some(auth), &wire).await,
         UserCreds::Session(session) => {
             let auth = session.auth().await?;
-            match client.execute(endpoint, Some(&auth), request).await {
+            match client.execute_as(endpoint, Some(&auth), &wire).await {
                 Err(e) if e.is_token_invalid() => {
                     tracing::warn!(error = %e, "access_token rejected; refreshing the user session");
                     session.invalidate(&auth.access_token).await;
                     let auth = session.auth().await?;
-                    client.execute(endpoint, Some(&auth), request).await
+                    client.execute_as(endpoint, Some(&auth), &wire).await
                 }
                 other => other,
             }
@@ -62,17 +64,40 @@ pub async fn call_as_user<Req: RequestParams + ?Sized, Resp: ResponseData>(
     }
 }
 
+/// Decodes one answer (HTTP status, body) into the caller's typed data and keeps it, or says
+/// why the answer is a failure. The call's loop is compiled once for every endpoint; only this
+/// step is compiled per response type.
+type Decode<'a> = dyn FnMut(u16, &[u8]) -> Result<()> + Send + 'a;
+
 // The steps of a call are private functions of `Client` in this module, so they share no
 // namespace with the generated methods (which live in `impl Client` blocks elsewhere and can
 // only see `pub(crate)` items).
 impl Client {
-    /// Sends one call of `endpoint`, with retries, and decodes its `data`.
-    async fn execute<Req: RequestParams + ?Sized, Resp: ResponseData>(
+    /// Sends the encoded call of `endpoint`, with retries, and decodes its `data` as `Resp`.
+    async fn execute_as<Resp: ResponseData>(
         &self,
         endpoint: &'static Endpoint,
         user: Option<&UserAuth>,
-        request: Option<&Req>,
+        wire: &Wire,
     ) -> Result<Resp> {
+        let mut data = None;
+        let mut decode = |status: u16, body: &[u8]| {
+            data = Some(envelope::decode::<Resp>(endpoint, status, body)?);
+            Ok(())
+        };
+        self.execute(endpoint, user, wire, &mut decode).await?;
+        // `execute` succeeds only after `decode` did, which kept the data.
+        data.ok_or_else(|| Error::new(endpoint.name, ErrorKind::Config("the decoded answer was lost".into())))
+    }
+
+    /// Sends the encoded call of `endpoint`, with retries, until `decode` accepts an answer.
+    async fn execute(
+        &self,
+        endpoint: &'static Endpoint,
+        user: Option<&UserAuth>,
+        wire: &Wire,
+        decode: &mut Decode<'_>,
+    ) -> Result<()> {
         // One span per call (endpoint, attempts, total latency) and a child span per attempt
         // (attempt, status, logid, latency); neither ever records a credential.
         let span = tracing::info_span!(
@@ -82,7 +107,6 @@ impl Client {
             latency_ms = tracing::field::Empty,
         );
         async move {
-            let wire = self.encode(endpoint, request)?;
             let cfg = &self.inner.config;
             let started = Instant::now();
             let mut attempt = 0u32;
@@ -119,13 +143,13 @@ impl Client {
                     latency_ms = tracing::field::Empty,
                 );
                 let result = self
-                    .attempt::<Resp>(endpoint, user, token.as_ref(), &wire, attempt)
+                    .attempt(endpoint, user, token.as_ref(), wire, attempt, &mut *decode)
                     .instrument(attempt_span)
                     .await;
                 let err = match result {
-                    Ok(v) => {
+                    Ok(()) => {
                         finish(attempt);
-                        return Ok(v);
+                        return Ok(());
                     }
                     Err(e) => e,
                 };
@@ -157,37 +181,41 @@ impl Client {
     }
 
     /// The request as it travels, encoded once for every attempt: checked against the spec's
-    /// constraints, with the injected fields added.
+    /// constraints, serialised once (the only step compiled per request type), with the
+    /// injected fields added.
     fn encode<Req: RequestParams + ?Sized>(
         &self,
         endpoint: &'static Endpoint,
         request: Option<&Req>,
     ) -> Result<Wire> {
-        let invalid = |field: &str, problem: String| {
-            Error::new(endpoint.name, ErrorKind::InvalidInput { field: field.into(), problem })
+        let body = match request {
+            None => None,
+            Some(r) => {
+                r.check().map_err(|v| invalid(endpoint, &v.field, v.problem))?;
+                Some(serde_json::to_vec(r).map_err(|e| invalid(endpoint, "(body)", e.to_string()))?)
+            }
         };
-        if let Some(Err(v)) = request.map(Check::check) {
-            return Err(invalid(&v.field, v.problem));
-        }
-        // The common case, a JSON object with nothing to add, goes straight to bytes; anything
-        // else (absent, null, not an object, not serializable) takes the general path, which
-        // says what is wrong.
+        self.wire(endpoint, body)
+    }
+
+    /// The serialised request in the endpoint's encoding.
+    fn wire(&self, endpoint: &'static Endpoint, body: Option<Vec<u8>>) -> Result<Wire> {
+        // The common case, a JSON object with nothing to add, goes as it is; anything else
+        // (absent, null, not an object) takes the general path, which says what is wrong.
         if endpoint.encoding == Encoding::Json && endpoint.inject.is_empty() {
-            if let Some(Ok(body)) = request.map(serde_json::to_vec) {
-                if body.first() == Some(&b'{') {
-                    return Ok(Wire::Json(body.into()));
-                }
+            if let Some(body) = body.as_ref().filter(|b| b.first() == Some(&b'{')) {
+                return Ok(Wire::Json(body.clone().into()));
             }
         }
-        let params = self.params(endpoint, request)?;
+        let params = self.params(endpoint, body.as_deref())?;
         Ok(match endpoint.encoding {
-            Encoding::Json => {
-                Wire::Json(serde_json::to_vec(&params).map_err(|e| invalid("(body)", e.to_string()))?.into())
-            }
+            Encoding::Json => Wire::Json(
+                serde_json::to_vec(&params).map_err(|e| invalid(endpoint, "(body)", e.to_string()))?.into(),
+            ),
             Encoding::Form => {
                 let pairs: Vec<(&str, String)> = flatten(&params).collect();
-                let body =
-                    serde_urlencoded::to_string(pairs).map_err(|e| invalid("(body)", e.to_string()))?;
+                let body = serde_urlencoded::to_string(pairs)
+                    .map_err(|e| invalid(endpoint, "(body)", e.to_string()))?;
                 Wire::Form(body.into())
             }
             Encoding::Query => Wire::Query(flatten(&params).map(|(k, v)| (k.to_string(), v)).collect()),
@@ -196,30 +224,14 @@ impl Client {
     }
 
     /// The request as a JSON object, with the injected fields added.
-    fn params<Req: Serialize + ?Sized>(
-        &self,
-        endpoint: &'static Endpoint,
-        request: Option<&Req>,
-    ) -> Result<Map<String, Value>> {
-        let mut params = match request.map(serde_json::to_value) {
-            None => Map::new(),
+    fn params(&self, endpoint: &'static Endpoint, body: Option<&[u8]>) -> Result<Map<String, Value>> {
+        let mut params = match body.map(serde_json::from_slice::<Value>) {
+            None | Some(Ok(Value::Null)) => Map::new(),
             Some(Ok(Value::Object(m))) => m,
-            Some(Ok(Value::Null)) => Map::new(),
             Some(Ok(other)) => {
-                return Err(Error::new(
-                    endpoint.name,
-                    ErrorKind::InvalidInput {
-                        field: "(body)".into(),
-                        problem: format!("must be an object, got {other}"),
-                    },
-                ));
+                return Err(invalid(endpoint, "(body)", format!("must be an object, got {other}")))
             }
-            Some(Err(e)) => {
-                return Err(Error::new(
-                    endpoint.name,
-                    ErrorKind::InvalidInput { field: "(body)".into(), problem: e.to_string() },
-                ))
-            }
+            Some(Err(e)) => return Err(invalid(endpoint, "(body)", e.to_string())),
         };
         let cfg = &self.inner.config;
         for i in endpoint.inject {
@@ -242,14 +254,15 @@ impl Client {
         Ok(params)
     }
 
-    async fn attempt<Resp: ResponseData>(
+    async fn attempt(
         &self,
         endpoint: &'static Endpoint,
         user: Option<&UserAuth>,
         token: Option<&Secret>,
         wire: &Wire,
         attempt: u32,
-    ) -> Result<Resp> {
+        decode: &mut Decode<'_>,
+    ) -> Result<()> {
         let cfg = &self.inner.config;
         let started = Instant::now();
         let fail = |kind| Error::new(endpoint.name, kind);
@@ -266,7 +279,7 @@ impl Client {
         }
         .await;
         let (status, result) = match sent {
-            Ok((s, body)) => (Some(s), envelope::decode::<Resp>(endpoint, s, &body)),
+            Ok((s, body)) => (Some(s), decode(s, &body)),
             Err(k) => (None, Err(fail(k))),
         };
         let elapsed = started.elapsed();
@@ -346,6 +359,10 @@ impl Client {
 }
 
 const JSON: &str = "application/json";
+
+fn invalid(endpoint: &Endpoint, field: &str, problem: String) -> Error {
+    Error::new(endpoint.name, ErrorKind::InvalidInput { field: field.into(), problem })
+}
 
 /// A call's parameters as they travel, encoded once for all its attempts.
 enum Wire {

@@ -10,60 +10,11 @@
 //! `$DOUYIN_BENCH_REPORT_DIR/generate_report.json` for the report.
 
 use e2e_tests::bench;
-use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Instant;
 
 use criterion::{BenchmarkId, Criterion, Throughput};
 use serde_json::{json, Map, Value};
-
-/// A spec of `n` endpoints, each with its own request and response types, in the shape of the
-/// real Alliance endpoints (user auth, JSON body, page pagination on every fifth, an enum).
-fn synthetic_spec(n: usize) -> String {
-    let mut s = String::from("endpoints:\n");
-    for i in 0..n {
-        let paged = i % 5 == 0;
-        let _ = write!(
-            s,
-            "  - name: op_{i}\n    summary: Synthetic operation {i}.\n    title_zh: 合成接口{i}\n    \
-             doc_url: https://example.com/doc/{i}\n    server: open.douyinec.com\n    method: POST\n    \
-             path: /alliance/synthetic/{i}/\n    auth: access_token\n    open_id_in_query: true\n    \
-             retry_safe: true\n    request:\n      encoding: json\n      type: Op{i}Request\n    \
-             response:\n      envelope: data_extra\n      type: Op{i}Data\n"
-        );
-        if paged {
-            let _ = write!(
-                s,
-                "    pagination:\n      style: page\n      page: page\n      page_size: page_size\n      \
-                 total: total\n      items: items\n      max_page_size: 20\n"
-            );
-        }
-    }
-    s.push_str("types:\n  - name: SynthKind\n    doc: A kind.\n    enum:\n      repr: int\n      values:\n");
-    for v in 0..4 {
-        let _ = writeln!(s, "        - {{value: {v}, doc: Kind {v}.}}");
-    }
-    s.push_str(
-        "  - name: SynthItem\n    doc: An item.\n    fields:\n      - {name: item_id, type: id, required: true, doc: Id.}\n      \
-         - {name: title, type: string, doc: Title.}\n      - {name: price, type: i64, unit: fen, doc: Price.}\n      \
-         - {name: kind, type: SynthKind, doc: Kind.}\n",
-    );
-    for i in 0..n {
-        let _ = write!(
-            s,
-            "  - name: Op{i}Request\n    doc: Request {i}.\n    fields:\n      \
-             - {{name: page, type: i64, required: true, min: 1, doc: Page.}}\n      \
-             - {{name: page_size, type: i64, required: true, max: 20, doc: Page size.}}\n      \
-             - {{name: keyword, type: string, max_length: 50, doc: Keyword.}}\n      \
-             - {{name: ids, type: list<id>, max_items: 20, doc: Ids.}}\n  \
-             - name: Op{i}Data\n    doc: Data {i}.\n    fields:\n      \
-             - {{name: total, type: i64, doc: Total.}}\n      \
-             - {{name: items, type: list<SynthItem>, required: true, doc: Items.}}\n      \
-             - {{name: note, type: string, doc: Note.}}\n"
-        );
-    }
-    s
-}
 
 fn generate(c: &mut Criterion) {
     let spec_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec");
@@ -79,7 +30,7 @@ fn generate(c: &mut Criterion) {
     let mut g = c.benchmark_group("generate_synthetic");
     g.sample_size(10);
     for n in SIZES {
-        let text = synthetic_spec(n);
+        let text = codegen::synthetic::spec(n);
         g.throughput(Throughput::Elements(n as u64));
         g.bench_with_input(BenchmarkId::from_parameter(n), &text, |b, text| b.iter(|| generate_text(text)));
     }
@@ -143,10 +94,10 @@ fn main() {
     if rounds == 0 {
         return;
     }
-    let base = synthetic_spec(SIZES[0]);
+    let base = codegen::synthetic::spec(SIZES[0]);
     let mut report = Map::new();
     for &n in &SIZES[1..] {
-        let (ratio, secs, base_secs) = paired(&base, &synthetic_spec(n), rounds);
+        let (ratio, secs, base_secs) = paired(&base, &codegen::synthetic::spec(n), rounds);
         println!(
             "paired generate_synthetic/{n} vs /{}: {secs:.3} s vs {:.1} ms, median ratio of {rounds} rounds {ratio:.1}x",
             SIZES[0],

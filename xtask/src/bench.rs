@@ -18,6 +18,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::Value;
 
+use crate::scaling::{ScalingFigure, Side};
+
 /// The criterion bench targets, in the order they run: (package, bench target).
 const BENCH_TARGETS: [(&str, &str); 3] =
     [("e2e-tests", "generate"), ("e2e-tests", "decode"), ("e2e-tests", "calls")];
@@ -80,10 +82,25 @@ pub fn run_bench(root: &Path) -> Result<PathBuf, String> {
             None
         }
     };
+    println!("==> cargo xtask bench-scaling");
+    let scaling = match crate::scaling::run(root, &target) {
+        Ok(s) => s,
+        Err(e) => {
+            failures.push(format!("bench-scaling failed: {e}"));
+            Vec::new()
+        }
+    };
     let load_after = load_average();
     let results = Results::read(&criterion, started);
-    let report =
-        render(&results, compile.as_ref(), &Machine::detect(), &failures, started, (load_before, load_after));
+    let report = render(
+        &results,
+        compile.as_ref(),
+        &scaling,
+        &Machine::detect(),
+        &failures,
+        started,
+        (load_before, load_after),
+    );
     let path = root.join("benches").join("README.md");
     std::fs::create_dir_all(root.join("benches"))
         .and_then(|()| std::fs::write(&path, report))
@@ -107,7 +124,8 @@ pub fn run_bench_compile(root: &Path) -> Result<CompileFigure, String> {
     if copy.exists() {
         std::fs::remove_dir_all(&copy).map_err(|e| format!("cannot clear {}: {e}", copy.display()))?;
     }
-    copy_sources(root, &copy).map_err(|e| format!("cannot copy the workspace to {}: {e}", copy.display()))?;
+    xtask::copy_sources(root, &copy)
+        .map_err(|e| format!("cannot copy the workspace to {}: {e}", copy.display()))?;
     let result = compile_in_copy(root, &copy);
     if let Err(e) = std::fs::remove_dir_all(&copy) {
         eprintln!("warning: cannot remove {}: {e}", copy.display());
@@ -162,20 +180,6 @@ fn build_sdk(dir: &Path, target: &Path) -> Result<Duration, String> {
     Ok(started.elapsed())
 }
 
-/// Copies the workspace, leaving out `target/` and `.git/` at the top.
-fn copy_sources(from: &Path, to: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let name = entry.file_name();
-        if name == "target" || name == ".git" {
-            continue;
-        }
-        xtask::copy_tree(&entry.path(), &to.join(&name))?;
-    }
-    Ok(())
-}
-
 /// Appends a sentence to the first single-line field `doc:` of the first type with fields in
 /// `spec`; returns `Type.field`.
 fn edit_field_doc(spec: &Path) -> Result<String, String> {
@@ -220,7 +224,7 @@ fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string())
 }
 
-fn target_dir(root: &Path) -> PathBuf {
+pub fn target_dir(root: &Path) -> PathBuf {
     match std::env::var_os("CARGO_TARGET_DIR") {
         Some(d) if !d.is_empty() => root.join(d),
         _ => root.join("target"),
@@ -579,6 +583,7 @@ fn rows(r: &Results, compile: Option<&CompileFigure>) -> Vec<Row> {
 fn render(
     r: &Results,
     compile: Option<&CompileFigure>,
+    scaling: &[ScalingFigure],
     m: &Machine,
     failures: &[String],
     started: SystemTime,
@@ -632,6 +637,7 @@ fn render(
          is the paired ratio. **Met** is judged on the paired ratio where there \
          is one, and on criterion's ratio otherwise.\n"
     );
+    render_scaling(&mut s, scaling);
     let _ = writeln!(s, "## What each figure measures\n");
     let _ = writeln!(
         s,
@@ -669,7 +675,7 @@ fn render(
     for (package, bench) in BENCH_TARGETS {
         let _ = writeln!(s, "cargo bench -p {package} --bench {bench}");
     }
-    let _ = writeln!(s, "cargo xtask bench-compile\n```\n");
+    let _ = writeln!(s, "cargo xtask bench-compile\ncargo xtask bench-scaling\n```\n");
     let _ = writeln!(s, "## Every estimate\n");
     let _ = writeln!(s, "| Benchmark | Time per iteration (95% interval) | Throughput |");
     let _ = writeln!(s, "|---|---|---|");
@@ -690,6 +696,62 @@ fn render(
         let _ = writeln!(s, "| `{id}` | {t} | {thr} |");
     }
     s
+}
+
+/// The compile cost per endpoint, current against baseline at each size; the targets: release
+/// build per endpoint at 500 endpoints at most half the baseline's, at most 250 generated lines
+/// per endpoint.
+fn render_scaling(s: &mut String, scaling: &[ScalingFigure]) {
+    let _ = writeln!(s, "## Compile cost per endpoint (`cargo xtask bench-scaling`)\n");
+    if scaling.is_empty() {
+        let _ = writeln!(s, "{MISSING}: no figure from this run.\n");
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "The SDK generated from synthetic specs (`codegen::synthetic::spec`, plus the 4 OAuth \
+         endpoints) by the current generator and by the baseline revision `{}`'s own generator, \
+         built with dependencies warm: `cargo check` and `cargo build --release` of the SDK \
+         crate alone, after `cargo clean -p douyin-alliance` (the whole crate, not its \
+         dependencies). Seconds per 100 endpoints = seconds / (endpoints \
+         / 100).\n",
+        crate::scaling::BASELINE_REV
+    );
+    let _ = writeln!(
+        s,
+        "| Endpoints | Side | Generated lines (per endpoint) | `cargo check` s (per 100 endpoints) | \
+         release build s (per 100 endpoints) |"
+    );
+    let _ = writeln!(s, "|---|---|---|---|---|");
+    for f in scaling {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} ({:.0}) | {:.1} ({:.2}) | {:.1} ({:.2}) |",
+            f.endpoints,
+            f.side.name(),
+            f.lines,
+            f.lines_per_endpoint(),
+            f.check_secs,
+            f.per_100(f.check_secs),
+            f.release_secs,
+            f.per_100(f.release_secs)
+        );
+    }
+    let at = |side: Side| scaling.iter().filter(|f| f.side == side).max_by_key(|f| f.endpoints);
+    if let (Some(b), Some(c)) = (at(Side::Baseline), at(Side::Current)) {
+        let release = c.release_secs / b.release_secs;
+        let check = c.check_secs / b.check_secs;
+        let _ = writeln!(
+            s,
+            "\nAt {} endpoints, current over baseline: release build {release:.2}x (target at most \
+             0.5x: {}), `cargo check` {check:.2}x; generated lines per endpoint {:.0} (target at \
+             most 250: {}).\n",
+            c.endpoints,
+            verdict(Some(release <= 0.5)),
+            c.lines_per_endpoint(),
+            verdict(Some(c.lines_per_endpoint() <= 250.0))
+        );
+    }
 }
 
 #[cfg(test)]

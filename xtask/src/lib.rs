@@ -37,6 +37,20 @@ pub fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Copies the workspace at `from` to `to`, leaving out `target/` and `.git/` at the top.
+pub fn copy_sources(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        if name == "target" || name == ".git" {
+            continue;
+        }
+        copy_tree(&entry.path(), &to.join(&name))?;
+    }
+    Ok(())
+}
+
 /// The marker every generated file carries on its first line.
 pub const MARKER: &str = "@generated";
 

@@ -1,6 +1,7 @@
 //! `cargo xtask codegen [--check]`, `cargo xtask bench`, `cargo xtask bench-compile`.
 
 mod bench;
+mod scaling;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -29,6 +30,9 @@ enum Task {
     /// Time `cargo build -p douyin-alliance` after one spec field's doc changed and the code was
     /// regenerated (in a copy of the workspace).
     BenchCompile,
+    /// Compile cost per endpoint of the SDK generated from synthetic specs of 100 and 500
+    /// endpoints, this generator against the baseline revision's.
+    BenchScaling,
 }
 
 fn main() -> ExitCode {
@@ -45,6 +49,10 @@ fn main() -> ExitCode {
             Err(e) => (e, false),
         },
         Task::BenchCompile => match bench::run_bench_compile(&root) {
+            Ok(_) => (String::new(), true),
+            Err(e) => (e, false),
+        },
+        Task::BenchScaling => match scaling::run(&root, &bench::target_dir(&root)) {
             Ok(_) => (String::new(), true),
             Err(e) => (e, false),
         },

@@ -54,7 +54,8 @@ crate::__open_enum!(
 /// Inferred: an award task. No field is documented; every field here is a guess typed as text (numbers are kept as their digits), and the real content is kept in `extra_fields`.
 ///
 /// 赏金任务详情
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CaptainTaskDetailData {
     /// Inferred: the task id.
@@ -137,7 +138,8 @@ crate::__api_object!(CaptainTaskDetailRequest);
 /// Inferred: one product of an award task. Scalars other than the id are typed as text because their wire types are unknown (numbers are kept as their digits).
 ///
 /// 赏金任务商品
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CaptainTaskProduct {
     /// Inferred: product id.
@@ -208,7 +210,8 @@ pub struct CaptainTaskProduct {
 }
 crate::__api_object!(CaptainTaskProduct);
 /// Inferred: one page of an award task's products. The field names are guesses; the real content is kept in `extra_fields`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CaptainTaskProductListData {
     /// Inferred: number of the task's products matching the query.
@@ -321,7 +324,8 @@ impl crate::check::Check for CaptainTaskProductListRequest {
 }
 crate::__api_object!(CaptainTaskProductListRequest);
 /// A client_token and its lifetime.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ClientTokenData {
     /// The client_token (prefix `clt.`).
@@ -340,7 +344,8 @@ pub struct ClientTokenData {
 }
 crate::__api_object!(ClientTokenData);
 /// The `data` of the sign-up answer. No field is known (not found in any public source); whatever it holds is kept in `extra_fields`.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ColonelAwardTaskApplyData {
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
@@ -378,7 +383,8 @@ crate::__api_object!(ColonelAwardTaskApplyRequest);
 /// The creator's Buyin id.
 ///
 /// 达人百应ID
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct KolBuyinIdData {
     /// The creator's Buyin (百应) id, a string of digits.
@@ -397,7 +403,8 @@ crate::__api_object!(KolBuyinIdData);
 /// One product of a search result. From the Doudian analogue `buyin.kolMaterialsProductsSearch`; its doc example writes every value as a string, which the SDK accepts.
 ///
 /// 联盟商品
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct KolMaterialsProduct {
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: product id.
@@ -643,7 +650,8 @@ crate::__api_object!(KolMaterialsProduct);
 /// Details of one product. From the Doudian analogue `buyin.kolMaterialsProductsDetails`.
 ///
 /// 商品详情
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct KolMaterialsProductDetail {
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: product id.
@@ -950,7 +958,8 @@ pub struct KolMaterialsProductDetail {
 }
 crate::__api_object!(KolMaterialsProductDetail);
 /// Details of the requested products. From the Doudian analogue `buyin.kolMaterialsProductsDetails`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct KolMaterialsProductsDetailsData {
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: number of products returned.
@@ -1018,7 +1027,8 @@ impl crate::check::Check for KolMaterialsProductsDetailsRequest {
 }
 crate::__api_object!(KolMaterialsProductsDetailsRequest);
 /// One page of search results. From the Doudian analogue `buyin.kolMaterialsProductsSearch`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct KolMaterialsProductsSearchData {
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: number of matching products.
@@ -1277,7 +1287,8 @@ pub enum KolOrderTimeType {
 }
 crate::__open_enum!(KolOrderTimeType, str, [Pay = "pay", Update = "update",]);
 /// One page of orders.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct KolOrdersData {
     /// The orders of this page; fewer than `size` means this is the last page.
@@ -1417,7 +1428,8 @@ crate::__api_object!(KolOrdersRequest);
 /// Inferred: the creator's sales reputation and showcase sales. No field is documented; every field here is a guess, and what the server returns is kept in `extra_fields`.
 ///
 /// 带货口碑和橱窗销量
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct KolReputationData {
     /// Inferred: the sales-reputation score (带货口碑分), 5-point scale.
@@ -1456,7 +1468,8 @@ pub struct KolReputationData {
 }
 crate::__api_object!(KolReputationData);
 /// One page of the creator's showcase.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct KolStoreListData {
     /// Number of products in the whole showcase (pages = ceil(total / page_size)).
@@ -1522,7 +1535,8 @@ impl crate::check::Check for KolStoreListRequest {
 }
 crate::__api_object!(KolStoreListRequest);
 /// Whether the removal worked.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct KolStoreRemoveData {
     /// `true` when the products were removed.
@@ -1565,7 +1579,8 @@ impl KolStoreRemoveRequest {
 impl crate::check::Check for KolStoreRemoveRequest {}
 crate::__api_object!(KolStoreRemoveRequest);
 /// Categories under a parent. From the Doudian analogue `alliance.materialsProductCategory`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct MaterialsProductCategoryData {
     /// From the Doudian analogue `alliance.materialsProductCategory`: number of categories returned.
@@ -1624,7 +1639,8 @@ crate::__api_object!(MaterialsProductCategoryRequest);
 /// One alliance order of the creator. Amounts are fen.
 ///
 /// 达人订单
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct Order {
     /// Order number (19 digits; a JSON string on the wire).
@@ -2065,7 +2081,8 @@ crate::__open_enum!(
 /// Distribution (PID) information of an order.
 ///
 /// 分销信息
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct OrderPidInfo {
     /// Promotion position id (PID).
@@ -2104,7 +2121,8 @@ crate::__api_object!(OrderPidInfo);
 /// Pictures of one spec value. From the Doudian analogue `buyin.productSkus`.
 ///
 /// 规格图片
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PictureObj {
     /// From the Doudian analogue `buyin.productSkus`: small picture URL.
@@ -2134,7 +2152,8 @@ crate::__api_object!(PictureObj);
 /// One product category. From the Doudian analogue `alliance.materialsProductCategory`.
 ///
 /// 商品类目
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ProductCategory {
     /// From the Doudian analogue `alliance.materialsProductCategory`: category id.
@@ -2172,7 +2191,8 @@ crate::__api_object!(ProductCategory);
 /// One day of a product's figures. From the Doudian analogue `buyin.kolMaterialsProductsDetails`.
 ///
 /// 每日数据
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ProductDailyStatistics {
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: the day, `YYYYMMDD`.
@@ -2220,7 +2240,8 @@ pub struct ProductDailyStatistics {
 }
 crate::__api_object!(ProductDailyStatistics);
 /// The converted link. From the Doudian analogue `buyin.instPickSourceConvert`.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ProductPicksourceConvertData {
     /// From the Doudian analogue `buyin.instPickSourceConvert`: the converted link; its `pick_source` parameter is valid for 3 months. Inferred: at `data.product_url` here, one level higher than in the analogue.
@@ -2313,7 +2334,8 @@ crate::__open_enum!(
     "3", CommissionRatio = "4",]
 );
 /// A product's spec dimensions, pictures and SKUs. From the Doudian analogue `buyin.productSkus`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ProductSkusData {
     /// From the Doudian analogue `buyin.productSkus`: the spec dimensions (e.g. colour, size).
@@ -2402,7 +2424,8 @@ impl RefreshTokenRequest {
 impl crate::check::Check for RefreshTokenRequest {}
 crate::__api_object!(RefreshTokenRequest);
 /// A renewed refresh_token.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct RenewRefreshTokenData {
     /// The new refresh_token; the old one stops working.
@@ -2475,7 +2498,8 @@ pub enum ShareStatusFilter {
 }
 crate::__open_enum!(ShareStatusFilter, int, [All = "0", SharableOnly = "1",]);
 /// One shop score. From the Doudian analogue `buyin.kolMaterialsProductsDetails`.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ShopScoreItem {
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: the level as text.
@@ -2514,7 +2538,8 @@ crate::__api_object!(ShopScoreItem);
 /// A shop's experience scores. From the Doudian analogue `buyin.kolMaterialsProductsDetails`.
 ///
 /// 店铺评分
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ShopTotalScore {
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: overall shop score.
@@ -2546,7 +2571,8 @@ crate::__api_object!(ShopTotalScore);
 /// One SKU. From the Doudian analogue `buyin.productSkus`.
 ///
 /// SKU
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct SkuObj {
     /// From the Doudian analogue `buyin.productSkus`: price of the SKU.
@@ -2585,7 +2611,8 @@ crate::__api_object!(SkuObj);
 /// One spec dimension of a product. From the Doudian analogue `buyin.productSkus`.
 ///
 /// 规格
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct SkuSpec {
     /// From the Doudian analogue `buyin.productSkus`: dimension name, e.g. colour.
@@ -2613,7 +2640,8 @@ crate::__api_object!(SkuSpec);
 /// One value of a spec dimension. From the Doudian analogue `buyin.productSkus`.
 ///
 /// 规格值
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct SkuSpecItem {
     /// From the Doudian analogue `buyin.productSkus`: spec-item id (a string, not a number).
@@ -2645,7 +2673,8 @@ pub struct SkuSpecItem {
 }
 crate::__api_object!(SkuSpecItem);
 /// The outcome per product; a successful call can still hold failed products.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct StoreAddData {
     /// One entry per product; check each entry's `error_code`.
@@ -2760,7 +2789,8 @@ impl crate::check::Check for StoreAddRequest {
 }
 crate::__api_object!(StoreAddRequest);
 /// The outcome for one product of `store_add`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct StoreAddResult {
     /// Product id.
@@ -2825,7 +2855,8 @@ crate::__open_enum!(
 /// One product in a creator's showcase.
 ///
 /// 橱窗商品
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct StoreProduct {
     /// Product id (a JSON number of up to 19 digits).
@@ -2962,7 +2993,8 @@ impl StoreRemoveProduct {
 }
 crate::__api_object!(StoreRemoveProduct);
 /// A user's tokens, as returned by the code exchange and by refresh.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct UserTokenData {
     /// The user's access_token (prefix `act.`), bound to `open_id`.
