@@ -123,7 +123,22 @@ fn full_fixture_covers_every_spec_feature() {
     expect(types, &["pub r#type:", "pub r#ref:", "pub self_:", "pub _1st_name:", "rename = \"productId\""]);
     expect(
         types,
-        &["crate::codec::null_as_default", "Option<crate::Secret>", "pub access_token: crate::Secret"],
+        &[
+            "=> Collection <",
+            "=> Int <",
+            "=> OptInt <",
+            "=> Float",
+            "=> OptFloat",
+            "=> Bool",
+            "=> OptBool",
+            "=> Str",
+            "=> OptStr",
+            "=> Plain <",
+            "=> Opt <",
+            "Option<crate::Secret>",
+            "pub access_token: crate::Secret",
+            "#[cfg_attr(feature = \"serialize\", derive(::serde::Serialize))]",
+        ],
     );
     expect(types, &["Example: `", "Constraints: "]);
 }

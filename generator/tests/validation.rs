@@ -434,7 +434,7 @@ fn keyword_and_invalid_field_names_get_safe_identifiers_and_renames() {
             let serde = f
                 .attrs
                 .iter()
-                .filter(|a| a.path().is_ident("serde"))
+                .filter(|a| a.path().is_ident("serde") || a.path().is_ident("cfg_attr"))
                 .map(|a| quote::ToTokens::to_token_stream(a).to_string())
                 .collect::<String>();
             (ident, serde)

@@ -53,6 +53,8 @@ mod generated;
 mod hooks;
 mod id;
 pub mod oauth;
+#[doc(hidden)]
+pub mod object;
 mod open_enum;
 pub mod paginate;
 mod retry;

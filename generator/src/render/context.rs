@@ -49,6 +49,7 @@ struct FieldCx {
     docs: String,
     doc: String,
     serde_attr: String,
+    marker: String,
     rust_ty: String,
     inner_ty: String,
     required: bool,
@@ -210,7 +211,7 @@ fn md_ty(t: &Ty) -> String {
     }
 }
 
-fn field_cx(f: &Field, received: bool) -> FieldCx {
+fn field_cx(f: &Field, gated: bool) -> FieldCx {
     FieldCx {
         ident: rust::ident(&f.ident),
         bare: names::bare(&f.ident).to_string(),
@@ -220,7 +221,8 @@ fn field_cx(f: &Field, received: bool) -> FieldCx {
         wire_lit: rust::lit(&f.wire),
         docs: rust::doc_attrs(&rust::field_docs(f)),
         doc: rust::field_docs(f).join(" ").replace('\n', " ").replace('|', "\\|"),
-        serde_attr: rust::serde_attr(f, received),
+        serde_attr: rust::serde_attr(f, gated),
+        marker: rust::decode_marker(f),
         rust_ty: rust::field_ty(f),
         inner_ty: rust::ty(&f.ty).to_string(),
         required: f.required,
@@ -233,7 +235,8 @@ fn type_cx(t: &NamedType, roles: &Roles<'_>) -> TypeCx {
     let sent = roles.sent.contains(name);
     // A type no endpoint uses is still data a user may decode.
     let received = roles.received.contains(name) || !sent;
-    let field_cx = |f: &Field| field_cx(f, received);
+    // A type only received serialises only with the `serialize` feature.
+    let field_cx = |f: &Field| field_cx(f, !sent);
     let mut paragraphs = vec![t.doc.clone()];
     if let Some(zh) = &t.doc_zh {
         paragraphs.push(zh.clone());

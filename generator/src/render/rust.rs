@@ -87,53 +87,43 @@ pub fn field_ty(f: &Field) -> String {
     }
 }
 
-/// The lenient decoder of a scalar, if it has one.
-fn codec(t: &Ty) -> Option<&'static str> {
-    match t {
-        Ty::I32 | Ty::I64 => Some("int"),
-        Ty::F64 => Some("float"),
-        Ty::Bool => Some("boolean"),
-        Ty::String => Some("string"),
-        _ => None,
-    }
-}
-
-/// The `#[serde(...)]` attribute of a field, or an empty string. Every type serialises (absent
-/// optional fields are left out); `de` says its type is received (part of a response), whose
-/// values decode leniently (numbers as strings, 0/1 booleans, null lists).
-pub fn serde_attr(f: &Field, de: bool) -> String {
+/// The `#[serde(...)]` attribute of a field for `Serialize`, or an empty string: the wire name
+/// when it differs from the identifier, and absent optional fields left out. `gated` (a type
+/// only received, which serialises only with the `serialize` feature) puts it under that feature.
+pub fn serde_attr(f: &Field, gated: bool) -> String {
     let mut parts: Vec<TokenStream> = Vec::new();
     if names::bare(&f.ident) != f.wire {
         let w = &f.wire;
         parts.push(quote!(rename = #w));
     }
-    let collection = matches!(f.ty, Ty::List(_) | Ty::Map(_));
-    if f.required {
-        if de {
-            if let Some(c) = codec(&f.ty) {
-                let path = format!("crate::codec::{c}");
-                parts.push(quote!(deserialize_with = #path));
-            } else if collection {
-                // Go servers send `null` for empty lists: absent or null both mean empty.
-                parts.push(quote!(default));
-                parts.push(quote!(deserialize_with = "crate::codec::null_as_default"));
-            }
-        }
-    } else {
-        if de {
-            parts.push(quote!(default));
-        }
+    if !f.required {
         parts.push(quote!(skip_serializing_if = "Option::is_none"));
-        if let (true, Some(c)) = (de, codec(&f.ty)) {
-            let path = format!("crate::codec::opt_{c}");
-            parts.push(quote!(deserialize_with = #path));
-        }
     }
-    if parts.is_empty() {
-        String::new()
-    } else {
-        quote!(#[serde(#(#parts),*)]).to_string()
+    match (parts.is_empty(), gated) {
+        (true, _) => String::new(),
+        (false, false) => quote!(#[serde(#(#parts),*)]).to_string(),
+        (false, true) => quote!(#[cfg_attr(feature = "serialize", serde(#(#parts),*))]).to_string(),
     }
+}
+
+/// The decoder marker of a received field (a type of `douyin_alliance::object`): lenient
+/// scalars, lists and maps that read `null` as empty, and plain `Deserialize` for the rest.
+pub fn decode_marker(f: &Field) -> String {
+    let t = ty(&f.ty);
+    let marker = match (&f.ty, f.required) {
+        (Ty::I32 | Ty::I64, true) => quote!(Int<#t>),
+        (Ty::I32 | Ty::I64, false) => quote!(OptInt<#t>),
+        (Ty::F64, true) => quote!(Float),
+        (Ty::F64, false) => quote!(OptFloat),
+        (Ty::Bool, true) => quote!(Bool),
+        (Ty::Bool, false) => quote!(OptBool),
+        (Ty::String, true) => quote!(Str),
+        (Ty::String, false) => quote!(OptStr),
+        (Ty::List(_) | Ty::Map(_), true) => quote!(Collection<#t>),
+        (_, true) => quote!(Plain<#t>),
+        (_, false) => quote!(Opt<#t>),
+    };
+    marker.to_string()
 }
 
 /// Human sentence of the constraints, for docs.

@@ -54,60 +54,45 @@ crate::__open_enum!(
 /// Inferred: an award task. No field is documented; every field here is a guess typed as text (numbers are kept as their digits), and the real content is kept in `extra_fields`.
 ///
 /// 赏金任务详情
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CaptainTaskDetailData {
     /// Inferred: the task id.
     ///
     /// 任务ID
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub task_id: Option<String>,
     /// Inferred: the task name.
     ///
     /// 任务名称
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub task_name: Option<String>,
     /// Inferred: when the task starts (format unknown: a date string or a timestamp).
     ///
     /// 开始时间
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub start_time: Option<String>,
     /// Inferred: when the task ends (format unknown: a date string or a timestamp).
     ///
     /// 结束时间
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub end_time: Option<String>,
     /// Inferred: the task status (values unknown).
     ///
     /// 任务状态
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub status: Option<String>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
-    #[serde(flatten)]
+    #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+crate::__object!(
+    CaptainTaskDetailData { task_id : "task_id" => OptStr, task_name : "task_name" =>
+    OptStr, start_time : "start_time" => OptStr, end_time : "end_time" => OptStr, status
+    : "status" => OptStr, }
+);
 crate::__api_object!(CaptainTaskDetailData);
 /// The award task to describe. Inferred: from the replaced Python class only.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
@@ -138,7 +123,7 @@ crate::__api_object!(CaptainTaskDetailRequest);
 /// Inferred: one product of an award task. Scalars other than the id are typed as text because their wire types are unknown (numbers are kept as their digits).
 ///
 /// 赏金任务商品
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CaptainTaskProduct {
@@ -147,92 +132,73 @@ pub struct CaptainTaskProduct {
     /// 商品ID
     ///
     /// Example: `3450632721376902816`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub product_id: Option<crate::Id>,
     /// Inferred: product title.
     ///
     /// 商品标题
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub title: Option<String>,
     /// Inferred: main image URL.
     ///
     /// 商品主图
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub cover: Option<String>,
     /// Inferred: price, probably in fen.
     ///
     /// 价格
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub price: Option<String>,
     /// Inferred: commission rate, unit unknown.
     ///
     /// 佣金率
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub cos_ratio: Option<String>,
     /// Inferred: sales count.
     ///
     /// 销量
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub sales: Option<String>,
     /// Inferred: shop name.
     ///
     /// 店铺名称
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub shop_name: Option<String>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
-    #[serde(flatten)]
+    #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+crate::__object!(
+    CaptainTaskProduct { product_id : "product_id" => Opt < crate ::Id >, title : "title"
+    => OptStr, cover : "cover" => OptStr, price : "price" => OptStr, cos_ratio :
+    "cos_ratio" => OptStr, sales : "sales" => OptStr, shop_name : "shop_name" => OptStr,
+    }
+);
 crate::__api_object!(CaptainTaskProduct);
 /// Inferred: one page of an award task's products. The field names are guesses; the real content is kept in `extra_fields`.
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct CaptainTaskProductListData {
     /// Inferred: number of the task's products matching the query.
     ///
     /// 商品总数
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub total: Option<i64>,
     /// Inferred: the products of this page (empty when the server names the list differently).
     ///
     /// 商品列表
-    #[serde(default, deserialize_with = "crate::codec::null_as_default")]
     pub list: Vec<CaptainTaskProduct>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
-    #[serde(flatten)]
+    #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+crate::__object!(
+    CaptainTaskProductListData { total : "total" => OptInt < i64 >, list : "list" =>
+    Collection < Vec < CaptainTaskProduct > >, }
+);
 crate::__api_object!(CaptainTaskProductListData);
 /// Which products of an award task to list. Inferred: the parameters the replaced Python class sends.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
@@ -324,7 +290,7 @@ impl crate::check::Check for CaptainTaskProductListRequest {
 }
 crate::__api_object!(CaptainTaskProductListRequest);
 /// A client_token and its lifetime.
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ClientTokenData {
@@ -335,24 +301,28 @@ pub struct ClientTokenData {
     /// Seconds until the token expires (7200). Numeric strings are accepted.
     ///
     /// Unit: seconds. Example: `7200`.
-    #[serde(deserialize_with = "crate::codec::int")]
     pub expires_in: i64,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
-    #[serde(flatten)]
+    #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+crate::__object!(
+    ClientTokenData { access_token : "access_token" => Plain < crate ::Secret >,
+    expires_in : "expires_in" => Int < i64 >, }
+);
 crate::__api_object!(ClientTokenData);
 /// The `data` of the sign-up answer. No field is known (not found in any public source); whatever it holds is kept in `extra_fields`.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ColonelAwardTaskApplyData {
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
-    #[serde(flatten)]
+    #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+crate::__object!(ColonelAwardTaskApplyData {});
 crate::__api_object!(ColonelAwardTaskApplyData);
 /// The award task to sign up for. Inferred: only `task_id`, as the replaced Python class sends.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
@@ -383,7 +353,7 @@ crate::__api_object!(ColonelAwardTaskApplyRequest);
 /// The creator's Buyin id.
 ///
 /// 达人百应ID
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct KolBuyinIdData {
@@ -392,18 +362,18 @@ pub struct KolBuyinIdData {
     /// 百应ID
     ///
     /// Example: `"7012345678901234567"`.
-    #[serde(deserialize_with = "crate::codec::string")]
     pub buyin_id: String,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
-    #[serde(flatten)]
+    #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+crate::__object!(KolBuyinIdData { buyin_id : "buyin_id" => Str, });
 crate::__api_object!(KolBuyinIdData);
 /// One product of a search result. From the Doudian analogue `buyin.kolMaterialsProductsSearch`; its doc example writes every value as a string, which the SDK accepts.
 ///
 /// 联盟商品
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct KolMaterialsProduct {
@@ -416,241 +386,165 @@ pub struct KolMaterialsProduct {
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: product title.
     ///
     /// 商品标题
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub title: Option<String>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: price.
     ///
     /// 商品价格
     ///
     /// Unit: fen (1/100 CNY).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub price: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: normal-plan commission ratio.
     ///
     /// 普通佣金率
     ///
     /// Unit: percent (10 means 10 %). Example: `10`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_float"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub cos_ratio: Option<f64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: normal-plan commission amount.
     ///
     /// 普通佣金金额
     ///
     /// Unit: fen (1/100 CNY).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub cos_fee: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: the creator's commission ratio.
     ///
     /// 达人佣金率
     ///
     /// Unit: percent (10 means 10 %). Example: `10.0`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_float"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub kol_cos_ratio: Option<f64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: the creator's commission amount.
     ///
     /// 达人佣金金额
     ///
     /// Unit: fen (1/100 CNY).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub kol_cos_fee: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: first-level category id.
     ///
     /// 一级类目ID
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub first_cid: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: second-level category id.
     ///
     /// 二级类目ID
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub second_cid: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: third-level category id.
     ///
     /// 三级类目ID
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub third_cid: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: whether the product is in stock.
     ///
     /// 是否有库存
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_boolean"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub in_stock: Option<bool>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: historical sales.
     ///
     /// 历史销量
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub sales: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: main image URL.
     ///
     /// 商品主图
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub cover: Option<String>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: product link (normal plan).
     ///
     /// 商品链接
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub detail_url: Option<String>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: shop id.
     ///
     /// 店铺ID
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub shop_id: Option<crate::Id>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: shop name.
     ///
     /// 店铺名称
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub shop_name: Option<String>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: price after coupon.
     ///
     /// 券后价
     ///
     /// Unit: fen (1/100 CNY).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub coupon_price: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: whether the product can be distributed.
     ///
     /// 是否可分销
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_boolean"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub sharable: Option<bool>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch` (doc example only): activity, 0 none, 1 超值购.
     ///
     /// 活动类型
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub activity_id: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch` (doc example only): commission type.
     ///
     /// 佣金类型
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub commission_type: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch` (doc example only): the creator's ad commission amount. Inferred: fen, like `kol_cos_fee`.
     ///
     /// 达人广告佣金金额
     ///
     /// Unit: fen (1/100 CNY).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub kol_ad_cos_fee: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch` (doc example only): the creator's ad commission ratio. Inferred: percent, like `kol_cos_ratio`.
     ///
     /// 达人广告佣金率
     ///
     /// Unit: percent (10 means 10 %).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_float"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub kol_ad_cos_ratio: Option<f64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch` (doc example only): whether a minimum purchase quantity applies.
     ///
     /// 是否限制起购
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_boolean"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub limit_min_sale: Option<bool>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch` (doc example only): whether shipping is free.
     ///
     /// 是否包邮
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_boolean"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub post_free: Option<bool>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch` (doc example only): pre-sale type, 0 = no pre-sale.
     ///
     /// 预售类型
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub presell_type: Option<i64>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
-    #[serde(flatten)]
+    #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+crate::__object!(
+    KolMaterialsProduct { product_id : "product_id" => Plain < crate ::Id >, title :
+    "title" => OptStr, price : "price" => OptInt < i64 >, cos_ratio : "cos_ratio" =>
+    OptFloat, cos_fee : "cos_fee" => OptInt < i64 >, kol_cos_ratio : "kol_cos_ratio" =>
+    OptFloat, kol_cos_fee : "kol_cos_fee" => OptInt < i64 >, first_cid : "first_cid" =>
+    OptInt < i64 >, second_cid : "second_cid" => OptInt < i64 >, third_cid : "third_cid"
+    => OptInt < i64 >, in_stock : "in_stock" => OptBool, sales : "sales" => OptInt < i64
+    >, cover : "cover" => OptStr, detail_url : "detail_url" => OptStr, shop_id :
+    "shop_id" => Opt < crate ::Id >, shop_name : "shop_name" => OptStr, coupon_price :
+    "coupon_price" => OptInt < i64 >, sharable : "sharable" => OptBool, activity_id :
+    "activity_id" => OptInt < i64 >, commission_type : "commission_type" => OptInt < i64
+    >, kol_ad_cos_fee : "kol_ad_cos_fee" => OptInt < i64 >, kol_ad_cos_ratio :
+    "kol_ad_cos_ratio" => OptFloat, limit_min_sale : "limit_min_sale" => OptBool,
+    post_free : "post_free" => OptBool, presell_type : "presell_type" => OptInt < i64 >,
+    }
+);
 crate::__api_object!(KolMaterialsProduct);
 /// Details of one product. From the Doudian analogue `buyin.kolMaterialsProductsDetails`.
 ///
 /// 商品详情
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct KolMaterialsProductDetail {
@@ -663,302 +557,206 @@ pub struct KolMaterialsProductDetail {
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: product title.
     ///
     /// 商品标题
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub title: Option<String>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: price.
     ///
     /// 商品价格
     ///
     /// Unit: fen (1/100 CNY).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub price: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: price after coupon.
     ///
     /// 券后价
     ///
     /// Unit: fen (1/100 CNY).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub coupon_price: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: normal-plan commission ratio.
     ///
     /// 普通佣金率
     ///
     /// Unit: percent (10 means 10 %).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_float"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub cos_ratio: Option<f64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: normal-plan commission amount.
     ///
     /// 普通佣金金额
     ///
     /// Unit: fen (1/100 CNY).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub cos_fee: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: the creator's commission ratio.
     ///
     /// 达人佣金率
     ///
     /// Unit: percent (10 means 10 %).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_float"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub kol_cos_ratio: Option<f64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: the creator's commission amount.
     ///
     /// 达人佣金金额
     ///
     /// Unit: fen (1/100 CNY).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub kol_cos_fee: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: first-level category id.
     ///
     /// 一级类目ID
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub first_cid: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: second-level category id.
     ///
     /// 二级类目ID
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub second_cid: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: third-level category id.
     ///
     /// 三级类目ID
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub third_cid: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: whether the product is in stock.
     ///
     /// 是否有库存
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_boolean"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub in_stock: Option<bool>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: historical sales.
     ///
     /// 历史销量
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub sales: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: main image URL.
     ///
     /// 商品主图
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub cover: Option<String>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: image URLs.
     ///
     /// 商品图片
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub imgs: Option<Vec<String>>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: product link.
     ///
     /// 商品链接
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub detail_url: Option<String>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: shop id.
     ///
     /// 店铺ID
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub shop_id: Option<crate::Id>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: shop name.
     ///
     /// 店铺名称
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub shop_name: Option<String>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: activity audit status (values not documented).
     ///
     /// 活动审核状态
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub status: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: reason for the audit status.
     ///
     /// 原因
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub reason: Option<String>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: review score, 5-point scale, one decimal.
     ///
     /// 商品评分
     ///
     /// Example: `4.8`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_float"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub comment_score: Option<f64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: number of reviews.
     ///
     /// 评价数
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub comment_num: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: orders in the last 30 days.
     ///
     /// 近30天订单数
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub order_num: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: views in the last 30 days.
     ///
     /// 近30天浏览量
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub view_num: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: creators promoting it in the last 30 days.
     ///
     /// 近30天带货达人数
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub kol_num: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: per-day figures.
     ///
     /// 每日数据
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub daily_statistics: Option<Vec<ProductDailyStatistics>>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: category name.
     ///
     /// 类目名称
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub category_name: Option<String>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: category id.
     ///
     /// 类目ID
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub category_id: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: whether the product is assured. Inferred: the 放心购 mark.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_boolean"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub is_assured: Option<bool>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: logistics information.
     ///
     /// 物流信息
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub logistics_info: Option<String>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: a flag whose meaning is not documented. Inferred: whether the product can be boosted with 随心推 (sxt).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_boolean"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub has_sxt: Option<bool>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: the shop's experience scores.
     ///
     /// 店铺评分
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub shop_total_score: Option<ShopTotalScore>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: whether the product can be distributed; filled when `with_share_status` is true.
     ///
     /// 是否可分销
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_boolean"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub sharable: Option<bool>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: activity, 0 none, 1 超值购.
     ///
     /// 活动类型
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub activity_id: Option<i64>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
-    #[serde(flatten)]
+    #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+crate::__object!(
+    KolMaterialsProductDetail { product_id : "product_id" => Plain < crate ::Id >, title
+    : "title" => OptStr, price : "price" => OptInt < i64 >, coupon_price : "coupon_price"
+    => OptInt < i64 >, cos_ratio : "cos_ratio" => OptFloat, cos_fee : "cos_fee" => OptInt
+    < i64 >, kol_cos_ratio : "kol_cos_ratio" => OptFloat, kol_cos_fee : "kol_cos_fee" =>
+    OptInt < i64 >, first_cid : "first_cid" => OptInt < i64 >, second_cid : "second_cid"
+    => OptInt < i64 >, third_cid : "third_cid" => OptInt < i64 >, in_stock : "in_stock"
+    => OptBool, sales : "sales" => OptInt < i64 >, cover : "cover" => OptStr, imgs :
+    "imgs" => Opt < Vec < String > >, detail_url : "detail_url" => OptStr, shop_id :
+    "shop_id" => Opt < crate ::Id >, shop_name : "shop_name" => OptStr, status : "status"
+    => OptInt < i64 >, reason : "reason" => OptStr, comment_score : "comment_score" =>
+    OptFloat, comment_num : "comment_num" => OptInt < i64 >, order_num : "order_num" =>
+    OptInt < i64 >, view_num : "view_num" => OptInt < i64 >, kol_num : "kol_num" =>
+    OptInt < i64 >, daily_statistics : "daily_statistics" => Opt < Vec <
+    ProductDailyStatistics > >, category_name : "category_name" => OptStr, category_id :
+    "category_id" => OptInt < i64 >, is_assured : "is_assured" => OptBool, logistics_info
+    : "logistics_info" => OptStr, has_sxt : "has_sxt" => OptBool, shop_total_score :
+    "shop_total_score" => Opt < ShopTotalScore >, sharable : "sharable" => OptBool,
+    activity_id : "activity_id" => OptInt < i64 >, }
+);
 crate::__api_object!(KolMaterialsProductDetail);
 /// Details of the requested products. From the Doudian analogue `buyin.kolMaterialsProductsDetails`.
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct KolMaterialsProductsDetailsData {
@@ -967,22 +765,21 @@ pub struct KolMaterialsProductsDetailsData {
     /// 总数
     ///
     /// Example: `1`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub total: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: the products; products taken off promotion are missing or empty.
     ///
     /// 商品列表
-    #[serde(default, deserialize_with = "crate::codec::null_as_default")]
     pub products: Vec<KolMaterialsProductDetail>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
-    #[serde(flatten)]
+    #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+crate::__object!(
+    KolMaterialsProductsDetailsData { total : "total" => OptInt < i64 >, products :
+    "products" => Collection < Vec < KolMaterialsProductDetail > >, }
+);
 crate::__api_object!(KolMaterialsProductsDetailsData);
 /// The products to describe. From the Doudian analogue `buyin.kolMaterialsProductsDetails`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
@@ -1027,7 +824,7 @@ impl crate::check::Check for KolMaterialsProductsDetailsRequest {
 }
 crate::__api_object!(KolMaterialsProductsDetailsRequest);
 /// One page of search results. From the Doudian analogue `buyin.kolMaterialsProductsSearch`.
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct KolMaterialsProductsSearchData {
@@ -1036,22 +833,21 @@ pub struct KolMaterialsProductsSearchData {
     /// 总数
     ///
     /// Example: `1`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub total: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: the products of this page.
     ///
     /// 商品列表
-    #[serde(default, deserialize_with = "crate::codec::null_as_default")]
     pub products: Vec<KolMaterialsProduct>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
-    #[serde(flatten)]
+    #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+crate::__object!(
+    KolMaterialsProductsSearchData { total : "total" => OptInt < i64 >, products :
+    "products" => Collection < Vec < KolMaterialsProduct > >, }
+);
 crate::__api_object!(KolMaterialsProductsSearchData);
 /// Filters, sorting and page of a product search. From the Doudian analogue `buyin.kolMaterialsProductsSearch`; every filter is optional.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
@@ -1287,29 +1083,28 @@ pub enum KolOrderTimeType {
 }
 crate::__open_enum!(KolOrderTimeType, str, [Pay = "pay", Update = "update",]);
 /// One page of orders.
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct KolOrdersData {
     /// The orders of this page; fewer than `size` means this is the last page.
     ///
     /// 订单列表
-    #[serde(default, deserialize_with = "crate::codec::null_as_default")]
     pub orders: Vec<Order>,
     /// Cursor of the next page.
     ///
     /// 下一页游标
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub cursor: Option<String>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
-    #[serde(flatten)]
+    #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+crate::__object!(
+    KolOrdersData { orders : "orders" => Collection < Vec < Order > >, cursor : "cursor"
+    => OptStr, }
+);
 crate::__api_object!(KolOrdersData);
 /// Which orders to list. Every field is optional.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
@@ -1428,7 +1223,7 @@ crate::__api_object!(KolOrdersRequest);
 /// Inferred: the creator's sales reputation and showcase sales. No field is documented; every field here is a guess, and what the server returns is kept in `extra_fields`.
 ///
 /// 带货口碑和橱窗销量
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct KolReputationData {
@@ -1437,38 +1232,30 @@ pub struct KolReputationData {
     /// 带货口碑分
     ///
     /// Example: `4.8`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_float"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub score: Option<f64>,
     /// Inferred: the reputation level or percentile, as text (a number is kept as its digits).
     ///
     /// 口碑等级
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub level: Option<String>,
     /// Inferred: showcase sales count.
     ///
     /// 橱窗销量
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub sales: Option<i64>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
-    #[serde(flatten)]
+    #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+crate::__object!(
+    KolReputationData { score : "score" => OptFloat, level : "level" => OptStr, sales :
+    "sales" => OptInt < i64 >, }
+);
 crate::__api_object!(KolReputationData);
 /// One page of the creator's showcase.
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct KolStoreListData {
@@ -1477,22 +1264,21 @@ pub struct KolStoreListData {
     /// 商品总数
     ///
     /// Example: `57`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub total: Option<i64>,
     /// The products of this page.
     ///
     /// 橱窗商品列表
-    #[serde(default, deserialize_with = "crate::codec::null_as_default")]
     pub results: Vec<StoreProduct>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
-    #[serde(flatten)]
+    #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+crate::__object!(
+    KolStoreListData { total : "total" => OptInt < i64 >, results : "results" =>
+    Collection < Vec < StoreProduct > >, }
+);
 crate::__api_object!(KolStoreListData);
 /// One page of the showcase.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
@@ -1535,24 +1321,21 @@ impl crate::check::Check for KolStoreListRequest {
 }
 crate::__api_object!(KolStoreListRequest);
 /// Whether the removal worked.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct KolStoreRemoveData {
     /// `true` when the products were removed.
     ///
     /// 是否成功
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_boolean"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub success: Option<bool>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
-    #[serde(flatten)]
+    #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+crate::__object!(KolStoreRemoveData { success : "success" => OptBool, });
 crate::__api_object!(KolStoreRemoveData);
 /// The showcase products to remove.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
@@ -1579,7 +1362,7 @@ impl KolStoreRemoveRequest {
 impl crate::check::Check for KolStoreRemoveRequest {}
 crate::__api_object!(KolStoreRemoveRequest);
 /// Categories under a parent. From the Doudian analogue `alliance.materialsProductCategory`.
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct MaterialsProductCategoryData {
@@ -1588,22 +1371,21 @@ pub struct MaterialsProductCategoryData {
     /// 总数
     ///
     /// Example: `2`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub total: Option<i64>,
     /// From the Doudian analogue `alliance.materialsProductCategory`: the queried parent plus its direct children.
     ///
     /// 类目列表
-    #[serde(default, deserialize_with = "crate::codec::null_as_default")]
     pub category_list: Vec<ProductCategory>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
-    #[serde(flatten)]
+    #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+crate::__object!(
+    MaterialsProductCategoryData { total : "total" => OptInt < i64 >, category_list :
+    "category_list" => Collection < Vec < ProductCategory > >, }
+);
 crate::__api_object!(MaterialsProductCategoryData);
 /// The parent category to list. From the Doudian analogue `alliance.materialsProductCategory`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
@@ -1639,7 +1421,7 @@ crate::__api_object!(MaterialsProductCategoryRequest);
 /// One alliance order of the creator. Amounts are fen.
 ///
 /// 达人订单
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct Order {
@@ -1654,383 +1436,273 @@ pub struct Order {
     /// 商品ID
     ///
     /// Example: `3450632721376902816`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub product_id: Option<crate::Id>,
     /// Product name.
     ///
     /// 商品名称
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub product_name: Option<String>,
     /// Product image URL.
     ///
     /// 商品图片
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub product_img: Option<String>,
     /// Creator nickname.
     ///
     /// 达人昵称
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub author_account: Option<String>,
     /// Creator open_id (wire name `author_openid`, no underscore before `id`).
     ///
     /// 达人open_id
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub author_openid: Option<String>,
     /// Creator's Douyin number.
     ///
     /// 达人抖音号
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub author_short_id: Option<String>,
     /// Creator's Buyin (百应) id.
     ///
     /// 达人百应ID
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub author_buyin_id: Option<String>,
     /// Shop id (a JSON number here; a string in some Doudian examples).
     ///
     /// 店铺ID
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub shop_id: Option<crate::Id>,
     /// Shop name.
     ///
     /// 店铺名称
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub shop_name: Option<String>,
     /// Amount paid.
     ///
     /// 支付金额
     ///
     /// Unit: fen (1/100 CNY). Example: `5990`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub total_pay_amount: Option<i64>,
     /// Creator commission rate.
     ///
     /// 佣金率
     ///
     /// Unit: ratio × 10000 (0.35 is 3500). Example: `2000`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub commission_rate: Option<i64>,
     /// Where the order is in its life.
     ///
     /// 订单状态
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub flow_point: Option<OrderFlowPoint>,
     /// App the order came from (抖音 / 火山).
     ///
     /// 下单App
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub app: Option<String>,
     /// Last update, `YYYY-MM-DD HH:MM:SS`.
     ///
     /// 更新时间
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub update_time: Option<String>,
     /// Payment time, `YYYY-MM-DD HH:MM:SS`.
     ///
     /// 付款时间
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub pay_success_time: Option<String>,
     /// Settlement time, `YYYY-MM-DD HH:MM:SS`; empty before settlement.
     ///
     /// 结算时间
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub settle_time: Option<String>,
     /// Refund time, `YYYY-MM-DD HH:MM:SS`.
     ///
     /// 退款时间
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub refund_time: Option<String>,
     /// Receipt-confirmation time, `YYYY-MM-DD HH:MM:SS`.
     ///
     /// 确认收货时间
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub confirm_time: Option<String>,
     /// Estimated settlement base.
     ///
     /// 预估参与结算金额
     ///
     /// Unit: fen (1/100 CNY).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub pay_goods_amount: Option<i64>,
     /// Actual settlement base.
     ///
     /// 实际参与结算金额
     ///
     /// Unit: fen (1/100 CNY).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub settled_goods_amount: Option<i64>,
     /// Creator's estimated commission.
     ///
     /// 达人预估佣金收入
     ///
     /// Unit: fen (1/100 CNY).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub estimated_commission: Option<i64>,
     /// Creator's actual commission.
     ///
     /// 达人实际佣金收入
     ///
     /// Unit: fen (1/100 CNY).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub real_commission: Option<i64>,
     /// Estimated total commission (matches the Buyin order detail).
     ///
     /// 预估总佣金
     ///
     /// Unit: fen (1/100 CNY).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub estimated_total_commission: Option<i64>,
     /// Estimated platform tech-service fee.
     ///
     /// 预估技术服务费
     ///
     /// Unit: fen (1/100 CNY).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub estimated_tech_service_fee: Option<i64>,
     /// Quantity.
     ///
     /// 商品数目
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub item_num: Option<i64>,
     /// Other information.
     ///
     /// 其他
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub extra: Option<String>,
     /// Distribution (PID) information.
     ///
     /// 分销信息
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub pid_info: Option<OrderPidInfo>,
     /// client_key of the app that picked the product (the pick source).
     ///
     /// 选品来源client_key
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub pick_source_client_key: Option<String>,
     /// The `pick_extra` set at `store_add` or link conversion.
     ///
     /// 选品自定义参数
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub pick_extra: Option<String>,
     /// Where the sale happened.
     ///
     /// 带货体裁
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub media_type: Option<OrderMediaType>,
     /// Id of the video or live room.
     ///
     /// 视频/直播间ID
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub media_id: Option<crate::Id>,
     /// Whether the order is in a stepped-commission plan.
     ///
     /// 是否阶梯佣金计划
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_boolean"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub is_stepped_plan: Option<bool>,
     /// Platform subsidy.
     ///
     /// 平台补贴
     ///
     /// Unit: fen (1/100 CNY).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub platform_subsidy: Option<i64>,
     /// Creator subsidy.
     ///
     /// 达人补贴
     ///
     /// Unit: fen (1/100 CNY).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub author_subsidy: Option<i64>,
     /// Payment subsidy.
     ///
     /// 支付补贴
     ///
     /// Unit: fen (1/100 CNY).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub pay_subsidy: Option<i64>,
     /// Settled stepped commission of the creator.
     ///
     /// 结算达人阶梯佣金
     ///
     /// Unit: fen (1/100 CNY).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub settle_user_stepped_commission: Option<i64>,
     /// Settled stepped commission of the institution.
     ///
     /// 结算机构阶梯佣金
     ///
     /// Unit: fen (1/100 CNY).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub settle_inst_stepped_commission: Option<i64>,
     /// Estimated stepped commission of the creator.
     ///
     /// 预估达人阶梯佣金
     ///
     /// Unit: fen (1/100 CNY).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub estimated_user_stepped_commission: Option<i64>,
     /// Estimated stepped commission of the institution.
     ///
     /// 预估机构阶梯佣金
     ///
     /// Unit: fen (1/100 CNY).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub estimated_inst_stepped_commission: Option<i64>,
     /// Product activity id.
     ///
     /// 商品活动ID
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub product_activity_id: Option<String>,
     /// App id.
     ///
     /// 应用ID
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub app_id: Option<i64>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
-    #[serde(flatten)]
+    #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+crate::__object!(
+    Order { order_id : "order_id" => Plain < crate ::Id >, product_id : "product_id" =>
+    Opt < crate ::Id >, product_name : "product_name" => OptStr, product_img :
+    "product_img" => OptStr, author_account : "author_account" => OptStr, author_openid :
+    "author_openid" => OptStr, author_short_id : "author_short_id" => OptStr,
+    author_buyin_id : "author_buyin_id" => OptStr, shop_id : "shop_id" => Opt < crate
+    ::Id >, shop_name : "shop_name" => OptStr, total_pay_amount : "total_pay_amount" =>
+    OptInt < i64 >, commission_rate : "commission_rate" => OptInt < i64 >, flow_point :
+    "flow_point" => Opt < OrderFlowPoint >, app : "app" => OptStr, update_time :
+    "update_time" => OptStr, pay_success_time : "pay_success_time" => OptStr, settle_time
+    : "settle_time" => OptStr, refund_time : "refund_time" => OptStr, confirm_time :
+    "confirm_time" => OptStr, pay_goods_amount : "pay_goods_amount" => OptInt < i64 >,
+    settled_goods_amount : "settled_goods_amount" => OptInt < i64 >, estimated_commission
+    : "estimated_commission" => OptInt < i64 >, real_commission : "real_commission" =>
+    OptInt < i64 >, estimated_total_commission : "estimated_total_commission" => OptInt <
+    i64 >, estimated_tech_service_fee : "estimated_tech_service_fee" => OptInt < i64 >,
+    item_num : "item_num" => OptInt < i64 >, extra : "extra" => OptStr, pid_info :
+    "pid_info" => Opt < OrderPidInfo >, pick_source_client_key : "pick_source_client_key"
+    => OptStr, pick_extra : "pick_extra" => OptStr, media_type : "media_type" => Opt <
+    OrderMediaType >, media_id : "media_id" => Opt < crate ::Id >, is_stepped_plan :
+    "is_stepped_plan" => OptBool, platform_subsidy : "platform_subsidy" => OptInt < i64
+    >, author_subsidy : "author_subsidy" => OptInt < i64 >, pay_subsidy : "pay_subsidy"
+    => OptInt < i64 >, settle_user_stepped_commission : "settle_user_stepped_commission"
+    => OptInt < i64 >, settle_inst_stepped_commission : "settle_inst_stepped_commission"
+    => OptInt < i64 >, estimated_user_stepped_commission :
+    "estimated_user_stepped_commission" => OptInt < i64 >,
+    estimated_inst_stepped_commission : "estimated_inst_stepped_commission" => OptInt <
+    i64 >, product_activity_id : "product_activity_id" => OptStr, app_id : "app_id" =>
+    OptInt < i64 >, }
+);
 crate::__api_object!(Order);
 /// Where an order is in its life.
 ///
@@ -2081,78 +1753,66 @@ crate::__open_enum!(
 /// Distribution (PID) information of an order.
 ///
 /// 分销信息
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct OrderPidInfo {
     /// Promotion position id (PID).
     ///
     /// 推广位ID
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub pid: Option<String>,
     /// Custom information attached to the PID link.
     ///
     /// 自定义参数
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub external_info: Option<String>,
     /// Name of the media type.
     ///
     /// 媒体类型名称
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub media_type_name: Option<String>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
-    #[serde(flatten)]
+    #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+crate::__object!(
+    OrderPidInfo { pid : "pid" => OptStr, external_info : "external_info" => OptStr,
+    media_type_name : "media_type_name" => OptStr, }
+);
 crate::__api_object!(OrderPidInfo);
 /// Pictures of one spec value. From the Doudian analogue `buyin.productSkus`.
 ///
 /// 规格图片
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct PictureObj {
     /// From the Doudian analogue `buyin.productSkus`: small picture URL.
     ///
     /// 小图
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub little_picture: Option<String>,
     /// From the Doudian analogue `buyin.productSkus`: large picture URL.
     ///
     /// 大图
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub big_picture: Option<String>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
-    #[serde(flatten)]
+    #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+crate::__object!(
+    PictureObj { little_picture : "little_picture" => OptStr, big_picture : "big_picture"
+    => OptStr, }
+);
 crate::__api_object!(PictureObj);
 /// One product category. From the Doudian analogue `alliance.materialsProductCategory`.
 ///
 /// 商品类目
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ProductCategory {
@@ -2165,33 +1825,29 @@ pub struct ProductCategory {
     /// From the Doudian analogue `alliance.materialsProductCategory`: category name.
     ///
     /// 类目名称
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub name: Option<String>,
     /// From the Doudian analogue `alliance.materialsProductCategory`: level, 1, 2 or 3.
     ///
     /// 类目层级
     ///
     /// Example: `1`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub level: Option<i64>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
-    #[serde(flatten)]
+    #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+crate::__object!(
+    ProductCategory { id : "id" => Plain < crate ::Id >, name : "name" => OptStr, level :
+    "level" => OptInt < i64 >, }
+);
 crate::__api_object!(ProductCategory);
 /// One day of a product's figures. From the Doudian analogue `buyin.kolMaterialsProductsDetails`.
 ///
 /// 每日数据
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ProductDailyStatistics {
@@ -2200,64 +1856,52 @@ pub struct ProductDailyStatistics {
     /// 日期
     ///
     /// Example: `"20230811"`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub date: Option<String>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: orders that day.
     ///
     /// 订单数
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub order_num: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: views that day.
     ///
     /// 浏览量
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub view_num: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: creators promoting it that day.
     ///
     /// 带货达人数
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub kol_num: Option<i64>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
-    #[serde(flatten)]
+    #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+crate::__object!(
+    ProductDailyStatistics { date : "date" => OptStr, order_num : "order_num" => OptInt <
+    i64 >, view_num : "view_num" => OptInt < i64 >, kol_num : "kol_num" => OptInt < i64
+    >, }
+);
 crate::__api_object!(ProductDailyStatistics);
 /// The converted link. From the Doudian analogue `buyin.instPickSourceConvert`.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ProductPicksourceConvertData {
     /// From the Doudian analogue `buyin.instPickSourceConvert`: the converted link; its `pick_source` parameter is valid for 3 months. Inferred: at `data.product_url` here, one level higher than in the analogue.
     ///
     /// 转链后的商品链接
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub product_url: Option<String>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
-    #[serde(flatten)]
+    #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+crate::__object!(
+    ProductPicksourceConvertData { product_url : "product_url" => OptStr, }
+);
 crate::__api_object!(ProductPicksourceConvertData);
 /// The link to convert. From the Doudian analogue `buyin.instPickSourceConvert`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
@@ -2334,30 +1978,34 @@ crate::__open_enum!(
     "3", CommissionRatio = "4",]
 );
 /// A product's spec dimensions, pictures and SKUs. From the Doudian analogue `buyin.productSkus`.
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ProductSkusData {
     /// From the Doudian analogue `buyin.productSkus`: the spec dimensions (e.g. colour, size).
     ///
     /// 规格
-    #[serde(default, deserialize_with = "crate::codec::null_as_default")]
     pub specs: Vec<SkuSpec>,
     /// From the Doudian analogue `buyin.productSkus`: spec pictures, an object keyed by a string. Inferred: the key is a spec-item id or a combination of them.
     ///
     /// 规格图片
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub pictures: Option<::std::collections::BTreeMap<String, PictureObj>>,
     /// From the Doudian analogue `buyin.productSkus`: the SKUs, an object keyed by a string. Inferred: the key is a combination of spec-item ids.
     ///
     /// SKU列表
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub skus: Option<::std::collections::BTreeMap<String, SkuObj>>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
-    #[serde(flatten)]
+    #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+crate::__object!(
+    ProductSkusData { specs : "specs" => Collection < Vec < SkuSpec > >, pictures :
+    "pictures" => Opt < ::std::collections::BTreeMap < String, PictureObj > >, skus :
+    "skus" => Opt < ::std::collections::BTreeMap < String, SkuObj > >, }
+);
 crate::__api_object!(ProductSkusData);
 /// The product whose SKUs to get. From the Doudian analogue `buyin.productSkus`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
@@ -2424,7 +2072,7 @@ impl RefreshTokenRequest {
 impl crate::check::Check for RefreshTokenRequest {}
 crate::__api_object!(RefreshTokenRequest);
 /// A renewed refresh_token.
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct RenewRefreshTokenData {
@@ -2433,13 +2081,16 @@ pub struct RenewRefreshTokenData {
     /// Seconds until the new refresh_token expires (2592000 = 30 days).
     ///
     /// Unit: seconds.
-    #[serde(deserialize_with = "crate::codec::int")]
     pub expires_in: i64,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
-    #[serde(flatten)]
+    #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+crate::__object!(
+    RenewRefreshTokenData { refresh_token : "refresh_token" => Plain < crate ::Secret >,
+    expires_in : "expires_in" => Int < i64 >, }
+);
 crate::__api_object!(RenewRefreshTokenData);
 /// The refresh_token to renew.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
@@ -2498,7 +2149,7 @@ pub enum ShareStatusFilter {
 }
 crate::__open_enum!(ShareStatusFilter, int, [All = "0", SharableOnly = "1",]);
 /// One shop score. From the Doudian analogue `buyin.kolMaterialsProductsDetails`.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ShopScoreItem {
@@ -2507,71 +2158,72 @@ pub struct ShopScoreItem {
     /// 等级文案
     ///
     /// Example: `"高"`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub text: Option<String>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: the score, as a decimal string.
     ///
     /// 分数
     ///
     /// Example: `"4.85"`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub score: Option<String>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: high, middle or low.
     ///
     /// 等级
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub level: Option<ScoreLevel>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
-    #[serde(flatten)]
+    #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+crate::__object!(
+    ShopScoreItem { text : "text" => OptStr, score : "score" => OptStr, level : "level"
+    => Opt < ScoreLevel >, }
+);
 crate::__api_object!(ShopScoreItem);
 /// A shop's experience scores. From the Doudian analogue `buyin.kolMaterialsProductsDetails`.
 ///
 /// 店铺评分
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ShopTotalScore {
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: overall shop score.
     ///
     /// 店铺综合分
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub shop_score: Option<ShopScoreItem>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: product experience score.
     ///
     /// 商品体验分
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub product_score: Option<ShopScoreItem>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: logistics experience score.
     ///
     /// 物流体验分
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub logistics_score: Option<ShopScoreItem>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: service experience score.
     ///
     /// 服务体验分
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub service_score: Option<ShopScoreItem>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
-    #[serde(flatten)]
+    #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+crate::__object!(
+    ShopTotalScore { shop_score : "shop_score" => Opt < ShopScoreItem >, product_score :
+    "product_score" => Opt < ShopScoreItem >, logistics_score : "logistics_score" => Opt
+    < ShopScoreItem >, service_score : "service_score" => Opt < ShopScoreItem >, }
+);
 crate::__api_object!(ShopTotalScore);
 /// One SKU. From the Doudian analogue `buyin.productSkus`.
 ///
 /// SKU
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct SkuObj {
@@ -2580,38 +2232,34 @@ pub struct SkuObj {
     /// 价格
     ///
     /// Unit: fen (1/100 CNY). Example: `5990`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub effective_price: Option<i64>,
     /// From the Doudian analogue `buyin.productSkus`: stock.
     ///
     /// 库存
     ///
     /// Example: `120`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub stock_num: Option<i64>,
     /// From the Doudian analogue `buyin.productSkus` (one of two SDKs only): SKU id.
     ///
     /// SKU ID
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub sku_id: Option<crate::Id>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
-    #[serde(flatten)]
+    #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+crate::__object!(
+    SkuObj { effective_price : "effective_price" => OptInt < i64 >, stock_num :
+    "stock_num" => OptInt < i64 >, sku_id : "sku_id" => Opt < crate ::Id >, }
+);
 crate::__api_object!(SkuObj);
 /// One spec dimension of a product. From the Doudian analogue `buyin.productSkus`.
 ///
 /// 规格
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct SkuSpec {
@@ -2620,27 +2268,26 @@ pub struct SkuSpec {
     /// 规格名称
     ///
     /// Example: `"颜色"`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub name: Option<String>,
     /// From the Doudian analogue `buyin.productSkus`: the values of this dimension.
     ///
     /// 规格值
-    #[serde(default, deserialize_with = "crate::codec::null_as_default")]
     pub spec_items: Vec<SkuSpecItem>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
-    #[serde(flatten)]
+    #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+crate::__object!(
+    SkuSpec { name : "name" => OptStr, spec_items : "spec_items" => Collection < Vec <
+    SkuSpecItem > >, }
+);
 crate::__api_object!(SkuSpec);
 /// One value of a spec dimension. From the Doudian analogue `buyin.productSkus`.
 ///
 /// 规格值
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct SkuSpecItem {
@@ -2649,44 +2296,39 @@ pub struct SkuSpecItem {
     /// 规格值ID
     ///
     /// Example: `"1773601442473016"`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub id: Option<String>,
     /// From the Doudian analogue `buyin.productSkus`: value name, e.g. white.
     ///
     /// 规格值名称
     ///
     /// Example: `"白色"`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub name: Option<String>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
-    #[serde(flatten)]
+    #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+crate::__object!(SkuSpecItem { id : "id" => OptStr, name : "name" => OptStr, });
 crate::__api_object!(SkuSpecItem);
 /// The outcome per product; a successful call can still hold failed products.
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct StoreAddData {
     /// One entry per product; check each entry's `error_code`.
     ///
     /// 添加结果
-    #[serde(default, deserialize_with = "crate::codec::null_as_default")]
     pub results: Vec<StoreAddResult>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
-    #[serde(flatten)]
+    #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+crate::__object!(
+    StoreAddData { results : "results" => Collection < Vec < StoreAddResult > >, }
+);
 crate::__api_object!(StoreAddData);
 /// One product to add.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
@@ -2789,7 +2431,7 @@ impl crate::check::Check for StoreAddRequest {
 }
 crate::__api_object!(StoreAddRequest);
 /// The outcome for one product of `store_add`.
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct StoreAddResult {
@@ -2804,26 +2446,22 @@ pub struct StoreAddResult {
     /// 错误码
     ///
     /// Example: `0`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub error_code: Option<i64>,
     /// Why the product failed, readable by the creator; empty on success.
     ///
     /// 错误信息
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub error_msg: Option<String>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
-    #[serde(flatten)]
+    #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+crate::__object!(
+    StoreAddResult { product_id : "product_id" => Plain < crate ::Id >, error_code :
+    "error_code" => OptInt < i64 >, error_msg : "error_msg" => OptStr, }
+);
 crate::__api_object!(StoreAddResult);
 /// The commission type of a showcase product.
 ///
@@ -2855,7 +2493,7 @@ crate::__open_enum!(
 /// One product in a creator's showcase.
 ///
 /// 橱窗商品
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct StoreProduct {
@@ -2874,72 +2512,60 @@ pub struct StoreProduct {
     /// Product title.
     ///
     /// 商品标题
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub title: Option<String>,
     /// URL of the main image.
     ///
     /// 商品主图
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub cover: Option<String>,
     /// Normal or colonel (团长) promotion.
     ///
     /// 推广类型
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub promotion_type: Option<StorePromotionType>,
     /// Price.
     ///
     /// 价格
     ///
     /// Unit: fen (1/100 CNY). Example: `5990`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_int"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub price: Option<i64>,
     /// Commission type.
     ///
     /// 佣金类型
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub cos_type: Option<StoreCosType>,
     /// Commission rate.
     ///
     /// 佣金率
     ///
     /// Unit: percent (10 means 10 %). Example: `20.5`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_float"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub cos_ratio: Option<f64>,
     /// Colonel (团长) activity id; 0 when none.
     ///
     /// 团长活动ID
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub colonel_activity_id: Option<crate::Id>,
     /// Whether the product is hidden in the showcase.
     ///
     /// 是否隐藏
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_boolean"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub hide_status: Option<bool>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
-    #[serde(flatten)]
+    #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+crate::__object!(
+    StoreProduct { product_id : "product_id" => Plain < crate ::Id >, promotion_id :
+    "promotion_id" => Plain < crate ::Id >, title : "title" => OptStr, cover : "cover" =>
+    OptStr, promotion_type : "promotion_type" => Opt < StorePromotionType >, price :
+    "price" => OptInt < i64 >, cos_type : "cos_type" => Opt < StoreCosType >, cos_ratio :
+    "cos_ratio" => OptFloat, colonel_activity_id : "colonel_activity_id" => Opt < crate
+    ::Id >, hide_status : "hide_status" => OptBool, }
+);
 crate::__api_object!(StoreProduct);
 /// How a showcase product is promoted.
 ///
@@ -2993,7 +2619,7 @@ impl StoreRemoveProduct {
 }
 crate::__api_object!(StoreRemoveProduct);
 /// A user's tokens, as returned by the code exchange and by refresh.
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct UserTokenData {
@@ -3002,28 +2628,27 @@ pub struct UserTokenData {
     /// Seconds until the access_token expires (1296000 = 15 days). Numeric strings are accepted.
     ///
     /// Unit: seconds.
-    #[serde(deserialize_with = "crate::codec::int")]
     pub expires_in: i64,
     /// The refresh_token (prefix `rft.`); its own expiry does not change on refresh.
     pub refresh_token: crate::Secret,
     /// Seconds until the refresh_token expires (2592000 = 30 days). Numeric strings are accepted.
     ///
     /// Unit: seconds.
-    #[serde(deserialize_with = "crate::codec::int")]
     pub refresh_expires_in: i64,
     /// The user's id for this app.
-    #[serde(deserialize_with = "crate::codec::string")]
     pub open_id: String,
     /// Comma-separated scopes the user granted.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::opt_string"
-    )]
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub scope: Option<String>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
-    #[serde(flatten)]
+    #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+crate::__object!(
+    UserTokenData { access_token : "access_token" => Plain < crate ::Secret >, expires_in
+    : "expires_in" => Int < i64 >, refresh_token : "refresh_token" => Plain < crate
+    ::Secret >, refresh_expires_in : "refresh_expires_in" => Int < i64 >, open_id :
+    "open_id" => Str, scope : "scope" => OptStr, }
+);
 crate::__api_object!(UserTokenData);

@@ -7,7 +7,7 @@
 //! through the SDK's one transport. The end-to-end test `fixture_client` calls an endpoint of
 //! every auth kind against a local server.
 
-pub(crate) use douyin_alliance::{__api_object, __open_enum};
+pub(crate) use douyin_alliance::{__api_object, __object, __open_enum};
 pub use douyin_alliance::{check, codec, endpoint, paginate, ApiObject, Id, Result, Secret, UserAuth};
 
 /// This client's unknown enum values: like the SDK's, readable and only made by this crate.
