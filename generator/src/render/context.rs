@@ -1,6 +1,6 @@
 //! The template context: the model flattened into strings the templates paste in place.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
@@ -175,13 +175,14 @@ impl<'m> Roles<'m> {
 
 /// Named types reachable from `roots` through fields, lists and maps.
 fn reachable<'m>(m: &'m Model, roots: impl Iterator<Item = &'m str>) -> BTreeSet<&'m str> {
+    let by_name: BTreeMap<&str, &TypeKind> = m.types.iter().map(|t| (t.name.as_str(), &t.kind)).collect();
     let mut seen = BTreeSet::new();
     let mut todo: Vec<&str> = roots.collect();
     while let Some(name) = todo.pop() {
         if !seen.insert(name) {
             continue;
         }
-        if let Some(TypeKind::Object(fields)) = m.types.iter().find(|t| t.name == name).map(|t| &t.kind) {
+        if let Some(TypeKind::Object(fields)) = by_name.get(name) {
             for f in fields {
                 todo.extend(named_in(&f.ty));
             }

@@ -94,8 +94,8 @@ fn header_text(target: &Target<'_>) -> String {
 /// The line a template writes between two top-level items. The rendered source is parsed and
 /// printed one piece at a time: memory and time then grow with the largest piece, not with the
 /// whole file (a spec of thousands of endpoints renders files of tens of megabytes). The
-/// printed pieces join into exactly what printing the whole file would give, because
-/// prettyplease separates items by a single newline.
+/// printed pieces join into what printing the whole file would give, with one blank line
+/// between items (prettyplease separates items by a single newline).
 pub const ITEM_BREAK: &str = "// @item-break\n";
 
 /// The line a template writes before each member of an `impl` block (the block opens in the
@@ -112,9 +112,18 @@ fn format_rust(path: &str, src: &str, model: &Model, header: &str) -> Result<Str
     let mut out = String::with_capacity(header.len() + src.len());
     out.push_str(header);
     let mut first_line = 1;
+    let mut first_item = true;
     for piece in src.split(ITEM_BREAK) {
-        out.push_str(&file.parse_and_format(piece, first_line)?);
+        let printed = file.parse_and_format(piece, first_line)?;
         first_line += piece.lines().count() + 1;
+        if printed.trim().is_empty() {
+            continue;
+        }
+        // One blank line between generated items.
+        if !std::mem::take(&mut first_item) {
+            out.push('\n');
+        }
+        out.push_str(&printed);
     }
     Ok(out)
 }
@@ -166,6 +175,10 @@ impl Rendered<'_> {
                 return self.parse_whole(piece, first_line);
             }
             lines.pop();
+            // One blank line between the members of a block.
+            if brk > first_line + opening_lines {
+                out.push('\n');
+            }
             for l in lines {
                 out.push_str(l);
                 out.push('\n');
@@ -230,6 +243,10 @@ mod tests {
         Model { endpoints: Vec::new(), types: Vec::new() }
     }
 
+    fn without_blank_lines(s: &str) -> String {
+        s.lines().filter(|l| !l.trim().is_empty()).map(|l| format!("{l}\n")).collect()
+    }
+
     #[test]
     fn pieces_print_exactly_as_the_whole_file_does() {
         let pieces = [
@@ -239,7 +256,8 @@ mod tests {
         ];
         let whole = prettyplease::unparse(&syn::parse_file(&pieces.concat()).unwrap());
         let chunked = format_rust("x.rs", &pieces.join(ITEM_BREAK), &empty(), "// h\n").unwrap();
-        assert_eq!(chunked, format!("// h\n{whole}"));
+        assert_eq!(without_blank_lines(&chunked), without_blank_lines(&format!("// h\n{whole}")));
+        assert_eq!(chunked.matches("\n\n").count(), 2, "one blank line between the three pieces:\n{chunked}");
     }
 
     #[test]
@@ -253,7 +271,8 @@ mod tests {
         let whole = prettyplease::unparse(&syn::parse_file(&whole_src).unwrap());
         let split_src = format!("impl crate::Client {{\n{MEMBER_BREAK}{}}}\n", members.join(MEMBER_BREAK));
         let split = format_rust("x.rs", &split_src, &empty(), "").unwrap();
-        assert_eq!(split, whole);
+        assert_eq!(without_blank_lines(&split), without_blank_lines(&whole));
+        assert_eq!(split.matches("\n\n").count(), 2, "one blank line between the three members:\n{split}");
     }
 
     #[test]

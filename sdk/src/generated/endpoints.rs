@@ -29,6 +29,7 @@ pub static ENDPOINTS: &[&Endpoint] = &[
     &OAUTH_REFRESH_TOKEN,
     &OAUTH_RENEW_REFRESH_TOKEN,
 ];
+
 /// Metadata of the `kol_buyin_id` endpoint: Get the creator's Buyin (百应) id.
 pub static KOL_BUYIN_ID: Endpoint = Endpoint {
     name: "kol_buyin_id",
@@ -46,6 +47,7 @@ pub static KOL_BUYIN_ID: Endpoint = Endpoint {
     inject: &[],
     pagination: None,
 };
+
 /// Metadata of the `kol_store_list` endpoint: List the products in the creator's showcase (橱窗), one page at a time.
 pub static KOL_STORE_LIST: Endpoint = Endpoint {
     name: "kol_store_list",
@@ -66,6 +68,7 @@ pub static KOL_STORE_LIST: Endpoint = Endpoint {
         max_page_size: 20,
     }),
 };
+
 /// Metadata of the `store_add` endpoint: Add alliance products to the creator's showcase; a call can succeed while single products fail.
 pub static STORE_ADD: Endpoint = Endpoint {
     name: "store_add",
@@ -83,6 +86,7 @@ pub static STORE_ADD: Endpoint = Endpoint {
     inject: &[],
     pagination: None,
 };
+
 /// Metadata of the `kol_store_remove` endpoint: Remove products from the creator's showcase.
 pub static KOL_STORE_REMOVE: Endpoint = Endpoint {
     name: "kol_store_remove",
@@ -100,6 +104,7 @@ pub static KOL_STORE_REMOVE: Endpoint = Endpoint {
     inject: &[],
     pagination: None,
 };
+
 /// Metadata of the `kol_reputation` endpoint: Get the creator's sales reputation (带货口碑) and showcase sales.
 pub static KOL_REPUTATION: Endpoint = Endpoint {
     name: "kol_reputation",
@@ -117,6 +122,7 @@ pub static KOL_REPUTATION: Endpoint = Endpoint {
     inject: &[],
     pagination: None,
 };
+
 /// Metadata of the `kol_orders` endpoint: List the creator's alliance orders in a time window, page by page with a cursor.
 pub static KOL_ORDERS: Endpoint = Endpoint {
     name: "kol_orders",
@@ -137,6 +143,7 @@ pub static KOL_ORDERS: Endpoint = Endpoint {
         max_page_size: 20,
     }),
 };
+
 /// Metadata of the `colonel_award_task_apply` endpoint: Sign the creator up for a colonel's (团长) award task (赏金任务).
 pub static COLONEL_AWARD_TASK_APPLY: Endpoint = Endpoint {
     name: "colonel_award_task_apply",
@@ -154,6 +161,7 @@ pub static COLONEL_AWARD_TASK_APPLY: Endpoint = Endpoint {
     inject: &[],
     pagination: None,
 };
+
 /// Metadata of the `materials_product_category` endpoint: List product categories, drilling down from a parent category (0 = first level).
 pub static MATERIALS_PRODUCT_CATEGORY: Endpoint = Endpoint {
     name: "materials_product_category",
@@ -171,6 +179,7 @@ pub static MATERIALS_PRODUCT_CATEGORY: Endpoint = Endpoint {
     inject: &[],
     pagination: None,
 };
+
 /// Metadata of the `kol_materials_products_search` endpoint: Search alliance products from the creator's point of view, with filters and sorting.
 pub static KOL_MATERIALS_PRODUCTS_SEARCH: Endpoint = Endpoint {
     name: "kol_materials_products_search",
@@ -191,6 +200,7 @@ pub static KOL_MATERIALS_PRODUCTS_SEARCH: Endpoint = Endpoint {
         max_page_size: 20,
     }),
 };
+
 /// Metadata of the `kol_materials_products_details` endpoint: Get the details of up to 20 alliance products from the creator's point of view.
 pub static KOL_MATERIALS_PRODUCTS_DETAILS: Endpoint = Endpoint {
     name: "kol_materials_products_details",
@@ -208,6 +218,7 @@ pub static KOL_MATERIALS_PRODUCTS_DETAILS: Endpoint = Endpoint {
     inject: &[],
     pagination: None,
 };
+
 /// Metadata of the `product_skus` endpoint: Get a product's SKUs, spec dimensions and spec pictures.
 pub static PRODUCT_SKUS: Endpoint = Endpoint {
     name: "product_skus",
@@ -225,6 +236,7 @@ pub static PRODUCT_SKUS: Endpoint = Endpoint {
     inject: &[],
     pagination: None,
 };
+
 /// Metadata of the `product_picksource_convert` endpoint: Convert a product link into one whose orders are attributed to this app as pick source.
 pub static PRODUCT_PICKSOURCE_CONVERT: Endpoint = Endpoint {
     name: "product_picksource_convert",
@@ -242,6 +254,7 @@ pub static PRODUCT_PICKSOURCE_CONVERT: Endpoint = Endpoint {
     inject: &[],
     pagination: None,
 };
+
 /// Metadata of the `captain_task_detail` endpoint: Get the details of a colonel's award task (赏金任务), without authentication. Inferred: undocumented.
 pub static CAPTAIN_TASK_DETAIL: Endpoint = Endpoint {
     name: "captain_task_detail",
@@ -259,6 +272,7 @@ pub static CAPTAIN_TASK_DETAIL: Endpoint = Endpoint {
     inject: &[],
     pagination: None,
 };
+
 /// Metadata of the `captain_task_product_list` endpoint: List the products of a colonel's award task, page by page, without authentication. Inferred: undocumented.
 pub static CAPTAIN_TASK_PRODUCT_LIST: Endpoint = Endpoint {
     name: "captain_task_product_list",
@@ -279,6 +293,7 @@ pub static CAPTAIN_TASK_PRODUCT_LIST: Endpoint = Endpoint {
         max_page_size: 20,
     }),
 };
+
 /// Metadata of the `oauth_client_token` endpoint: Get the app's client_token, the credential of calls that need no user authorization.
 pub static OAUTH_CLIENT_TOKEN: Endpoint = Endpoint {
     name: "oauth_client_token",
@@ -309,6 +324,7 @@ pub static OAUTH_CLIENT_TOKEN: Endpoint = Endpoint {
     ],
     pagination: None,
 };
+
 /// Metadata of the `oauth_access_token` endpoint: Exchange a user's authorization code for an access_token, refresh_token and open_id.
 pub static OAUTH_ACCESS_TOKEN: Endpoint = Endpoint {
     name: "oauth_access_token",
@@ -339,6 +355,7 @@ pub static OAUTH_ACCESS_TOKEN: Endpoint = Endpoint {
     ],
     pagination: None,
 };
+
 /// Metadata of the `oauth_refresh_token` endpoint: Extend a user's access_token with the refresh_token (a new 15-day access_token).
 pub static OAUTH_REFRESH_TOKEN: Endpoint = Endpoint {
     name: "oauth_refresh_token",
@@ -365,6 +382,7 @@ pub static OAUTH_REFRESH_TOKEN: Endpoint = Endpoint {
     ],
     pagination: None,
 };
+
 /// Metadata of the `oauth_renew_refresh_token` endpoint: Renew a user's refresh_token for another 30 days (at most 5 times).
 pub static OAUTH_RENEW_REFRESH_TOKEN: Endpoint = Endpoint {
     name: "oauth_renew_refresh_token",
@@ -387,6 +405,7 @@ pub static OAUTH_RENEW_REFRESH_TOKEN: Endpoint = Endpoint {
     ],
     pagination: None,
 };
+
 impl crate::Client {
     /// List product categories, drilling down from a parent category (0 = first level).
     ///
@@ -404,6 +423,7 @@ impl crate::Client {
     ) -> crate::Result<MaterialsProductCategoryData> {
         crate::transport::call(self, &MATERIALS_PRODUCT_CATEGORY, Some(request)).await
     }
+
     /// Get a product's SKUs, spec dimensions and spec pictures.
     ///
     /// 查询商品SKU信息 · [doc](https://buyin.jinritemai.com/dashboard/service-provider/doc-center?docId=2338)
@@ -421,6 +441,7 @@ impl crate::Client {
     ) -> crate::Result<ProductSkusData> {
         crate::transport::call(self, &PRODUCT_SKUS, Some(request)).await
     }
+
     /// Convert a product link into one whose orders are attributed to this app as pick source.
     ///
     /// 选品来源转链 · [doc](https://buyin.jinritemai.com/dashboard/service-provider/doc-center?docId=2329)
@@ -440,6 +461,7 @@ impl crate::Client {
     ) -> crate::Result<ProductPicksourceConvertData> {
         crate::transport::call(self, &PRODUCT_PICKSOURCE_CONVERT, Some(request)).await
     }
+
     /// Get the details of a colonel's award task (赏金任务), without authentication. Inferred: undocumented.
     ///
     /// 获取赏金任务详情 · [doc](https://buyin.jinritemai.com/dashboard/service-provider/doc-center?docId=3570)
@@ -460,6 +482,7 @@ impl crate::Client {
     ) -> crate::Result<CaptainTaskDetailData> {
         crate::transport::call(self, &CAPTAIN_TASK_DETAIL, Some(request)).await
     }
+
     /// List the products of a colonel's award task, page by page, without authentication. Inferred: undocumented.
     ///
     /// 赏金任务关联商品列表 · [doc](https://buyin.jinritemai.com/dashboard/service-provider/doc-center?docId=3570)
@@ -529,6 +552,7 @@ impl crate::Client {
             |d: CaptainTaskProductListData| d.list,
         )
     }
+
     /// Get the app's client_token, the credential of calls that need no user authorization.
     ///
     /// 获取 client_token · [doc](https://developer.open-douyin.com/docs/resource/zh-CN/dop/develop/openapi/account-permission/client-token)
@@ -542,6 +566,7 @@ impl crate::Client {
     pub async fn oauth_client_token(&self) -> crate::Result<ClientTokenData> {
         crate::transport::call(self, &OAUTH_CLIENT_TOKEN, None::<&()>).await
     }
+
     /// Exchange a user's authorization code for an access_token, refresh_token and open_id.
     ///
     /// 获取 access_token · [doc](https://developer.open-douyin.com/docs/resource/zh-CN/dop/develop/openapi/account-permission/get-access-token)
@@ -557,6 +582,7 @@ impl crate::Client {
     ) -> crate::Result<UserTokenData> {
         crate::transport::call(self, &OAUTH_ACCESS_TOKEN, Some(request)).await
     }
+
     /// Extend a user's access_token with the refresh_token (a new 15-day access_token).
     ///
     /// 刷新 access_token · [doc](https://developer.open-douyin.com/docs/resource/zh-CN/dop/develop/openapi/account-permission/refresh-access-token)
@@ -573,6 +599,7 @@ impl crate::Client {
     ) -> crate::Result<UserTokenData> {
         crate::transport::call(self, &OAUTH_REFRESH_TOKEN, Some(request)).await
     }
+
     /// Renew a user's refresh_token for another 30 days (at most 5 times).
     ///
     /// 刷新 refresh_token · [doc](https://developer.open-douyin.com/docs/resource/zh-CN/dop/develop/openapi/account-permission/refresh-token)
@@ -590,6 +617,7 @@ impl crate::Client {
         crate::transport::call(self, &OAUTH_RENEW_REFRESH_TOKEN, Some(request)).await
     }
 }
+
 impl crate::UserClient {
     /// Get the creator's Buyin (百应) id.
     ///
@@ -602,6 +630,7 @@ impl crate::UserClient {
     pub async fn kol_buyin_id(&self) -> crate::Result<KolBuyinIdData> {
         crate::transport::call_as_user(self, &KOL_BUYIN_ID, None::<&()>).await
     }
+
     /// List the products in the creator's showcase (橱窗), one page at a time.
     ///
     /// 查询橱窗商品 · [doc](https://buyin.jinritemai.com/dashboard/service-provider/doc-center?docId=2320)
@@ -666,6 +695,7 @@ impl crate::UserClient {
             |d: KolStoreListData| d.results,
         )
     }
+
     /// Add alliance products to the creator's showcase; a call can succeed while single products fail.
     ///
     /// 添加商品到达人橱窗 · [doc](https://buyin.jinritemai.com/dashboard/service-provider/doc-center?docId=2319)
@@ -687,6 +717,7 @@ impl crate::UserClient {
     ) -> crate::Result<StoreAddData> {
         crate::transport::call_as_user(self, &STORE_ADD, Some(request)).await
     }
+
     /// Remove products from the creator's showcase.
     ///
     /// 橱窗商品移除 · [doc](https://buyin.jinritemai.com/dashboard/service-provider/doc-center?docId=2322)
@@ -704,6 +735,7 @@ impl crate::UserClient {
     ) -> crate::Result<KolStoreRemoveData> {
         crate::transport::call_as_user(self, &KOL_STORE_REMOVE, Some(request)).await
     }
+
     /// Get the creator's sales reputation (带货口碑) and showcase sales.
     ///
     /// 查询达人的带货口碑和橱窗销量 · [doc](https://buyin.jinritemai.com/dashboard/service-provider/doc-center?docId=2328)
@@ -717,6 +749,7 @@ impl crate::UserClient {
     pub async fn kol_reputation(&self) -> crate::Result<KolReputationData> {
         crate::transport::call_as_user(self, &KOL_REPUTATION, None::<&()>).await
     }
+
     /// List the creator's alliance orders in a time window, page by page with a cursor.
     ///
     /// 达人订单查询 · [doc](https://buyin.jinritemai.com/dashboard/service-provider/doc-center?docId=2172)
@@ -780,6 +813,7 @@ impl crate::UserClient {
             |d: KolOrdersData| d.orders,
         )
     }
+
     /// Sign the creator up for a colonel's (团长) award task (赏金任务).
     ///
     /// 团长奖励任务报名 · [doc](https://buyin.jinritemai.com/dashboard/service-provider/doc-center?docId=3570)
@@ -799,6 +833,7 @@ impl crate::UserClient {
         crate::transport::call_as_user(self, &COLONEL_AWARD_TASK_APPLY, Some(request))
             .await
     }
+
     /// Search alliance products from the creator's point of view, with filters and sorting.
     ///
     /// 达人视角搜索商品 · [doc](https://buyin.jinritemai.com/dashboard/service-provider/doc-center?docId=2324)
@@ -871,6 +906,7 @@ impl crate::UserClient {
             |d: KolMaterialsProductsSearchData| d.products,
         )
     }
+
     /// Get the details of up to 20 alliance products from the creator's point of view.
     ///
     /// 达人视角商品详情 · [doc](https://buyin.jinritemai.com/dashboard/service-provider/doc-center?docId=2325)

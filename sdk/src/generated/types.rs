@@ -9,6 +9,7 @@
 #![allow(clippy::too_many_arguments)]
 use std::collections::BTreeMap;
 pub use crate::UnknownValue;
+
 /// The authorization code to exchange.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[non_exhaustive]
@@ -20,6 +21,7 @@ pub struct AccessTokenRequest {
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+
 impl AccessTokenRequest {
     /// Creates the value from its required fields; optional fields start unset.
     pub fn new(code: impl Into<String>) -> Self {
@@ -29,8 +31,11 @@ impl AccessTokenRequest {
         }
     }
 }
+
 impl crate::check::Check for AccessTokenRequest {}
+
 crate::__api_object!(AccessTokenRequest);
+
 /// The sort key of an award task's product list. Inferred: values from the replaced Python class's docstring.
 ///
 /// 排序方式
@@ -48,9 +53,11 @@ pub enum CaptainProductOrderField {
     /// A value this version of the SDK does not know, as it arrived: read it, do not match on it.
     Unknown(UnknownValue),
 }
+
 crate::__open_enum!(
     CaptainProductOrderField, int, [Sales = "0", Price = "1", CommissionRate = "2",]
 );
+
 /// Inferred: an award task. No field is documented; every field here is a guess typed as text (numbers are kept as their digits), and the real content is kept in `extra_fields`.
 ///
 /// 赏金任务详情
@@ -88,12 +95,15 @@ pub struct CaptainTaskDetailData {
     #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+
 crate::__object!(
     CaptainTaskDetailData { task_id : "task_id" => OptStr, task_name : "task_name" =>
     OptStr, start_time : "start_time" => OptStr, end_time : "end_time" => OptStr, status
     : "status" => OptStr, }
 );
+
 crate::__api_object!(CaptainTaskDetailData);
+
 /// The award task to describe. Inferred: from the replaced Python class only.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[non_exhaustive]
@@ -109,6 +119,7 @@ pub struct CaptainTaskDetailRequest {
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+
 impl CaptainTaskDetailRequest {
     /// Creates the value from its required fields; optional fields start unset.
     pub fn new(task_id: impl Into<String>) -> Self {
@@ -118,8 +129,11 @@ impl CaptainTaskDetailRequest {
         }
     }
 }
+
 impl crate::check::Check for CaptainTaskDetailRequest {}
+
 crate::__api_object!(CaptainTaskDetailRequest);
+
 /// Inferred: one product of an award task. Scalars other than the id are typed as text because their wire types are unknown (numbers are kept as their digits).
 ///
 /// 赏金任务商品
@@ -169,13 +183,16 @@ pub struct CaptainTaskProduct {
     #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+
 crate::__object!(
     CaptainTaskProduct { product_id : "product_id" => Opt < crate ::Id >, title : "title"
     => OptStr, cover : "cover" => OptStr, price : "price" => OptStr, cos_ratio :
     "cos_ratio" => OptStr, sales : "sales" => OptStr, shop_name : "shop_name" => OptStr,
     }
 );
+
 crate::__api_object!(CaptainTaskProduct);
+
 /// Inferred: one page of an award task's products. The field names are guesses; the real content is kept in `extra_fields`.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
@@ -195,11 +212,14 @@ pub struct CaptainTaskProductListData {
     #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+
 crate::__object!(
     CaptainTaskProductListData { total : "total" => OptInt < i64 >, list : "list" =>
     Collection < Vec < CaptainTaskProduct > >, }
 );
+
 crate::__api_object!(CaptainTaskProductListData);
+
 /// Which products of an award task to list. Inferred: the parameters the replaced Python class sends.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[non_exhaustive]
@@ -244,6 +264,7 @@ pub struct CaptainTaskProductListRequest {
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+
 impl CaptainTaskProductListRequest {
     /// Creates the value from its required fields; optional fields start unset.
     pub fn new(
@@ -261,11 +282,13 @@ impl CaptainTaskProductListRequest {
             extra_fields: BTreeMap::new(),
         }
     }
+
     /// Sets `product_info`.
     pub fn with_product_info(mut self, value: impl Into<String>) -> Self {
         self.product_info = Some(value.into());
         self
     }
+
     /// Sets `order_field`.
     pub fn with_order_field(
         mut self,
@@ -274,12 +297,14 @@ impl CaptainTaskProductListRequest {
         self.order_field = Some(value.into());
         self
     }
+
     /// Sets `order_by`.
     pub fn with_order_by(mut self, value: impl Into<i64>) -> Self {
         self.order_by = Some(value.into());
         self
     }
 }
+
 impl crate::check::Check for CaptainTaskProductListRequest {
     fn check(&self) -> Result<(), crate::check::Violation> {
         crate::check::min("page", Some(&self.page), 1)?;
@@ -288,7 +313,9 @@ impl crate::check::Check for CaptainTaskProductListRequest {
         Ok(())
     }
 }
+
 crate::__api_object!(CaptainTaskProductListRequest);
+
 /// A client_token and its lifetime.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
@@ -307,11 +334,14 @@ pub struct ClientTokenData {
     #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+
 crate::__object!(
     ClientTokenData { access_token : "access_token" => Plain < crate ::Secret >,
     expires_in : "expires_in" => Int < i64 >, }
 );
+
 crate::__api_object!(ClientTokenData);
+
 /// The `data` of the sign-up answer. No field is known (not found in any public source); whatever it holds is kept in `extra_fields`.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
@@ -322,8 +352,11 @@ pub struct ColonelAwardTaskApplyData {
     #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+
 crate::__object!(ColonelAwardTaskApplyData {});
+
 crate::__api_object!(ColonelAwardTaskApplyData);
+
 /// The award task to sign up for. Inferred: only `task_id`, as the replaced Python class sends.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[non_exhaustive]
@@ -339,6 +372,7 @@ pub struct ColonelAwardTaskApplyRequest {
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+
 impl ColonelAwardTaskApplyRequest {
     /// Creates the value from its required fields; optional fields start unset.
     pub fn new(task_id: impl Into<String>) -> Self {
@@ -348,8 +382,11 @@ impl ColonelAwardTaskApplyRequest {
         }
     }
 }
+
 impl crate::check::Check for ColonelAwardTaskApplyRequest {}
+
 crate::__api_object!(ColonelAwardTaskApplyRequest);
+
 /// The creator's Buyin id.
 ///
 /// 达人百应ID
@@ -368,8 +405,11 @@ pub struct KolBuyinIdData {
     #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+
 crate::__object!(KolBuyinIdData { buyin_id : "buyin_id" => Str, });
+
 crate::__api_object!(KolBuyinIdData);
+
 /// One product of a search result. From the Doudian analogue `buyin.kolMaterialsProductsSearch`; its doc example writes every value as a string, which the SDK accepts.
 ///
 /// 联盟商品
@@ -524,6 +564,7 @@ pub struct KolMaterialsProduct {
     #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+
 crate::__object!(
     KolMaterialsProduct { product_id : "product_id" => Plain < crate ::Id >, title :
     "title" => OptStr, price : "price" => OptInt < i64 >, cos_ratio : "cos_ratio" =>
@@ -540,7 +581,9 @@ crate::__object!(
     post_free : "post_free" => OptBool, presell_type : "presell_type" => OptInt < i64 >,
     }
 );
+
 crate::__api_object!(KolMaterialsProduct);
+
 /// Details of one product. From the Doudian analogue `buyin.kolMaterialsProductsDetails`.
 ///
 /// 商品详情
@@ -734,6 +777,7 @@ pub struct KolMaterialsProductDetail {
     #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+
 crate::__object!(
     KolMaterialsProductDetail { product_id : "product_id" => Plain < crate ::Id >, title
     : "title" => OptStr, price : "price" => OptInt < i64 >, coupon_price : "coupon_price"
@@ -754,7 +798,9 @@ crate::__object!(
     "shop_total_score" => Opt < ShopTotalScore >, sharable : "sharable" => OptBool,
     activity_id : "activity_id" => OptInt < i64 >, }
 );
+
 crate::__api_object!(KolMaterialsProductDetail);
+
 /// Details of the requested products. From the Doudian analogue `buyin.kolMaterialsProductsDetails`.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
@@ -776,11 +822,14 @@ pub struct KolMaterialsProductsDetailsData {
     #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+
 crate::__object!(
     KolMaterialsProductsDetailsData { total : "total" => OptInt < i64 >, products :
     "products" => Collection < Vec < KolMaterialsProductDetail > >, }
 );
+
 crate::__api_object!(KolMaterialsProductsDetailsData);
+
 /// The products to describe. From the Doudian analogue `buyin.kolMaterialsProductsDetails`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[non_exhaustive]
@@ -801,6 +850,7 @@ pub struct KolMaterialsProductsDetailsRequest {
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+
 impl KolMaterialsProductsDetailsRequest {
     /// Creates the value from its required fields; optional fields start unset.
     pub fn new(product_ids: impl Into<Vec<crate::Id>>) -> Self {
@@ -810,19 +860,23 @@ impl KolMaterialsProductsDetailsRequest {
             extra_fields: BTreeMap::new(),
         }
     }
+
     /// Sets `with_share_status`.
     pub fn with_share_status(mut self, value: impl Into<bool>) -> Self {
         self.with_share_status = Some(value.into());
         self
     }
 }
+
 impl crate::check::Check for KolMaterialsProductsDetailsRequest {
     fn check(&self) -> Result<(), crate::check::Violation> {
         crate::check::max_items("product_ids", Some(&self.product_ids), 20)?;
         Ok(())
     }
 }
+
 crate::__api_object!(KolMaterialsProductsDetailsRequest);
+
 /// One page of search results. From the Doudian analogue `buyin.kolMaterialsProductsSearch`.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
@@ -844,11 +898,14 @@ pub struct KolMaterialsProductsSearchData {
     #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+
 crate::__object!(
     KolMaterialsProductsSearchData { total : "total" => OptInt < i64 >, products :
     "products" => Collection < Vec < KolMaterialsProduct > >, }
 );
+
 crate::__api_object!(KolMaterialsProductsSearchData);
+
 /// Filters, sorting and page of a product search. From the Doudian analogue `buyin.kolMaterialsProductsSearch`; every filter is optional.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[non_exhaustive]
@@ -957,6 +1014,7 @@ pub struct KolMaterialsProductsSearchRequest {
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+
 impl KolMaterialsProductsSearchRequest {
     /// Creates the value from its required fields; optional fields start unset.
     pub fn new(page: impl Into<i64>, page_size: impl Into<i64>) -> Self {
@@ -981,82 +1039,98 @@ impl KolMaterialsProductsSearchRequest {
             extra_fields: BTreeMap::new(),
         }
     }
+
     /// Sets `title`.
     pub fn with_title(mut self, value: impl Into<String>) -> Self {
         self.title = Some(value.into());
         self
     }
+
     /// Sets `first_cids`.
     pub fn with_first_cids(mut self, value: impl Into<Vec<i64>>) -> Self {
         self.first_cids = Some(value.into());
         self
     }
+
     /// Sets `second_cids`.
     pub fn with_second_cids(mut self, value: impl Into<Vec<i64>>) -> Self {
         self.second_cids = Some(value.into());
         self
     }
+
     /// Sets `third_cids`.
     pub fn with_third_cids(mut self, value: impl Into<Vec<i64>>) -> Self {
         self.third_cids = Some(value.into());
         self
     }
+
     /// Sets `price_min`.
     pub fn with_price_min(mut self, value: impl Into<i64>) -> Self {
         self.price_min = Some(value.into());
         self
     }
+
     /// Sets `price_max`.
     pub fn with_price_max(mut self, value: impl Into<i64>) -> Self {
         self.price_max = Some(value.into());
         self
     }
+
     /// Sets `sell_num_min`.
     pub fn with_sell_num_min(mut self, value: impl Into<i64>) -> Self {
         self.sell_num_min = Some(value.into());
         self
     }
+
     /// Sets `sell_num_max`.
     pub fn with_sell_num_max(mut self, value: impl Into<i64>) -> Self {
         self.sell_num_max = Some(value.into());
         self
     }
+
     /// Sets `search_type`.
     pub fn with_search_type(mut self, value: impl Into<ProductSearchType>) -> Self {
         self.search_type = Some(value.into());
         self
     }
+
     /// Sets `sort_type`.
     pub fn with_sort_type(mut self, value: impl Into<ProductSortType>) -> Self {
         self.sort_type = Some(value.into());
         self
     }
+
     /// Sets `cos_fee_min`.
     pub fn with_cos_fee_min(mut self, value: impl Into<i64>) -> Self {
         self.cos_fee_min = Some(value.into());
         self
     }
+
     /// Sets `cos_fee_max`.
     pub fn with_cos_fee_max(mut self, value: impl Into<i64>) -> Self {
         self.cos_fee_max = Some(value.into());
         self
     }
+
     /// Sets `cos_ratio_min`.
     pub fn with_cos_ratio_min(mut self, value: impl Into<i64>) -> Self {
         self.cos_ratio_min = Some(value.into());
         self
     }
+
     /// Sets `cos_ratio_max`.
     pub fn with_cos_ratio_max(mut self, value: impl Into<i64>) -> Self {
         self.cos_ratio_max = Some(value.into());
         self
     }
+
     /// Sets `share_status`.
     pub fn with_share_status(mut self, value: impl Into<ShareStatusFilter>) -> Self {
         self.share_status = Some(value.into());
         self
     }
 }
+
 impl crate::check::Check for KolMaterialsProductsSearchRequest {
     fn check(&self) -> Result<(), crate::check::Violation> {
         crate::check::min("page", Some(&self.page), 1)?;
@@ -1065,7 +1139,9 @@ impl crate::check::Check for KolMaterialsProductsSearchRequest {
         Ok(())
     }
 }
+
 crate::__api_object!(KolMaterialsProductsSearchRequest);
+
 /// The time an order window is measured on.
 ///
 /// 时间类型
@@ -1081,7 +1157,9 @@ pub enum KolOrderTimeType {
     /// A value this version of the SDK does not know, as it arrived: read it, do not match on it.
     Unknown(UnknownValue),
 }
+
 crate::__open_enum!(KolOrderTimeType, str, [Pay = "pay", Update = "update",]);
+
 /// One page of orders.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
@@ -1101,11 +1179,14 @@ pub struct KolOrdersData {
     #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+
 crate::__object!(
     KolOrdersData { orders : "orders" => Collection < Vec < Order > >, cursor : "cursor"
     => OptStr, }
 );
+
 crate::__api_object!(KolOrdersData);
+
 /// Which orders to list. Every field is optional.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
@@ -1153,6 +1234,7 @@ pub struct KolOrdersRequest {
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+
 impl KolOrdersRequest {
     /// Creates the value from its required fields; optional fields start unset.
     pub fn new() -> Self {
@@ -1166,37 +1248,44 @@ impl KolOrdersRequest {
             extra_fields: BTreeMap::new(),
         }
     }
+
     /// Sets `size`.
     pub fn with_size(mut self, value: impl Into<i64>) -> Self {
         self.size = Some(value.into());
         self
     }
+
     /// Sets `cursor`.
     pub fn with_cursor(mut self, value: impl Into<String>) -> Self {
         self.cursor = Some(value.into());
         self
     }
+
     /// Sets `start_time`.
     pub fn with_start_time(mut self, value: impl Into<String>) -> Self {
         self.start_time = Some(value.into());
         self
     }
+
     /// Sets `end_time`.
     pub fn with_end_time(mut self, value: impl Into<String>) -> Self {
         self.end_time = Some(value.into());
         self
     }
+
     /// Sets `time_type`.
     pub fn with_time_type(mut self, value: impl Into<KolOrderTimeType>) -> Self {
         self.time_type = Some(value.into());
         self
     }
+
     /// Sets `order_ids`.
     pub fn with_order_ids(mut self, value: impl Into<String>) -> Self {
         self.order_ids = Some(value.into());
         self
     }
 }
+
 impl crate::check::Check for KolOrdersRequest {
     fn check(&self) -> Result<(), crate::check::Violation> {
         crate::check::min("size", self.size.as_ref(), 1)?;
@@ -1219,7 +1308,9 @@ impl crate::check::Check for KolOrdersRequest {
         Ok(())
     }
 }
+
 crate::__api_object!(KolOrdersRequest);
+
 /// Inferred: the creator's sales reputation and showcase sales. No field is documented; every field here is a guess, and what the server returns is kept in `extra_fields`.
 ///
 /// 带货口碑和橱窗销量
@@ -1249,11 +1340,14 @@ pub struct KolReputationData {
     #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+
 crate::__object!(
     KolReputationData { score : "score" => OptFloat, level : "level" => OptStr, sales :
     "sales" => OptInt < i64 >, }
 );
+
 crate::__api_object!(KolReputationData);
+
 /// One page of the creator's showcase.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
@@ -1275,11 +1369,14 @@ pub struct KolStoreListData {
     #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+
 crate::__object!(
     KolStoreListData { total : "total" => OptInt < i64 >, results : "results" =>
     Collection < Vec < StoreProduct > >, }
 );
+
 crate::__api_object!(KolStoreListData);
+
 /// One page of the showcase.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[non_exhaustive]
@@ -1301,6 +1398,7 @@ pub struct KolStoreListRequest {
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+
 impl KolStoreListRequest {
     /// Creates the value from its required fields; optional fields start unset.
     pub fn new(page: impl Into<i64>, page_size: impl Into<i64>) -> Self {
@@ -1311,6 +1409,7 @@ impl KolStoreListRequest {
         }
     }
 }
+
 impl crate::check::Check for KolStoreListRequest {
     fn check(&self) -> Result<(), crate::check::Violation> {
         crate::check::min("page", Some(&self.page), 1)?;
@@ -1319,7 +1418,9 @@ impl crate::check::Check for KolStoreListRequest {
         Ok(())
     }
 }
+
 crate::__api_object!(KolStoreListRequest);
+
 /// Whether the removal worked.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
@@ -1335,8 +1436,11 @@ pub struct KolStoreRemoveData {
     #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+
 crate::__object!(KolStoreRemoveData { success : "success" => OptBool, });
+
 crate::__api_object!(KolStoreRemoveData);
+
 /// The showcase products to remove.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[non_exhaustive]
@@ -1350,6 +1454,7 @@ pub struct KolStoreRemoveRequest {
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+
 impl KolStoreRemoveRequest {
     /// Creates the value from its required fields; optional fields start unset.
     pub fn new(products: impl Into<Vec<StoreRemoveProduct>>) -> Self {
@@ -1359,8 +1464,11 @@ impl KolStoreRemoveRequest {
         }
     }
 }
+
 impl crate::check::Check for KolStoreRemoveRequest {}
+
 crate::__api_object!(KolStoreRemoveRequest);
+
 /// Categories under a parent. From the Doudian analogue `alliance.materialsProductCategory`.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
@@ -1382,11 +1490,14 @@ pub struct MaterialsProductCategoryData {
     #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+
 crate::__object!(
     MaterialsProductCategoryData { total : "total" => OptInt < i64 >, category_list :
     "category_list" => Collection < Vec < ProductCategory > >, }
 );
+
 crate::__api_object!(MaterialsProductCategoryData);
+
 /// The parent category to list. From the Doudian analogue `alliance.materialsProductCategory`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[non_exhaustive]
@@ -1402,6 +1513,7 @@ pub struct MaterialsProductCategoryRequest {
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+
 impl MaterialsProductCategoryRequest {
     /// Creates the value from its required fields; optional fields start unset.
     pub fn new(parent_id: impl Into<i64>) -> Self {
@@ -1411,13 +1523,16 @@ impl MaterialsProductCategoryRequest {
         }
     }
 }
+
 impl crate::check::Check for MaterialsProductCategoryRequest {
     fn check(&self) -> Result<(), crate::check::Violation> {
         crate::check::min("parent_id", Some(&self.parent_id), 0)?;
         Ok(())
     }
 }
+
 crate::__api_object!(MaterialsProductCategoryRequest);
+
 /// One alliance order of the creator. Amounts are fen.
 ///
 /// 达人订单
@@ -1673,6 +1788,7 @@ pub struct Order {
     #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+
 crate::__object!(
     Order { order_id : "order_id" => Plain < crate ::Id >, product_id : "product_id" =>
     Opt < crate ::Id >, product_name : "product_name" => OptStr, product_img :
@@ -1703,7 +1819,9 @@ crate::__object!(
     i64 >, product_activity_id : "product_activity_id" => OptStr, app_id : "app_id" =>
     OptInt < i64 >, }
 );
+
 crate::__api_object!(Order);
+
 /// Where an order is in its life.
 ///
 /// 订单状态
@@ -1723,10 +1841,12 @@ pub enum OrderFlowPoint {
     /// A value this version of the SDK does not know, as it arrived: read it, do not match on it.
     Unknown(UnknownValue),
 }
+
 crate::__open_enum!(
     OrderFlowPoint, str, [PaySucc = "PAY_SUCC", Refund = "REFUND", Settle = "SETTLE",
     Confirm = "CONFIRM",]
 );
+
 /// Where the sale of an order happened.
 ///
 /// 带货体裁
@@ -1746,10 +1866,12 @@ pub enum OrderMediaType {
     /// A value this version of the SDK does not know, as it arrived: read it, do not match on it.
     Unknown(UnknownValue),
 }
+
 crate::__open_enum!(
     OrderMediaType, str, [ShopList = "shop_list", Video = "video", Live = "live", Others
     = "others",]
 );
+
 /// Distribution (PID) information of an order.
 ///
 /// 分销信息
@@ -1777,11 +1899,14 @@ pub struct OrderPidInfo {
     #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+
 crate::__object!(
     OrderPidInfo { pid : "pid" => OptStr, external_info : "external_info" => OptStr,
     media_type_name : "media_type_name" => OptStr, }
 );
+
 crate::__api_object!(OrderPidInfo);
+
 /// Pictures of one spec value. From the Doudian analogue `buyin.productSkus`.
 ///
 /// 规格图片
@@ -1804,11 +1929,14 @@ pub struct PictureObj {
     #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+
 crate::__object!(
     PictureObj { little_picture : "little_picture" => OptStr, big_picture : "big_picture"
     => OptStr, }
 );
+
 crate::__api_object!(PictureObj);
+
 /// One product category. From the Doudian analogue `alliance.materialsProductCategory`.
 ///
 /// 商品类目
@@ -1839,11 +1967,14 @@ pub struct ProductCategory {
     #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+
 crate::__object!(
     ProductCategory { id : "id" => Plain < crate ::Id >, name : "name" => OptStr, level :
     "level" => OptInt < i64 >, }
 );
+
 crate::__api_object!(ProductCategory);
+
 /// One day of a product's figures. From the Doudian analogue `buyin.kolMaterialsProductsDetails`.
 ///
 /// 每日数据
@@ -1878,12 +2009,15 @@ pub struct ProductDailyStatistics {
     #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+
 crate::__object!(
     ProductDailyStatistics { date : "date" => OptStr, order_num : "order_num" => OptInt <
     i64 >, view_num : "view_num" => OptInt < i64 >, kol_num : "kol_num" => OptInt < i64
     >, }
 );
+
 crate::__api_object!(ProductDailyStatistics);
+
 /// The converted link. From the Doudian analogue `buyin.instPickSourceConvert`.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
@@ -1899,10 +2033,13 @@ pub struct ProductPicksourceConvertData {
     #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+
 crate::__object!(
     ProductPicksourceConvertData { product_url : "product_url" => OptStr, }
 );
+
 crate::__api_object!(ProductPicksourceConvertData);
+
 /// The link to convert. From the Doudian analogue `buyin.instPickSourceConvert`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[non_exhaustive]
@@ -1925,6 +2062,7 @@ pub struct ProductPicksourceConvertRequest {
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+
 impl ProductPicksourceConvertRequest {
     /// Creates the value from its required fields; optional fields start unset.
     pub fn new(product_url: impl Into<String>) -> Self {
@@ -1934,12 +2072,14 @@ impl ProductPicksourceConvertRequest {
             extra_fields: BTreeMap::new(),
         }
     }
+
     /// Sets `pick_extra`.
     pub fn with_pick_extra(mut self, value: impl Into<String>) -> Self {
         self.pick_extra = Some(value.into());
         self
     }
 }
+
 impl crate::check::Check for ProductPicksourceConvertRequest {
     fn check(&self) -> Result<(), crate::check::Violation> {
         crate::check::max_length("pick_extra", self.pick_extra.as_ref(), 20)?;
@@ -1951,7 +2091,9 @@ impl crate::check::Check for ProductPicksourceConvertRequest {
         Ok(())
     }
 }
+
 crate::__api_object!(ProductPicksourceConvertRequest);
+
 /// The sort key of a product search. From the Doudian analogue `buyin.kolMaterialsProductsSearch`.
 ///
 /// 排序字段
@@ -1973,10 +2115,12 @@ pub enum ProductSearchType {
     /// A value this version of the SDK does not know, as it arrived: read it, do not match on it.
     Unknown(UnknownValue),
 }
+
 crate::__open_enum!(
     ProductSearchType, int, [Default = "0", Sales = "1", Price = "2", CommissionAmount =
     "3", CommissionRatio = "4",]
 );
+
 /// A product's spec dimensions, pictures and SKUs. From the Doudian analogue `buyin.productSkus`.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
@@ -2001,12 +2145,15 @@ pub struct ProductSkusData {
     #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+
 crate::__object!(
     ProductSkusData { specs : "specs" => Collection < Vec < SkuSpec > >, pictures :
     "pictures" => Opt < ::std::collections::BTreeMap < String, PictureObj > >, skus :
     "skus" => Opt < ::std::collections::BTreeMap < String, SkuObj > >, }
 );
+
 crate::__api_object!(ProductSkusData);
+
 /// The product whose SKUs to get. From the Doudian analogue `buyin.productSkus`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[non_exhaustive]
@@ -2022,6 +2169,7 @@ pub struct ProductSkusRequest {
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+
 impl ProductSkusRequest {
     /// Creates the value from its required fields; optional fields start unset.
     pub fn new(product_id: impl Into<crate::Id>) -> Self {
@@ -2031,8 +2179,11 @@ impl ProductSkusRequest {
         }
     }
 }
+
 impl crate::check::Check for ProductSkusRequest {}
+
 crate::__api_object!(ProductSkusRequest);
+
 /// The sort direction of a product search. From the Doudian analogue `buyin.kolMaterialsProductsSearch`.
 ///
 /// 排序方式
@@ -2048,7 +2199,9 @@ pub enum ProductSortType {
     /// A value this version of the SDK does not know, as it arrived: read it, do not match on it.
     Unknown(UnknownValue),
 }
+
 crate::__open_enum!(ProductSortType, int, [Ascending = "0", Descending = "1",]);
+
 /// The refresh_token to extend the access_token with.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[non_exhaustive]
@@ -2060,6 +2213,7 @@ pub struct RefreshTokenRequest {
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+
 impl RefreshTokenRequest {
     /// Creates the value from its required fields; optional fields start unset.
     pub fn new(refresh_token: impl Into<crate::Secret>) -> Self {
@@ -2069,8 +2223,11 @@ impl RefreshTokenRequest {
         }
     }
 }
+
 impl crate::check::Check for RefreshTokenRequest {}
+
 crate::__api_object!(RefreshTokenRequest);
+
 /// A renewed refresh_token.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
@@ -2087,11 +2244,14 @@ pub struct RenewRefreshTokenData {
     #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+
 crate::__object!(
     RenewRefreshTokenData { refresh_token : "refresh_token" => Plain < crate ::Secret >,
     expires_in : "expires_in" => Int < i64 >, }
 );
+
 crate::__api_object!(RenewRefreshTokenData);
+
 /// The refresh_token to renew.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[non_exhaustive]
@@ -2103,6 +2263,7 @@ pub struct RenewRefreshTokenRequest {
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+
 impl RenewRefreshTokenRequest {
     /// Creates the value from its required fields; optional fields start unset.
     pub fn new(refresh_token: impl Into<crate::Secret>) -> Self {
@@ -2112,8 +2273,11 @@ impl RenewRefreshTokenRequest {
         }
     }
 }
+
 impl crate::check::Check for RenewRefreshTokenRequest {}
+
 crate::__api_object!(RenewRefreshTokenRequest);
+
 /// How a shop score compares. From the Doudian analogue `buyin.kolMaterialsProductsDetails`.
 ///
 /// 评分等级
@@ -2131,7 +2295,9 @@ pub enum ScoreLevel {
     /// A value this version of the SDK does not know, as it arrived: read it, do not match on it.
     Unknown(UnknownValue),
 }
+
 crate::__open_enum!(ScoreLevel, int, [High = "1", Middle = "2", Low = "3",]);
+
 /// Which products a search returns by distributability. From the Doudian analogue `buyin.kolMaterialsProductsSearch`.
 ///
 /// 分销状态
@@ -2147,7 +2313,9 @@ pub enum ShareStatusFilter {
     /// A value this version of the SDK does not know, as it arrived: read it, do not match on it.
     Unknown(UnknownValue),
 }
+
 crate::__open_enum!(ShareStatusFilter, int, [All = "0", SharableOnly = "1",]);
+
 /// One shop score. From the Doudian analogue `buyin.kolMaterialsProductsDetails`.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
@@ -2177,11 +2345,14 @@ pub struct ShopScoreItem {
     #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+
 crate::__object!(
     ShopScoreItem { text : "text" => OptStr, score : "score" => OptStr, level : "level"
     => Opt < ScoreLevel >, }
 );
+
 crate::__api_object!(ShopScoreItem);
+
 /// A shop's experience scores. From the Doudian analogue `buyin.kolMaterialsProductsDetails`.
 ///
 /// 店铺评分
@@ -2214,12 +2385,15 @@ pub struct ShopTotalScore {
     #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+
 crate::__object!(
     ShopTotalScore { shop_score : "shop_score" => Opt < ShopScoreItem >, product_score :
     "product_score" => Opt < ShopScoreItem >, logistics_score : "logistics_score" => Opt
     < ShopScoreItem >, service_score : "service_score" => Opt < ShopScoreItem >, }
 );
+
 crate::__api_object!(ShopTotalScore);
+
 /// One SKU. From the Doudian analogue `buyin.productSkus`.
 ///
 /// SKU
@@ -2251,11 +2425,14 @@ pub struct SkuObj {
     #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+
 crate::__object!(
     SkuObj { effective_price : "effective_price" => OptInt < i64 >, stock_num :
     "stock_num" => OptInt < i64 >, sku_id : "sku_id" => Opt < crate ::Id >, }
 );
+
 crate::__api_object!(SkuObj);
+
 /// One spec dimension of a product. From the Doudian analogue `buyin.productSkus`.
 ///
 /// 规格
@@ -2279,11 +2456,14 @@ pub struct SkuSpec {
     #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+
 crate::__object!(
     SkuSpec { name : "name" => OptStr, spec_items : "spec_items" => Collection < Vec <
     SkuSpecItem > >, }
 );
+
 crate::__api_object!(SkuSpec);
+
 /// One value of a spec dimension. From the Doudian analogue `buyin.productSkus`.
 ///
 /// 规格值
@@ -2310,8 +2490,11 @@ pub struct SkuSpecItem {
     #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+
 crate::__object!(SkuSpecItem { id : "id" => OptStr, name : "name" => OptStr, });
+
 crate::__api_object!(SkuSpecItem);
+
 /// The outcome per product; a successful call can still hold failed products.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
@@ -2326,10 +2509,13 @@ pub struct StoreAddData {
     #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+
 crate::__object!(
     StoreAddData { results : "results" => Collection < Vec < StoreAddResult > >, }
 );
+
 crate::__api_object!(StoreAddData);
+
 /// One product to add.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[non_exhaustive]
@@ -2350,6 +2536,7 @@ pub struct StoreAddProduct {
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+
 impl StoreAddProduct {
     /// Creates the value from its required fields; optional fields start unset.
     pub fn new(product_id: impl Into<crate::Id>) -> Self {
@@ -2359,13 +2546,16 @@ impl StoreAddProduct {
             extra_fields: BTreeMap::new(),
         }
     }
+
     /// Sets `activity_url`.
     pub fn with_activity_url(mut self, value: impl Into<String>) -> Self {
         self.activity_url = Some(value.into());
         self
     }
 }
+
 crate::__api_object!(StoreAddProduct);
+
 /// Products to add to the showcase and how.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[non_exhaustive]
@@ -2400,6 +2590,7 @@ pub struct StoreAddRequest {
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+
 impl StoreAddRequest {
     /// Creates the value from its required fields; optional fields start unset.
     pub fn new(
@@ -2415,12 +2606,14 @@ impl StoreAddRequest {
             extra_fields: BTreeMap::new(),
         }
     }
+
     /// Sets `keep_picksource`.
     pub fn with_keep_picksource(mut self, value: impl Into<bool>) -> Self {
         self.keep_picksource = Some(value.into());
         self
     }
 }
+
 impl crate::check::Check for StoreAddRequest {
     fn check(&self) -> Result<(), crate::check::Violation> {
         crate::check::max_items("products", Some(&self.products), 20)?;
@@ -2429,7 +2622,9 @@ impl crate::check::Check for StoreAddRequest {
         Ok(())
     }
 }
+
 crate::__api_object!(StoreAddRequest);
+
 /// The outcome for one product of `store_add`.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
@@ -2458,11 +2653,14 @@ pub struct StoreAddResult {
     #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+
 crate::__object!(
     StoreAddResult { product_id : "product_id" => Plain < crate ::Id >, error_code :
     "error_code" => OptInt < i64 >, error_msg : "error_msg" => OptStr, }
 );
+
 crate::__api_object!(StoreAddResult);
+
 /// The commission type of a showcase product.
 ///
 /// 佣金类型
@@ -2486,10 +2684,12 @@ pub enum StoreCosType {
     /// A value this version of the SDK does not know, as it arrived: read it, do not match on it.
     Unknown(UnknownValue),
 }
+
 crate::__open_enum!(
     StoreCosType, int, [Undefined = "0", ExclusiveColonel = "1", Normal = "2", Targeted =
     "3", ReportedActivity = "4", Recruitment = "5",]
 );
+
 /// One product in a creator's showcase.
 ///
 /// 橱窗商品
@@ -2558,6 +2758,7 @@ pub struct StoreProduct {
     #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+
 crate::__object!(
     StoreProduct { product_id : "product_id" => Plain < crate ::Id >, promotion_id :
     "promotion_id" => Plain < crate ::Id >, title : "title" => OptStr, cover : "cover" =>
@@ -2566,7 +2767,9 @@ crate::__object!(
     "cos_ratio" => OptFloat, colonel_activity_id : "colonel_activity_id" => Opt < crate
     ::Id >, hide_status : "hide_status" => OptBool, }
 );
+
 crate::__api_object!(StoreProduct);
+
 /// How a showcase product is promoted.
 ///
 /// 推广类型
@@ -2582,7 +2785,9 @@ pub enum StorePromotionType {
     /// A value this version of the SDK does not know, as it arrived: read it, do not match on it.
     Unknown(UnknownValue),
 }
+
 crate::__open_enum!(StorePromotionType, int, [Normal = "0", Colonel = "1",]);
+
 /// One showcase product to remove.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[non_exhaustive]
@@ -2604,6 +2809,7 @@ pub struct StoreRemoveProduct {
     #[serde(flatten)]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+
 impl StoreRemoveProduct {
     /// Creates the value from its required fields; optional fields start unset.
     pub fn new(
@@ -2617,7 +2823,9 @@ impl StoreRemoveProduct {
         }
     }
 }
+
 crate::__api_object!(StoreRemoveProduct);
+
 /// A user's tokens, as returned by the code exchange and by refresh.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
@@ -2645,10 +2853,12 @@ pub struct UserTokenData {
     #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
+
 crate::__object!(
     UserTokenData { access_token : "access_token" => Plain < crate ::Secret >, expires_in
     : "expires_in" => Int < i64 >, refresh_token : "refresh_token" => Plain < crate
     ::Secret >, refresh_expires_in : "refresh_expires_in" => Int < i64 >, open_id :
     "open_id" => Str, scope : "scope" => OptStr, }
 );
+
 crate::__api_object!(UserTokenData);

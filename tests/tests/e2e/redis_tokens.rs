@@ -1,5 +1,12 @@
-//! Tokens shared across replicas through Redis (issue 7). These tests need a Redis server at
-//! `REDIS_URL` (CI sets it); without it they print why they are skipped.
+//! Tokens shared across replicas through Redis. Every test here runs for real: against
+//! `REDIS_URL` when it is set (with its own key prefix), else against a private `redis-server`
+//! it starts on a free port (and stops); without `redis-server` installed they fail, saying so.
+//! Nothing is ever skipped.
+//!
+//! Regressions these guard against: a refresh lock without `NX` (two fetches per expiry), an
+//! unlock that deletes another holder's lock (plain `DEL` instead of compare-and-delete), a dead
+//! holder's lock that never lapses, a rejected token refetched by every replica, Redis going
+//! down taking calls down with it.
 
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -12,14 +19,32 @@ use douyin_alliance::{Client, TokenStore};
 use douyin_sandbox::{Fault, Sandbox, SandboxConfig};
 use e2e_tests::{err_data, ok_data, within, MockResponse, MockServer};
 
-fn redis_url() -> Option<String> {
+/// The Redis a test runs against: `REDIS_URL`, or a private server this test started (stopped
+/// when the value is dropped).
+struct TestRedis {
+    url: String,
+    _private: Option<PrivateRedis>,
+}
+
+impl std::ops::Deref for TestRedis {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.url
+    }
+}
+
+fn redis() -> TestRedis {
     match std::env::var("REDIS_URL") {
-        Ok(u) if !u.is_empty() => Some(u),
+        Ok(url) if !url.is_empty() => TestRedis { url, _private: None },
         _ => {
-            eprintln!(
-                "skipped: REDIS_URL is not set (CI sets it; locally: REDIS_URL=redis://127.0.0.1:6379)"
-            );
-            None
+            let port = PrivateRedis::free_port();
+            match PrivateRedis::start(port) {
+                Some(r) => TestRedis { url: r.url(), _private: Some(r) },
+                None => panic!(
+                    "REDIS_URL is not set and no redis-server could be started on port {port}: install \
+                     redis-server (e.g. `apt-get install redis-server`) or set REDIS_URL"
+                ),
+            }
         }
     }
 }
@@ -91,7 +116,7 @@ async fn fifty_calls_across(a: &Client, b: &Client) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn eight_processes_with_fifty_calls_each_fetch_one_client_token() {
-    let Some(redis) = redis_url() else { return };
+    let redis = redis();
     let sandbox = Sandbox::start().await.unwrap();
     // A slow token endpoint, so all 400 calls really overlap the fetch.
     sandbox.inject("oauth_client_token", Fault::Latency(Duration::from_millis(300)), 1).unwrap();
@@ -121,7 +146,7 @@ async fn eight_processes_with_fifty_calls_each_fetch_one_client_token() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lock_holder_killed_mid_refresh_is_replaced_after_the_lock_ttl() {
-    let Some(redis) = redis_url() else { return };
+    let redis = redis();
     let sandbox = Sandbox::start().await.unwrap();
     // The first token request hangs; its process is killed meanwhile.
     sandbox.inject("oauth_client_token", Fault::Latency(Duration::from_secs(30)), 1).unwrap();
@@ -143,7 +168,7 @@ async fn a_lock_holder_killed_mid_refresh_is_replaced_after_the_lock_ttl() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_the_platform_no_longer_accepts_is_refetched_once_for_every_replica() {
-    let Some(redis) = redis_url() else { return };
+    let redis = redis();
     let sandbox = Sandbox::start().await.unwrap();
     let prefix = unique_prefix("revoked");
     let a = sandbox_client(&sandbox, &redis, &prefix, Duration::from_secs(5));
@@ -159,7 +184,7 @@ async fn a_token_the_platform_no_longer_accepts_is_refetched_once_for_every_repl
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expired_token_is_refreshed_once_for_every_replica() {
-    let Some(redis) = redis_url() else { return };
+    let redis = redis();
     let sandbox = Sandbox::start_with(SandboxConfig::default().client_token_lifetime(Duration::from_secs(1)))
         .await
         .unwrap();
@@ -228,12 +253,10 @@ impl Drop for PrivateRedis {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_stopping_and_coming_back_is_survived() {
-    if redis_url().is_none() {
-        return;
-    }
+    // Always a private server: this test stops and restarts it.
     let port = PrivateRedis::free_port();
     let Some(mut redis) = PrivateRedis::start(port) else {
-        panic!("redis-server could not be started on port {port}");
+        panic!("redis-server could not be started on port {port}: install redis-server");
     };
     let server = MockServer::start().await;
     // Every token is rejected once by the API, so each call needs the store again.
@@ -277,4 +300,20 @@ async fn redis_stopping_and_coming_back_is_survived() {
     .await;
     assert!(stored.value.expose().starts_with("clt.r-"));
     redis.stop();
+}
+
+#[tokio::test]
+async fn an_unlock_never_releases_a_lock_another_holder_took() {
+    let redis = redis();
+    let store = RedisTokenStore::open(&redis).unwrap().prefix(unique_prefix("unlock"));
+    let a = store.try_lock("k", Duration::from_millis(100)).await.unwrap().expect("A takes the free lock");
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    let b = store.try_lock("k", Duration::from_secs(10)).await.unwrap();
+    assert!(b.is_some(), "A's lock lapsed, so B takes it");
+    // A, late, releases what it believes is its lock: B's must stay.
+    store.unlock("k", &a).await.unwrap();
+    let third = store.try_lock("k", Duration::from_secs(10)).await.unwrap();
+    assert!(third.is_none(), "A's unlock released B's lock: unlock must compare the holder, not DEL");
+    store.unlock("k", &b.unwrap()).await.unwrap();
+    assert!(store.try_lock("k", Duration::from_secs(1)).await.unwrap().is_some(), "B's own unlock frees it");
 }

@@ -101,6 +101,7 @@ async fn only_a_sub_error_code_is_an_api_error() {
     assert_eq!(a.code, 28003018);
     assert_eq!(a.sub_code, Some(28003018));
     assert_eq!(a.sub_description.as_deref(), Some("请求频率过高"));
+    assert_eq!(a.description, "请求频率过高", "a sub-code-only error is described by its sub_description");
     assert_eq!(a.known(), Some(KnownCode::TooFrequent));
     assert!(err.is_rate_limited());
 

@@ -1,12 +1,14 @@
 //! The app's client_token: cached across calls, refreshed shortly before expiry, fetched once
 //! for any number of concurrent callers, and refetched once when the platform rejects it.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use douyin_alliance::auth::store::{LockToken, StoreFuture};
 use douyin_alliance::types::{MaterialsProductCategoryRequest, ProductSkusRequest};
-use douyin_alliance::{Client, ErrorKind, MemoryTokenStore, RetryPolicy, Secret};
-use e2e_tests::{err_data, ok_data, serve_client_tokens, MockResponse, MockServer};
+use douyin_alliance::{Client, ErrorKind, MemoryTokenStore, RetryPolicy, Secret, StoredToken, TokenStore};
+use e2e_tests::{err_data, ok_data, serve_client_tokens, within, MockResponse, MockServer};
 use futures_util::future::join_all;
 use serde_json::json;
 
@@ -89,24 +91,60 @@ async fn a_token_within_the_refresh_margin_is_replaced() {
     assert_eq!(server.requests_to(TOKEN).len(), 2);
 }
 
+/// Guards the in-process single flight: without it the store's lock alone still limits the
+/// fetches to one, but every caller tries the lock and polls the store, so the lock count (and
+/// the time) says what broke.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_concurrent_calls_on_a_cold_cache_make_one_token_request() {
     let server = MockServer::start().await;
     serve_slow_tokens(&server, 7200, Duration::from_millis(100));
     server.on(CATEGORY, |_, _| category_ok());
-    let client = server.client_builder().build().unwrap();
+    let store = Arc::new(CountingStore::default());
+    let client = server.client_builder().token_store(store.clone()).build().unwrap();
     let calls = (0..1000).map(|_| {
         let c = client.clone();
         async move { category(&c).await }
     });
-    let results = tokio::time::timeout(Duration::from_secs(120), join_all(calls)).await.expect("bounded");
+    let results = within(10, join_all(calls)).await;
     let failures: Vec<_> =
         results.iter().filter_map(|r| r.as_ref().err()).map(|e| format!("{e:#}")).collect();
     assert!(failures.is_empty(), "{} failed, e.g. {:?}", failures.len(), failures.first());
+    assert_eq!(
+        store.locks.load(Ordering::SeqCst),
+        1,
+        "1,000 callers in one process must share one fetch (in-process single flight): the store's \
+         refresh lock was tried more than once"
+    );
     assert_eq!(server.requests_to(TOKEN).len(), 1);
     let used = tokens_used(&server, CATEGORY);
     assert_eq!(used.len(), 1000);
     assert!(used.iter().all(|t| t == "clt.test-0"));
+}
+
+/// A memory store that counts the refresh-lock attempts.
+#[derive(Default)]
+struct CountingStore {
+    inner: MemoryTokenStore,
+    locks: AtomicUsize,
+}
+
+impl TokenStore for CountingStore {
+    fn get<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<StoredToken>> {
+        self.inner.get(key)
+    }
+    fn set<'a>(&'a self, key: &'a str, token: &'a StoredToken) -> StoreFuture<'a, ()> {
+        self.inner.set(key, token)
+    }
+    fn invalidate<'a>(&'a self, key: &'a str, value: &'a Secret) -> StoreFuture<'a, ()> {
+        self.inner.invalidate(key, value)
+    }
+    fn try_lock<'a>(&'a self, key: &'a str, ttl: Duration) -> StoreFuture<'a, Option<LockToken>> {
+        self.locks.fetch_add(1, Ordering::SeqCst);
+        self.inner.try_lock(key, ttl)
+    }
+    fn unlock<'a>(&'a self, key: &'a str, lock: &'a LockToken) -> StoreFuture<'a, ()> {
+        self.inner.unlock(key, lock)
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
