@@ -1,5 +1,9 @@
 //! Every response envelope decodes over real HTTP, and success is judged by the rule of
 //! api-facts §2.1 (HTTP 2xx and every status code zero), not by HTTP 200 alone.
+//!
+//! Regressions these guard against: success judged by HTTP status or `data` alone; an error on
+//! the `extra` side or in a sub code only taken for success; a sub-code-only error described by
+//! `extra.description` instead of its `sub_description`; codes as strings misread.
 
 use douyin_alliance::types::{
     CaptainTaskDetailRequest, ColonelAwardTaskApplyRequest, KolStoreListRequest,

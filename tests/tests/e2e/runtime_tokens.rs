@@ -1,5 +1,9 @@
 //! The app's client_token: cached across calls, refreshed shortly before expiry, fetched once
 //! for any number of concurrent callers, and refetched once when the platform rejects it.
+//!
+//! Regressions these guard against: no in-process single flight (the store's lock is tried
+//! once per caller; the 1,000-caller test counts it); a token inside the refresh margin kept;
+//! a rejected token retried forever or taken again from the store.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
