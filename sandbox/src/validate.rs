@@ -3,6 +3,7 @@
 //! there a number's text counts as the number.
 
 use codegen::model::{Field, Ty, TypeKind};
+use douyin_alliance::check;
 use serde_json::{Map, Value};
 
 use crate::spec;
@@ -102,7 +103,9 @@ fn named(name: &str, v: &Value, source: Source, path: &str) -> Result<(), Violat
     }
 }
 
-fn field(f: &Field, v: &Value, source: Source, path: &str) -> Result<(), Violation> {
+/// The field's type, then its stated constraints, checked by the SDK's own checks (the same
+/// rules and messages as the client's check before sending).
+fn field(f: &'static Field, v: &Value, source: Source, path: &str) -> Result<(), Violation> {
     ty(&f.ty, v, source, path)?;
     let c = &f.constraints;
     let n = match v {
@@ -110,36 +113,27 @@ fn field(f: &Field, v: &Value, source: Source, path: &str) -> Result<(), Violati
         Value::String(s) if source == Source::Text => s.trim().parse().ok(),
         _ => None,
     };
-    if let Some(n) = n {
-        if let Some(min) = c.min.filter(|m| n < *m as f64) {
-            return Err(bad(path, format!("must be at least {min}, got {n}")));
+    let text = v.as_str().map(str::to_string);
+    let items = v.as_array();
+    let broken = || -> Result<(), check::Violation> {
+        if let Some(min) = c.min {
+            check::min(path, n.as_ref(), min)?;
         }
-        if let Some(max) = c.max.filter(|m| n > *m as f64) {
-            return Err(bad(path, format!("must be at most {max}, got {n}")));
+        if let Some(max) = c.max {
+            check::max(path, n.as_ref(), max)?;
         }
-    }
-    if let Value::String(s) = v {
-        let len = s.chars().count() as u64;
-        if let Some(max) = c.max_length.filter(|m| len > *m) {
-            return Err(bad(path, format!("must be at most {max} characters, got {len}")));
+        if let Some(max) = c.max_length {
+            check::max_length(path, text.as_ref(), max)?;
         }
         if let Some(p) = &c.pattern {
-            // The generator refuses patterns that do not compile.
-            if pattern_matches(p, s) == Some(false) {
-                return Err(bad(path, format!("must match `{p}`")));
-            }
+            check::pattern(path, text.as_ref(), p)?;
         }
-    }
-    if let (Value::Array(items), Some(max)) = (v, c.max_items) {
-        if items.len() as u64 > max {
-            return Err(bad(path, format!("must have at most {max} items, got {}", items.len())));
+        if let Some(max) = c.max_items {
+            check::max_items(path, items, max)?;
         }
-    }
-    Ok(())
-}
-
-fn pattern_matches(pattern: &str, s: &str) -> Option<bool> {
-    regex::Regex::new(pattern).ok().map(|re| re.is_match(s))
+        Ok(())
+    };
+    broken().map_err(|v| bad(path, v.problem))
 }
 
 fn ty(t: &Ty, v: &Value, source: Source, path: &str) -> Result<(), Violation> {

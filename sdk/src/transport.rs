@@ -202,11 +202,16 @@ impl Client {
     fn wire(&self, endpoint: &'static Endpoint, body: Option<Vec<u8>>) -> Result<Wire> {
         // The common case, a JSON object with nothing to add, goes as it is; anything else
         // (absent, null, not an object) takes the general path, which says what is wrong.
-        if endpoint.encoding == Encoding::Json && endpoint.inject.is_empty() {
-            if let Some(body) = body.as_ref().filter(|b| b.first() == Some(&b'{')) {
-                return Ok(Wire::Json(body.clone().into()));
+        let body = match body {
+            Some(b)
+                if endpoint.encoding == Encoding::Json
+                    && endpoint.inject.is_empty()
+                    && b.first() == Some(&b'{') =>
+            {
+                return Ok(Wire::Json(b.into()));
             }
-        }
+            other => other,
+        };
         let params = self.params(endpoint, body.as_deref())?;
         Ok(match endpoint.encoding {
             Encoding::Json => Wire::Json(
