@@ -44,6 +44,24 @@ pub fn generate_into(root: &Path, target: &Target<'_>) -> Result<Vec<GeneratedFi
     generate_from_into(&files, target)
 }
 
+/// The evidence summary of the spec directory: per level, how many endpoints, credential
+/// choices, envelopes and fields stand there (the table `docs/endpoints.md` also holds).
+pub fn evidence_summary(spec_dir: &Path) -> Result<String, Errors> {
+    let files = yaml::load_dir(spec_dir)?;
+    let model = validate::validate(&files)?;
+    let mut out = format!(
+        "{:<14} {:>9} {:>11} {:>9} {:>6}\n",
+        "evidence", "endpoints", "credentials", "envelopes", "fields"
+    );
+    for l in render::context::summary(&model) {
+        out.push_str(&format!(
+            "{:<14} {:>9} {:>11} {:>9} {:>6}\n",
+            l.level, l.endpoints, l.credentials, l.envelopes, l.fields
+        ));
+    }
+    Ok(out)
+}
+
 /// Validates and renders already-loaded spec files for the SDK (used by tests and benchmarks).
 pub fn generate_from(files: &[spec::LoadedFile]) -> Result<Vec<GeneratedFile>, Errors> {
     generate_from_into(files, &Target::SDK)

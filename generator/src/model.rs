@@ -3,8 +3,10 @@
 //! Every name here is already a valid Rust identifier, every type reference resolves, and every
 //! enum-like string of the spec is a Rust enum.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 pub use douyin_alliance_meta::{
-    AuthKind, Credentials, Encoding, EnvelopeKind, HttpMethod, PageStyle, Server,
+    AuthKind, Credentials, Encoding, EnvelopeKind, Evidence, HttpMethod, PageStyle, Server,
 };
 
 /// The whole API.
@@ -14,6 +16,76 @@ pub struct Model {
     pub endpoints: Vec<Endpoint>,
     /// Named types, sorted by name.
     pub types: Vec<NamedType>,
+    /// The source register, in spec order.
+    pub sources: Vec<Source>,
+}
+
+impl Model {
+    /// Named types reachable from `roots` through fields, lists and maps.
+    pub fn reachable<'m>(&'m self, roots: impl Iterator<Item = &'m str>) -> BTreeSet<&'m str> {
+        let by_name: BTreeMap<&str, &TypeKind> =
+            self.types.iter().map(|t| (t.name.as_str(), &t.kind)).collect();
+        let mut seen = BTreeSet::new();
+        let mut todo: Vec<&str> = roots.collect();
+        while let Some(name) = todo.pop() {
+            if !seen.insert(name) {
+                continue;
+            }
+            if let Some(TypeKind::Object(fields)) = by_name.get(name) {
+                for f in fields {
+                    todo.extend(f.ty.named());
+                }
+            }
+        }
+        seen
+    }
+}
+
+/// One entry of the source register.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    /// The id evidence cites.
+    pub id: String,
+    /// What it is.
+    pub title: String,
+}
+
+/// A fact's evidence: its level and the sources (ids of the register) behind it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Provenance {
+    /// How strong.
+    pub level: Evidence,
+    /// Register ids.
+    pub sources: Vec<String>,
+    /// Why, in a few words.
+    pub note: Option<String>,
+}
+
+impl Provenance {
+    /// `single source (S1)`, with the note after a colon: the phrase docs print.
+    pub fn phrase(&self) -> String {
+        let mut s = self.level.as_str().replace('_', " ");
+        if !self.sources.is_empty() {
+            s.push_str(&format!(" ({})", self.sources.join(", ")));
+        }
+        if let Some(n) = &self.note {
+            s.push_str(&format!(": {n}"));
+        }
+        s
+    }
+}
+
+/// The same call offered under a second credential kind.
+#[derive(Debug, Clone)]
+pub struct AlternativeAuth {
+    /// The other kind.
+    pub auth: AuthKind,
+    /// Whether `open_id` goes in the query.
+    pub open_id_in_query: bool,
+    /// The OAuth scope (user calls), when known.
+    pub scope: Option<String>,
+    /// Its evidence.
+    pub evidence: Provenance,
 }
 
 /// Where an injected field's value comes from.
@@ -23,6 +95,10 @@ pub enum InjectFrom {
     ClientKey,
     /// The client's client_secret.
     ClientSecret,
+    /// The user's access_token.
+    AccessToken,
+    /// The user's open_id.
+    OpenId,
     /// A constant.
     Const(String),
 }
@@ -79,6 +155,16 @@ pub struct Endpoint {
     pub example: Option<String>,
     /// Pagination.
     pub pagination: Option<Pagination>,
+    /// Evidence for the endpoint itself.
+    pub evidence: Provenance,
+    /// Evidence for its credential kind.
+    pub auth_evidence: Provenance,
+    /// Evidence for its envelope.
+    pub envelope_evidence: Provenance,
+    /// The OAuth scope a user call needs, when known.
+    pub scope: Option<String>,
+    /// The call under the other credential kind, where sources disagree.
+    pub alternative_auth: Option<AlternativeAuth>,
 }
 
 /// Pagination, resolved to fields.
@@ -128,6 +214,8 @@ pub struct NamedType {
     pub doc_zh: Option<String>,
     /// Object or enum.
     pub kind: TypeKind,
+    /// The type's own evidence (the default of its fields), when stated.
+    pub evidence: Option<Provenance>,
 }
 
 /// Object or enum.
@@ -160,6 +248,35 @@ pub struct Field {
     pub example: Option<String>,
     /// Constraints.
     pub constraints: Constraints,
+    /// Its evidence (its own, or its type's).
+    pub evidence: Provenance,
+    /// Decoded leniently: a field of a response whose evidence is below confirmed. Its Rust
+    /// type is an `Option` (or an empty collection), and a value of another shape is kept in
+    /// `extra_fields` instead of failing the response.
+    pub lenient: bool,
+}
+
+impl Field {
+    /// Whether the Rust field is an `Option`.
+    pub fn optional(&self) -> bool {
+        !self.required || (self.lenient && !self.ty.is_collection())
+    }
+}
+
+impl Ty {
+    /// The named type inside (itself, or its list's or map's items).
+    pub fn named(&self) -> Option<&str> {
+        match self {
+            Ty::List(i) | Ty::Map(i) => i.named(),
+            Ty::Named(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    /// A list or a map (absent reads as empty).
+    pub fn is_collection(&self) -> bool {
+        matches!(self, Ty::List(_) | Ty::Map(_))
+    }
 }
 
 /// Units of numbers.

@@ -16,6 +16,49 @@ pub struct SpecFile {
     /// Named object and enum types, shared by every endpoint of every file.
     #[serde(default)]
     pub types: Vec<TypeSpec>,
+    /// The register of sources that evidence cites (ids of `api-facts.md`, plus `seed`).
+    #[serde(default)]
+    pub sources: Vec<SourceSpec>,
+}
+
+/// One entry of the source register.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceSpec {
+    /// The id evidence cites, e.g. `S1`.
+    pub id: String,
+    /// What the source is.
+    pub title: String,
+}
+
+/// How strongly a fact is evidenced, and by what.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvidenceSpec {
+    /// `documented`, `confirmed`, `single_source`, `analogue`, `seed_only` or `guessed`.
+    pub level: String,
+    /// Ids of the source register; may be empty only for `guessed`.
+    #[serde(default)]
+    pub sources: Vec<String>,
+    /// Why, in a few words.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// A second credential under which the same call is offered (sources disagree on it).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlternativeAuthSpec {
+    /// `client_token` or `access_token`: the kind the endpoint's `auth` is not.
+    pub auth: String,
+    /// Whether the user's `open_id` goes in the query string (with `access_token`).
+    #[serde(default)]
+    pub open_id_in_query: bool,
+    /// The OAuth scope, with `access_token`.
+    #[serde(default)]
+    pub scope: Option<String>,
+    /// The evidence for this credential.
+    pub evidence: EvidenceSpec,
 }
 
 /// One HTTP operation of the platform.
@@ -50,6 +93,18 @@ pub struct EndpointSpec {
     pub open_id_in_query: bool,
     /// Whether the call may be retried after a failure that leaves its outcome unknown.
     pub retry_safe: bool,
+    /// The evidence for the endpoint (host, method, path, parameters).
+    #[serde(default)]
+    pub evidence: Option<EvidenceSpec>,
+    /// The evidence for `auth`, when it is weaker than the endpoint's.
+    #[serde(default)]
+    pub auth_evidence: Option<EvidenceSpec>,
+    /// The OAuth scope a user call needs, or `unknown`.
+    #[serde(default)]
+    pub scope: Option<String>,
+    /// The same call under the other credential kind, where sources disagree.
+    #[serde(default)]
+    pub alternative_auth: Option<AlternativeAuthSpec>,
     /// The request.
     #[serde(default)]
     pub request: Option<RequestSpec>,
@@ -96,6 +151,9 @@ pub struct ResponseSpec {
     /// Named object type of the envelope's `data`.
     #[serde(rename = "type")]
     pub ty: String,
+    /// The evidence for the envelope, when it is weaker than the endpoint's.
+    #[serde(default)]
+    pub evidence: Option<EvidenceSpec>,
     /// A complete example response body (envelope included).
     #[serde(default)]
     pub example: Option<serde_json::Value>,
@@ -144,6 +202,9 @@ pub struct TypeSpec {
     /// Enum definition.
     #[serde(default, rename = "enum")]
     pub enumeration: Option<EnumSpec>,
+    /// The evidence of every field that states none of its own.
+    #[serde(default)]
+    pub evidence: Option<EvidenceSpec>,
 }
 
 /// One field of an object type.
@@ -185,6 +246,9 @@ pub struct FieldSpec {
     /// Regular expression the whole value must match (strings).
     #[serde(default)]
     pub pattern: Option<String>,
+    /// The evidence for the field, when it differs from its type's.
+    #[serde(default)]
+    pub evidence: Option<EvidenceSpec>,
 }
 
 /// An enum with documented values; decoding stays open to values not listed.

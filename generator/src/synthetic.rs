@@ -5,8 +5,16 @@
 use std::fmt::Write as _;
 
 /// A spec of `n` endpoints, each with its own request and response types, in the shape of the
-/// real Alliance endpoints (user auth, JSON body, page pagination on every fifth, an enum).
+/// real Alliance endpoints (user auth, JSON body, page pagination on every fifth, an enum), with
+/// the evidence and scopes this generator requires.
 pub fn spec(n: usize) -> String {
+    spec_for(n, true)
+}
+
+/// [`spec`], with (`evidence`) or without the evidence, scope and source keys: without them it
+/// is the same API in the format of generators older than evidence, for the compile-cost
+/// baseline.
+pub fn spec_for(n: usize, evidence: bool) -> String {
     let mut s = String::from("endpoints:\n");
     for i in 0..n {
         let paged = i % 5 == 0;
@@ -18,6 +26,9 @@ pub fn spec(n: usize) -> String {
              retry_safe: true\n    request:\n      encoding: json\n      type: Op{i}Request\n    \
              response:\n      envelope: data_extra\n      type: Op{i}Data\n"
         );
+        if evidence {
+            s.push_str("    evidence: {level: confirmed, sources: [X1, X2]}\n    scope: synthetic.read\n");
+        }
         if paged {
             let _ = write!(
                 s,
@@ -48,6 +59,13 @@ pub fn spec(n: usize) -> String {
              - {{name: items, type: list<SynthItem>, required: true, doc: Items.}}\n      \
              - {{name: note, type: string, doc: Note.}}\n"
         );
+    }
+    if evidence {
+        s = s.replace(
+            "\n    fields:\n",
+            "\n    evidence: {level: single_source, sources: [X1]}\n    fields:\n",
+        );
+        s.push_str("sources:\n  - {id: X1, title: Synthetic source one}\n  - {id: X2, title: Synthetic source two}\n");
     }
     s
 }

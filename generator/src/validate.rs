@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::error::{Errors, SpecError};
 use crate::model::*;
 use crate::names;
-use crate::spec::{EndpointSpec, FieldSpec, LoadedFile, TypeSpec};
+use crate::spec::{EndpointSpec, EvidenceSpec, FieldSpec, LoadedFile, TypeSpec};
 use crate::yaml::find_line;
 
 /// The field name every generated object reserves for fields the spec does not know.
@@ -14,17 +14,65 @@ pub const EXTRA_FIELDS: &str = "extra_fields";
 
 /// Validates the loaded files and resolves them into a model, or returns every problem found.
 pub fn validate(files: &[LoadedFile]) -> Result<Model, Errors> {
-    let mut cx = Cx { errors: Vec::new(), broken: BTreeSet::new() };
+    let mut cx = Cx { errors: Vec::new(), broken: BTreeSet::new(), sources: BTreeSet::new() };
+    let sources = cx.sources(files);
     let types = cx.types(files);
     let endpoints = cx.endpoints(files, &types);
     if !cx.errors.is_empty() {
         return Err(Errors(cx.errors));
     }
-    Ok(Model { endpoints, types: types.into_values().collect() })
+    let mut model = Model { endpoints, types: types.into_values().collect(), sources };
+    mark_lenient(&mut model);
+    Ok(model)
+}
+
+/// Marks the fields that decode leniently (received, below confirmed), and sets the
+/// optionality of the page fields that name them.
+fn mark_lenient(m: &mut Model) {
+    let sent: BTreeSet<String> = m
+        .reachable(m.endpoints.iter().filter_map(|e| e.request_type.as_deref()))
+        .into_iter()
+        .map(String::from)
+        .collect();
+    for t in &mut m.types {
+        if let TypeKind::Object(fields) = &mut t.kind {
+            for f in fields.iter_mut() {
+                f.lenient = !sent.contains(&t.name) && !f.evidence.level.is_confirmed();
+            }
+        }
+    }
+    let optional: BTreeMap<(String, String), bool> = m
+        .types
+        .iter()
+        .filter_map(|t| match &t.kind {
+            TypeKind::Object(fields) => {
+                Some(fields.iter().map(|f| ((t.name.clone(), f.wire.clone()), f.optional())))
+            }
+            TypeKind::Enum(_) => None,
+        })
+        .flatten()
+        .collect();
+    for e in &mut m.endpoints {
+        let response = e.response_type.clone();
+        if let Some(p) = &mut e.pagination {
+            for f in [&mut p.total, &mut p.next_cursor].into_iter().flatten().chain([&mut p.items]) {
+                if let Some(o) = optional.get(&(response.clone(), f.wire.clone())) {
+                    f.optional = *o;
+                }
+            }
+        }
+    }
+}
+
+/// The spec's spelling of every evidence level.
+fn levels() -> Vec<(&'static str, Evidence)> {
+    Evidence::ALL.iter().map(|e| (e.as_str(), *e)).collect()
 }
 
 struct Cx {
     errors: Vec<SpecError>,
+    /// The ids of the source register.
+    sources: BTreeSet<String>,
     /// Types with errors of their own: checks that look into them are skipped, so one mistake
     /// gives one message.
     broken: BTreeSet<String>,
@@ -77,11 +125,20 @@ impl At<'_> {
 
 /// The 1-based lines of the items called `names` in `file`, each found after the previous one.
 fn item_lines<'a>(file: &LoadedFile, names: impl Iterator<Item = &'a str>) -> Vec<Option<usize>> {
+    item_lines_by(file, "name", names)
+}
+
+/// The 1-based lines of the items whose `key` is each of `values`, each after the previous one.
+fn item_lines_by<'a>(
+    file: &LoadedFile,
+    key: &str,
+    values: impl Iterator<Item = &'a str>,
+) -> Vec<Option<usize>> {
     let lines: Vec<&str> = file.text.lines().collect();
     let mut after = 0;
-    names
+    values
         .map(|n| {
-            let line = crate::yaml::find_line_in(&lines, "name", n, after);
+            let line = crate::yaml::find_line_in(&lines, key, n, after);
             after = line.unwrap_or(after);
             line
         })
@@ -232,6 +289,61 @@ fn choice<T: Copy>(value: &str, options: &[(&str, T)]) -> Result<T, String> {
 }
 
 impl Cx {
+    fn sources(&mut self, files: &[LoadedFile]) -> Vec<Source> {
+        let mut out = Vec::new();
+        for file in files {
+            let lines = item_lines_by(file, "id", file.spec.sources.iter().map(|s| s.id.as_str()));
+            for (s, line) in file.spec.sources.iter().zip(lines) {
+                if s.id.trim().is_empty() || s.id.contains(char::is_whitespace) {
+                    self.errors.push(
+                        SpecError::new(&file.path, format!("source id `{}` is empty or has spaces", s.id))
+                            .field("sources")
+                            .line(line),
+                    );
+                } else if !self.sources.insert(s.id.clone()) {
+                    self.errors.push(
+                        SpecError::new(&file.path, format!("duplicate source id `{}`", s.id))
+                            .field("sources")
+                            .line(line)
+                            .hint("each source once in the register"),
+                    );
+                } else {
+                    out.push(Source { id: s.id.clone(), title: s.title.trim().to_string() });
+                }
+            }
+        }
+        out
+    }
+
+    /// Resolves an evidence value, or says what is wrong with it (message, hint).
+    fn evidence(&self, e: &EvidenceSpec) -> Result<Provenance, (String, String)> {
+        let level =
+            choice(&e.level, &levels()).map_err(|h| (format!("unknown evidence level `{}`", e.level), h))?;
+        if let Some(s) = e.sources.iter().find(|s| !self.sources.contains(*s)) {
+            let known = self.sources.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ");
+            return Err((
+                format!("evidence cites source `{s}`, which the register does not list"),
+                format!("an id under `sources:` ({known})"),
+            ));
+        }
+        if e.sources.is_empty() && level != Evidence::Guessed {
+            return Err((
+                format!("evidence `{}` cites no source", e.level),
+                "the ids of its sources, or `level: guessed` with a `note`".to_string(),
+            ));
+        }
+        Ok(Provenance {
+            level,
+            sources: e.sources.clone(),
+            note: e.note.as_ref().map(|n| n.trim().to_string()).filter(|n| !n.is_empty()),
+        })
+    }
+
+    /// Resolves the evidence at the item's key `path`, reporting a problem there.
+    fn evidence_at(&mut self, at: &At<'_>, path: &str, e: &EvidenceSpec) -> Option<Provenance> {
+        self.evidence(e).map_err(|(m, h)| self.errors.push(at.err(path, m).hint(h))).ok()
+    }
+
     fn types(&mut self, files: &[LoadedFile]) -> BTreeMap<String, NamedType> {
         // First pass: names, so fields can reference types defined later or in other files.
         let mut known = BTreeSet::new();
@@ -280,7 +392,8 @@ impl Cx {
                 }
                 let at = At { file, item: &t.name, line };
                 let before = self.errors.len();
-                let kind = self.type_kind(&at, t, &known);
+                let evidence = t.evidence.as_ref().and_then(|e| self.evidence_at(&at, "evidence", e));
+                let kind = self.type_kind(&at, t, &known, evidence.as_ref());
                 if self.errors.len() > before {
                     self.broken.insert(t.name.clone());
                 }
@@ -293,6 +406,7 @@ impl Cx {
                             doc: t.doc.trim().to_string(),
                             doc_zh: t.doc_zh.as_ref().map(|s| s.trim().to_string()),
                             kind,
+                            evidence,
                         },
                     );
                 }
@@ -301,7 +415,13 @@ impl Cx {
         out
     }
 
-    fn type_kind(&mut self, at: &At<'_>, t: &TypeSpec, known: &BTreeSet<String>) -> Option<TypeKind> {
+    fn type_kind(
+        &mut self,
+        at: &At<'_>,
+        t: &TypeSpec,
+        known: &BTreeSet<String>,
+        evidence: Option<&Provenance>,
+    ) -> Option<TypeKind> {
         match (&t.fields, &t.enumeration) {
             (Some(_), Some(_)) => {
                 self.errors.push(at.err("", "a type has either `fields` or `enum`, not both"));
@@ -311,7 +431,7 @@ impl Cx {
                 self.errors.push(at.err("", "missing required key `fields` or `enum`"));
                 None
             }
-            (Some(fields), None) => Some(TypeKind::Object(self.fields(at, fields, known))),
+            (Some(fields), None) => Some(TypeKind::Object(self.fields(at, fields, known, evidence))),
             (None, Some(e)) => {
                 let int = match e.repr.as_str() {
                     "int" => true,
@@ -392,7 +512,13 @@ impl Cx {
         }
     }
 
-    fn fields(&mut self, at: &At<'_>, fields: &[FieldSpec], known: &BTreeSet<String>) -> Vec<Field> {
+    fn fields(
+        &mut self,
+        at: &At<'_>,
+        fields: &[FieldSpec],
+        known: &BTreeSet<String>,
+        type_evidence: Option<&Provenance>,
+    ) -> Vec<Field> {
         let mut out = Vec::new();
         let mut wires = BTreeSet::new();
         let mut idents: BTreeMap<String, String> = BTreeMap::new();
@@ -484,7 +610,26 @@ impl Cx {
                     );
                 }
             }
+            let evidence = match (&f.evidence, type_evidence) {
+                (Some(e), _) => match self.evidence(e) {
+                    Ok(p) => p,
+                    Err((m, h)) => {
+                        self.errors.push(at.field(&f.name, nth, m).hint(h));
+                        continue;
+                    }
+                },
+                (None, Some(p)) => p.clone(),
+                (None, None) => {
+                    self.errors.push(
+                        at.field(&f.name, nth, format!("field `{}` has no evidence level", f.name))
+                            .hint("an `evidence:` on the field or on its type"),
+                    );
+                    continue;
+                }
+            };
             out.push(Field {
+                evidence,
+                lenient: false,
                 wire: f.name.clone(),
                 ident,
                 ty,
@@ -609,7 +754,8 @@ impl Cx {
             let ok = matches!(
                 (a, c),
                 (AuthKind::None, Credentials::None | Credentials::Body)
-                    | (AuthKind::ClientToken | AuthKind::AccessToken, Credentials::Header)
+                    | (AuthKind::ClientToken, Credentials::Header)
+                    | (AuthKind::AccessToken, Credentials::Header | Credentials::Body)
             );
             if !ok {
                 self.errors.push(
@@ -621,7 +767,7 @@ impl Cx {
                             e.auth
                         ),
                     )
-                    .hint("`header` for token auth, `body` or `none` for `auth: none`"),
+                    .hint("`header` for token auth (or `body` for a user token injected into the body), `body` or `none` for `auth: none`"),
                 );
             }
         }
@@ -634,20 +780,66 @@ impl Cx {
                 .hint("`auth: access_token`: only user-authenticated calls carry an open_id"),
             );
         }
-        let envelope = choice(
-            &e.response.envelope,
-            &[
-                ("data_extra", EnvelopeKind::DataExtra),
-                ("err_no", EnvelopeKind::ErrNo),
-                ("code_msg", EnvelopeKind::CodeMsg),
-            ],
-        )
-        .map_err(|h| {
-            self.errors.push(
-                at.err("response.envelope", format!("unknown envelope `{}`", e.response.envelope)).hint(h),
+        let evidence = match &e.evidence {
+            Some(ev) => self.evidence_at(at, "evidence", ev),
+            None => {
+                self.errors.push(
+                    at.err("", "the endpoint states no `evidence`")
+                        .hint("`evidence: {level: confirmed, sources: [S1, S2]}`; levels: documented, confirmed, single_source, analogue, seed_only, guessed"),
+                );
+                None
+            }
+        };
+        let auth_evidence = match &e.auth_evidence {
+            Some(ev) => self.evidence_at(at, "auth_evidence", ev),
+            None => evidence.clone(),
+        };
+        let envelope_evidence = match &e.response.evidence {
+            Some(ev) => self.evidence_at(at, "response.evidence", ev),
+            None => evidence.clone(),
+        };
+        let scope = self.scope(at, "scope", e.scope.as_deref(), auth);
+        let alternative_auth = e.alternative_auth.as_ref().and_then(|alt| {
+            let kind = choice(
+                &alt.auth,
+                &[("client_token", AuthKind::ClientToken), ("access_token", AuthKind::AccessToken)],
             )
-        })
-        .ok();
+            .map_err(|h| {
+                self.errors.push(
+                    at.err("alternative_auth.auth", format!("unknown alternative auth `{}`", alt.auth))
+                        .hint(h),
+                )
+            })
+            .ok()?;
+            let user = |a: AuthKind| a == AuthKind::AccessToken;
+            if auth.is_some_and(|a| user(a) == user(kind)) {
+                self.errors.push(
+                    at.err(
+                        "alternative_auth.auth",
+                        format!("the alternative `{}` is on the same client as `auth: {}`", alt.auth, e.auth),
+                    )
+                    .hint("one of `client_token` (Client) and `access_token` (UserClient) each"),
+                );
+                return None;
+            }
+            if alt.open_id_in_query && kind != AuthKind::AccessToken {
+                self.errors.push(at.err(
+                    "alternative_auth.open_id_in_query",
+                    "`open_id_in_query` needs `auth: access_token`",
+                ));
+            }
+            let scope = self.scope(at, "alternative_auth.scope", alt.scope.as_deref(), Some(kind));
+            let evidence = self.evidence_at(at, "alternative_auth.evidence", &alt.evidence)?;
+            Some(AlternativeAuth { auth: kind, open_id_in_query: alt.open_id_in_query, scope, evidence })
+        });
+        let envelope = choice(&e.response.envelope, &EnvelopeKind::ALL.map(|k| (k.as_str(), k)))
+            .map_err(|h| {
+                self.errors.push(
+                    at.err("response.envelope", format!("unknown envelope `{}`", e.response.envelope))
+                        .hint(h),
+                )
+            })
+            .ok();
         let object = |name: &str| {
             types.get(name).and_then(|t| match &t.kind {
                 TypeKind::Object(f) => Some(f),
@@ -717,6 +909,8 @@ impl Cx {
                     let from = match i.from.as_str() {
                         "client_key" => Some(InjectFrom::ClientKey),
                         "client_secret" => Some(InjectFrom::ClientSecret),
+                        "access_token" => Some(InjectFrom::AccessToken),
+                        "open_id" => Some(InjectFrom::OpenId),
                         "const" => match &i.value {
                             Some(v) => Some(InjectFrom::Const(v.clone())),
                             None => {
@@ -729,13 +923,39 @@ impl Cx {
                         },
                         other => {
                             self.errors.push(
-                                at.err("request.inject", format!("unknown inject source `{other}`"))
-                                    .hint("`client_key`, `client_secret` or `const`"),
+                                at.err("request.inject", format!("unknown inject source `{other}`")).hint(
+                                    "`client_key`, `client_secret`, `access_token`, `open_id` or `const`",
+                                ),
                             );
                             None
                         }
                     };
-                    if matches!(from, Some(InjectFrom::ClientKey | InjectFrom::ClientSecret))
+                    let user_side = matches!(from, Some(InjectFrom::AccessToken | InjectFrom::OpenId));
+                    if user_side && !matches!(enc, Some(Encoding::Json | Encoding::Form)) {
+                        self.errors.push(
+                            at.err(
+                                "request.inject",
+                                format!(
+                                    "`{}` injects a user credential into a body this call does not send",
+                                    i.name
+                                ),
+                            )
+                            .hint("`encoding: json` or `form`"),
+                        );
+                    }
+                    if user_side && auth.is_some_and(|a| a != AuthKind::AccessToken) {
+                        self.errors.push(
+                            at.err(
+                                "request.inject",
+                                format!(
+                                    "`{}` injects a user credential but `auth` is not `access_token`",
+                                    i.name
+                                ),
+                            )
+                            .hint("`auth: access_token`"),
+                        );
+                    }
+                    if !matches!(from, None | Some(InjectFrom::Const(_)))
                         && credentials != Some(Credentials::Body)
                     {
                         self.errors.push(
@@ -791,7 +1011,45 @@ impl Cx {
             response_type: e.response.ty.clone(),
             example,
             pagination,
+            evidence: evidence?,
+            auth_evidence: auth_evidence?,
+            envelope_evidence: envelope_evidence?,
+            scope,
+            alternative_auth,
         })
+    }
+
+    /// The scope at `path`: required (a name or `unknown`) for user calls; `None` when unknown.
+    fn scope(
+        &mut self,
+        at: &At<'_>,
+        path: &str,
+        scope: Option<&str>,
+        auth: Option<AuthKind>,
+    ) -> Option<String> {
+        let valid =
+            |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c == '.');
+        match scope {
+            None if auth == Some(AuthKind::AccessToken) => {
+                self.errors.push(
+                    at.err(
+                        path.rsplit_once('.').map_or("", |(p, _)| p),
+                        format!("the user call states no `{}`", path.rsplit('.').next().unwrap_or(path)),
+                    )
+                    .hint("the OAuth scope it needs, e.g. `scope: alliance.kol.orders`, or `scope: unknown`"),
+                );
+                None
+            }
+            None | Some("unknown") => None,
+            Some(s) if !valid(s) => {
+                self.errors.push(
+                    at.err(path, format!("scope `{s}` is not a scope name"))
+                        .hint("lowercase words joined by `.` or `_`, e.g. `alliance.kol.orders`"),
+                );
+                None
+            }
+            Some(s) => Some(s.to_string()),
+        }
     }
 
     fn pagination(

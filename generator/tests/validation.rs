@@ -9,8 +9,9 @@ use codegen::yaml::parse_str;
 /// A valid spec. Lines: 2 `- name: fx_list`, 6 `server`, 7 `method`, 8 `path`, 9 `auth`,
 /// 10 `open_id_in_query`, 14 `request.type`, 16 `response.envelope`, 17 `response.type`,
 /// 20 `pagination.page`, 21 `pagination.page_size`, 22 `pagination.total`, 23 `pagination.items`,
-/// 26 `- name: FxListRequest`, 29 field `page`, 33 field `page_size`, 37 `- name: FxListData`,
-/// 40 field `total`, 43 field `items`, 46 `- name: FxItem`, 49 field `product_id`.
+/// 25 `evidence`, 26 `scope`, 28 `- name: FxListRequest`, 30 its `evidence`, 32 field `page`,
+/// 36 field `page_size`, 40 `- name: FxListData`, 42 its `evidence`, 44 field `total`, 47 field
+/// `items`, 50 `- name: FxItem`, 52 its `evidence`, 54 field `product_id`.
 const BASE: &str = r#"endpoints:
   - name: fx_list
     summary: List things.
@@ -35,9 +36,12 @@ const BASE: &str = r#"endpoints:
       total: total
       items: items
       max_page_size: 20
+    evidence: {level: guessed, note: a test}
+    scope: fx.read
 types:
   - name: FxListRequest
     doc: Request.
+    evidence: {level: guessed, note: a test}
     fields:
       - name: page
         type: i64
@@ -49,6 +53,7 @@ types:
         doc: Size.
   - name: FxListData
     doc: Data.
+    evidence: {level: guessed, note: a test}
     fields:
       - name: total
         type: i64
@@ -58,6 +63,7 @@ types:
         doc: Items.
   - name: FxItem
     doc: Item.
+    evidence: {level: guessed, note: a test}
     fields:
       - name: product_id
         type: id
@@ -115,7 +121,8 @@ fn unknown_key_of_an_endpoint() {
         only(&edit("    summary:", "    sumary:")),
         "spec/fx.yaml:3: `fx_list`, field `sumary`: unknown key `sumary` (expected one of `name`, \
          `summary`, `title_zh`, `doc`, `doc_url`, `server`, `method`, `path`, `auth`, `credentials`, \
-         `open_id_in_query`, `retry_safe`, `request`, `response`, `pagination`)"
+         `open_id_in_query`, `retry_safe`, `evidence`, `auth_evidence`, `scope`, `alternative_auth`, \
+         `request`, `response`, `pagination`)"
     );
 }
 
@@ -132,9 +139,9 @@ fn unknown_key_nested_in_an_endpoint() {
 fn unknown_key_of_a_type_field() {
     assert_eq!(
         only(&edit("        type: id\n", "        type: id\n        unti: fen\n")),
-        "spec/fx.yaml:51: `FxItem`, field `product_id`: unknown key `unti` (expected one of `name`, \
+        "spec/fx.yaml:56: `FxItem`, field `product_id`: unknown key `unti` (expected one of `name`, \
          `type`, `required`, `doc`, `doc_zh`, `unit`, `example`, `min`, `max`, `max_length`, \
-         `max_items`, `pattern`)"
+         `max_items`, `pattern`, `evidence`)"
     );
 }
 
@@ -142,7 +149,7 @@ fn unknown_key_of_a_type_field() {
 fn unknown_top_level_key() {
     assert_eq!(
         only(&BASE.replacen("types:", "typse:", 1)),
-        "spec/fx.yaml:25: unknown key `typse` (expected `endpoints` or `types`)"
+        "spec/fx.yaml:27: unknown key `typse` (expected one of `endpoints`, `types`, `sources`)"
     );
 }
 
@@ -158,7 +165,7 @@ fn missing_required_key_of_an_endpoint() {
 fn missing_required_key_of_a_type_field() {
     assert_eq!(
         only(&edit("        doc: Id.\n", "")),
-        "spec/fx.yaml:49: `FxItem`, field `product_id`: missing required key `doc`"
+        "spec/fx.yaml:54: `FxItem`, field `product_id`: missing required key `doc`"
     );
 }
 
@@ -166,7 +173,7 @@ fn missing_required_key_of_a_type_field() {
 fn unknown_type_reference_in_a_field() {
     assert_eq!(
         only(&edit("type: list<FxItem>", "type: list<FxItm>")),
-        "spec/fx.yaml:43: `FxListData`, field `items`: unknown type `FxItm` (expected string, secret, \
+        "spec/fx.yaml:47: `FxListData`, field `items`: unknown type `FxItm` (expected string, secret, \
          bool, i32, i64, f64, id, json, list<T>, map<T> or a named type)"
     );
 }
@@ -199,6 +206,7 @@ const SECOND_FX_LIST: &str = "  - name: fx_list
     path: /fx/list2/
     auth: client_token
     retry_safe: true
+    evidence: {level: guessed, note: a test}
     response:
       envelope: data_extra
       type: FxListData
@@ -209,7 +217,7 @@ fn duplicate_endpoint_name_in_one_file() {
     let text = edit("types:\n", &format!("{SECOND_FX_LIST}types:\n"));
     assert_eq!(
         only(&text),
-        "spec/fx.yaml:25: `fx_list`, field `name`: duplicate endpoint name `fx_list` (first defined at \
+        "spec/fx.yaml:27: `fx_list`, field `name`: duplicate endpoint name `fx_list` (first defined at \
          spec/fx.yaml:2) (expected a unique snake_case name per endpoint)"
     );
 }
@@ -256,7 +264,7 @@ fn duplicate_field() {
             "      page_size: page\n",
             1
         )),
-        "spec/fx.yaml:33: `FxListRequest`, field `page`: duplicate field `page` (expected each field once)"
+        "spec/fx.yaml:36: `FxListRequest`, field `page`: duplicate field `page` (expected each field once)"
     );
 }
 
@@ -265,8 +273,8 @@ fn duplicate_type() {
     let text = format!("{BASE}  - name: FxItem\n    doc: Again.\n    fields: []\n");
     assert_eq!(
         only(&text),
-        "spec/fx.yaml:53: `FxItem`, field `name`: duplicate type `FxItem` (first defined at \
-         spec/fx.yaml:46) (expected one definition per type name)"
+        "spec/fx.yaml:58: `FxItem`, field `name`: duplicate type `FxItem` (first defined at \
+         spec/fx.yaml:50) (expected one definition per type name)"
     );
 }
 
@@ -275,7 +283,7 @@ fn field_names_that_collide_after_case_conversion() {
     let text = format!("{BASE}      - name: productId\n        type: id\n        doc: Id again.\n");
     assert_eq!(
         only(&text),
-        "spec/fx.yaml:53: `FxItem`, field `productId`: fields `product_id` and `productId` collide as \
+        "spec/fx.yaml:58: `FxItem`, field `productId`: fields `product_id` and `productId` collide as \
          `product_id` after case conversion (expected wire names that differ after snake_case conversion)"
     );
 }
@@ -304,7 +312,7 @@ fn unknown_envelope() {
     assert_eq!(
         only(&edit("envelope: data_extra", "envelope: data")),
         "spec/fx.yaml:16: `fx_list`, field `response.envelope`: unknown envelope `data` (expected \
-         `data_extra`, `err_no`, `code_msg`)"
+         `data_extra`, `err_no`, `code_msg`, `status_code`)"
     );
 }
 
@@ -377,7 +385,7 @@ fn a_paginated_endpoint_whose_stream_methods_collide_with_another_endpoint() {
     let second = SECOND_FX_LIST.replacen("name: fx_list", "name: fx_list_items", 1);
     assert_eq!(
         only(&edit("types:\n", &format!("{second}types:\n"))),
-        "spec/fx.yaml:25: `fx_list_items`, field `name`: the SDK method `fx_list_items` would be generated \
+        "spec/fx.yaml:27: `fx_list_items`, field `name`: the SDK method `fx_list_items` would be generated \
          twice: by `fx_list` (spec/fx.yaml:2) and by `fx_list_items` (expected endpoint names that do not \
          end in `_pages` or `_items` of a paginated endpoint's name)"
     );
@@ -391,7 +399,7 @@ fn every_error_of_a_run_is_reported_each_with_its_own_message() {
     let all = messages(&[("spec/fx.yaml", &text)]);
     assert_eq!(all.len(), 3, "{all:#?}");
     assert!(
-        all[0].starts_with("spec/fx.yaml:43: `FxListData`, field `items`: unknown type `Nope`"),
+        all[0].starts_with("spec/fx.yaml:47: `FxListData`, field `items`: unknown type `Nope`"),
         "{all:#?}"
     );
     assert!(
@@ -464,7 +472,7 @@ fn a_value_of_the_wrong_type() {
     );
     assert_eq!(
         only(&edit("        required: true\n        doc: Id.", "        required: yes please\n        doc: Id.")),
-        "spec/fx.yaml:51: `FxItem`, field `product_id`: key `required`: invalid type: string \"yes please\", expected a boolean"
+        "spec/fx.yaml:56: `FxItem`, field `product_id`: key `required`: invalid type: string \"yes please\", expected a boolean"
     );
 }
 
@@ -476,7 +484,7 @@ fn enum_values_that_collide_after_case_conversion() {
     );
     assert_eq!(
         only(&text),
-        "spec/fx.yaml:59: `FxKind`, field `enum.values`: two values collide as variant `ShopList` after case \
+        "spec/fx.yaml:64: `FxKind`, field `enum.values`: two values collide as variant `ShopList` after case \
          conversion (expected an explicit `name:` for one of them)"
     );
 }
@@ -489,7 +497,7 @@ fn duplicate_enum_value() {
     );
     assert_eq!(
         only(&text),
-        "spec/fx.yaml:59: `FxKind`, field `enum.values`: duplicate enum value `1` (expected each value once)"
+        "spec/fx.yaml:64: `FxKind`, field `enum.values`: duplicate enum value `1` (expected each value once)"
     );
 }
 
@@ -509,7 +517,130 @@ fn type_name_taken_by_the_sdk() {
     let spec = edit("- name: FxItem", "- name: Secret").replace("list<FxItem>", "list<Secret>");
     assert_eq!(
         only(&spec),
-        "spec/fx.yaml:46: `Secret`, field `name`: type name `Secret` is taken by the SDK or the standard \
+        "spec/fx.yaml:50: `Secret`, field `name`: type name `Secret` is taken by the SDK or the standard \
          library (expected another name, e.g. with the endpoint's prefix)"
     );
+}
+
+// Evidence, scopes and alternative credentials.
+
+#[test]
+fn an_endpoint_without_evidence() {
+    assert_eq!(
+        only(&edit("    evidence: {level: guessed, note: a test}\n    scope: fx.read\n", "    scope: fx.read\n")),
+        "spec/fx.yaml:2: `fx_list`: the endpoint states no `evidence` (expected `evidence: {level: confirmed, \
+         sources: [S1, S2]}`; levels: documented, confirmed, single_source, analogue, seed_only, guessed)"
+    );
+}
+
+#[test]
+fn a_field_without_evidence_from_itself_or_its_type() {
+    let text = BASE.replacen(
+        "    doc: Item.\n    evidence: {level: guessed, note: a test}\n",
+        "    doc: Item.\n",
+        1,
+    );
+    assert_eq!(
+        only(&text),
+        "spec/fx.yaml:53: `FxItem`, field `product_id`: field `product_id` has no evidence level (expected an \
+         `evidence:` on the field or on its type)"
+    );
+}
+
+#[test]
+fn an_unknown_evidence_level() {
+    assert_eq!(
+        only(&edit("    evidence: {level: guessed, note: a test}\n    scope", "    evidence: {level: rumour}\n    scope")),
+        "spec/fx.yaml:25: `fx_list`, field `evidence`: unknown evidence level `rumour` (expected `documented`, \
+         `confirmed`, `single_source`, `analogue`, `seed_only`, `guessed`)"
+    );
+}
+
+#[test]
+fn evidence_citing_a_source_the_register_lacks_or_none_at_all() {
+    let sources = "sources:\n  - {id: S1, title: One source}\n";
+    let cited = edit(
+        "    evidence: {level: guessed, note: a test}\n    scope",
+        "    evidence: {level: confirmed, sources: [S1, S9]}\n    scope",
+    );
+    assert_eq!(
+        messages(&[("spec/fx.yaml", &cited), ("spec/sources.yaml", sources)]),
+        ["spec/fx.yaml:25: `fx_list`, field `evidence`: evidence cites source `S9`, which the register does not \
+          list (expected an id under `sources:` (`S1`))"]
+    );
+    let none = edit(
+        "    evidence: {level: guessed, note: a test}\n    scope",
+        "    evidence: {level: confirmed}\n    scope",
+    );
+    assert_eq!(
+        only(&none),
+        "spec/fx.yaml:25: `fx_list`, field `evidence`: evidence `confirmed` cites no source (expected the ids of \
+         its sources, or `level: guessed` with a `note`)"
+    );
+}
+
+#[test]
+fn a_field_citing_an_unknown_level_is_placed_on_the_field() {
+    let text = edit("        type: id\n", "        type: id\n        evidence: {level: maybe}\n");
+    assert_eq!(
+        only(&text),
+        "spec/fx.yaml:54: `FxItem`, field `product_id`: unknown evidence level `maybe` (expected `documented`, \
+         `confirmed`, `single_source`, `analogue`, `seed_only`, `guessed`)"
+    );
+}
+
+#[test]
+fn a_user_call_without_a_scope() {
+    assert_eq!(
+        only(&edit("    scope: fx.read\n", "")),
+        "spec/fx.yaml:2: `fx_list`: the user call states no `scope` (expected the OAuth scope it needs, e.g. \
+         `scope: alliance.kol.orders`, or `scope: unknown`)"
+    );
+    assert_eq!(
+        messages(&[("spec/fx.yaml", &edit("    scope: fx.read\n", "    scope: unknown\n"))]),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        only(&edit("    scope: fx.read\n", "    scope: Fx Read\n")),
+        "spec/fx.yaml:26: `fx_list`, field `scope`: scope `Fx Read` is not a scope name (expected lowercase words \
+         joined by `.` or `_`, e.g. `alliance.kol.orders`)"
+    );
+}
+
+#[test]
+fn an_alternative_credential_on_the_same_client() {
+    let alt = "    scope: fx.read\n    alternative_auth:\n      auth: access_token\n      evidence: {level: guessed}\n";
+    assert_eq!(
+        only(&edit("    scope: fx.read\n", alt)),
+        "spec/fx.yaml:28: `fx_list`, field `alternative_auth.auth`: the alternative `access_token` is on the same \
+         client as `auth: access_token` (expected one of `client_token` (Client) and `access_token` (UserClient) each)"
+    );
+    let fine = "    scope: fx.read\n    alternative_auth:\n      auth: client_token\n      evidence: {level: guessed}\n";
+    assert_eq!(messages(&[("spec/fx.yaml", &edit("    scope: fx.read\n", fine))]), Vec::<String>::new());
+}
+
+#[test]
+fn the_evidence_of_a_response_field_decides_leniency() {
+    let files = [codegen::yaml::parse_str("spec/fx.yaml", BASE).unwrap()];
+    let model = codegen::validate::validate(&files).unwrap();
+    let kind = |t: &str| model.types.iter().find(|x| x.name == t).map(|x| x.kind.clone());
+    let Some(codegen::model::TypeKind::Object(item)) = kind("FxItem") else { panic!("FxItem") };
+    // Received and guessed: lenient, so the required id becomes an `Option`.
+    assert!(item[0].lenient && item[0].optional());
+    let Some(codegen::model::TypeKind::Object(req)) = kind("FxListRequest") else { panic!("request") };
+    // Sent: never lenient, whatever its evidence.
+    assert!(!req[0].lenient && !req[0].optional());
+    let confirmed = BASE.replacen(
+        "    doc: Item.\n    evidence: {level: guessed, note: a test}\n",
+        "    doc: Item.\n    evidence: {level: confirmed, sources: [S1, S2]}\n",
+        1,
+    ) + "sources:\n  - {id: S1, title: One}\n  - {id: S2, title: Two}\n";
+    let files = [codegen::yaml::parse_str("spec/fx.yaml", &confirmed).unwrap()];
+    let model = codegen::validate::validate(&files).unwrap();
+    let Some(codegen::model::TypeKind::Object(item)) =
+        model.types.iter().find(|x| x.name == "FxItem").map(|x| x.kind.clone())
+    else {
+        panic!("FxItem")
+    };
+    assert!(!item[0].lenient && !item[0].optional());
 }

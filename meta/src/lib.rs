@@ -129,6 +129,79 @@ pub enum EnvelopeKind {
     ErrNo,
     /// `{"code", "msg", "data"}`
     CodeMsg,
+    /// `{"status_code", "status_msg", ..}`: seen on other lianmengapi endpoints; the data is
+    /// `data` when present, else the rest of the body.
+    StatusCode,
+}
+
+impl EnvelopeKind {
+    /// Every envelope.
+    pub const ALL: [EnvelopeKind; 4] =
+        [EnvelopeKind::DataExtra, EnvelopeKind::ErrNo, EnvelopeKind::CodeMsg, EnvelopeKind::StatusCode];
+
+    /// The spec's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EnvelopeKind::DataExtra => "data_extra",
+            EnvelopeKind::ErrNo => "err_no",
+            EnvelopeKind::CodeMsg => "code_msg",
+            EnvelopeKind::StatusCode => "status_code",
+        }
+    }
+}
+
+/// How strongly a fact of the spec is evidenced, strongest first. Only [`Evidence::Documented`]
+/// and [`Evidence::Confirmed`] facts are trusted to fail a call: a field below them decodes
+/// leniently, an envelope below them is detected from the answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Evidence {
+    /// Stated by the platform's official documentation.
+    Documented,
+    /// Agreed by two independent working clients or sources.
+    Confirmed,
+    /// One source only.
+    SingleSource,
+    /// Taken from the Doudian gateway's equivalent API, which serves the same data.
+    Analogue,
+    /// Known only from the Python class this SDK replaces.
+    SeedOnly,
+    /// Our inference; no source states it.
+    Guessed,
+}
+
+impl Evidence {
+    /// Every level, strongest first.
+    pub const ALL: [Evidence; 6] = [
+        Evidence::Documented,
+        Evidence::Confirmed,
+        Evidence::SingleSource,
+        Evidence::Analogue,
+        Evidence::SeedOnly,
+        Evidence::Guessed,
+    ];
+
+    /// The spec's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Evidence::Documented => "documented",
+            Evidence::Confirmed => "confirmed",
+            Evidence::SingleSource => "single_source",
+            Evidence::Analogue => "analogue",
+            Evidence::SeedOnly => "seed_only",
+            Evidence::Guessed => "guessed",
+        }
+    }
+
+    /// Whether the fact is documented or confirmed: strong enough to fail a call on.
+    pub fn is_confirmed(self) -> bool {
+        self <= Evidence::Confirmed
+    }
+}
+
+impl fmt::Display for Evidence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Pagination style.

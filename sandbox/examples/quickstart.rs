@@ -48,6 +48,11 @@ fn yuan(fen: Option<i64>) -> String {
     }
 }
 
+/// An id the platform may leave out (the SDK reads weakly evidenced fields leniently).
+fn id(id: Option<Id>) -> String {
+    id.map_or_else(|| "?".into(), |i| i.to_string())
+}
+
 fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
@@ -95,7 +100,7 @@ async fn main() -> Result<(), BoxError> {
     println!("\n1. Product categories (an app call: the SDK fetches a client_token first)");
     let categories = client.materials_product_category(&MaterialsProductCategoryRequest::new(0)).await?;
     for c in &categories.category_list {
-        println!("   {:>8}  {} (level {})", c.id, c.name.as_deref().unwrap_or("?"), c.level.unwrap_or(0));
+        println!("   {:>8}  {} (level {})", id(c.id), c.name.as_deref().unwrap_or("?"), c.level.unwrap_or(0));
     }
     // A second app call reuses the cached token.
     client.materials_product_category(&MaterialsProductCategoryRequest::new(0)).await?;
@@ -142,7 +147,7 @@ async fn main() -> Result<(), BoxError> {
     for p in &found.products {
         println!(
             "   {}  {} {:>8}  commission {:>5.1}%  sales {:>6}{}",
-            p.product_id,
+            id(p.product_id),
             cell(p.title.as_deref().unwrap_or("?"), 22),
             yuan(p.price),
             p.cos_ratio.unwrap_or(0.0),
@@ -151,8 +156,13 @@ async fn main() -> Result<(), BoxError> {
         );
     }
 
-    let picked: Vec<Id> =
-        found.products.iter().filter(|p| p.sharable != Some(false)).take(3).map(|p| p.product_id).collect();
+    let picked: Vec<Id> = found
+        .products
+        .iter()
+        .filter(|p| p.sharable != Some(false))
+        .filter_map(|p| p.product_id)
+        .take(3)
+        .collect();
     let unknown = Id(1);
     println!(
         "\n4. Add {} of them to the showcase, plus product {unknown}, which does not exist",
@@ -163,10 +173,10 @@ async fn main() -> Result<(), BoxError> {
     let added = user.store_add(&StoreAddRequest::new(products, false, "quickstart")).await?;
     for r in &added.results {
         match r.error_code.unwrap_or(0) {
-            0 => println!("   added   {}", r.product_id),
+            0 => println!("   added   {}", id(r.product_id)),
             code => println!(
                 "   failed  {}: {} (error_code {code})",
-                r.product_id,
+                id(r.product_id),
                 r.error_msg.as_deref().unwrap_or("")
             ),
         }
@@ -179,8 +189,8 @@ async fn main() -> Result<(), BoxError> {
     for item in &showcase {
         println!(
             "   {}  promotion {}  {} {:>8}{}",
-            item.product_id,
-            item.promotion_id,
+            id(item.product_id),
+            id(item.promotion_id),
             cell(item.title.as_deref().unwrap_or("?"), 22),
             yuan(item.price),
             if item.hide_status == Some(true) { "  (hidden)" } else { "" }
@@ -216,7 +226,7 @@ async fn main() -> Result<(), BoxError> {
     if let Some(o) = latest {
         println!(
             "   latest: order {} · {} · {} · {} · paid {}",
-            o.order_id,
+            id(o.order_id),
             o.product_name.as_deref().unwrap_or("?"),
             yuan(o.total_pay_amount),
             o.flow_point.as_ref().map_or("-".to_string(), |f| f.to_string()),
@@ -227,8 +237,12 @@ async fn main() -> Result<(), BoxError> {
     println!("\n7. Remove the added products from the showcase");
     let to_remove: Vec<StoreRemoveProduct> = showcase
         .iter()
-        .filter(|i| picked.contains(&i.product_id))
-        .map(|i| StoreRemoveProduct::new(i.product_id, i.promotion_id))
+        .filter_map(|i| match (i.product_id, i.promotion_id) {
+            (Some(product), Some(promotion)) if picked.contains(&product) => {
+                Some(StoreRemoveProduct::new(product, promotion))
+            }
+            _ => None,
+        })
         .collect();
     let n = to_remove.len();
     let removed = user.kol_store_remove(&KolStoreRemoveRequest::new(to_remove)).await?;

@@ -49,6 +49,8 @@ struct CodeEntry {
 
 struct AccessEntry {
     open_id: String,
+    /// The granted scopes, comma-separated.
+    scope: String,
     expires_at: Instant,
 }
 
@@ -119,6 +121,19 @@ impl AuthState {
             dies_at: None,
         });
         Ok((token, secs(cfg.client_token_lifetime)))
+    }
+
+    /// The current client_token while it is valid and no newer one exists, else a new one
+    /// (`/oauth/stable_client_token/`).
+    pub(crate) fn stable_client_token(
+        &mut self,
+        now: Instant,
+        cfg: &SandboxConfig,
+    ) -> Result<(String, u64), Denied> {
+        match self.client_tokens.last().filter(|t| t.dies_at.is_none() && t.expires_at > now) {
+            Some(t) => Ok((t.token.clone(), secs(t.expires_at.saturating_duration_since(now)))),
+            None => self.issue_client_token(now, cfg),
+        }
     }
 
     /// Checks the `access-token` of an app-level call.
@@ -194,7 +209,11 @@ impl AuthState {
         let refresh_token = random_token("rft.");
         self.access_tokens.insert(
             access_token.clone(),
-            AccessEntry { open_id: open_id.clone(), expires_at: now + cfg.access_token_lifetime },
+            AccessEntry {
+                open_id: open_id.clone(),
+                scope: scope.clone(),
+                expires_at: now + cfg.access_token_lifetime,
+            },
         );
         self.refresh_tokens.insert(
             refresh_token.clone(),
@@ -252,8 +271,10 @@ impl AuthState {
             _ => {
                 self.access_tokens.remove(&old);
                 let t = random_token("act.");
-                self.access_tokens
-                    .insert(t.clone(), AccessEntry { open_id: open_id.clone(), expires_at: new_expiry });
+                self.access_tokens.insert(
+                    t.clone(),
+                    AccessEntry { open_id: open_id.clone(), scope: scope.clone(), expires_at: new_expiry },
+                );
                 t
             }
         };
@@ -308,6 +329,7 @@ impl AuthState {
         &self,
         token: Option<&str>,
         open_id: Option<&str>,
+        scope: Option<&str>,
         now: Instant,
     ) -> Result<String, Denied> {
         let Some(token) = token.filter(|t| !t.is_empty()) else {
@@ -337,6 +359,14 @@ impl AuthState {
                 return Err(Denied::new(
                     KnownCode::TokenOpenIdMismatch,
                     "access_token and open_id do not match",
+                ));
+            }
+        }
+        if let Some(s) = scope {
+            if !entry.scope.split(',').any(|granted| granted.trim() == s) {
+                return Err(Denied::new(
+                    KnownCode::ScopeNotAuthorized,
+                    format!("the user has not authorized the scope `{s}`"),
                 ));
             }
         }
@@ -394,8 +424,11 @@ mod tests {
         let late = t0 + Duration::from_secs(16 * 86_400);
         let r2 = s.refresh(&t.refresh_token, late, &c).unwrap();
         assert_ne!(r2.access_token, t.access_token);
-        assert_eq!(s.check_user_token(Some(&r2.access_token), Some("u1"), late).unwrap(), "u1");
-        assert_eq!(s.check_user_token(Some(&r2.access_token), Some("u2"), late).unwrap_err().code, 2190015);
+        assert_eq!(s.check_user_token(Some(&r2.access_token), Some("u1"), None, late).unwrap(), "u1");
+        assert_eq!(
+            s.check_user_token(Some(&r2.access_token), Some("u2"), None, late).unwrap_err().code,
+            2190015
+        );
     }
 
     #[test]

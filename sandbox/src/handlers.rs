@@ -37,6 +37,8 @@ type Handler = fn(&Shared, Params<'_>, &str) -> Result<Value, Reject>;
 /// to its example.
 const STATEFUL: &[(&str, Handler)] = &[
     ("oauth_client_token", client_token),
+    ("oauth_stable_client_token", stable_client_token),
+    ("oauth_userinfo", userinfo),
     ("oauth_access_token", access_token),
     ("oauth_refresh_token", refresh_token),
     ("oauth_renew_refresh_token", renew_refresh_token),
@@ -230,27 +232,41 @@ fn process(sh: &Shared, ep: &'static Endpoint, parts: &Parts, body: &Bytes) -> R
     }
     let query = query_pairs(parts);
     let now = sh.clock.now();
-    let token = parts.headers.get(TOKEN_HEADER).and_then(|v| v.to_str().ok());
-    let caller = match ep.auth {
+    let header_token = parts.headers.get(TOKEN_HEADER).and_then(|v| v.to_str().ok());
+    // A user call whose credentials travel in the body (`inject` from access_token / open_id)
+    // is read first, to find them.
+    let user_in_body =
+        ep.inject.iter().any(|i| matches!(i.from, InjectFrom::AccessToken | InjectFrom::OpenId));
+    let body_params = if user_in_body { Some(parameters(ep, parts, body, &query)?) } else { None };
+    let injected = |from: InjectFrom| {
+        let name = ep.inject.iter().find(|i| i.from == from).map(|i| i.name.as_str())?;
+        body_params.as_ref()?.get(name)?.as_str()
+    };
+    let token = injected(InjectFrom::AccessToken).or(header_token);
+    let offer = offer(ep, token);
+    let caller = match offer.auth {
         AuthKind::None => None,
         AuthKind::ClientToken => {
             lock(&sh.auth).check_client_token(token, now)?;
             None
         }
         AuthKind::AccessToken => {
-            let open_id = if ep.open_id_in_query {
+            let open_id = if offer.open_id_in_query {
                 Some(
                     query_value(&query, "open_id")
                         .filter(|o| !o.is_empty())
                         .ok_or_else(|| missing("open_id"))?,
                 )
             } else {
-                None
+                injected(InjectFrom::OpenId)
             };
-            Some(lock(&sh.auth).check_user_token(token, open_id, now)?)
+            Some(lock(&sh.auth).check_user_token(token, open_id, offer.scope, now)?)
         }
     };
-    let mut params = parameters(ep, parts, body, &query)?;
+    let mut params = match body_params {
+        Some(p) => p,
+        None => parameters(ep, parts, body, &query)?,
+    };
     if let Some(t) = &ep.request_type {
         let source = if ep.encoding == Encoding::Json { Source::Json } else { Source::Text };
         if source == Source::Text {
@@ -278,6 +294,24 @@ fn process(sh: &Shared, ep: &'static Endpoint, parts: &Parts, body: &Bytes) -> R
     answer(sh, ep, &params, caller.as_deref())
 }
 
+/// The credential a call is checked against: the endpoint's own, or, for an endpoint the spec
+/// offers under two kinds, the one the token is (user access_tokens start with `act.`).
+struct Offer<'e> {
+    auth: AuthKind,
+    open_id_in_query: bool,
+    scope: Option<&'e str>,
+}
+
+fn offer<'e>(ep: &'e Endpoint, token: Option<&str>) -> Offer<'e> {
+    let main = Offer { auth: ep.auth, open_id_in_query: ep.open_id_in_query, scope: ep.scope.as_deref() };
+    match &ep.alternative_auth {
+        Some(alt) if (alt.auth == AuthKind::AccessToken) == token.is_some_and(|t| t.starts_with("act.")) => {
+            Offer { auth: alt.auth, open_id_in_query: alt.open_id_in_query, scope: alt.scope.as_deref() }
+        }
+        _ => main,
+    }
+}
+
 /// client_key (and client_secret where the call sends it) must be the sandbox app's.
 fn check_app_credentials(ep: &Endpoint, params: &Map<String, Value>) -> Result<(), Reject> {
     let wrong = || Denied::new(KnownCode::WrongClientCredentials, "client_key or client_secret wrong");
@@ -285,7 +319,7 @@ fn check_app_credentials(ep: &Endpoint, params: &Map<String, Value>) -> Result<(
         let expected = match i.from {
             InjectFrom::ClientKey => Sandbox::CLIENT_KEY,
             InjectFrom::ClientSecret => Sandbox::CLIENT_SECRET,
-            InjectFrom::Const(_) => continue,
+            InjectFrom::Const(_) | InjectFrom::AccessToken | InjectFrom::OpenId => continue,
         };
         if params.get(&i.name).and_then(Value::as_str) != Some(expected) {
             return Err(wrong().into());
@@ -310,6 +344,18 @@ fn answer(
 fn client_token(sh: &Shared, _: Params<'_>, _: &str) -> Result<Value, Reject> {
     let (token, expires_in) = lock(&sh.auth).issue_client_token(sh.clock.now(), &sh.config)?;
     Ok(json!({"access_token": token, "expires_in": expires_in}))
+}
+
+fn stable_client_token(sh: &Shared, _: Params<'_>, _: &str) -> Result<Value, Reject> {
+    let (token, expires_in) = lock(&sh.auth).stable_client_token(sh.clock.now(), &sh.config)?;
+    Ok(json!({"access_token": token, "expires_in": expires_in}))
+}
+
+/// The example user, with the caller's own open_id.
+fn userinfo(_: &Shared, _: Params<'_>, open_id: &str) -> Result<Value, Reject> {
+    Ok(
+        json!({"open_id": open_id, "union_id": format!("union-{open_id}"), "nickname": format!("sandbox {open_id}")}),
+    )
 }
 
 fn access_token(sh: &Shared, p: Params<'_>, _: &str) -> Result<Value, Reject> {

@@ -242,6 +242,27 @@ impl Sandbox {
         lock(&self.shared.auth).authorize(open_id, &scopes.join(","), now, &self.shared.config)
     }
 
+    /// Every scope the spec's user calls need, with `user_info`: what a creator who grants the
+    /// app everything authorizes.
+    pub fn all_scopes() -> Vec<&'static str> {
+        let mut scopes = vec!["user_info"];
+        let endpoints = crate::spec::model().map(|m| m.endpoints.as_slice()).unwrap_or_default();
+        for e in endpoints {
+            let alt = e.alternative_auth.as_ref().and_then(|a| a.scope.as_deref());
+            for s in e.scope.as_deref().into_iter().chain(alt) {
+                if !scopes.contains(&s) {
+                    scopes.push(s);
+                }
+            }
+        }
+        scopes
+    }
+
+    /// An authorization code for `open_id` with [`Sandbox::all_scopes`].
+    pub fn authorize_all(&self, open_id: &str) -> String {
+        self.authorize(open_id, &Self::all_scopes())
+    }
+
     /// Answers the next `times` requests of `endpoint` with `fault` (after faults queued
     /// earlier for it are used up).
     pub fn inject(&self, endpoint: &str, fault: Fault, times: usize) -> Result<(), SandboxError> {

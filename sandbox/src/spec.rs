@@ -17,6 +17,7 @@ pub(crate) const FILES: &[(&str, &str)] = &[
     ("spec/alliance.yaml", include_str!("../../spec/alliance.yaml")),
     ("spec/captain.yaml", include_str!("../../spec/captain.yaml")),
     ("spec/oauth.yaml", include_str!("../../spec/oauth.yaml")),
+    ("spec/sources.yaml", include_str!("../../spec/sources.yaml")),
 ];
 
 /// The validated model of the spec, or why it does not validate (the spec is checked by

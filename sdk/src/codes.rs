@@ -125,6 +125,11 @@ impl KnownCode {
         matches!(self, KnownCode::TooFrequent)
     }
 
+    /// The user has not granted the scope the call needs.
+    pub fn is_scope_missing(self) -> bool {
+        matches!(self, KnownCode::ScopeNotAuthorized | KnownCode::ScopeNotAuthorizedNew)
+    }
+
     /// The platform is busy; the same call may succeed later.
     pub fn is_busy(self) -> bool {
         matches!(self, KnownCode::SystemBusy)

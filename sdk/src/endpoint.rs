@@ -2,7 +2,7 @@
 //! runtime with the call. The vocabulary (servers, methods, auth kinds, encodings, envelopes) is
 //! the one the generator uses (`douyin-alliance-meta`).
 
-pub use douyin_alliance_meta::{AuthKind, Encoding, EnvelopeKind, HttpMethod, PageStyle, Server};
+pub use douyin_alliance_meta::{AuthKind, Encoding, EnvelopeKind, Evidence, HttpMethod, PageStyle, Server};
 
 /// Where an injected field's value comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -11,6 +11,10 @@ pub enum InjectFrom {
     ClientKey,
     /// The client's client_secret.
     ClientSecret,
+    /// The user's access_token.
+    AccessToken,
+    /// The user's open_id.
+    OpenId,
     /// A constant.
     Const(&'static str),
 }
@@ -64,4 +68,13 @@ pub struct Endpoint {
     pub inject: &'static [Inject],
     /// Pagination.
     pub pagination: Option<PaginationMeta>,
+    /// How strongly the endpoint itself is evidenced.
+    pub evidence: Evidence,
+    /// How strongly its credential kind is evidenced.
+    pub auth_evidence: Evidence,
+    /// How strongly its envelope is evidenced: below [`Evidence::Confirmed`] the envelope of an
+    /// answer is detected from its keys instead of assumed.
+    pub envelope_evidence: Evidence,
+    /// The OAuth scope the call needs, when known.
+    pub scope: Option<&'static str>,
 }

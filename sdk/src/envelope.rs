@@ -2,8 +2,15 @@
 //!
 //! `data` + `extra` (api-facts §2.1): success is HTTP 2xx **and** `data.error_code == 0` **and**
 //! (`extra` absent, or `extra.error_code == 0` and `extra.sub_error_code == 0`); an error may sit
-//! on either side and codes may be numeric strings. `err_no` and `code` envelopes succeed on 0.
-//! The happy path parses the body once; only failures parse it a second time for the status.
+//! on either side and codes may be numeric strings. `err_no`, `code` and `status_code` envelopes
+//! succeed on 0. The happy path parses the body once; only failures parse it a second time for
+//! the status.
+//!
+//! An endpoint whose envelope the spec knows only from weak evidence (below confirmed) does not
+//! trust it: the envelope of each answer is detected from its top-level keys (`err_no`, then
+//! `status_code`, then `code`, then `extra` / `data`), and that envelope's success rule applies.
+//! A detected `data` answer without any status field is a success, as under the `data` +
+//! `extra` rule: nothing in it says the call failed.
 
 use std::collections::BTreeMap;
 
@@ -92,6 +99,61 @@ struct CodeMsg<T> {
     msg: Option<String>,
     #[serde(default = "none")]
     data: Option<T>,
+}
+
+#[derive(Deserialize, Serialize)]
+struct StatusCode<T> {
+    #[serde(default, deserialize_with = "crate::codec::opt_int")]
+    status_code: Option<i64>,
+    #[serde(default, deserialize_with = "crate::codec::opt_string")]
+    status_msg: Option<String>,
+    #[serde(default = "none", skip_serializing_if = "Option::is_none")]
+    data: Option<T>,
+}
+
+/// The top-level keys that tell the envelopes apart.
+#[derive(Deserialize)]
+struct Keys {
+    #[serde(default)]
+    err_no: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    status_code: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    code: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    extra: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    data: Option<serde::de::IgnoredAny>,
+}
+
+/// The envelope a body is written in, by its top-level keys (`err_no`, `status_code`, `code`,
+/// then `extra` / `data`); `None` when it is not a JSON object or has none of them.
+pub fn detect(body: &[u8]) -> Option<EnvelopeKind> {
+    if !is_object(body) {
+        return None;
+    }
+    let k: Keys = serde_json::from_slice(body).ok()?;
+    if k.err_no.is_some() {
+        Some(EnvelopeKind::ErrNo)
+    } else if k.status_code.is_some() {
+        Some(EnvelopeKind::StatusCode)
+    } else if k.code.is_some() {
+        Some(EnvelopeKind::CodeMsg)
+    } else if k.extra.is_some() || k.data.is_some() {
+        Some(EnvelopeKind::DataExtra)
+    } else {
+        None
+    }
+}
+
+/// The envelope to read `body` of `endpoint` with: the spec's when it is confirmed, else the
+/// one the body is written in.
+fn envelope_of(endpoint: &Endpoint, body: &[u8]) -> EnvelopeKind {
+    if endpoint.envelope_evidence.is_confirmed() {
+        endpoint.envelope
+    } else {
+        detect(body).unwrap_or(endpoint.envelope)
+    }
 }
 
 /// An answer in one of the platform's envelopes, written with the very field names [`decode`]
@@ -207,6 +269,11 @@ impl Answer {
             EnvelopeKind::CodeMsg => {
                 serde_json::to_value(CodeMsg { code: Some(self.code), msg: msg(), data: self.data.clone() })
             }
+            EnvelopeKind::StatusCode => serde_json::to_value(StatusCode {
+                status_code: Some(self.code),
+                status_msg: msg(),
+                data: self.data.clone(),
+            }),
         };
         // Plain data structures with string keys always serialise.
         written.unwrap_or(Value::Null)
@@ -259,16 +326,17 @@ pub fn decode<T: DeserializeOwned + ApiObject>(
     http_status: u16,
     body: &[u8],
 ) -> Result<T> {
-    let fail = |kind| Err(Error::new(endpoint.name, kind));
+    let fail = |kind| Err(Error::new(endpoint.name, kind).with_scope_of(endpoint.scope));
     let success_status = (200..300).contains(&http_status);
-    let parsed = if success_status { Some(parse::<T>(endpoint.envelope, http_status, body)) } else { None };
+    let envelope = envelope_of(endpoint, body);
+    let parsed = if success_status { Some(parse::<T>(envelope, http_status, body)) } else { None };
     match parsed {
         Some(Ok((Status::Ok, Some(data)))) => return Ok(data),
         Some(Ok((Status::Failed(api), _))) => return fail(ErrorKind::Api(Box::new(api))),
         _ => {}
     }
     // The typed parse failed, or the status was not 2xx: read only the status.
-    match status_only(endpoint.envelope, http_status, body) {
+    match status_only(envelope, http_status, body) {
         Some(Status::Failed(api)) => return fail(ErrorKind::Api(Box::new(api))),
         _ if !success_status => {
             return fail(ErrorKind::HttpStatus {
@@ -333,6 +401,23 @@ fn parse<T: DeserializeOwned + ApiObject>(
             let env: CodeMsg<T> = serde_json::from_slice(body)?;
             let status = coded(env.code, env.msg, None, http);
             (status, env.data.or_else(empty_object))
+        }
+        EnvelopeKind::StatusCode => {
+            let env: StatusCode<T> = serde_json::from_slice(body)?;
+            let status = coded(env.status_code, env.status_msg, None, http);
+            let data = match (env.data, &status) {
+                (Some(d), _) => Some(d),
+                // No `data`: the business fields sit beside the status.
+                (None, Status::Ok) => {
+                    let mut d: T = serde_json::from_slice(body)?;
+                    for key in ["status_code", "status_msg", "data"] {
+                        d.extra_fields_mut().remove(key);
+                    }
+                    Some(d)
+                }
+                (None, _) => None,
+            };
+            (status, data)
         }
     })
 }
@@ -440,6 +525,10 @@ fn status_only(kind: EnvelopeKind, http: u16, body: &[u8]) -> Option<Status> {
         EnvelopeKind::CodeMsg => {
             let env: CodeMsg<serde::de::IgnoredAny> = serde_json::from_slice(body).ok()?;
             Some(coded(env.code, env.msg, None, http))
+        }
+        EnvelopeKind::StatusCode => {
+            let env: StatusCode<serde::de::IgnoredAny> = serde_json::from_slice(body).ok()?;
+            Some(coded(env.status_code, env.status_msg, None, http))
         }
     }
 }

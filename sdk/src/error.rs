@@ -30,6 +30,8 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub struct Error {
     endpoint: &'static str,
     kind: ErrorKind,
+    /// The OAuth scope the platform said the token lacks (the endpoint's, from the spec).
+    missing_scope: Option<&'static str>,
 }
 
 /// What went wrong.
@@ -113,6 +115,12 @@ impl ApiError {
     pub fn known(&self) -> Option<KnownCode> {
         KnownCode::from_code(self.code).or_else(|| self.sub_code.and_then(KnownCode::from_code))
     }
+
+    /// Whether the code or the sub code has a documented meaning that `test` accepts: an
+    /// answer "busy" (2100004) with a sub code "too frequent" (28003018) is both.
+    pub fn any_known(&self, test: impl Fn(KnownCode) -> bool) -> bool {
+        [Some(self.code), self.sub_code].into_iter().flatten().filter_map(KnownCode::from_code).any(test)
+    }
 }
 
 impl fmt::Display for ApiError {
@@ -152,7 +160,22 @@ impl fmt::Debug for RawBody {
 impl Error {
     /// A new error of `endpoint`.
     pub fn new(endpoint: &'static str, kind: ErrorKind) -> Self {
-        Error { endpoint, kind }
+        Error { endpoint, kind, missing_scope: None }
+    }
+
+    /// Records the scope the endpoint needs, when the answer says the token lacks a scope.
+    pub(crate) fn with_scope_of(mut self, scope: Option<&'static str>) -> Self {
+        if self.api().is_some_and(|a| a.any_known(KnownCode::is_scope_missing)) {
+            self.missing_scope = scope;
+        }
+        self
+    }
+
+    /// The OAuth scope the user has not granted, when the platform refused the call for a
+    /// missing scope (2190003 / 28001012) and the spec states the endpoint's scope: ask the
+    /// user to authorize again with it (see [`crate::oauth::AuthorizeUrl`]).
+    pub fn missing_scope(&self) -> Option<&'static str> {
+        self.missing_scope
     }
 
     /// The endpoint whose call failed.
@@ -193,7 +216,7 @@ impl Error {
             ErrorKind::HttpStatus { status, .. } => matches!(status, 429 | 502 | 503 | 504),
             ErrorKind::Api(a) => {
                 matches!(a.http_status, 429 | 502 | 503 | 504)
-                    || a.known().is_some_and(|k| k.is_busy() || k.is_rate_limited())
+                    || a.any_known(|k| k.is_busy() || k.is_rate_limited())
             }
             ErrorKind::Token(inner) => inner.is_retryable(),
             _ => false,
@@ -202,16 +225,14 @@ impl Error {
 
     /// Whether the platform said the token used is invalid or expired.
     pub fn is_token_invalid(&self) -> bool {
-        self.api().and_then(ApiError::known).is_some_and(KnownCode::is_token_invalid)
+        self.api().is_some_and(|a| a.any_known(KnownCode::is_token_invalid))
     }
 
     /// Whether the platform is throttling the caller (HTTP 429 or a rate-limit code).
     pub fn is_rate_limited(&self) -> bool {
         match &self.kind {
             ErrorKind::HttpStatus { status: 429, .. } => true,
-            _ => self
-                .api()
-                .is_some_and(|a| a.http_status == 429 || a.known().is_some_and(KnownCode::is_rate_limited)),
+            _ => self.api().is_some_and(|a| a.http_status == 429 || a.any_known(KnownCode::is_rate_limited)),
         }
     }
 
@@ -239,6 +260,9 @@ impl fmt::Display for Error {
         let alternate = f.alternate();
         let f = &mut OneLine(f);
         write!(f, "{}: {}", self.endpoint, self.kind)?;
+        if let Some(scope) = self.missing_scope {
+            write!(f, "; the user has not granted the scope `{scope}` this call needs")?;
+        }
         if alternate {
             let mut source = std::error::Error::source(&self.kind);
             while let Some(s) = source {

@@ -3,7 +3,7 @@
 
 use url::Url;
 
-use crate::endpoint::Server;
+use crate::endpoint::{AuthKind, Endpoint, Server};
 use crate::Client;
 
 /// The path of the authorization page on open.douyin.com.
@@ -27,11 +27,26 @@ pub const AUTHORIZE_PATH: &str = "/platform/oauth/connect/";
 ///      &redirect_uri=https%3A%2F%2Fexample.com%2Fcallback%3Ffrom%3Dapp&state=csrf-123"
 /// );
 /// ```
+///
+/// Or from the endpoints the app will call, each of which states its scope in the spec:
+///
+/// ```
+/// use douyin_alliance::{endpoints, Client, oauth::AuthorizeUrl};
+/// let client = Client::builder().credentials("my_key", "secret").build().unwrap();
+/// let url = AuthorizeUrl::new(&client)
+///     .endpoints([&endpoints::KOL_STORE_LIST, &endpoints::STORE_ADD, &endpoints::KOL_ORDERS])
+///     .optional_scope("alliance.kol.reputation")
+///     .build();
+/// let query: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+/// assert!(query.contains(&("scope".into(), "alliance.kol.store_manage,alliance.kol.orders".into())));
+/// assert!(query.contains(&("optionalScope".into(), "alliance.kol.reputation".into())));
+/// ```
 #[derive(Debug, Clone)]
 pub struct AuthorizeUrl {
     base: Url,
     client_key: String,
     scopes: Vec<String>,
+    optional_scopes: Vec<String>,
     redirect_uri: Option<String>,
     state: Option<String>,
 }
@@ -43,14 +58,37 @@ impl AuthorizeUrl {
             base: client.base_url(Server::OpenDouyin).clone(),
             client_key: client.client_key().to_string(),
             scopes: Vec::new(),
+            optional_scopes: Vec::new(),
             redirect_uri: None,
             state: None,
         }
     }
 
-    /// Adds a scope to request.
+    /// Adds a scope to request (a scope already added is not repeated).
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.scopes.push(scope.into());
+        let scope = scope.into();
+        if !self.scopes.contains(&scope) {
+            self.scopes.push(scope);
+        }
+        self
+    }
+
+    /// Adds the scope of every user call given whose scope the spec states (app-level calls
+    /// need no user grant and are skipped).
+    pub fn endpoints<'e>(self, endpoints: impl IntoIterator<Item = &'e Endpoint>) -> Self {
+        endpoints
+            .into_iter()
+            .filter(|e| e.auth == AuthKind::AccessToken)
+            .filter_map(|e| e.scope)
+            .fold(self, Self::scope)
+    }
+
+    /// Adds a scope the user may untick (`optionalScope`).
+    pub fn optional_scope(mut self, scope: impl Into<String>) -> Self {
+        let scope = scope.into();
+        if !self.optional_scopes.contains(&scope) {
+            self.optional_scopes.push(scope);
+        }
         self
     }
 
@@ -76,6 +114,9 @@ impl AuthorizeUrl {
             q.append_pair("client_key", &self.client_key);
             q.append_pair("response_type", "code");
             q.append_pair("scope", &self.scopes.join(","));
+            if !self.optional_scopes.is_empty() {
+                q.append_pair("optionalScope", &self.optional_scopes.join(","));
+            }
             if let Some(r) = &self.redirect_uri {
                 q.append_pair("redirect_uri", r);
             }

@@ -2,13 +2,20 @@
 //! field's lenient decoder named by a marker type, and every field the spec does not know kept
 //! in `extra_fields`. What `#[derive(Deserialize)]` with `flatten` and a `deserialize_with` per
 //! field would do, in a tenth of the generated code (a field is one line of the visitor).
+//!
+//! A field the spec knows only from weak evidence (below "confirmed") is read through
+//! [`Lenient`]: a value of another shape does not fail the response; the field stays unset, the
+//! raw value is kept in `extra_fields` under its wire name, and a `tracing` warning names the type
+//! and field (inside the call's `douyin_call` span, which names the endpoint).
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer, Visitor};
+use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
+use serde_json::Value;
 
 use crate::codec;
 
@@ -20,7 +27,83 @@ pub trait Decode {
     fn decode<'de, D: Deserializer<'de>>(d: D) -> Result<Self::Out, D::Error>;
     /// The value of an absent field; `None` when the field is required.
     fn absent() -> Option<Self::Out>;
+    /// Reads the field's value from `map` into `slot` (strictly: a bad value is an error).
+    fn read<'de, A: MapAccess<'de>>(
+        map: &mut A,
+        slot: &mut Option<Self::Out>,
+        _extra: &mut BTreeMap<String, Value>,
+        _ty: &'static str,
+        _wire: &'static str,
+    ) -> Result<(), A::Error>
+    where
+        Self: Sized,
+    {
+        *slot = Some(map.next_value_seed(Seed::<Self>::default())?);
+        Ok(())
+    }
 }
+
+/// Reads one known field with its marker `C` (what each line of `__object!` runs).
+pub fn read<'de, C: Decode, A: MapAccess<'de>>(
+    map: &mut A,
+    slot: &mut Option<C::Out>,
+    extra: &mut BTreeMap<String, Value>,
+    ty: &'static str,
+    wire: &'static str,
+) -> Result<(), A::Error> {
+    C::read(map, slot, extra, ty, wire)
+}
+
+/// A weakly evidenced field read with the marker `M` (one whose absent value is defined: an
+/// optional value or a collection): a value `M` cannot read leaves the field as absent and is
+/// kept, as it arrived, in `extra_fields`, with a warning.
+pub struct Lenient<M>(PhantomData<M>);
+
+impl<M: Decode> Decode for Lenient<M> {
+    type Out = M::Out;
+    fn decode<'de, D: Deserializer<'de>>(d: D) -> Result<Self::Out, D::Error> {
+        M::decode(d)
+    }
+    fn absent() -> Option<Self::Out> {
+        M::absent()
+    }
+    fn read<'de, A: MapAccess<'de>>(
+        map: &mut A,
+        slot: &mut Option<Self::Out>,
+        extra: &mut BTreeMap<String, Value>,
+        ty: &'static str,
+        wire: &'static str,
+    ) -> Result<(), A::Error> {
+        let raw: Value = map.next_value()?;
+        match M::decode(&raw) {
+            Ok(v) => *slot = Some(v),
+            Err(e) => {
+                tracing::warn!(
+                    r#type = ty,
+                    field = wire,
+                    error = %e,
+                    "a field the spec knows only from weak evidence has another shape; kept in extra_fields"
+                );
+                extra.insert(wire.to_string(), raw);
+                *slot = M::absent();
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A weakly evidenced integer.
+pub type LenientInt<T> = Lenient<OptInt<T>>;
+/// A weakly evidenced float.
+pub type LenientFloat = Lenient<OptFloat>;
+/// A weakly evidenced boolean.
+pub type LenientBool = Lenient<OptBool>;
+/// A weakly evidenced string.
+pub type LenientStr = Lenient<OptStr>;
+/// A weakly evidenced value of any other type.
+pub type LenientOpt<T> = Lenient<Opt<T>>;
+/// A weakly evidenced required list or map (absent, `null` or of another shape: empty).
+pub type LenientCollection<T> = Lenient<Collection<T>>;
 
 macro_rules! markers {
     ($($(#[$doc:meta])* $name:ident $(<$t:ident>)? => $out:ty, $decode:expr, $absent:expr;)*) => {$(
@@ -179,7 +262,7 @@ macro_rules! __object {
                         let mut extra_fields = ::std::collections::BTreeMap::new();
                         while let Some(key) = map.next_key::<$crate::object::Key<'de>>()? {
                             match key.as_str() {
-                                $($wire => $field = Some(map.next_value_seed($crate::object::Seed::<$crate::object::$marker$(<$t>)?>::default())?),)*
+                                $($wire => $crate::object::read::<$crate::object::$marker$(<$t>)?, A>(&mut map, &mut $field, &mut extra_fields, stringify!($name), $wire)?,)*
                                 _ => {
                                     let value: ::serde_json::Value = map.next_value()?;
                                     extra_fields.insert(key.into_string(), value);
@@ -223,6 +306,30 @@ mod tests {
         assert_eq!(t.extra_fields["new"], serde_json::json!({"x": 1}));
         let t: T = serde_json::from_str(r#"{"e":"x","a":1,"b":"3"}"#).unwrap();
         assert_eq!((t.a, t.b, t.c), (1, Some(3), None));
+    }
+
+    #[derive(Debug, PartialEq)]
+    struct W {
+        n: Option<i64>,
+        s: Option<String>,
+        list: Vec<i64>,
+        extra_fields: BTreeMap<String, serde_json::Value>,
+    }
+
+    crate::__object!(W { n: "n" => LenientInt<i64>, s: "s" => LenientStr, list: "list" => LenientCollection<Vec<i64>> });
+
+    #[test]
+    fn a_lenient_field_of_another_shape_is_kept_raw_and_fails_nothing() {
+        let w: W = serde_json::from_str(r#"{"n":"1.2万","s":{"x":1},"list":"none"}"#).unwrap();
+        assert_eq!((w.n, w.s, w.list.len()), (None, None, 0));
+        assert_eq!(w.extra_fields["n"], "1.2万");
+        assert_eq!(w.extra_fields["s"], serde_json::json!({"x": 1}));
+        assert_eq!(w.extra_fields["list"], "none");
+        let w: W = serde_json::from_str(r#"{"n":"12","s":"a","list":[1]}"#).unwrap();
+        assert_eq!((w.n, w.s.as_deref(), w.list), (Some(12), Some("a"), vec![1]));
+        assert!(w.extra_fields.is_empty());
+        let w: W = serde_json::from_str("{}").unwrap();
+        assert_eq!((w.n, w.s, w.list.len()), (None, None, 0));
     }
 
     #[test]

@@ -244,6 +244,9 @@ impl Client {
                 InjectFrom::ClientKey => cfg.client_key.clone(),
                 InjectFrom::ClientSecret => cfg.client_secret.expose().to_string(),
                 InjectFrom::Const(c) => c.to_string(),
+                // The user's credentials can change between attempts (a refreshed session):
+                // `build_request` adds them to each attempt.
+                InjectFrom::AccessToken | InjectFrom::OpenId => continue,
             };
             if v.is_empty() {
                 return Err(Error::new(
@@ -341,7 +344,8 @@ impl Client {
         let headers = request.headers_mut();
         headers.insert(ACCEPT, HeaderValue::from_static(JSON));
         headers.insert(USER_AGENT, cfg.user_agent.clone());
-        if let Some(t) = token {
+        let user_fields = user_fields(endpoint, user, token);
+        if let Some(t) = token.filter(|_| user_fields.is_empty()) {
             let mut v = HeaderValue::from_str(t.expose()).map_err(|_| {
                 ErrorKind::Config("the token contains characters a header cannot carry".into())
             })?;
@@ -349,6 +353,15 @@ impl Client {
             headers.insert(TOKEN_HEADER, v);
         }
         let (content_type, body) = match wire {
+            Wire::Json(body) if !user_fields.is_empty() => {
+                (Some(JSON), Some(with_json_fields(body, &user_fields)?))
+            }
+            Wire::Form(body) if !user_fields.is_empty() => {
+                let mut form =
+                    url::form_urlencoded::Serializer::new(String::from_utf8_lossy(body).into_owned());
+                form.extend_pairs(user_fields.iter().map(|(k, v)| (*k, v.as_str())));
+                (Some("application/x-www-form-urlencoded"), Some(form.finish().into()))
+            }
             Wire::Json(body) => (Some(JSON), Some(body.clone())),
             Wire::Form(body) => (Some("application/x-www-form-urlencoded"), Some(body.clone())),
             // A bodiless POST still says JSON, as the working public clients send it.
@@ -364,6 +377,34 @@ impl Client {
 }
 
 const JSON: &str = "application/json";
+
+/// The user credentials `endpoint` carries in its body (`inject` from `access_token` /
+/// `open_id`), with their values for this attempt. Such a call sends no token header.
+fn user_fields(
+    endpoint: &Endpoint,
+    user: Option<&UserAuth>,
+    token: Option<&Secret>,
+) -> Vec<(&'static str, String)> {
+    endpoint
+        .inject
+        .iter()
+        .filter_map(|i| match i.from {
+            InjectFrom::AccessToken => token.map(|t| (i.name, t.expose().to_string())),
+            InjectFrom::OpenId => user.map(|u| (i.name, u.open_id.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A JSON object body with `fields` added.
+fn with_json_fields(body: &[u8], fields: &[(&'static str, String)]) -> Result<bytes::Bytes, ErrorKind> {
+    let mut object: Map<String, Value> = serde_json::from_slice(body)
+        .map_err(|e| ErrorKind::Config(format!("the encoded body is not a JSON object: {e}")))?;
+    for (k, v) in fields {
+        object.insert((*k).to_string(), Value::String(v.clone()));
+    }
+    serde_json::to_vec(&object).map(Into::into).map_err(|e| ErrorKind::Config(e.to_string()))
+}
 
 fn invalid(endpoint: &Endpoint, field: &str, problem: String) -> Error {
     Error::new(endpoint.name, ErrorKind::InvalidInput { field: field.into(), problem })

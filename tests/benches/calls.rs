@@ -143,7 +143,8 @@ impl Fixture {
                 .kol_materials_products_search(&KolMaterialsProductsSearchRequest::new(page, 20))
                 .await
                 .expect("the search answers");
-            products.extend(found.products.into_iter().map(|p| StoreAddProduct::new(p.product_id)));
+            products
+                .extend(found.products.into_iter().filter_map(|p| p.product_id).map(StoreAddProduct::new));
         }
         for chunk in products.chunks(20) {
             let req = StoreAddRequest::new(chunk.to_vec(), false, "bench");

@@ -17,11 +17,15 @@ fn main() {
     let mut specs = codegen::yaml::load_dir_as(&root.join(spec_dir), spec_dir)
         .unwrap_or_else(|e| panic!("the full fixture does not load:\n{e}"));
     if std::env::var("CARGO_PKG_NAME").is_ok_and(|p| p == "fixture-client-next") {
+        let mut applied = vec![false; EDITS.len()];
         specs = specs
             .iter()
-            .map(|f| codegen::yaml::parse_str(&f.path, &next_version(&f.text)))
+            .map(|f| codegen::yaml::parse_str(&f.path, &next_version(&f.text, &mut applied)))
             .collect::<Result<_, _>>()
             .unwrap_or_else(|e| panic!("the changed fixture does not parse:\n{e}"));
+        for ((from, _), done) in EDITS.iter().zip(applied) {
+            assert!(done, "the next-version edit no longer applies to the full fixture:\n{from}");
+        }
     }
     let target = codegen::Target { spec_dir, rust_dir: "generated", docs_path: None };
     let files = codegen::generate_from_into(&specs, &target)
@@ -40,23 +44,28 @@ fn main() {
     }
 }
 
-/// The additive changes of the next spec version; each edit must apply.
-fn next_version(text: &str) -> String {
-    let edits = [
-        (
-            "      - name: verified\n        type: bool\n        doc: Whether verified.\n",
-            "      - name: verified\n        type: bool\n        doc: Whether verified.\n      - name: badge\n        type: string\n        doc: A badge (added later).\n",
-        ),
-        (
-            "        - {value: SOLD_OUT, doc: Sold out.}\n",
-            "        - {value: SOLD_OUT, doc: Sold out.}\n        - {value: presale, doc: On pre-sale (added later).}\n",
-        ),
-        ("        - {value: 2, name: Price, doc: By price.}\n", "        - {value: 2, name: Price, doc: By price.}\n        - {value: 3, name: Rating, doc: By rating (added later).}\n"),
-    ];
+/// The additive changes of the next spec version; each edit must apply (to one of the files).
+/// The added field states its evidence (single source, as its type: read leniently); the added
+/// enum values take their enum's.
+const EDITS: [(&str, &str); 3] = [
+    (
+        "      - name: verified\n        type: bool\n        doc: Whether verified.\n",
+        "      - name: verified\n        type: bool\n        doc: Whether verified.\n      - name: badge\n        type: string\n        doc: A badge (added later).\n        evidence: {level: single_source, sources: [F2]}\n",
+    ),
+    (
+        "        - {value: SOLD_OUT, doc: Sold out.}\n",
+        "        - {value: SOLD_OUT, doc: Sold out.}\n        - {value: presale, doc: On pre-sale (added later).}\n",
+    ),
+    ("        - {value: 2, name: Price, doc: By price.}\n", "        - {value: 2, name: Price, doc: By price.}\n        - {value: 3, name: Rating, doc: By rating (added later).}\n"),
+];
+
+/// `text` with the edits of [`EDITS`] that apply to it made; `applied` records which did.
+fn next_version(text: &str, applied: &mut [bool]) -> String {
     let mut out = text.to_string();
-    for (from, to) in edits {
+    for ((from, to), done) in EDITS.iter().zip(applied.iter_mut()) {
         if out.contains(from) {
             out = out.replacen(from, to, 1);
+            *done = true;
         }
     }
     out

@@ -2,6 +2,7 @@
 //! answers each test programs, and a client builder pointed at it.
 
 pub mod bench;
+pub mod logs;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};

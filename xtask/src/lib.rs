@@ -197,5 +197,8 @@ pub fn run_codegen(root: &Path, check: bool) -> (String, bool) {
         }
         let _ = write!(report, "{} file(s) changed", stale.len());
     }
+    if let Ok(summary) = codegen::evidence_summary(&root.join("spec")) {
+        let _ = write!(report, "\n\n{}", summary.trim_end());
+    }
     (report, true)
 }

@@ -110,12 +110,14 @@ fn measure(side: Side, dir: &Path, target: &Path, n: usize) -> Result<ScalingFig
     let spec = dir.join("spec");
     for entry in std::fs::read_dir(&spec).map_err(|e| format!("cannot read {}: {e}", spec.display()))? {
         let path = entry.map_err(|e| e.to_string())?.path();
-        let keep = path.file_name().is_some_and(|f| f == "oauth.yaml");
+        let keep = path.file_name().is_some_and(|f| f == "oauth.yaml" || f == "sources.yaml");
         if path.extension().is_some_and(|x| x == "yaml") && !keep {
             std::fs::remove_file(&path).map_err(|e| format!("cannot remove {}: {e}", path.display()))?;
         }
     }
-    std::fs::write(spec.join("synthetic.yaml"), codegen::synthetic::spec(n))
+    // The baseline's generator predates evidence: the same API without its keys.
+    let text = codegen::synthetic::spec_for(n, side == Side::Current);
+    std::fs::write(spec.join("synthetic.yaml"), text)
         .map_err(|e| format!("cannot write the synthetic spec: {e}"))?;
     cargo(dir, target, &["run", "-q", "-p", "xtask", "--", "codegen"])?;
     let lines = generated_lines(&dir.join("sdk/src/generated"))?;

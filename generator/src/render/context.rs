@@ -1,6 +1,6 @@
 //! The template context: the model flattened into strings the templates paste in place.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use serde::Serialize;
 
@@ -17,6 +17,14 @@ pub struct Cx {
     any_pagination: bool,
     types: Vec<TypeCx>,
     endpoints: Vec<EndpointCx>,
+    summary: Vec<LevelCount>,
+    sources: Vec<SourceCx>,
+}
+
+#[derive(Serialize)]
+struct SourceCx {
+    id: String,
+    title: String,
 }
 
 #[derive(Serialize)]
@@ -54,6 +62,7 @@ struct FieldCx {
     inner_ty: String,
     required: bool,
     md_ty: String,
+    evidence: String,
 }
 
 #[derive(Serialize)]
@@ -98,6 +107,12 @@ struct EndpointCx {
     summary_lit: String,
     title_lit: String,
     doc_url_lit: String,
+    evidence: String,
+    auth_evidence: String,
+    envelope_evidence: String,
+    scope: String,
+    scope_md: String,
+    evidence_md: String,
 }
 
 #[derive(Serialize)]
@@ -133,8 +148,62 @@ pub fn build(m: &Model, spec_dir: &str) -> Cx {
         any_inject: m.endpoints.iter().any(|e| !e.inject.is_empty()),
         any_pagination: m.endpoints.iter().any(|e| e.pagination.is_some()),
         types: m.types.iter().map(|t| type_cx(t, &roles)).collect(),
-        endpoints: m.endpoints.iter().map(endpoint_cx).collect(),
+        endpoints: m.endpoints.iter().flat_map(endpoint_cxs).collect(),
+        summary: summary(m),
+        sources: m
+            .sources
+            .iter()
+            .map(|s| SourceCx { id: s.id.clone(), title: s.title.replace('|', "\\|") })
+            .collect(),
     }
+}
+
+/// How many endpoints and fields stand at each evidence level: the table `cargo xtask codegen`
+/// prints and `docs/endpoints.md` holds.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+pub struct LevelCount {
+    /// The level's spec spelling.
+    pub level: &'static str,
+    /// Endpoints at that level (their own evidence).
+    pub endpoints: usize,
+    /// Credential choices at that level (an endpoint's and its alternative's).
+    pub credentials: usize,
+    /// Envelopes at that level.
+    pub envelopes: usize,
+    /// Object fields at that level.
+    pub fields: usize,
+}
+
+/// The evidence summary of a model, strongest level first.
+pub fn summary(m: &Model) -> Vec<LevelCount> {
+    let fields: Vec<Evidence> = m
+        .types
+        .iter()
+        .filter_map(|t| match &t.kind {
+            TypeKind::Object(f) => Some(f.iter().map(|f| f.evidence.level)),
+            TypeKind::Enum(_) => None,
+        })
+        .flatten()
+        .collect();
+    let credentials: Vec<Evidence> = m
+        .endpoints
+        .iter()
+        .flat_map(|e| {
+            std::iter::once(e.auth_evidence.level)
+                .chain(e.alternative_auth.as_ref().map(|a| a.evidence.level))
+        })
+        .collect();
+    let count = |levels: &mut dyn Iterator<Item = Evidence>, l: Evidence| levels.filter(|x| *x == l).count();
+    Evidence::ALL
+        .iter()
+        .map(|&l| LevelCount {
+            level: l.as_str(),
+            endpoints: count(&mut m.endpoints.iter().map(|e| e.evidence.level), l),
+            credentials: count(&mut credentials.iter().copied(), l),
+            envelopes: count(&mut m.endpoints.iter().map(|e| e.envelope_evidence.level), l),
+            fields: count(&mut fields.iter().copied(), l),
+        })
+        .collect()
 }
 
 /// Which named types are sent, received, top-level requests, or carry constraints.
@@ -149,8 +218,8 @@ struct Roles<'m> {
 impl<'m> Roles<'m> {
     fn of(m: &'m Model) -> Self {
         let requests: BTreeSet<&str> = m.endpoints.iter().filter_map(|e| e.request_type.as_deref()).collect();
-        let sent = reachable(m, requests.iter().copied());
-        let received = reachable(m, m.endpoints.iter().map(|e| e.response_type.as_str()));
+        let sent = m.reachable(requests.iter().copied());
+        let received = m.reachable(m.endpoints.iter().map(|e| e.response_type.as_str()));
         // Grows until no sent type gains a constraint through the types it nests.
         let mut constrained: BTreeSet<&str> = BTreeSet::new();
         loop {
@@ -173,34 +242,8 @@ impl<'m> Roles<'m> {
     }
 }
 
-/// Named types reachable from `roots` through fields, lists and maps.
-fn reachable<'m>(m: &'m Model, roots: impl Iterator<Item = &'m str>) -> BTreeSet<&'m str> {
-    let by_name: BTreeMap<&str, &TypeKind> = m.types.iter().map(|t| (t.name.as_str(), &t.kind)).collect();
-    let mut seen = BTreeSet::new();
-    let mut todo: Vec<&str> = roots.collect();
-    while let Some(name) = todo.pop() {
-        if !seen.insert(name) {
-            continue;
-        }
-        if let Some(TypeKind::Object(fields)) = by_name.get(name) {
-            for f in fields {
-                todo.extend(named_in(&f.ty));
-            }
-        }
-    }
-    seen
-}
-
-fn named_in(t: &Ty) -> Option<&str> {
-    match t {
-        Ty::List(i) | Ty::Map(i) => named_in(i),
-        Ty::Named(n) => Some(n),
-        _ => None,
-    }
-}
-
 fn nests(t: &Ty, set: &BTreeSet<&str>) -> bool {
-    named_in(t).is_some_and(|n| set.contains(n))
+    t.named().is_some_and(|n| set.contains(n))
 }
 
 fn md_ty(t: &Ty) -> String {
@@ -226,8 +269,9 @@ fn field_cx(f: &Field, gated: bool) -> FieldCx {
         marker: rust::decode_marker(f),
         rust_ty: rust::field_ty(f),
         inner_ty: rust::ty(&f.ty).to_string(),
-        required: f.required,
+        required: !f.optional(),
         md_ty: md_ty(&f.ty),
+        evidence: f.evidence.level.as_str().to_string(),
     }
 }
 
@@ -261,7 +305,7 @@ fn type_cx(t: &NamedType, roles: &Roles<'_>) -> TypeCx {
         ),
     };
     let required = match &t.kind {
-        TypeKind::Object(fields) => fields.iter().filter(|f| f.required).map(field_cx).collect(),
+        TypeKind::Object(fields) => fields.iter().filter(|f| !f.optional()).map(field_cx).collect(),
         TypeKind::Enum(_) => Vec::new(),
     };
     let checks: Vec<String> = match &t.kind {
@@ -361,13 +405,54 @@ fn page_cx(p: &Pagination) -> PageCx {
     }
 }
 
-fn endpoint_cx(e: &Endpoint) -> EndpointCx {
-    let auth_md = match e.auth {
+/// The endpoint's methods: one, or two when it is offered under a second credential kind.
+fn endpoint_cxs(e: &Endpoint) -> Vec<EndpointCx> {
+    let main = Offer {
+        auth: e.auth,
+        open_id_in_query: e.open_id_in_query,
+        scope: e.scope.as_deref(),
+        auth_evidence: &e.auth_evidence,
+        konst: names::constant(&e.name),
+        other: None,
+    };
+    let Some(alt) = &e.alternative_auth else {
+        return vec![endpoint_cx(e, &main)];
+    };
+    let suffix = if alt.auth == AuthKind::AccessToken { "_AS_USER" } else { "_AS_APP" };
+    let second = Offer {
+        auth: alt.auth,
+        open_id_in_query: alt.open_id_in_query,
+        scope: alt.scope.as_deref(),
+        auth_evidence: &alt.evidence,
+        konst: format!("{}{suffix}", names::constant(&e.name)),
+        other: Some((e.auth, &e.auth_evidence)),
+    };
+    let main = Offer { other: Some((alt.auth, &alt.evidence)), ..main };
+    vec![endpoint_cx(e, &main), endpoint_cx(e, &second)]
+}
+
+/// One credential under which an endpoint is offered.
+struct Offer<'e> {
+    auth: AuthKind,
+    open_id_in_query: bool,
+    scope: Option<&'e str>,
+    auth_evidence: &'e Provenance,
+    konst: String,
+    /// The other credential it is also offered under, with its evidence.
+    other: Option<(AuthKind, &'e Provenance)>,
+}
+
+fn auth_phrase(a: AuthKind) -> &'static str {
+    match a {
         AuthKind::None => "none",
         AuthKind::ClientToken => "app `client_token`",
         AuthKind::AccessToken => "user `access_token`",
-    };
-    let user = e.auth == AuthKind::AccessToken;
+    }
+}
+
+fn endpoint_cx(e: &Endpoint, o: &Offer<'_>) -> EndpointCx {
+    let auth_md = auth_phrase(o.auth);
+    let user = o.auth == AuthKind::AccessToken;
     let arg = if e.request_type.is_some() { "&request" } else { "" };
     let call_md = if user {
         format!("client.user(&user).{}({arg})", e.name)
@@ -379,16 +464,36 @@ fn endpoint_cx(e: &Endpoint) -> EndpointCx {
         paragraphs.push(d.clone());
     }
     paragraphs.push(format!(
-        "`{} https://{}{}`{} · auth: {auth_md} · {}",
+        "`{} https://{}{}`{} · auth: {auth_md}{} · {}",
         e.method.as_str(),
         e.server.host(),
         e.path,
-        if e.open_id_in_query { "?open_id=…" } else { "" },
+        if o.open_id_in_query { "?open_id=…" } else { "" },
+        o.scope.map_or(String::new(), |s| format!(" (scope `{s}`)")),
         if e.retry_safe { "retried on transient failures" } else { "never retried (not safe to repeat)" }
     ));
+    let mut evidence = format!(
+        "Evidence: endpoint {}; credential {}; envelope {}.",
+        e.evidence.phrase(),
+        o.auth_evidence.phrase(),
+        e.envelope_evidence.phrase()
+    );
+    if !e.envelope_evidence.level.is_confirmed() {
+        evidence.push_str(
+            " The envelope is detected from each answer (`data`/`extra`, `err_no`, `code`, `status_code`).",
+        );
+    }
+    if let Some((other, ev)) = o.other {
+        evidence.push_str(&format!(
+            " Sources disagree on the credential: the call is also offered with the {} (evidence: {}).",
+            auth_phrase(other),
+            ev.phrase()
+        ));
+    }
+    paragraphs.push(evidence.clone());
     EndpointCx {
         name: e.name.clone(),
-        konst: names::constant(&e.name),
+        konst: o.konst.clone(),
         docs: rust::doc_attrs(&paragraphs),
         summary: e.summary.replace('\n', " "),
         title_zh: e.title_zh.clone(),
@@ -399,10 +504,10 @@ fn endpoint_cx(e: &Endpoint) -> EndpointCx {
         method_upper: e.method.as_str().to_string(),
         path: e.path.clone(),
         path_lit: rust::lit(&e.path),
-        auth: rust::auth(e.auth).to_string(),
+        auth: rust::auth(o.auth).to_string(),
         auth_md: auth_md.to_string(),
         credentials_body: e.credentials == Credentials::Body,
-        open_id_in_query: e.open_id_in_query,
+        open_id_in_query: o.open_id_in_query,
         retry_safe: e.retry_safe,
         encoding: rust::encoding(e.encoding).to_string(),
         encoding_md: match e.encoding {
@@ -417,6 +522,7 @@ fn endpoint_cx(e: &Endpoint) -> EndpointCx {
             EnvelopeKind::DataExtra => "`data` + `extra`",
             EnvelopeKind::ErrNo => "`err_no` / `err_msg`",
             EnvelopeKind::CodeMsg => "`code` / `msg`",
+            EnvelopeKind::StatusCode => "`status_code` / `status_msg`",
         }
         .to_string(),
         request_type: e.request_type.clone(),
@@ -432,6 +538,12 @@ fn endpoint_cx(e: &Endpoint) -> EndpointCx {
         summary_lit: rust::lit(&e.summary),
         title_lit: rust::lit(&e.title_zh),
         doc_url_lit: rust::lit(&e.doc_url),
+        evidence: rust::evidence(e.evidence.level).to_string(),
+        auth_evidence: rust::evidence(o.auth_evidence.level).to_string(),
+        envelope_evidence: rust::evidence(e.envelope_evidence.level).to_string(),
+        scope: o.scope.map_or("None".to_string(), |s| format!("Some({})", rust::lit(s))),
+        scope_md: o.scope.map_or("—".to_string(), |s| format!("`{s}`")),
+        evidence_md: evidence.replace('|', "\\|"),
     }
 }
 

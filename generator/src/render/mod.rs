@@ -2,7 +2,7 @@
 //! token pieces with `quote`; every Rust file is parsed with `syn` (so broken output fails here,
 //! naming the endpoint or type) and formatted with `prettyplease`.
 
-mod context;
+pub mod context;
 pub mod rust;
 
 use minijinja::{AutoEscape, Environment};
@@ -240,7 +240,7 @@ mod tests {
     use super::*;
 
     fn empty() -> Model {
-        Model { endpoints: Vec::new(), types: Vec::new() }
+        Model { endpoints: Vec::new(), types: Vec::new(), sources: Vec::new() }
     }
 
     fn without_blank_lines(s: &str) -> String {

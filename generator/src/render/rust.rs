@@ -4,7 +4,8 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
 use crate::model::{
-    AuthKind, Constraints, Encoding, EnvelopeKind, Field, HttpMethod, InjectFrom, PageStyle, Server, Ty,
+    AuthKind, Constraints, Encoding, EnvelopeKind, Evidence, Field, HttpMethod, InjectFrom, PageStyle,
+    Server, Ty,
 };
 use crate::names;
 
@@ -80,10 +81,10 @@ pub fn ty(t: &Ty) -> TokenStream {
 /// The field's full Rust type (`Option` when not required).
 pub fn field_ty(f: &Field) -> String {
     let t = ty(&f.ty);
-    if f.required {
-        t.to_string()
-    } else {
+    if f.optional() {
         quote!(Option<#t>).to_string()
+    } else {
+        t.to_string()
     }
 }
 
@@ -96,7 +97,7 @@ pub fn serde_attr(f: &Field, gated: bool) -> String {
         let w = &f.wire;
         parts.push(quote!(rename = #w));
     }
-    if !f.required {
+    if f.optional() {
         parts.push(quote!(skip_serializing_if = "Option::is_none"));
     }
     match (parts.is_empty(), gated) {
@@ -110,6 +111,17 @@ pub fn serde_attr(f: &Field, gated: bool) -> String {
 /// scalars, lists and maps that read `null` as empty, and plain `Deserialize` for the rest.
 pub fn decode_marker(f: &Field) -> String {
     let t = ty(&f.ty);
+    if f.lenient {
+        let marker = match (&f.ty, f.optional()) {
+            (Ty::I32 | Ty::I64, _) => quote!(LenientInt<#t>),
+            (Ty::F64, _) => quote!(LenientFloat),
+            (Ty::Bool, _) => quote!(LenientBool),
+            (Ty::String, _) => quote!(LenientStr),
+            (Ty::List(_) | Ty::Map(_), false) => quote!(LenientCollection<#t>),
+            (_, _) => quote!(LenientOpt<#t>),
+        };
+        return marker.to_string();
+    }
     let marker = match (&f.ty, f.required) {
         (Ty::I32 | Ty::I64, true) => quote!(Int<#t>),
         (Ty::I32 | Ty::I64, false) => quote!(OptInt<#t>),
@@ -163,9 +175,14 @@ pub fn field_docs(f: &Field) -> Vec<String> {
     if let Some(e) = &f.example {
         facts.push(format!("Example: `{e}`."));
     }
-    if !facts.is_empty() {
-        p.push(facts.join(" "));
+    facts.push(format!("Evidence: {}.", f.evidence.phrase().trim_end_matches('.')));
+    if f.lenient {
+        facts.push(
+            "Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset."
+                .to_string(),
+        );
     }
+    p.push(facts.join(" "));
     p
 }
 
@@ -214,6 +231,19 @@ pub fn envelope(e: EnvelopeKind) -> TokenStream {
         EnvelopeKind::DataExtra => quote!(EnvelopeKind::DataExtra),
         EnvelopeKind::ErrNo => quote!(EnvelopeKind::ErrNo),
         EnvelopeKind::CodeMsg => quote!(EnvelopeKind::CodeMsg),
+        EnvelopeKind::StatusCode => quote!(EnvelopeKind::StatusCode),
+    }
+}
+
+/// `Evidence::…`
+pub fn evidence(e: Evidence) -> TokenStream {
+    match e {
+        Evidence::Documented => quote!(Evidence::Documented),
+        Evidence::Confirmed => quote!(Evidence::Confirmed),
+        Evidence::SingleSource => quote!(Evidence::SingleSource),
+        Evidence::Analogue => quote!(Evidence::Analogue),
+        Evidence::SeedOnly => quote!(Evidence::SeedOnly),
+        Evidence::Guessed => quote!(Evidence::Guessed),
     }
 }
 
@@ -230,6 +260,8 @@ pub fn inject_from(i: &InjectFrom) -> TokenStream {
     match i {
         InjectFrom::ClientKey => quote!(InjectFrom::ClientKey),
         InjectFrom::ClientSecret => quote!(InjectFrom::ClientSecret),
+        InjectFrom::AccessToken => quote!(InjectFrom::AccessToken),
+        InjectFrom::OpenId => quote!(InjectFrom::OpenId),
         InjectFrom::Const(v) => quote!(InjectFrom::Const(#v)),
     }
 }

@@ -4,7 +4,7 @@
 #[allow(unused_imports)]
 use super::types::*;
 use crate::endpoint::{
-    AuthKind, Encoding, Endpoint, EnvelopeKind, HttpMethod, Inject, InjectFrom,
+    AuthKind, Encoding, Endpoint, EnvelopeKind, Evidence, HttpMethod, Inject, InjectFrom,
     PageStyle, PaginationMeta, Server,
 };
 /// The metadata of every endpoint of the spec, in spec order, for inspecting the API (the
@@ -22,12 +22,16 @@ pub static ENDPOINTS: &[&Endpoint] = &[
     &KOL_MATERIALS_PRODUCTS_DETAILS,
     &PRODUCT_SKUS,
     &PRODUCT_PICKSOURCE_CONVERT,
+    &PRODUCT_PICKSOURCE_CONVERT_AS_USER,
+    &ISV_PICK_ORDER,
     &CAPTAIN_TASK_DETAIL,
     &CAPTAIN_TASK_PRODUCT_LIST,
     &OAUTH_CLIENT_TOKEN,
+    &OAUTH_STABLE_CLIENT_TOKEN,
     &OAUTH_ACCESS_TOKEN,
     &OAUTH_REFRESH_TOKEN,
     &OAUTH_RENEW_REFRESH_TOKEN,
+    &OAUTH_USERINFO,
 ];
 
 /// Metadata of the `kol_buyin_id` endpoint: Get the creator's Buyin (百应) id.
@@ -46,6 +50,10 @@ pub static KOL_BUYIN_ID: Endpoint = Endpoint {
     envelope: EnvelopeKind::DataExtra,
     inject: &[],
     pagination: None,
+    evidence: Evidence::Confirmed,
+    auth_evidence: Evidence::Confirmed,
+    envelope_evidence: Evidence::Confirmed,
+    scope: Some("alliance.kol.buyin_id"),
 };
 
 /// Metadata of the `kol_store_list` endpoint: List the products in the creator's showcase (橱窗), one page at a time.
@@ -67,6 +75,10 @@ pub static KOL_STORE_LIST: Endpoint = Endpoint {
         style: PageStyle::Page,
         max_page_size: 20,
     }),
+    evidence: Evidence::Confirmed,
+    auth_evidence: Evidence::Confirmed,
+    envelope_evidence: Evidence::Confirmed,
+    scope: Some("alliance.kol.store_manage"),
 };
 
 /// Metadata of the `store_add` endpoint: Add alliance products to the creator's showcase; a call can succeed while single products fail.
@@ -85,6 +97,10 @@ pub static STORE_ADD: Endpoint = Endpoint {
     envelope: EnvelopeKind::DataExtra,
     inject: &[],
     pagination: None,
+    evidence: Evidence::Confirmed,
+    auth_evidence: Evidence::Confirmed,
+    envelope_evidence: Evidence::Confirmed,
+    scope: Some("alliance.kol.store_manage"),
 };
 
 /// Metadata of the `kol_store_remove` endpoint: Remove products from the creator's showcase.
@@ -103,6 +119,10 @@ pub static KOL_STORE_REMOVE: Endpoint = Endpoint {
     envelope: EnvelopeKind::DataExtra,
     inject: &[],
     pagination: None,
+    evidence: Evidence::Confirmed,
+    auth_evidence: Evidence::Confirmed,
+    envelope_evidence: Evidence::Confirmed,
+    scope: Some("alliance.kol.store_manage"),
 };
 
 /// Metadata of the `kol_reputation` endpoint: Get the creator's sales reputation (带货口碑) and showcase sales.
@@ -121,6 +141,10 @@ pub static KOL_REPUTATION: Endpoint = Endpoint {
     envelope: EnvelopeKind::DataExtra,
     inject: &[],
     pagination: None,
+    evidence: Evidence::SingleSource,
+    auth_evidence: Evidence::SingleSource,
+    envelope_evidence: Evidence::Confirmed,
+    scope: Some("alliance.kol.reputation"),
 };
 
 /// Metadata of the `kol_orders` endpoint: List the creator's alliance orders in a time window, page by page with a cursor.
@@ -142,6 +166,10 @@ pub static KOL_ORDERS: Endpoint = Endpoint {
         style: PageStyle::Cursor,
         max_page_size: 20,
     }),
+    evidence: Evidence::Confirmed,
+    auth_evidence: Evidence::Confirmed,
+    envelope_evidence: Evidence::Confirmed,
+    scope: Some("alliance.kol.orders"),
 };
 
 /// Metadata of the `colonel_award_task_apply` endpoint: Sign the creator up for a colonel's (团长) award task (赏金任务).
@@ -154,12 +182,16 @@ pub static COLONEL_AWARD_TASK_APPLY: Endpoint = Endpoint {
     method: HttpMethod::Post,
     path: "/alliance/colonel/award_task/apply/",
     auth: AuthKind::AccessToken,
-    open_id_in_query: false,
+    open_id_in_query: true,
     retry_safe: false,
     encoding: Encoding::Json,
     envelope: EnvelopeKind::ErrNo,
     inject: &[],
     pagination: None,
+    evidence: Evidence::SeedOnly,
+    auth_evidence: Evidence::SeedOnly,
+    envelope_evidence: Evidence::SeedOnly,
+    scope: None,
 };
 
 /// Metadata of the `materials_product_category` endpoint: List product categories, drilling down from a parent category (0 = first level).
@@ -178,6 +210,10 @@ pub static MATERIALS_PRODUCT_CATEGORY: Endpoint = Endpoint {
     envelope: EnvelopeKind::DataExtra,
     inject: &[],
     pagination: None,
+    evidence: Evidence::SeedOnly,
+    auth_evidence: Evidence::SeedOnly,
+    envelope_evidence: Evidence::Guessed,
+    scope: None,
 };
 
 /// Metadata of the `kol_materials_products_search` endpoint: Search alliance products from the creator's point of view, with filters and sorting.
@@ -199,6 +235,10 @@ pub static KOL_MATERIALS_PRODUCTS_SEARCH: Endpoint = Endpoint {
         style: PageStyle::Page,
         max_page_size: 20,
     }),
+    evidence: Evidence::SeedOnly,
+    auth_evidence: Evidence::SeedOnly,
+    envelope_evidence: Evidence::Guessed,
+    scope: None,
 };
 
 /// Metadata of the `kol_materials_products_details` endpoint: Get the details of up to 20 alliance products from the creator's point of view.
@@ -217,6 +257,10 @@ pub static KOL_MATERIALS_PRODUCTS_DETAILS: Endpoint = Endpoint {
     envelope: EnvelopeKind::DataExtra,
     inject: &[],
     pagination: None,
+    evidence: Evidence::SeedOnly,
+    auth_evidence: Evidence::SeedOnly,
+    envelope_evidence: Evidence::Guessed,
+    scope: None,
 };
 
 /// Metadata of the `product_skus` endpoint: Get a product's SKUs, spec dimensions and spec pictures.
@@ -235,6 +279,10 @@ pub static PRODUCT_SKUS: Endpoint = Endpoint {
     envelope: EnvelopeKind::DataExtra,
     inject: &[],
     pagination: None,
+    evidence: Evidence::SeedOnly,
+    auth_evidence: Evidence::SeedOnly,
+    envelope_evidence: Evidence::Guessed,
+    scope: None,
 };
 
 /// Metadata of the `product_picksource_convert` endpoint: Convert a product link into one whose orders are attributed to this app as pick source.
@@ -253,6 +301,54 @@ pub static PRODUCT_PICKSOURCE_CONVERT: Endpoint = Endpoint {
     envelope: EnvelopeKind::DataExtra,
     inject: &[],
     pagination: None,
+    evidence: Evidence::SeedOnly,
+    auth_evidence: Evidence::SeedOnly,
+    envelope_evidence: Evidence::Guessed,
+    scope: None,
+};
+
+/// Metadata of the `product_picksource_convert` endpoint: Convert a product link into one whose orders are attributed to this app as pick source.
+pub static PRODUCT_PICKSOURCE_CONVERT_AS_USER: Endpoint = Endpoint {
+    name: "product_picksource_convert",
+    summary: "Convert a product link into one whose orders are attributed to this app as pick source.",
+    title_zh: "选品来源转链",
+    doc_url: "https://buyin.jinritemai.com/dashboard/service-provider/doc-center?docId=2329",
+    server: Server::OpenDouyinEc,
+    method: HttpMethod::Post,
+    path: "/alliance/product/picksource/convert/",
+    auth: AuthKind::AccessToken,
+    open_id_in_query: true,
+    retry_safe: true,
+    encoding: Encoding::Json,
+    envelope: EnvelopeKind::DataExtra,
+    inject: &[],
+    pagination: None,
+    evidence: Evidence::SeedOnly,
+    auth_evidence: Evidence::SingleSource,
+    envelope_evidence: Evidence::Guessed,
+    scope: Some("alliance.picksource.convert"),
+};
+
+/// Metadata of the `isv_pick_order` endpoint: List an institution's (机构) pick-source orders of one day with their GMV. Unverified: request and response.
+pub static ISV_PICK_ORDER: Endpoint = Endpoint {
+    name: "isv_pick_order",
+    summary: "List an institution's (机构) pick-source orders of one day with their GMV. Unverified: request and response.",
+    title_zh: "机构单天选品订单号和GMV",
+    doc_url: "https://buyin.jinritemai.com/dashboard/service-provider/doc-center?docId=2337",
+    server: Server::OpenDouyinEc,
+    method: HttpMethod::Post,
+    path: "/alliance/isv/pick_order/",
+    auth: AuthKind::AccessToken,
+    open_id_in_query: false,
+    retry_safe: true,
+    encoding: Encoding::Json,
+    envelope: EnvelopeKind::DataExtra,
+    inject: &[],
+    pagination: None,
+    evidence: Evidence::SingleSource,
+    auth_evidence: Evidence::SingleSource,
+    envelope_evidence: Evidence::Guessed,
+    scope: None,
 };
 
 /// Metadata of the `captain_task_detail` endpoint: Get the details of a colonel's award task (赏金任务), without authentication. Inferred: undocumented.
@@ -271,6 +367,10 @@ pub static CAPTAIN_TASK_DETAIL: Endpoint = Endpoint {
     envelope: EnvelopeKind::CodeMsg,
     inject: &[],
     pagination: None,
+    evidence: Evidence::SeedOnly,
+    auth_evidence: Evidence::SeedOnly,
+    envelope_evidence: Evidence::SeedOnly,
+    scope: None,
 };
 
 /// Metadata of the `captain_task_product_list` endpoint: List the products of a colonel's award task, page by page, without authentication. Inferred: undocumented.
@@ -292,6 +392,10 @@ pub static CAPTAIN_TASK_PRODUCT_LIST: Endpoint = Endpoint {
         style: PageStyle::Page,
         max_page_size: 20,
     }),
+    evidence: Evidence::SeedOnly,
+    auth_evidence: Evidence::SeedOnly,
+    envelope_evidence: Evidence::SeedOnly,
+    scope: None,
 };
 
 /// Metadata of the `oauth_client_token` endpoint: Get the app's client_token, the credential of calls that need no user authorization.
@@ -323,6 +427,45 @@ pub static OAUTH_CLIENT_TOKEN: Endpoint = Endpoint {
         },
     ],
     pagination: None,
+    evidence: Evidence::Documented,
+    auth_evidence: Evidence::Documented,
+    envelope_evidence: Evidence::Documented,
+    scope: None,
+};
+
+/// Metadata of the `oauth_stable_client_token` endpoint: Get the app's client_token without invalidating the current one (stable variant).
+pub static OAUTH_STABLE_CLIENT_TOKEN: Endpoint = Endpoint {
+    name: "oauth_stable_client_token",
+    summary: "Get the app's client_token without invalidating the current one (stable variant).",
+    title_zh: "获取 stable_client_token",
+    doc_url: "https://developer.open-douyin.com/docs/resource/zh-CN/dop/develop/openapi/account-permission/generate-stable-client-token",
+    server: Server::OpenDouyin,
+    method: HttpMethod::Post,
+    path: "/oauth/stable_client_token/",
+    auth: AuthKind::None,
+    open_id_in_query: false,
+    retry_safe: true,
+    encoding: Encoding::Json,
+    envelope: EnvelopeKind::DataExtra,
+    inject: &[
+        Inject {
+            name: "client_key",
+            from: InjectFrom::ClientKey,
+        },
+        Inject {
+            name: "client_secret",
+            from: InjectFrom::ClientSecret,
+        },
+        Inject {
+            name: "grant_type",
+            from: InjectFrom::Const("client_credential"),
+        },
+    ],
+    pagination: None,
+    evidence: Evidence::SingleSource,
+    auth_evidence: Evidence::SingleSource,
+    envelope_evidence: Evidence::Documented,
+    scope: None,
 };
 
 /// Metadata of the `oauth_access_token` endpoint: Exchange a user's authorization code for an access_token, refresh_token and open_id.
@@ -354,6 +497,10 @@ pub static OAUTH_ACCESS_TOKEN: Endpoint = Endpoint {
         },
     ],
     pagination: None,
+    evidence: Evidence::Documented,
+    auth_evidence: Evidence::Documented,
+    envelope_evidence: Evidence::Documented,
+    scope: None,
 };
 
 /// Metadata of the `oauth_refresh_token` endpoint: Extend a user's access_token with the refresh_token (a new 15-day access_token).
@@ -381,6 +528,10 @@ pub static OAUTH_REFRESH_TOKEN: Endpoint = Endpoint {
         },
     ],
     pagination: None,
+    evidence: Evidence::Documented,
+    auth_evidence: Evidence::Documented,
+    envelope_evidence: Evidence::Documented,
+    scope: None,
 };
 
 /// Metadata of the `oauth_renew_refresh_token` endpoint: Renew a user's refresh_token for another 30 days (at most 5 times).
@@ -404,6 +555,41 @@ pub static OAUTH_RENEW_REFRESH_TOKEN: Endpoint = Endpoint {
         },
     ],
     pagination: None,
+    evidence: Evidence::Documented,
+    auth_evidence: Evidence::Documented,
+    envelope_evidence: Evidence::Documented,
+    scope: Some("renew_refresh_token"),
+};
+
+/// Metadata of the `oauth_userinfo` endpoint: Get the public profile of the user behind an access_token (nickname, avatar, ids).
+pub static OAUTH_USERINFO: Endpoint = Endpoint {
+    name: "oauth_userinfo",
+    summary: "Get the public profile of the user behind an access_token (nickname, avatar, ids).",
+    title_zh: "获取用户信息",
+    doc_url: "https://developer.open-douyin.com/docs/resource/zh-CN/dop/develop/openapi/account-permission/get-access-token",
+    server: Server::OpenDouyin,
+    method: HttpMethod::Post,
+    path: "/oauth/userinfo/",
+    auth: AuthKind::AccessToken,
+    open_id_in_query: false,
+    retry_safe: true,
+    encoding: Encoding::Json,
+    envelope: EnvelopeKind::DataExtra,
+    inject: &[
+        Inject {
+            name: "access_token",
+            from: InjectFrom::AccessToken,
+        },
+        Inject {
+            name: "open_id",
+            from: InjectFrom::OpenId,
+        },
+    ],
+    pagination: None,
+    evidence: Evidence::Confirmed,
+    auth_evidence: Evidence::Confirmed,
+    envelope_evidence: Evidence::Confirmed,
+    scope: Some("user_info"),
 };
 
 impl crate::Client {
@@ -411,12 +597,16 @@ impl crate::Client {
     ///
     /// 类目查询 · [doc](https://buyin.jinritemai.com/dashboard/service-provider/doc-center?docId=2326)
     ///
-    /// App-level call with the client_token. No open.douyinec.com source exists: the request
-    /// and response come from the Doudian analogue `alliance.materialsProductCategory` (two
-    /// independent SDKs). From that analogue: `category_list` holds the queried parent plus its
-    /// direct children; levels are 1, 2, 3. No pagination.
+    /// App-level call with the client_token (only the replaced Python class says which token).
+    /// No open.douyinec.com source but that class exists: the request and response come from
+    /// the Doudian analogue `alliance.materialsProductCategory` (two independent SDKs), and the
+    /// `data` / `extra` envelope is Inferred from the other answers of this host. From that
+    /// analogue: `category_list` holds the queried parent plus its direct children; levels are
+    /// 1, 2, 3. No pagination.
     ///
     /// `POST https://open.douyinec.com/alliance/materials/product/category/` · auth: app `client_token` · retried on transient failures
+    ///
+    /// Evidence: endpoint seed only (seed): the Python class is the only source of this path on open.douyinec.com; fields from the Doudian analogue; credential seed only (seed): api-facts §1: the token kind of this call comes from the Python class only; envelope guessed: every confirmed answer on this host uses data/extra. The envelope is detected from each answer (`data`/`extra`, `err_no`, `code`, `status_code`).
     pub async fn materials_product_category(
         &self,
         request: &MaterialsProductCategoryRequest,
@@ -428,13 +618,17 @@ impl crate::Client {
     ///
     /// 查询商品SKU信息 · [doc](https://buyin.jinritemai.com/dashboard/service-provider/doc-center?docId=2338)
     ///
-    /// App-level call with the client_token. No open.douyinec.com source exists: fields come
-    /// from the Doudian analogue `buyin.productSkus` (two SDKs). From that analogue: `pictures`
+    /// App-level call with the client_token (only the replaced Python class says which token).
+    /// No open.douyinec.com source but that class exists: fields come from the Doudian analogue
+    /// `buyin.productSkus` (two SDKs), and the `data` / `extra` envelope is Inferred from the
+    /// other answers of this host. From that analogue: `pictures`
     /// and `skus` are JSON objects keyed by a string, not arrays. Inferred: the key is a
     /// combination of spec-item ids (its format is not documented). Doudian business errors for
     /// this call: parameter check failed, product not in 精选联盟, invalid product id.
     ///
     /// `POST https://open.douyinec.com/alliance/product/skus/` · auth: app `client_token` · retried on transient failures
+    ///
+    /// Evidence: endpoint seed only (seed): the Python class is the only source of this path on open.douyinec.com; fields from the Doudian analogue; credential seed only (seed): api-facts §1: the token kind of this call comes from the Python class only; envelope guessed: every confirmed answer on this host uses data/extra. The envelope is detected from each answer (`data`/`extra`, `err_no`, `code`, `status_code`).
     pub async fn product_skus(
         &self,
         request: &ProductSkusRequest,
@@ -446,15 +640,24 @@ impl crate::Client {
     ///
     /// 选品来源转链 · [doc](https://buyin.jinritemai.com/dashboard/service-provider/doc-center?docId=2329)
     ///
-    /// App-level call with the client_token. Orders placed after the converted link is added to
-    /// a showcase (in Douyin or Buyin search) count as third-party pick-source orders, and
-    /// `pick_extra` comes back on them, e.g. to attribute sales to teams. No open.douyinec.com
-    /// source exists: fields come from the Doudian analogue `buyin.instPickSourceConvert`. From
-    /// that analogue: the `pick_source` parameter of the converted link is valid for 3 months.
+    /// Orders placed after the converted link is added to a showcase (in Douyin or Buyin search)
+    /// count as third-party pick-source orders, and `pick_extra` comes back on them, e.g. to
+    /// attribute sales to teams.
+    /// Sources disagree on the credential, so the call is offered both ways: as an app-level
+    /// call with the client_token (what the replaced Python class sends), and as a user call with
+    /// the creator's access_token and `?open_id=`, under the user scope
+    /// `alliance.picksource.convert` (one working client asks creators for that scope, which
+    /// suggests a user token). Which of the two the platform accepts is not known.
+    /// No open.douyinec.com source but the Python class exists: fields come from the Doudian
+    /// analogue `buyin.instPickSourceConvert`, and the `data` / `extra` envelope is Inferred from
+    /// the other answers of this host. From that analogue: the `pick_source` parameter of the
+    /// converted link is valid for 3 months.
     /// Inferred: the converted link sits at `data.product_url` here (the Doudian analogue nests
     /// it one level deeper, `data.data.product_url`). A pure conversion, so retrying is safe.
     ///
     /// `POST https://open.douyinec.com/alliance/product/picksource/convert/` · auth: app `client_token` · retried on transient failures
+    ///
+    /// Evidence: endpoint seed only (seed): the Python class is the only source of this path on open.douyinec.com; fields from the Doudian analogue; credential seed only (seed): the Python class sends the client_token; conflicts with S1's user scope (api-facts §10.3); envelope guessed: every confirmed answer on this host uses data/extra. The envelope is detected from each answer (`data`/`extra`, `err_no`, `code`, `status_code`). Sources disagree on the credential: the call is also offered with the user `access_token` (evidence: single source (S1): S1 asks creators for the user scope alliance.picksource.convert, which suggests a user access_token and ?open_id= (api-facts §10.1, §10.3)).
     pub async fn product_picksource_convert(
         &self,
         request: &ProductPicksourceConvertRequest,
@@ -469,13 +672,16 @@ impl crate::Client {
     /// Inferred: everything about this call. It is the request the award-task claim page makes;
     /// no public doc or code mentions it, and the replaced Python class is its only source. No
     /// token is needed. Inferred: the envelope is `{code, msg, data}` with `code` 0 = success
-    /// (the Python class checks `code`); other endpoints of this host use
-    /// `status_code`/`has_more`, so it may differ. Inferred: every field of `CaptainTaskDetailData`
+    /// (the Python class checks `code`); other endpoints of this host answer with
+    /// `status_code` / `status_msg`, so it may differ, and the SDK recognises either shape.
+    /// Inferred: every field of `CaptainTaskDetailData`
     /// (names and types are guesses, all optional); read `extra_fields` for the real content.
     /// No doc page is known: the link is the closest known page, the doc of
     /// `colonel_award_task_apply` (团长赏金任务报名, docId 3570).
     ///
     /// `GET https://lianmengapi.snssdk.com/ecom/captain/mobile/task/detail` · auth: none · retried on transient failures
+    ///
+    /// Evidence: endpoint seed only (seed): api-facts §5.8, §9: no public trace of this path; credential seed only (seed): api-facts §5.8, §9: no public trace of this path; envelope seed only (seed): the Python class checks code; other lianmengapi endpoints use status_code/status_msg (api-facts §10.3). The envelope is detected from each answer (`data`/`extra`, `err_no`, `code`, `status_code`).
     pub async fn captain_task_detail(
         &self,
         request: &CaptainTaskDetailRequest,
@@ -489,14 +695,18 @@ impl crate::Client {
     ///
     /// Inferred: everything about this call. It is the request the award-task claim page makes;
     /// no public doc or code mentions it, and the replaced Python class is its only source. No
-    /// token is needed. Inferred: the envelope is `{code, msg, data}` with `code` 0 = success.
-    /// Inferred: paging by `page` / `page_size` (at most 20, the Python class's default) with a
-    /// `total` in the answer and the products under `list`; if the server names the list
-    /// differently, pages come back empty and the real list sits in `extra_fields`.
+    /// token is needed. Inferred: the envelope is `{code, msg, data}` with `code` 0 = success
+    /// (other endpoints of this host answer with `status_code` / `status_msg`; the SDK
+    /// recognises either shape). Inferred: paging by `page` / `page_size` (at most 20, the
+    /// Python class's default) with a `total` in the answer and the products under `list`; if
+    /// the server names the list differently, pages come back empty and the real list sits in
+    /// `extra_fields`.
     /// No doc page is known: the link is the closest known page, the doc of
     /// `colonel_award_task_apply` (团长赏金任务报名, docId 3570).
     ///
     /// `GET https://lianmengapi.snssdk.com/ecom/captain/mobile/task/promotion/product/list` · auth: none · retried on transient failures
+    ///
+    /// Evidence: endpoint seed only (seed): api-facts §5.9, §9: no public trace of this path; credential seed only (seed): api-facts §5.9, §9: no public trace of this path; envelope seed only (seed): the Python class checks code; other lianmengapi endpoints use status_code/status_msg (api-facts §10.3). The envelope is detected from each answer (`data`/`extra`, `err_no`, `code`, `status_code`).
     pub async fn captain_task_product_list(
         &self,
         request: &CaptainTaskProductListRequest,
@@ -563,8 +773,26 @@ impl crate::Client {
     /// manage tokens yourself.
     ///
     /// `POST https://open.douyin.com/oauth/client_token/` · auth: none · retried on transient failures
+    ///
+    /// Evidence: endpoint documented (S3, S4, S5); credential documented (S3, S4, S5); envelope documented (S3, S4, S5).
     pub async fn oauth_client_token(&self) -> crate::Result<ClientTokenData> {
         crate::transport::call(self, &OAUTH_CLIENT_TOKEN, None::<&()>).await
+    }
+
+    /// Get the app's client_token without invalidating the current one (stable variant).
+    ///
+    /// 获取 stable_client_token · [doc](https://developer.open-douyin.com/docs/resource/zh-CN/dop/develop/openapi/account-permission/generate-stable-client-token)
+    ///
+    /// Same body and answer as `oauth_client_token`, but while the current client_token is valid
+    /// this call returns it instead of minting a new one, so calling it again does not cut off
+    /// other holders of the token. It lives 2 hours (`expires_in` 7200). Known from one official
+    /// doc page only (no working client seen); the answer's fields are those of `ClientTokenData`.
+    ///
+    /// `POST https://open.douyin.com/oauth/stable_client_token/` · auth: none · retried on transient failures
+    ///
+    /// Evidence: endpoint single source (S3): one official doc page (generate-stable-client-token), api-facts §4; no working client seen; credential single source (S3): one official doc page (generate-stable-client-token), api-facts §4; no working client seen; envelope documented (S3, S4, S5): the documented envelope of open.douyin.com OAuth answers (api-facts §2.1).
+    pub async fn oauth_stable_client_token(&self) -> crate::Result<ClientTokenData> {
+        crate::transport::call(self, &OAUTH_STABLE_CLIENT_TOKEN, None::<&()>).await
     }
 
     /// Exchange a user's authorization code for an access_token, refresh_token and open_id.
@@ -576,6 +804,8 @@ impl crate::Client {
     /// refresh_token 30 days. The current doc asks for a form body ("并非json，而是form").
     ///
     /// `POST https://open.douyin.com/oauth/access_token/` · auth: none · never retried (not safe to repeat)
+    ///
+    /// Evidence: endpoint documented (S3, S4, S5): the current doc wants a form body; older docs and two SDKs (S2, S5) send JSON; credential documented (S3, S4, S5): the current doc wants a form body; older docs and two SDKs (S2, S5) send JSON; envelope documented (S3, S4, S5): the current doc wants a form body; older docs and two SDKs (S2, S5) send JSON.
     pub async fn oauth_access_token(
         &self,
         request: &AccessTokenRequest,
@@ -593,6 +823,8 @@ impl crate::Client {
     /// authorize again.
     ///
     /// `POST https://open.douyin.com/oauth/refresh_token/` · auth: none · never retried (not safe to repeat)
+    ///
+    /// Evidence: endpoint documented (S3, S4, S5); credential documented (S3, S4, S5); envelope documented (S3, S4, S5).
     pub async fn oauth_refresh_token(
         &self,
         request: &RefreshTokenRequest,
@@ -609,7 +841,9 @@ impl crate::Client {
     /// authorize again; an expired refresh_token gives 10010. `expires_in` in the answer is the
     /// lifetime of the new refresh_token.
     ///
-    /// `POST https://open.douyin.com/oauth/renew_refresh_token/` · auth: none · never retried (not safe to repeat)
+    /// `POST https://open.douyin.com/oauth/renew_refresh_token/` · auth: none (scope `renew_refresh_token`) · never retried (not safe to repeat)
+    ///
+    /// Evidence: endpoint documented (S3, S4, S5); credential documented (S3, S4, S5); envelope documented (S3, S4, S5).
     pub async fn oauth_renew_refresh_token(
         &self,
         request: &RenewRefreshTokenRequest,
@@ -626,7 +860,9 @@ impl crate::UserClient {
     /// Needs the creator's authorization. The call takes no parameters besides `open_id`: no
     /// body is sent (both public implementations send none). `buyin_id` is a string.
     ///
-    /// `POST https://open.douyinec.com/alliance/kol/buyin_id/`?open_id=… · auth: user `access_token` · retried on transient failures
+    /// `POST https://open.douyinec.com/alliance/kol/buyin_id/`?open_id=… · auth: user `access_token` (scope `alliance.kol.buyin_id`) · retried on transient failures
+    ///
+    /// Evidence: endpoint confirmed (S1, S2); credential confirmed (S1, S2); envelope confirmed (S1, S2).
     pub async fn kol_buyin_id(&self) -> crate::Result<KolBuyinIdData> {
         crate::transport::call_as_user(self, &KOL_BUYIN_ID, None::<&()>).await
     }
@@ -639,7 +875,9 @@ impl crate::UserClient {
     /// so the number of pages is ceil(total / page_size). Each item carries the `promotion_id`
     /// that `kol_store_remove` needs.
     ///
-    /// `POST https://open.douyinec.com/alliance/kol/store/list/`?open_id=… · auth: user `access_token` · retried on transient failures
+    /// `POST https://open.douyinec.com/alliance/kol/store/list/`?open_id=… · auth: user `access_token` (scope `alliance.kol.store_manage`) · retried on transient failures
+    ///
+    /// Evidence: endpoint confirmed (S1, S2); credential confirmed (S1, S2); envelope confirmed (S1, S2).
     pub async fn kol_store_list(
         &self,
         request: &KolStoreListRequest,
@@ -710,7 +948,9 @@ impl crate::UserClient {
     /// code, although one doc table calls it a string.
     /// Not retried: a repeated call could add the products twice or flip their settings.
     ///
-    /// `POST https://open.douyinec.com/alliance/store/add/`?open_id=… · auth: user `access_token` · never retried (not safe to repeat)
+    /// `POST https://open.douyinec.com/alliance/store/add/`?open_id=… · auth: user `access_token` (scope `alliance.kol.store_manage`) · never retried (not safe to repeat)
+    ///
+    /// Evidence: endpoint confirmed (S1, S2); credential confirmed (S1, S2); envelope confirmed (S1, S2).
     pub async fn store_add(
         &self,
         request: &StoreAddRequest,
@@ -728,7 +968,9 @@ impl crate::UserClient {
     /// The ids are sent as JSON numbers (one doc example shows them as strings; the server
     /// probably accepts both).
     ///
-    /// `POST https://open.douyinec.com/alliance/kol/store/remove/`?open_id=… · auth: user `access_token` · never retried (not safe to repeat)
+    /// `POST https://open.douyinec.com/alliance/kol/store/remove/`?open_id=… · auth: user `access_token` (scope `alliance.kol.store_manage`) · never retried (not safe to repeat)
+    ///
+    /// Evidence: endpoint confirmed (S1, S2); credential confirmed (S1, S2); envelope confirmed (S1, S2).
     pub async fn kol_store_remove(
         &self,
         request: &KolStoreRemoveRequest,
@@ -740,12 +982,16 @@ impl crate::UserClient {
     ///
     /// 查询达人的带货口碑和橱窗销量 · [doc](https://buyin.jinritemai.com/dashboard/service-provider/doc-center?docId=2328)
     ///
-    /// No body is sent. The response fields are not documented anywhere public: every field of
+    /// No body is sent. The path is known from one working client (and the replaced Python
+    /// class); the `data` / `extra` envelope is the one every creator call of this host uses.
+    /// The response fields are not documented anywhere public: every field of
     /// `KolReputationData` is Inferred (names and types are guesses) and optional. Whatever the
     /// server really returns is kept in `extra_fields`, so read it there when a modelled field
     /// stays `None`.
     ///
-    /// `POST https://open.douyinec.com/alliance/kol/reputation/`?open_id=… · auth: user `access_token` · retried on transient failures
+    /// `POST https://open.douyinec.com/alliance/kol/reputation/`?open_id=… · auth: user `access_token` (scope `alliance.kol.reputation`) · retried on transient failures
+    ///
+    /// Evidence: endpoint single source (S2): api-facts §5.5: path, open_id and empty body from S2 only (and the replaced Python class); credential single source (S2): api-facts §5.5: path, open_id and empty body from S2 only (and the replaced Python class); envelope confirmed (S1, S2): api-facts §5: the data/extra envelope is common to the creator calls of this host [C2].
     pub async fn kol_reputation(&self) -> crate::Result<KolReputationData> {
         crate::transport::call_as_user(self, &KOL_REPUTATION, None::<&()>).await
     }
@@ -762,7 +1008,9 @@ impl crate::UserClient {
     /// `pay` (the default) by payment time. `order_ids` looks up at most 10 orders by id.
     /// Amounts are in fen.
     ///
-    /// `POST https://open.douyinec.com/alliance/kol/orders/`?open_id=… · auth: user `access_token` · retried on transient failures
+    /// `POST https://open.douyinec.com/alliance/kol/orders/`?open_id=… · auth: user `access_token` (scope `alliance.kol.orders`) · retried on transient failures
+    ///
+    /// Evidence: endpoint confirmed (S1, S2, S9); credential confirmed (S1, S2, S9); envelope confirmed (S1, S2, S9).
     pub async fn kol_orders(
         &self,
         request: &KolOrdersRequest,
@@ -819,13 +1067,18 @@ impl crate::UserClient {
     /// 团长奖励任务报名 · [doc](https://buyin.jinritemai.com/dashboard/service-provider/doc-center?docId=3570)
     ///
     /// Known only from the replaced Python class; no public doc or code mentions this path.
-    /// Inferred: the token is the creator's access_token (the Python class sends the user's token),
-    /// but no `open_id` goes in the query. Inferred: the envelope is the newer
+    /// Inferred: the token is the creator's access_token (the Python class sends the user's token).
+    /// The SDK sends `open_id` in the query like every other user call on open.douyinec.com
+    /// (the Python class sent none); this is harmless if the server ignores it. Which scope the
+    /// call needs is not known. Inferred: the envelope is the newer
     /// `err_no` / `err_msg` / `log_id` / `data` shape (`err_no` 0 = success), as the Python class
-    /// checks. Inferred: `task_id` is a 19-digit id sent as a string. The response `data` has no
-    /// known fields; anything it holds is kept in `extra_fields`. Not retried: it signs up.
+    /// checks; every confirmed answer of this host uses `data` / `extra`, so the SDK recognises
+    /// either shape. Inferred: `task_id` is a 19-digit id sent as a string. The response `data`
+    /// has no known fields; anything it holds is kept in `extra_fields`. Not retried: it signs up.
     ///
-    /// `POST https://open.douyinec.com/alliance/colonel/award_task/apply/` · auth: user `access_token` · never retried (not safe to repeat)
+    /// `POST https://open.douyinec.com/alliance/colonel/award_task/apply/`?open_id=… · auth: user `access_token` · never retried (not safe to repeat)
+    ///
+    /// Evidence: endpoint seed only (seed): api-facts §5.7, §9: no public trace of this path; credential seed only (seed): api-facts §5.7, §9: no public trace of this path; envelope seed only (seed): the Python class checks err_no; every confirmed answer on this host uses data/extra (api-facts §10.3). The envelope is detected from each answer (`data`/`extra`, `err_no`, `code`, `status_code`).
     pub async fn colonel_award_task_apply(
         &self,
         request: &ColonelAwardTaskApplyRequest,
@@ -838,14 +1091,18 @@ impl crate::UserClient {
     ///
     /// 达人视角搜索商品 · [doc](https://buyin.jinritemai.com/dashboard/service-provider/doc-center?docId=2324)
     ///
-    /// No open.douyinec.com source exists: fields come from the Doudian analogue
-    /// `buyin.kolMaterialsProductsSearch` (SDK types and a doc example). From that analogue:
+    /// No open.douyinec.com source but the replaced Python class exists: fields come from the
+    /// Doudian analogue `buyin.kolMaterialsProductsSearch` (SDK types and a doc example), and the
+    /// `data` / `extra` envelope is Inferred from the other answers of this host. Which OAuth
+    /// scope the call needs is not known. From that analogue:
     /// pages start at 1, `page_size` is at most 20, and `total` counts all matches.
     /// Mind the units: the commission-ratio filters `cos_ratio_min` / `cos_ratio_max` are
     /// ratio × 100 (1.1 % → 110), while `cos_ratio` in the answer is a percent (10 = 10 %).
     /// Prices and commission amounts are fen.
     ///
     /// `POST https://open.douyinec.com/alliance/kol/materials/products/search/`?open_id=… · auth: user `access_token` · retried on transient failures
+    ///
+    /// Evidence: endpoint seed only (seed): the Python class is the only source of this path on open.douyinec.com; fields from the Doudian analogue; credential seed only (seed): the Python class is the only source of this path on open.douyinec.com; fields from the Doudian analogue; envelope guessed: every confirmed answer on this host uses data/extra. The envelope is detected from each answer (`data`/`extra`, `err_no`, `code`, `status_code`).
     pub async fn kol_materials_products_search(
         &self,
         request: &KolMaterialsProductsSearchRequest,
@@ -911,8 +1168,10 @@ impl crate::UserClient {
     ///
     /// 达人视角商品详情 · [doc](https://buyin.jinritemai.com/dashboard/service-provider/doc-center?docId=2325)
     ///
-    /// No open.douyinec.com source exists: fields come from the Doudian analogue
-    /// `buyin.kolMaterialsProductsDetails`. From that analogue: products taken off promotion come
+    /// No open.douyinec.com source but the replaced Python class exists: fields come from the
+    /// Doudian analogue `buyin.kolMaterialsProductsDetails`, and the `data` / `extra` envelope
+    /// is Inferred from the other answers of this host. Which OAuth scope the call needs is not
+    /// known. From that analogue: products taken off promotion come
     /// back empty (noted on the sibling `alliance.materialsProductsDetails`), and `sharable` is
     /// only filled when `with_share_status` is true. A richer, nested variant
     /// (`buyin.kolProductsDetail`, blocks `base_info`, `promotion_info`, …) exists on Doudian;
@@ -920,6 +1179,8 @@ impl crate::UserClient {
     /// `extra_fields`.
     ///
     /// `POST https://open.douyinec.com/alliance/kol/materials/products/details/`?open_id=… · auth: user `access_token` · retried on transient failures
+    ///
+    /// Evidence: endpoint seed only (seed): the Python class is the only source of this path on open.douyinec.com; fields from the Doudian analogue; credential seed only (seed): the Python class is the only source of this path on open.douyinec.com; fields from the Doudian analogue; envelope guessed: every confirmed answer on this host uses data/extra. The envelope is detected from each answer (`data`/`extra`, `err_no`, `code`, `status_code`).
     pub async fn kol_materials_products_details(
         &self,
         request: &KolMaterialsProductsDetailsRequest,
@@ -930,5 +1191,84 @@ impl crate::UserClient {
                 Some(request),
             )
             .await
+    }
+
+    /// Convert a product link into one whose orders are attributed to this app as pick source.
+    ///
+    /// 选品来源转链 · [doc](https://buyin.jinritemai.com/dashboard/service-provider/doc-center?docId=2329)
+    ///
+    /// Orders placed after the converted link is added to a showcase (in Douyin or Buyin search)
+    /// count as third-party pick-source orders, and `pick_extra` comes back on them, e.g. to
+    /// attribute sales to teams.
+    /// Sources disagree on the credential, so the call is offered both ways: as an app-level
+    /// call with the client_token (what the replaced Python class sends), and as a user call with
+    /// the creator's access_token and `?open_id=`, under the user scope
+    /// `alliance.picksource.convert` (one working client asks creators for that scope, which
+    /// suggests a user token). Which of the two the platform accepts is not known.
+    /// No open.douyinec.com source but the Python class exists: fields come from the Doudian
+    /// analogue `buyin.instPickSourceConvert`, and the `data` / `extra` envelope is Inferred from
+    /// the other answers of this host. From that analogue: the `pick_source` parameter of the
+    /// converted link is valid for 3 months.
+    /// Inferred: the converted link sits at `data.product_url` here (the Doudian analogue nests
+    /// it one level deeper, `data.data.product_url`). A pure conversion, so retrying is safe.
+    ///
+    /// `POST https://open.douyinec.com/alliance/product/picksource/convert/`?open_id=… · auth: user `access_token` (scope `alliance.picksource.convert`) · retried on transient failures
+    ///
+    /// Evidence: endpoint seed only (seed): the Python class is the only source of this path on open.douyinec.com; fields from the Doudian analogue; credential single source (S1): S1 asks creators for the user scope alliance.picksource.convert, which suggests a user access_token and ?open_id= (api-facts §10.1, §10.3); envelope guessed: every confirmed answer on this host uses data/extra. The envelope is detected from each answer (`data`/`extra`, `err_no`, `code`, `status_code`). Sources disagree on the credential: the call is also offered with the app `client_token` (evidence: seed only (seed): the Python class sends the client_token; conflicts with S1's user scope (api-facts §10.3)).
+    pub async fn product_picksource_convert(
+        &self,
+        request: &ProductPicksourceConvertRequest,
+    ) -> crate::Result<ProductPicksourceConvertData> {
+        crate::transport::call_as_user(
+                self,
+                &PRODUCT_PICKSOURCE_CONVERT_AS_USER,
+                Some(request),
+            )
+            .await
+    }
+
+    /// List an institution's (机构) pick-source orders of one day with their GMV. Unverified: request and response.
+    ///
+    /// 机构单天选品订单号和GMV · [doc](https://buyin.jinritemai.com/dashboard/service-provider/doc-center?docId=2337)
+    ///
+    /// Known from one working client only (its method `isvPickOrder`, doc docId 2337), which
+    /// sends a JSON body with the `access-token` header and no `open_id` in the query, and returns
+    /// the raw answer without reading it. Whose access_token it takes (the institution's
+    /// account) and which scope it needs are not known. The documented `page` / `page_size`
+    /// (at most 20) look copied from the showcase list, so the request is unverified; the answer
+    /// is wholly Inferred (`total` and a list of `orders` with an order id and its GMV), and
+    /// whatever the server returns is kept in `extra_fields`. Inferred: the `data`/`extra`
+    /// envelope of every confirmed answer of this host. The Chinese title is the facts'
+    /// description, not the doc page's title. Not paginated by the SDK until the paging is
+    /// known.
+    ///
+    /// `POST https://open.douyinec.com/alliance/isv/pick_order/` · auth: user `access_token` · retried on transient failures
+    ///
+    /// Evidence: endpoint single source (S2): api-facts §1, §10.2: S2's isvPickOrder; request and response unverified; credential single source (S2): api-facts §1, §10.2: S2's isvPickOrder; request and response unverified; envelope guessed: S2 returns the raw answer; every confirmed answer on this host uses data/extra. The envelope is detected from each answer (`data`/`extra`, `err_no`, `code`, `status_code`).
+    pub async fn isv_pick_order(
+        &self,
+        request: &IsvPickOrderRequest,
+    ) -> crate::Result<IsvPickOrderData> {
+        crate::transport::call_as_user(self, &ISV_PICK_ORDER, Some(request)).await
+    }
+
+    /// Get the public profile of the user behind an access_token (nickname, avatar, ids).
+    ///
+    /// 获取用户信息 · [doc](https://developer.open-douyin.com/docs/resource/zh-CN/dop/develop/openapi/account-permission/get-access-token)
+    ///
+    /// Needs the user scope `user_info`. The SDK puts the user's `access_token` and `open_id` in
+    /// the body itself (no `access-token` header, no query string). Two working clients call it:
+    /// one sends a JSON body, the other a multipart form; the SDK sends JSON. Every answer field is
+    /// read by one of them only, so all are optional and decoded leniently. The facts give no
+    /// wire type for `gender` and `e_account_role`: they are typed as text, which also accepts a
+    /// number (kept as its digits).
+    /// No doc page of this call is recorded in the facts: the link is the doc of the code exchange
+    /// (`oauth_access_token`), which grants the scopes.
+    ///
+    /// `POST https://open.douyin.com/oauth/userinfo/` · auth: user `access_token` (scope `user_info`) · retried on transient failures
+    ///
+    /// Evidence: endpoint confirmed (S1, S2): S1 sends a multipart form, S2 JSON; both put access_token and open_id in the body; credential confirmed (S1, S2): S1 sends a multipart form, S2 JSON; both put access_token and open_id in the body; envelope confirmed (S1, S2): S1 sends a multipart form, S2 JSON; both put access_token and open_id in the body.
+    pub async fn oauth_userinfo(&self) -> crate::Result<UserInfoData> {
+        crate::transport::call_as_user(self, &OAUTH_USERINFO, None::<&()>).await
     }
 }

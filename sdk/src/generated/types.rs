@@ -15,6 +15,8 @@ pub use crate::UnknownValue;
 #[non_exhaustive]
 pub struct AccessTokenRequest {
     /// The `code` from the authorization redirect; valid 10 minutes, single use.
+    ///
+    /// Evidence: documented (S3, S4, S5).
     pub code: String,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
@@ -68,26 +70,36 @@ pub struct CaptainTaskDetailData {
     /// Inferred: the task id.
     ///
     /// 任务ID
+    ///
+    /// Evidence: guessed: the Python class returns data without reading any field (api-facts §5.8, §5.9). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub task_id: Option<String>,
     /// Inferred: the task name.
     ///
     /// 任务名称
+    ///
+    /// Evidence: guessed: the Python class returns data without reading any field (api-facts §5.8, §5.9). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub task_name: Option<String>,
     /// Inferred: when the task starts (format unknown: a date string or a timestamp).
     ///
     /// 开始时间
+    ///
+    /// Evidence: guessed: the Python class returns data without reading any field (api-facts §5.8, §5.9). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub start_time: Option<String>,
     /// Inferred: when the task ends (format unknown: a date string or a timestamp).
     ///
     /// 结束时间
+    ///
+    /// Evidence: guessed: the Python class returns data without reading any field (api-facts §5.8, §5.9). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub end_time: Option<String>,
     /// Inferred: the task status (values unknown).
     ///
     /// 任务状态
+    ///
+    /// Evidence: guessed: the Python class returns data without reading any field (api-facts §5.8, §5.9). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub status: Option<String>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
@@ -97,9 +109,9 @@ pub struct CaptainTaskDetailData {
 }
 
 crate::__object!(
-    CaptainTaskDetailData { task_id : "task_id" => OptStr, task_name : "task_name" =>
-    OptStr, start_time : "start_time" => OptStr, end_time : "end_time" => OptStr, status
-    : "status" => OptStr, }
+    CaptainTaskDetailData { task_id : "task_id" => LenientStr, task_name : "task_name" =>
+    LenientStr, start_time : "start_time" => LenientStr, end_time : "end_time" =>
+    LenientStr, status : "status" => LenientStr, }
 );
 
 crate::__api_object!(CaptainTaskDetailData);
@@ -112,7 +124,7 @@ pub struct CaptainTaskDetailRequest {
     ///
     /// 任务ID
     ///
-    /// Example: `"7265432109876543210"`.
+    /// Example: `"7265432109876543210"`. Evidence: seed only (seed): the query the Python class sends.
     pub task_id: String,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
@@ -145,37 +157,49 @@ pub struct CaptainTaskProduct {
     ///
     /// 商品ID
     ///
-    /// Example: `3450632721376902816`.
+    /// Example: `3450632721376902816`. Evidence: guessed: the Python class returns data without reading any field (api-facts §5.8, §5.9). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub product_id: Option<crate::Id>,
     /// Inferred: product title.
     ///
     /// 商品标题
+    ///
+    /// Evidence: guessed: the Python class returns data without reading any field (api-facts §5.8, §5.9). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub title: Option<String>,
     /// Inferred: main image URL.
     ///
     /// 商品主图
+    ///
+    /// Evidence: guessed: the Python class returns data without reading any field (api-facts §5.8, §5.9). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub cover: Option<String>,
     /// Inferred: price, probably in fen.
     ///
     /// 价格
+    ///
+    /// Evidence: guessed: the Python class returns data without reading any field (api-facts §5.8, §5.9). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub price: Option<String>,
     /// Inferred: commission rate, unit unknown.
     ///
     /// 佣金率
+    ///
+    /// Evidence: guessed: the Python class returns data without reading any field (api-facts §5.8, §5.9). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub cos_ratio: Option<String>,
     /// Inferred: sales count.
     ///
     /// 销量
+    ///
+    /// Evidence: guessed: the Python class returns data without reading any field (api-facts §5.8, §5.9). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub sales: Option<String>,
     /// Inferred: shop name.
     ///
     /// 店铺名称
+    ///
+    /// Evidence: guessed: the Python class returns data without reading any field (api-facts §5.8, §5.9). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub shop_name: Option<String>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
@@ -185,10 +209,10 @@ pub struct CaptainTaskProduct {
 }
 
 crate::__object!(
-    CaptainTaskProduct { product_id : "product_id" => Opt < crate ::Id >, title : "title"
-    => OptStr, cover : "cover" => OptStr, price : "price" => OptStr, cos_ratio :
-    "cos_ratio" => OptStr, sales : "sales" => OptStr, shop_name : "shop_name" => OptStr,
-    }
+    CaptainTaskProduct { product_id : "product_id" => LenientOpt < crate ::Id >, title :
+    "title" => LenientStr, cover : "cover" => LenientStr, price : "price" => LenientStr,
+    cos_ratio : "cos_ratio" => LenientStr, sales : "sales" => LenientStr, shop_name :
+    "shop_name" => LenientStr, }
 );
 
 crate::__api_object!(CaptainTaskProduct);
@@ -201,11 +225,15 @@ pub struct CaptainTaskProductListData {
     /// Inferred: number of the task's products matching the query.
     ///
     /// 商品总数
+    ///
+    /// Evidence: guessed: the Python class returns data without reading any field (api-facts §5.8, §5.9). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub total: Option<i64>,
     /// Inferred: the products of this page (empty when the server names the list differently).
     ///
     /// 商品列表
+    ///
+    /// Evidence: guessed: the Python class returns data without reading any field (api-facts §5.8, §5.9). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     pub list: Vec<CaptainTaskProduct>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
@@ -214,8 +242,8 @@ pub struct CaptainTaskProductListData {
 }
 
 crate::__object!(
-    CaptainTaskProductListData { total : "total" => OptInt < i64 >, list : "list" =>
-    Collection < Vec < CaptainTaskProduct > >, }
+    CaptainTaskProductListData { total : "total" => LenientInt < i64 >, list : "list" =>
+    LenientCollection < Vec < CaptainTaskProduct > >, }
 );
 
 crate::__api_object!(CaptainTaskProductListData);
@@ -227,36 +255,40 @@ pub struct CaptainTaskProductListRequest {
     /// Inferred: search keyword over the task's products; omit to list all.
     ///
     /// 搜索关键字
+    ///
+    /// Evidence: seed only (seed): the query the Python class sends; meanings of order_by and the page limit are our inference.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub product_info: Option<String>,
     /// Inferred: award task id, sent as text.
     ///
     /// 任务ID
     ///
-    /// Example: `"7265432109876543210"`.
+    /// Example: `"7265432109876543210"`. Evidence: seed only (seed): the query the Python class sends; meanings of order_by and the page limit are our inference.
     pub task_id: String,
     /// Inferred: page number, starting at 1.
     ///
     /// 页码
     ///
-    /// Constraints: at least 1; checked before sending. Example: `1`.
+    /// Constraints: at least 1; checked before sending. Example: `1`. Evidence: seed only (seed): the query the Python class sends; meanings of order_by and the page limit are our inference.
     pub page: i64,
     /// Inferred: products per page, at most 20 (the Python class's default).
     ///
     /// 每页数量
     ///
-    /// Constraints: between 1 and 20; checked before sending. Example: `20`.
+    /// Constraints: between 1 and 20; checked before sending. Example: `20`. Evidence: seed only (seed): the query the Python class sends; meanings of order_by and the page limit are our inference.
     pub page_size: i64,
     /// Inferred: the sort key, as the Python class documents it.
     ///
     /// 排序方式
+    ///
+    /// Evidence: seed only (seed): the query the Python class sends; meanings of order_by and the page limit are our inference.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub order_field: Option<CaptainProductOrderField>,
     /// Inferred: sort direction, 0 ascending and 1 descending (the Python class sends 0 by default).
     ///
     /// 排序顺序
     ///
-    /// Example: `0`.
+    /// Example: `0`. Evidence: seed only (seed): the query the Python class sends; meanings of order_by and the page limit are our inference.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub order_by: Option<i64>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
@@ -323,11 +355,11 @@ crate::__api_object!(CaptainTaskProductListRequest);
 pub struct ClientTokenData {
     /// The client_token (prefix `clt.`).
     ///
-    /// Example: `"clt.xxxx"`.
+    /// Example: `"clt.xxxx"`. Evidence: documented (S3, S4, S5).
     pub access_token: crate::Secret,
     /// Seconds until the token expires (7200). Numeric strings are accepted.
     ///
-    /// Unit: seconds. Example: `7200`.
+    /// Unit: seconds. Example: `7200`. Evidence: documented (S3, S4, S5).
     pub expires_in: i64,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
@@ -365,7 +397,7 @@ pub struct ColonelAwardTaskApplyRequest {
     ///
     /// 任务ID
     ///
-    /// Example: `"7265432109876543210"`.
+    /// Example: `"7265432109876543210"`. Evidence: seed only (seed): the Python class sends task_id; its type is our inference.
     pub task_id: String,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
@@ -387,10 +419,124 @@ impl crate::check::Check for ColonelAwardTaskApplyRequest {}
 
 crate::__api_object!(ColonelAwardTaskApplyRequest);
 
+/// Inferred: one pick-source order of an institution and its GMV.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct IsvPickOrder {
+    /// Inferred: order number (text, as the creator-orders call sends it).
+    ///
+    /// Evidence: guessed: api-facts §10.2: no source reads the answer. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub order_id: Option<String>,
+    /// Inferred: the order's GMV; unit unknown (the alliance API states amounts in fen elsewhere).
+    ///
+    /// Evidence: guessed: api-facts §10.2: no source reads the answer. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub gmv: Option<i64>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    IsvPickOrder { order_id : "order_id" => LenientStr, gmv : "gmv" => LenientInt < i64
+    >, }
+);
+
+crate::__api_object!(IsvPickOrder);
+
+/// Inferred: one page of an institution's pick-source orders of one day. No field is known; every field here is a guess, and what the server returns is kept in `extra_fields`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct IsvPickOrderData {
+    /// Inferred: number of orders.
+    ///
+    /// Evidence: guessed: api-facts §10.2: no source reads the answer. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub total: Option<i64>,
+    /// Inferred: the orders of this page.
+    ///
+    /// Evidence: guessed: api-facts §10.2: no source reads the answer. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub orders: Option<Vec<IsvPickOrder>>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    IsvPickOrderData { total : "total" => LenientInt < i64 >, orders : "orders" =>
+    LenientOpt < Vec < IsvPickOrder > >, }
+);
+
+crate::__api_object!(IsvPickOrderData);
+
+/// Which page of the institution's pick-source orders to get. Unverified: one working client's doc comment, which looks copied from the showcase list.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct IsvPickOrderRequest {
+    /// Page number, starting at 1.
+    ///
+    /// 页码
+    ///
+    /// Constraints: at least 1; checked before sending. Example: `1`. Evidence: single source (S2): S2's doc comment; looks copied from the showcase list (api-facts §10.2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page: Option<i64>,
+    /// Orders per page, at most 20.
+    ///
+    /// 每页数量
+    ///
+    /// Constraints: between 1 and 20; checked before sending. Example: `20`. Evidence: single source (S2): S2's doc comment; looks copied from the showcase list (api-facts §10.2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page_size: Option<i64>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[serde(flatten)]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+impl IsvPickOrderRequest {
+    /// Creates the value from its required fields; optional fields start unset.
+    pub fn new() -> Self {
+        Self {
+            page: None,
+            page_size: None,
+            extra_fields: BTreeMap::new(),
+        }
+    }
+
+    /// Sets `page`.
+    pub fn with_page(mut self, value: impl Into<i64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+
+    /// Sets `page_size`.
+    pub fn with_page_size(mut self, value: impl Into<i64>) -> Self {
+        self.page_size = Some(value.into());
+        self
+    }
+}
+
+impl crate::check::Check for IsvPickOrderRequest {
+    fn check(&self) -> Result<(), crate::check::Violation> {
+        crate::check::min("page", self.page.as_ref(), 1)?;
+        crate::check::min("page_size", self.page_size.as_ref(), 1)?;
+        crate::check::max("page_size", self.page_size.as_ref(), 20)?;
+        Ok(())
+    }
+}
+
+crate::__api_object!(IsvPickOrderRequest);
+
 /// The creator's Buyin id.
 ///
 /// 达人百应ID
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct KolBuyinIdData {
@@ -398,22 +544,23 @@ pub struct KolBuyinIdData {
     ///
     /// 百应ID
     ///
-    /// Example: `"7012345678901234567"`.
-    pub buyin_id: String,
+    /// Example: `"7012345678901234567"`. Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub buyin_id: Option<String>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
     #[cfg_attr(feature = "serialize", serde(flatten))]
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
 
-crate::__object!(KolBuyinIdData { buyin_id : "buyin_id" => Str, });
+crate::__object!(KolBuyinIdData { buyin_id : "buyin_id" => LenientStr, });
 
 crate::__api_object!(KolBuyinIdData);
 
 /// One product of a search result. From the Doudian analogue `buyin.kolMaterialsProductsSearch`; its doc example writes every value as a string, which the SDK accepts.
 ///
 /// 联盟商品
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct KolMaterialsProduct {
@@ -421,142 +568,175 @@ pub struct KolMaterialsProduct {
     ///
     /// 商品ID
     ///
-    /// Example: `3400312511185213726`.
-    pub product_id: crate::Id,
+    /// Example: `3400312511185213726`. Evidence: analogue (S6, S10): Doudian buyin.kolMaterialsProductsSearch. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub product_id: Option<crate::Id>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: product title.
     ///
     /// 商品标题
+    ///
+    /// Evidence: analogue (S6, S10): Doudian buyin.kolMaterialsProductsSearch. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub title: Option<String>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: price.
     ///
     /// 商品价格
     ///
-    /// Unit: fen (1/100 CNY).
+    /// Unit: fen (1/100 CNY). Evidence: analogue (S6, S10): Doudian buyin.kolMaterialsProductsSearch. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub price: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: normal-plan commission ratio.
     ///
     /// 普通佣金率
     ///
-    /// Unit: percent (10 means 10 %). Example: `10`.
+    /// Unit: percent (10 means 10 %). Example: `10`. Evidence: analogue (S6, S10): Doudian buyin.kolMaterialsProductsSearch. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub cos_ratio: Option<f64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: normal-plan commission amount.
     ///
     /// 普通佣金金额
     ///
-    /// Unit: fen (1/100 CNY).
+    /// Unit: fen (1/100 CNY). Evidence: analogue (S6, S10): Doudian buyin.kolMaterialsProductsSearch. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub cos_fee: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: the creator's commission ratio.
     ///
     /// 达人佣金率
     ///
-    /// Unit: percent (10 means 10 %). Example: `10.0`.
+    /// Unit: percent (10 means 10 %). Example: `10.0`. Evidence: analogue (S6, S10): Doudian buyin.kolMaterialsProductsSearch. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub kol_cos_ratio: Option<f64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: the creator's commission amount.
     ///
     /// 达人佣金金额
     ///
-    /// Unit: fen (1/100 CNY).
+    /// Unit: fen (1/100 CNY). Evidence: analogue (S6, S10): Doudian buyin.kolMaterialsProductsSearch. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub kol_cos_fee: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: first-level category id.
     ///
     /// 一级类目ID
+    ///
+    /// Evidence: analogue (S6, S10): Doudian buyin.kolMaterialsProductsSearch. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub first_cid: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: second-level category id.
     ///
     /// 二级类目ID
+    ///
+    /// Evidence: analogue (S6, S10): Doudian buyin.kolMaterialsProductsSearch. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub second_cid: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: third-level category id.
     ///
     /// 三级类目ID
+    ///
+    /// Evidence: analogue (S6, S10): Doudian buyin.kolMaterialsProductsSearch. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub third_cid: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: whether the product is in stock.
     ///
     /// 是否有库存
+    ///
+    /// Evidence: analogue (S6, S10): Doudian buyin.kolMaterialsProductsSearch. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub in_stock: Option<bool>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: historical sales.
     ///
     /// 历史销量
+    ///
+    /// Evidence: analogue (S6, S10): Doudian buyin.kolMaterialsProductsSearch. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub sales: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: main image URL.
     ///
     /// 商品主图
+    ///
+    /// Evidence: analogue (S6, S10): Doudian buyin.kolMaterialsProductsSearch. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub cover: Option<String>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: product link (normal plan).
     ///
     /// 商品链接
+    ///
+    /// Evidence: analogue (S6, S10): Doudian buyin.kolMaterialsProductsSearch. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub detail_url: Option<String>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: shop id.
     ///
     /// 店铺ID
+    ///
+    /// Evidence: analogue (S6, S10): Doudian buyin.kolMaterialsProductsSearch. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub shop_id: Option<crate::Id>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: shop name.
     ///
     /// 店铺名称
+    ///
+    /// Evidence: analogue (S6, S10): Doudian buyin.kolMaterialsProductsSearch. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub shop_name: Option<String>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: price after coupon.
     ///
     /// 券后价
     ///
-    /// Unit: fen (1/100 CNY).
+    /// Unit: fen (1/100 CNY). Evidence: analogue (S6, S10): Doudian buyin.kolMaterialsProductsSearch. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub coupon_price: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: whether the product can be distributed.
     ///
     /// 是否可分销
+    ///
+    /// Evidence: analogue (S6, S10): Doudian buyin.kolMaterialsProductsSearch. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub sharable: Option<bool>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch` (doc example only): activity, 0 none, 1 超值购.
     ///
     /// 活动类型
+    ///
+    /// Evidence: analogue (S10): doc example only. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub activity_id: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch` (doc example only): commission type.
     ///
     /// 佣金类型
+    ///
+    /// Evidence: analogue (S10): doc example only. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub commission_type: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch` (doc example only): the creator's ad commission amount. Inferred: fen, like `kol_cos_fee`.
     ///
     /// 达人广告佣金金额
     ///
-    /// Unit: fen (1/100 CNY).
+    /// Unit: fen (1/100 CNY). Evidence: analogue (S10): doc example only. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub kol_ad_cos_fee: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch` (doc example only): the creator's ad commission ratio. Inferred: percent, like `kol_cos_ratio`.
     ///
     /// 达人广告佣金率
     ///
-    /// Unit: percent (10 means 10 %).
+    /// Unit: percent (10 means 10 %). Evidence: analogue (S10): doc example only. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub kol_ad_cos_ratio: Option<f64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch` (doc example only): whether a minimum purchase quantity applies.
     ///
     /// 是否限制起购
+    ///
+    /// Evidence: analogue (S10): doc example only. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub limit_min_sale: Option<bool>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch` (doc example only): whether shipping is free.
     ///
     /// 是否包邮
+    ///
+    /// Evidence: analogue (S10): doc example only. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub post_free: Option<bool>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch` (doc example only): pre-sale type, 0 = no pre-sale.
     ///
     /// 预售类型
+    ///
+    /// Evidence: analogue (S10): doc example only. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub presell_type: Option<i64>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
@@ -566,20 +746,21 @@ pub struct KolMaterialsProduct {
 }
 
 crate::__object!(
-    KolMaterialsProduct { product_id : "product_id" => Plain < crate ::Id >, title :
-    "title" => OptStr, price : "price" => OptInt < i64 >, cos_ratio : "cos_ratio" =>
-    OptFloat, cos_fee : "cos_fee" => OptInt < i64 >, kol_cos_ratio : "kol_cos_ratio" =>
-    OptFloat, kol_cos_fee : "kol_cos_fee" => OptInt < i64 >, first_cid : "first_cid" =>
-    OptInt < i64 >, second_cid : "second_cid" => OptInt < i64 >, third_cid : "third_cid"
-    => OptInt < i64 >, in_stock : "in_stock" => OptBool, sales : "sales" => OptInt < i64
-    >, cover : "cover" => OptStr, detail_url : "detail_url" => OptStr, shop_id :
-    "shop_id" => Opt < crate ::Id >, shop_name : "shop_name" => OptStr, coupon_price :
-    "coupon_price" => OptInt < i64 >, sharable : "sharable" => OptBool, activity_id :
-    "activity_id" => OptInt < i64 >, commission_type : "commission_type" => OptInt < i64
-    >, kol_ad_cos_fee : "kol_ad_cos_fee" => OptInt < i64 >, kol_ad_cos_ratio :
-    "kol_ad_cos_ratio" => OptFloat, limit_min_sale : "limit_min_sale" => OptBool,
-    post_free : "post_free" => OptBool, presell_type : "presell_type" => OptInt < i64 >,
-    }
+    KolMaterialsProduct { product_id : "product_id" => LenientOpt < crate ::Id >, title :
+    "title" => LenientStr, price : "price" => LenientInt < i64 >, cos_ratio : "cos_ratio"
+    => LenientFloat, cos_fee : "cos_fee" => LenientInt < i64 >, kol_cos_ratio :
+    "kol_cos_ratio" => LenientFloat, kol_cos_fee : "kol_cos_fee" => LenientInt < i64 >,
+    first_cid : "first_cid" => LenientInt < i64 >, second_cid : "second_cid" =>
+    LenientInt < i64 >, third_cid : "third_cid" => LenientInt < i64 >, in_stock :
+    "in_stock" => LenientBool, sales : "sales" => LenientInt < i64 >, cover : "cover" =>
+    LenientStr, detail_url : "detail_url" => LenientStr, shop_id : "shop_id" =>
+    LenientOpt < crate ::Id >, shop_name : "shop_name" => LenientStr, coupon_price :
+    "coupon_price" => LenientInt < i64 >, sharable : "sharable" => LenientBool,
+    activity_id : "activity_id" => LenientInt < i64 >, commission_type :
+    "commission_type" => LenientInt < i64 >, kol_ad_cos_fee : "kol_ad_cos_fee" =>
+    LenientInt < i64 >, kol_ad_cos_ratio : "kol_ad_cos_ratio" => LenientFloat,
+    limit_min_sale : "limit_min_sale" => LenientBool, post_free : "post_free" =>
+    LenientBool, presell_type : "presell_type" => LenientInt < i64 >, }
 );
 
 crate::__api_object!(KolMaterialsProduct);
@@ -587,7 +768,7 @@ crate::__api_object!(KolMaterialsProduct);
 /// Details of one product. From the Doudian analogue `buyin.kolMaterialsProductsDetails`.
 ///
 /// 商品详情
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct KolMaterialsProductDetail {
@@ -595,181 +776,234 @@ pub struct KolMaterialsProductDetail {
     ///
     /// 商品ID
     ///
-    /// Example: `3400312511185213726`.
-    pub product_id: crate::Id,
+    /// Example: `3400312511185213726`. Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub product_id: Option<crate::Id>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: product title.
     ///
     /// 商品标题
+    ///
+    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub title: Option<String>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: price.
     ///
     /// 商品价格
     ///
-    /// Unit: fen (1/100 CNY).
+    /// Unit: fen (1/100 CNY). Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub price: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: price after coupon.
     ///
     /// 券后价
     ///
-    /// Unit: fen (1/100 CNY).
+    /// Unit: fen (1/100 CNY). Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub coupon_price: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: normal-plan commission ratio.
     ///
     /// 普通佣金率
     ///
-    /// Unit: percent (10 means 10 %).
+    /// Unit: percent (10 means 10 %). Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub cos_ratio: Option<f64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: normal-plan commission amount.
     ///
     /// 普通佣金金额
     ///
-    /// Unit: fen (1/100 CNY).
+    /// Unit: fen (1/100 CNY). Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub cos_fee: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: the creator's commission ratio.
     ///
     /// 达人佣金率
     ///
-    /// Unit: percent (10 means 10 %).
+    /// Unit: percent (10 means 10 %). Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub kol_cos_ratio: Option<f64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: the creator's commission amount.
     ///
     /// 达人佣金金额
     ///
-    /// Unit: fen (1/100 CNY).
+    /// Unit: fen (1/100 CNY). Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub kol_cos_fee: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: first-level category id.
     ///
     /// 一级类目ID
+    ///
+    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub first_cid: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: second-level category id.
     ///
     /// 二级类目ID
+    ///
+    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub second_cid: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: third-level category id.
     ///
     /// 三级类目ID
+    ///
+    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub third_cid: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: whether the product is in stock.
     ///
     /// 是否有库存
+    ///
+    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub in_stock: Option<bool>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: historical sales.
     ///
     /// 历史销量
+    ///
+    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub sales: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: main image URL.
     ///
     /// 商品主图
+    ///
+    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub cover: Option<String>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: image URLs.
     ///
     /// 商品图片
+    ///
+    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub imgs: Option<Vec<String>>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: product link.
     ///
     /// 商品链接
+    ///
+    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub detail_url: Option<String>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: shop id.
     ///
     /// 店铺ID
+    ///
+    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub shop_id: Option<crate::Id>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: shop name.
     ///
     /// 店铺名称
+    ///
+    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub shop_name: Option<String>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: activity audit status (values not documented).
     ///
     /// 活动审核状态
+    ///
+    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub status: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: reason for the audit status.
     ///
     /// 原因
+    ///
+    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub reason: Option<String>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: review score, 5-point scale, one decimal.
     ///
     /// 商品评分
     ///
-    /// Example: `4.8`.
+    /// Example: `4.8`. Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub comment_score: Option<f64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: number of reviews.
     ///
     /// 评价数
+    ///
+    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub comment_num: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: orders in the last 30 days.
     ///
     /// 近30天订单数
+    ///
+    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub order_num: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: views in the last 30 days.
     ///
     /// 近30天浏览量
+    ///
+    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub view_num: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: creators promoting it in the last 30 days.
     ///
     /// 近30天带货达人数
+    ///
+    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub kol_num: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: per-day figures.
     ///
     /// 每日数据
+    ///
+    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub daily_statistics: Option<Vec<ProductDailyStatistics>>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: category name.
     ///
     /// 类目名称
+    ///
+    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub category_name: Option<String>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: category id.
     ///
     /// 类目ID
+    ///
+    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub category_id: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: whether the product is assured. Inferred: the 放心购 mark.
+    ///
+    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub is_assured: Option<bool>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: logistics information.
     ///
     /// 物流信息
+    ///
+    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub logistics_info: Option<String>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: a flag whose meaning is not documented. Inferred: whether the product can be boosted with 随心推 (sxt).
+    ///
+    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub has_sxt: Option<bool>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: the shop's experience scores.
     ///
     /// 店铺评分
+    ///
+    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub shop_total_score: Option<ShopTotalScore>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: whether the product can be distributed; filled when `with_share_status` is true.
     ///
     /// 是否可分销
+    ///
+    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub sharable: Option<bool>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: activity, 0 none, 1 超值购.
     ///
     /// 活动类型
+    ///
+    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub activity_id: Option<i64>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
@@ -779,24 +1013,26 @@ pub struct KolMaterialsProductDetail {
 }
 
 crate::__object!(
-    KolMaterialsProductDetail { product_id : "product_id" => Plain < crate ::Id >, title
-    : "title" => OptStr, price : "price" => OptInt < i64 >, coupon_price : "coupon_price"
-    => OptInt < i64 >, cos_ratio : "cos_ratio" => OptFloat, cos_fee : "cos_fee" => OptInt
-    < i64 >, kol_cos_ratio : "kol_cos_ratio" => OptFloat, kol_cos_fee : "kol_cos_fee" =>
-    OptInt < i64 >, first_cid : "first_cid" => OptInt < i64 >, second_cid : "second_cid"
-    => OptInt < i64 >, third_cid : "third_cid" => OptInt < i64 >, in_stock : "in_stock"
-    => OptBool, sales : "sales" => OptInt < i64 >, cover : "cover" => OptStr, imgs :
-    "imgs" => Opt < Vec < String > >, detail_url : "detail_url" => OptStr, shop_id :
-    "shop_id" => Opt < crate ::Id >, shop_name : "shop_name" => OptStr, status : "status"
-    => OptInt < i64 >, reason : "reason" => OptStr, comment_score : "comment_score" =>
-    OptFloat, comment_num : "comment_num" => OptInt < i64 >, order_num : "order_num" =>
-    OptInt < i64 >, view_num : "view_num" => OptInt < i64 >, kol_num : "kol_num" =>
-    OptInt < i64 >, daily_statistics : "daily_statistics" => Opt < Vec <
-    ProductDailyStatistics > >, category_name : "category_name" => OptStr, category_id :
-    "category_id" => OptInt < i64 >, is_assured : "is_assured" => OptBool, logistics_info
-    : "logistics_info" => OptStr, has_sxt : "has_sxt" => OptBool, shop_total_score :
-    "shop_total_score" => Opt < ShopTotalScore >, sharable : "sharable" => OptBool,
-    activity_id : "activity_id" => OptInt < i64 >, }
+    KolMaterialsProductDetail { product_id : "product_id" => LenientOpt < crate ::Id >,
+    title : "title" => LenientStr, price : "price" => LenientInt < i64 >, coupon_price :
+    "coupon_price" => LenientInt < i64 >, cos_ratio : "cos_ratio" => LenientFloat,
+    cos_fee : "cos_fee" => LenientInt < i64 >, kol_cos_ratio : "kol_cos_ratio" =>
+    LenientFloat, kol_cos_fee : "kol_cos_fee" => LenientInt < i64 >, first_cid :
+    "first_cid" => LenientInt < i64 >, second_cid : "second_cid" => LenientInt < i64 >,
+    third_cid : "third_cid" => LenientInt < i64 >, in_stock : "in_stock" => LenientBool,
+    sales : "sales" => LenientInt < i64 >, cover : "cover" => LenientStr, imgs : "imgs"
+    => LenientOpt < Vec < String > >, detail_url : "detail_url" => LenientStr, shop_id :
+    "shop_id" => LenientOpt < crate ::Id >, shop_name : "shop_name" => LenientStr, status
+    : "status" => LenientInt < i64 >, reason : "reason" => LenientStr, comment_score :
+    "comment_score" => LenientFloat, comment_num : "comment_num" => LenientInt < i64 >,
+    order_num : "order_num" => LenientInt < i64 >, view_num : "view_num" => LenientInt <
+    i64 >, kol_num : "kol_num" => LenientInt < i64 >, daily_statistics :
+    "daily_statistics" => LenientOpt < Vec < ProductDailyStatistics > >, category_name :
+    "category_name" => LenientStr, category_id : "category_id" => LenientInt < i64 >,
+    is_assured : "is_assured" => LenientBool, logistics_info : "logistics_info" =>
+    LenientStr, has_sxt : "has_sxt" => LenientBool, shop_total_score : "shop_total_score"
+    => LenientOpt < ShopTotalScore >, sharable : "sharable" => LenientBool, activity_id :
+    "activity_id" => LenientInt < i64 >, }
 );
 
 crate::__api_object!(KolMaterialsProductDetail);
@@ -810,12 +1046,14 @@ pub struct KolMaterialsProductsDetailsData {
     ///
     /// 总数
     ///
-    /// Example: `1`.
+    /// Example: `1`. Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub total: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: the products; products taken off promotion are missing or empty.
     ///
     /// 商品列表
+    ///
+    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     pub products: Vec<KolMaterialsProductDetail>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
@@ -824,8 +1062,8 @@ pub struct KolMaterialsProductsDetailsData {
 }
 
 crate::__object!(
-    KolMaterialsProductsDetailsData { total : "total" => OptInt < i64 >, products :
-    "products" => Collection < Vec < KolMaterialsProductDetail > >, }
+    KolMaterialsProductsDetailsData { total : "total" => LenientInt < i64 >, products :
+    "products" => LenientCollection < Vec < KolMaterialsProductDetail > >, }
 );
 
 crate::__api_object!(KolMaterialsProductsDetailsData);
@@ -838,11 +1076,13 @@ pub struct KolMaterialsProductsDetailsRequest {
     ///
     /// 商品ID列表
     ///
-    /// Constraints: at most 20 items; checked before sending. Example: `[3400312511185213726]`.
+    /// Constraints: at most 20 items; checked before sending. Example: `[3400312511185213726]`. Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails.
     pub product_ids: Vec<crate::Id>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: `true` fills `sharable` in the answer.
     ///
     /// 是否返回分销状态
+    ///
+    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub with_share_status: Option<bool>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
@@ -886,12 +1126,14 @@ pub struct KolMaterialsProductsSearchData {
     ///
     /// 总数
     ///
-    /// Example: `1`.
+    /// Example: `1`. Evidence: analogue (S6, S10): Doudian buyin.kolMaterialsProductsSearch. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub total: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: the products of this page.
     ///
     /// 商品列表
+    ///
+    /// Evidence: analogue (S6, S10): Doudian buyin.kolMaterialsProductsSearch. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     pub products: Vec<KolMaterialsProduct>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
@@ -900,8 +1142,8 @@ pub struct KolMaterialsProductsSearchData {
 }
 
 crate::__object!(
-    KolMaterialsProductsSearchData { total : "total" => OptInt < i64 >, products :
-    "products" => Collection < Vec < KolMaterialsProduct > >, }
+    KolMaterialsProductsSearchData { total : "total" => LenientInt < i64 >, products :
+    "products" => LenientCollection < Vec < KolMaterialsProduct > >, }
 );
 
 crate::__api_object!(KolMaterialsProductsSearchData);
@@ -913,100 +1155,118 @@ pub struct KolMaterialsProductsSearchRequest {
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: keyword the title must contain.
     ///
     /// 商品标题关键词
+    ///
+    /// Evidence: analogue (S6, S5): Doudian buyin.kolMaterialsProductsSearch (S6); S5 has the same request fields for the sibling alliance.materialsProductsSearch.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: first-level category ids.
     ///
     /// 一级类目
+    ///
+    /// Evidence: analogue (S6, S5): Doudian buyin.kolMaterialsProductsSearch (S6); S5 has the same request fields for the sibling alliance.materialsProductsSearch.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_cids: Option<Vec<i64>>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: second-level category ids.
     ///
     /// 二级类目
+    ///
+    /// Evidence: analogue (S6, S5): Doudian buyin.kolMaterialsProductsSearch (S6); S5 has the same request fields for the sibling alliance.materialsProductsSearch.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub second_cids: Option<Vec<i64>>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: third-level category ids.
     ///
     /// 三级类目
+    ///
+    /// Evidence: analogue (S6, S5): Doudian buyin.kolMaterialsProductsSearch (S6); S5 has the same request fields for the sibling alliance.materialsProductsSearch.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub third_cids: Option<Vec<i64>>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: lowest price.
     ///
     /// 最低价格
     ///
-    /// Unit: fen (1/100 CNY).
+    /// Unit: fen (1/100 CNY). Evidence: analogue (S6, S5): Doudian buyin.kolMaterialsProductsSearch (S6); S5 has the same request fields for the sibling alliance.materialsProductsSearch.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub price_min: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: highest price.
     ///
     /// 最高价格
     ///
-    /// Unit: fen (1/100 CNY).
+    /// Unit: fen (1/100 CNY). Evidence: analogue (S6, S5): Doudian buyin.kolMaterialsProductsSearch (S6); S5 has the same request fields for the sibling alliance.materialsProductsSearch.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub price_max: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: lowest historical sales.
     ///
     /// 最低历史销量
+    ///
+    /// Evidence: analogue (S6, S5): Doudian buyin.kolMaterialsProductsSearch (S6); S5 has the same request fields for the sibling alliance.materialsProductsSearch.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sell_num_min: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: highest historical sales.
     ///
     /// 最高历史销量
+    ///
+    /// Evidence: analogue (S6, S5): Doudian buyin.kolMaterialsProductsSearch (S6); S5 has the same request fields for the sibling alliance.materialsProductsSearch.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sell_num_max: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: sort key.
     ///
     /// 排序字段
+    ///
+    /// Evidence: analogue (S6, S5): Doudian buyin.kolMaterialsProductsSearch (S6); S5 has the same request fields for the sibling alliance.materialsProductsSearch.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub search_type: Option<ProductSearchType>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: sort direction.
     ///
     /// 排序方式
+    ///
+    /// Evidence: analogue (S6, S5): Doudian buyin.kolMaterialsProductsSearch (S6); S5 has the same request fields for the sibling alliance.materialsProductsSearch.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sort_type: Option<ProductSortType>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: lowest commission amount.
     ///
     /// 最低佣金金额
     ///
-    /// Unit: fen (1/100 CNY).
+    /// Unit: fen (1/100 CNY). Evidence: analogue (S6, S5): Doudian buyin.kolMaterialsProductsSearch (S6); S5 has the same request fields for the sibling alliance.materialsProductsSearch.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cos_fee_min: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: highest commission amount.
     ///
     /// 最高佣金金额
     ///
-    /// Unit: fen (1/100 CNY).
+    /// Unit: fen (1/100 CNY). Evidence: analogue (S6, S5): Doudian buyin.kolMaterialsProductsSearch (S6); S5 has the same request fields for the sibling alliance.materialsProductsSearch.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cos_fee_max: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: lowest commission ratio (ratio × 100 here, unlike the percent of `cos_ratio` in the answer).
     ///
     /// 最低佣金率
     ///
-    /// Unit: ratio × 100 (1.1 % is 110). Example: `110`.
+    /// Unit: ratio × 100 (1.1 % is 110). Example: `110`. Evidence: analogue (S6, S5): Doudian buyin.kolMaterialsProductsSearch (S6); S5 has the same request fields for the sibling alliance.materialsProductsSearch.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cos_ratio_min: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: highest commission ratio (ratio × 100).
     ///
     /// 最高佣金率
     ///
-    /// Unit: ratio × 100 (1.1 % is 110). Example: `5000`.
+    /// Unit: ratio × 100 (1.1 % is 110). Example: `5000`. Evidence: analogue (S6, S5): Doudian buyin.kolMaterialsProductsSearch (S6); S5 has the same request fields for the sibling alliance.materialsProductsSearch.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cos_ratio_max: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: page number, starting at 1.
     ///
     /// 页码
     ///
-    /// Constraints: at least 1; checked before sending. Example: `1`.
+    /// Constraints: at least 1; checked before sending. Example: `1`. Evidence: analogue (S6, S5): Doudian buyin.kolMaterialsProductsSearch (S6); S5 has the same request fields for the sibling alliance.materialsProductsSearch.
     pub page: i64,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: products per page, at most 20.
     ///
     /// 每页数量
     ///
-    /// Constraints: between 1 and 20; checked before sending. Example: `20`.
+    /// Constraints: between 1 and 20; checked before sending. Example: `20`. Evidence: analogue (S6, S5): Doudian buyin.kolMaterialsProductsSearch (S6); S5 has the same request fields for the sibling alliance.materialsProductsSearch.
     pub page_size: i64,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: whether to return only distributable products.
     ///
     /// 分销状态
+    ///
+    /// Evidence: analogue (S6, S5): Doudian buyin.kolMaterialsProductsSearch (S6); S5 has the same request fields for the sibling alliance.materialsProductsSearch.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub share_status: Option<ShareStatusFilter>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
@@ -1168,10 +1428,14 @@ pub struct KolOrdersData {
     /// The orders of this page; fewer than `size` means this is the last page.
     ///
     /// 订单列表
+    ///
+    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     pub orders: Vec<Order>,
     /// Cursor of the next page.
     ///
     /// 下一页游标
+    ///
+    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub cursor: Option<String>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
@@ -1181,8 +1445,8 @@ pub struct KolOrdersData {
 }
 
 crate::__object!(
-    KolOrdersData { orders : "orders" => Collection < Vec < Order > >, cursor : "cursor"
-    => OptStr, }
+    KolOrdersData { orders : "orders" => LenientCollection < Vec < Order > >, cursor :
+    "cursor" => LenientStr, }
 );
 
 crate::__api_object!(KolOrdersData);
@@ -1195,38 +1459,42 @@ pub struct KolOrdersRequest {
     ///
     /// 每页数量
     ///
-    /// Constraints: between 1 and 20; checked before sending. Example: `20`.
+    /// Constraints: between 1 and 20; checked before sending. Example: `20`. Evidence: confirmed (S1, S2, S9): the range of size (1-20) is from one source.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
     /// Cursor of the next page, from the previous answer's `cursor`; omit on the first request.
     ///
     /// 分页游标
+    ///
+    /// Evidence: confirmed (S1, S2, S9): the range of size (1-20) is from one source.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cursor: Option<String>,
     /// Window start, `YYYY-MM-DD HH:MM:SS`; at most 90 days back.
     ///
     /// 开始时间
     ///
-    /// Constraints: matches `^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$`; checked before sending. Example: `"2023-08-12 14:00:00"`.
+    /// Constraints: matches `^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$`; checked before sending. Example: `"2023-08-12 14:00:00"`. Evidence: confirmed (S1, S2, S9): the range of size (1-20) is from one source.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
     /// Window end, `YYYY-MM-DD HH:MM:SS`.
     ///
     /// 结束时间
     ///
-    /// Constraints: matches `^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$`; checked before sending. Example: `"2023-08-12 14:10:00"`.
+    /// Constraints: matches `^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$`; checked before sending. Example: `"2023-08-12 14:10:00"`. Evidence: confirmed (S1, S2, S9): the range of size (1-20) is from one source.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub end_time: Option<String>,
     /// Which time the window applies to; `pay` when absent.
     ///
     /// 时间类型
+    ///
+    /// Evidence: confirmed (S1, S2, S9): the range of size (1-20) is from one source.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub time_type: Option<KolOrderTimeType>,
     /// Order ids to look up, comma-separated, at most 10 ids.
     ///
     /// 订单号
     ///
-    /// Constraints: matches `^[0-9]+(,[0-9]+){0,9}$`; checked before sending. Example: `"4968253612345678901,4968253612345678902"`.
+    /// Constraints: matches `^[0-9]+(,[0-9]+){0,9}$`; checked before sending. Example: `"4968253612345678901,4968253612345678902"`. Evidence: confirmed (S2, S9).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub order_ids: Option<String>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
@@ -1322,17 +1590,21 @@ pub struct KolReputationData {
     ///
     /// 带货口碑分
     ///
-    /// Example: `4.8`.
+    /// Example: `4.8`. Evidence: guessed: api-facts §5.5, §9: no public source names the response fields. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub score: Option<f64>,
     /// Inferred: the reputation level or percentile, as text (a number is kept as its digits).
     ///
     /// 口碑等级
+    ///
+    /// Evidence: guessed: api-facts §5.5, §9: no public source names the response fields. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub level: Option<String>,
     /// Inferred: showcase sales count.
     ///
     /// 橱窗销量
+    ///
+    /// Evidence: guessed: api-facts §5.5, §9: no public source names the response fields. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub sales: Option<i64>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
@@ -1342,8 +1614,8 @@ pub struct KolReputationData {
 }
 
 crate::__object!(
-    KolReputationData { score : "score" => OptFloat, level : "level" => OptStr, sales :
-    "sales" => OptInt < i64 >, }
+    KolReputationData { score : "score" => LenientFloat, level : "level" => LenientStr,
+    sales : "sales" => LenientInt < i64 >, }
 );
 
 crate::__api_object!(KolReputationData);
@@ -1357,12 +1629,14 @@ pub struct KolStoreListData {
     ///
     /// 商品总数
     ///
-    /// Example: `57`.
+    /// Example: `57`. Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub total: Option<i64>,
     /// The products of this page.
     ///
     /// 橱窗商品列表
+    ///
+    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     pub results: Vec<StoreProduct>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
@@ -1371,8 +1645,8 @@ pub struct KolStoreListData {
 }
 
 crate::__object!(
-    KolStoreListData { total : "total" => OptInt < i64 >, results : "results" =>
-    Collection < Vec < StoreProduct > >, }
+    KolStoreListData { total : "total" => LenientInt < i64 >, results : "results" =>
+    LenientCollection < Vec < StoreProduct > >, }
 );
 
 crate::__api_object!(KolStoreListData);
@@ -1385,13 +1659,13 @@ pub struct KolStoreListRequest {
     ///
     /// 页码
     ///
-    /// Constraints: at least 1; checked before sending. Example: `1`.
+    /// Constraints: at least 1; checked before sending. Example: `1`. Evidence: confirmed (S1, S2): the limit page_size <= 20 is from S2 only.
     pub page: i64,
     /// Products per page, at most 20.
     ///
     /// 每页数量
     ///
-    /// Constraints: between 1 and 20; checked before sending. Example: `20`.
+    /// Constraints: between 1 and 20; checked before sending. Example: `20`. Evidence: confirmed (S1, S2): the limit page_size <= 20 is from S2 only.
     pub page_size: i64,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
@@ -1429,6 +1703,8 @@ pub struct KolStoreRemoveData {
     /// `true` when the products were removed.
     ///
     /// 是否成功
+    ///
+    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub success: Option<bool>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
@@ -1437,7 +1713,7 @@ pub struct KolStoreRemoveData {
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
 
-crate::__object!(KolStoreRemoveData { success : "success" => OptBool, });
+crate::__object!(KolStoreRemoveData { success : "success" => LenientBool, });
 
 crate::__api_object!(KolStoreRemoveData);
 
@@ -1448,6 +1724,8 @@ pub struct KolStoreRemoveRequest {
     /// The products to remove.
     ///
     /// 商品列表
+    ///
+    /// Evidence: confirmed (S1, S2).
     pub products: Vec<StoreRemoveProduct>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
@@ -1478,12 +1756,14 @@ pub struct MaterialsProductCategoryData {
     ///
     /// 总数
     ///
-    /// Example: `2`.
+    /// Example: `2`. Evidence: analogue (S6, S7): Doudian alliance.materialsProductCategory. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub total: Option<i64>,
     /// From the Doudian analogue `alliance.materialsProductCategory`: the queried parent plus its direct children.
     ///
     /// 类目列表
+    ///
+    /// Evidence: analogue (S6, S7): Doudian alliance.materialsProductCategory. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     pub category_list: Vec<ProductCategory>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
@@ -1492,8 +1772,8 @@ pub struct MaterialsProductCategoryData {
 }
 
 crate::__object!(
-    MaterialsProductCategoryData { total : "total" => OptInt < i64 >, category_list :
-    "category_list" => Collection < Vec < ProductCategory > >, }
+    MaterialsProductCategoryData { total : "total" => LenientInt < i64 >, category_list :
+    "category_list" => LenientCollection < Vec < ProductCategory > >, }
 );
 
 crate::__api_object!(MaterialsProductCategoryData);
@@ -1506,7 +1786,7 @@ pub struct MaterialsProductCategoryRequest {
     ///
     /// 父类目ID
     ///
-    /// Constraints: at least 0; checked before sending. Example: `0`.
+    /// Constraints: at least 0; checked before sending. Example: `0`. Evidence: analogue (S6, S7): Doudian alliance.materialsProductCategory.
     pub parent_id: i64,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
@@ -1536,7 +1816,7 @@ crate::__api_object!(MaterialsProductCategoryRequest);
 /// One alliance order of the creator. Amounts are fen.
 ///
 /// 达人订单
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct Order {
@@ -1544,243 +1824,294 @@ pub struct Order {
     ///
     /// 订单号
     ///
-    /// Example: `4968253612345678901`.
-    pub order_id: crate::Id,
+    /// Example: `4968253612345678901`. Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub order_id: Option<crate::Id>,
     /// Product id (a JSON string on the wire).
     ///
     /// 商品ID
     ///
-    /// Example: `3450632721376902816`.
+    /// Example: `3450632721376902816`. Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub product_id: Option<crate::Id>,
     /// Product name.
     ///
     /// 商品名称
+    ///
+    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub product_name: Option<String>,
     /// Product image URL.
     ///
     /// 商品图片
+    ///
+    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub product_img: Option<String>,
     /// Creator nickname.
     ///
     /// 达人昵称
+    ///
+    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub author_account: Option<String>,
     /// Creator open_id (wire name `author_openid`, no underscore before `id`).
     ///
     /// 达人open_id
+    ///
+    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub author_openid: Option<String>,
     /// Creator's Douyin number.
     ///
     /// 达人抖音号
+    ///
+    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub author_short_id: Option<String>,
     /// Creator's Buyin (百应) id.
     ///
     /// 达人百应ID
+    ///
+    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub author_buyin_id: Option<String>,
     /// Shop id (a JSON number here; a string in some Doudian examples).
     ///
     /// 店铺ID
+    ///
+    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub shop_id: Option<crate::Id>,
     /// Shop name.
     ///
     /// 店铺名称
+    ///
+    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub shop_name: Option<String>,
     /// Amount paid.
     ///
     /// 支付金额
     ///
-    /// Unit: fen (1/100 CNY). Example: `5990`.
+    /// Unit: fen (1/100 CNY). Example: `5990`. Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub total_pay_amount: Option<i64>,
     /// Creator commission rate.
     ///
     /// 佣金率
     ///
-    /// Unit: ratio × 10000 (0.35 is 3500). Example: `2000`.
+    /// Unit: ratio × 10000 (0.35 is 3500). Example: `2000`. Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub commission_rate: Option<i64>,
     /// Where the order is in its life.
     ///
     /// 订单状态
+    ///
+    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub flow_point: Option<OrderFlowPoint>,
     /// App the order came from (抖音 / 火山).
     ///
     /// 下单App
+    ///
+    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub app: Option<String>,
     /// Last update, `YYYY-MM-DD HH:MM:SS`.
     ///
     /// 更新时间
+    ///
+    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub update_time: Option<String>,
     /// Payment time, `YYYY-MM-DD HH:MM:SS`.
     ///
     /// 付款时间
+    ///
+    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub pay_success_time: Option<String>,
     /// Settlement time, `YYYY-MM-DD HH:MM:SS`; empty before settlement.
     ///
     /// 结算时间
+    ///
+    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub settle_time: Option<String>,
     /// Refund time, `YYYY-MM-DD HH:MM:SS`.
     ///
     /// 退款时间
+    ///
+    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub refund_time: Option<String>,
     /// Receipt-confirmation time, `YYYY-MM-DD HH:MM:SS`.
     ///
     /// 确认收货时间
+    ///
+    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub confirm_time: Option<String>,
     /// Estimated settlement base.
     ///
     /// 预估参与结算金额
     ///
-    /// Unit: fen (1/100 CNY).
+    /// Unit: fen (1/100 CNY). Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub pay_goods_amount: Option<i64>,
     /// Actual settlement base.
     ///
     /// 实际参与结算金额
     ///
-    /// Unit: fen (1/100 CNY).
+    /// Unit: fen (1/100 CNY). Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub settled_goods_amount: Option<i64>,
     /// Creator's estimated commission.
     ///
     /// 达人预估佣金收入
     ///
-    /// Unit: fen (1/100 CNY).
+    /// Unit: fen (1/100 CNY). Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub estimated_commission: Option<i64>,
     /// Creator's actual commission.
     ///
     /// 达人实际佣金收入
     ///
-    /// Unit: fen (1/100 CNY).
+    /// Unit: fen (1/100 CNY). Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub real_commission: Option<i64>,
     /// Estimated total commission (matches the Buyin order detail).
     ///
     /// 预估总佣金
     ///
-    /// Unit: fen (1/100 CNY).
+    /// Unit: fen (1/100 CNY). Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub estimated_total_commission: Option<i64>,
     /// Estimated platform tech-service fee.
     ///
     /// 预估技术服务费
     ///
-    /// Unit: fen (1/100 CNY).
+    /// Unit: fen (1/100 CNY). Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub estimated_tech_service_fee: Option<i64>,
     /// Quantity.
     ///
     /// 商品数目
+    ///
+    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub item_num: Option<i64>,
     /// Other information.
     ///
     /// 其他
+    ///
+    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub extra: Option<String>,
     /// Distribution (PID) information.
     ///
     /// 分销信息
+    ///
+    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub pid_info: Option<OrderPidInfo>,
     /// client_key of the app that picked the product (the pick source).
     ///
     /// 选品来源client_key
+    ///
+    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub pick_source_client_key: Option<String>,
     /// The `pick_extra` set at `store_add` or link conversion.
     ///
     /// 选品自定义参数
+    ///
+    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub pick_extra: Option<String>,
     /// Where the sale happened.
     ///
     /// 带货体裁
+    ///
+    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub media_type: Option<OrderMediaType>,
     /// Id of the video or live room.
     ///
     /// 视频/直播间ID
+    ///
+    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub media_id: Option<crate::Id>,
     /// Whether the order is in a stepped-commission plan.
     ///
     /// 是否阶梯佣金计划
+    ///
+    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub is_stepped_plan: Option<bool>,
     /// Platform subsidy.
     ///
     /// 平台补贴
     ///
-    /// Unit: fen (1/100 CNY).
+    /// Unit: fen (1/100 CNY). Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub platform_subsidy: Option<i64>,
     /// Creator subsidy.
     ///
     /// 达人补贴
     ///
-    /// Unit: fen (1/100 CNY).
+    /// Unit: fen (1/100 CNY). Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub author_subsidy: Option<i64>,
     /// Payment subsidy.
     ///
     /// 支付补贴
     ///
-    /// Unit: fen (1/100 CNY).
+    /// Unit: fen (1/100 CNY). Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub pay_subsidy: Option<i64>,
     /// Settled stepped commission of the creator.
     ///
     /// 结算达人阶梯佣金
     ///
-    /// Unit: fen (1/100 CNY).
+    /// Unit: fen (1/100 CNY). Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub settle_user_stepped_commission: Option<i64>,
     /// Settled stepped commission of the institution.
     ///
     /// 结算机构阶梯佣金
     ///
-    /// Unit: fen (1/100 CNY).
+    /// Unit: fen (1/100 CNY). Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub settle_inst_stepped_commission: Option<i64>,
     /// Estimated stepped commission of the creator.
     ///
     /// 预估达人阶梯佣金
     ///
-    /// Unit: fen (1/100 CNY).
+    /// Unit: fen (1/100 CNY). Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub estimated_user_stepped_commission: Option<i64>,
     /// Estimated stepped commission of the institution.
     ///
     /// 预估机构阶梯佣金
     ///
-    /// Unit: fen (1/100 CNY).
+    /// Unit: fen (1/100 CNY). Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub estimated_inst_stepped_commission: Option<i64>,
     /// Product activity id.
     ///
     /// 商品活动ID
+    ///
+    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub product_activity_id: Option<String>,
     /// App id.
     ///
     /// 应用ID
+    ///
+    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub app_id: Option<i64>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
@@ -1790,34 +2121,36 @@ pub struct Order {
 }
 
 crate::__object!(
-    Order { order_id : "order_id" => Plain < crate ::Id >, product_id : "product_id" =>
-    Opt < crate ::Id >, product_name : "product_name" => OptStr, product_img :
-    "product_img" => OptStr, author_account : "author_account" => OptStr, author_openid :
-    "author_openid" => OptStr, author_short_id : "author_short_id" => OptStr,
-    author_buyin_id : "author_buyin_id" => OptStr, shop_id : "shop_id" => Opt < crate
-    ::Id >, shop_name : "shop_name" => OptStr, total_pay_amount : "total_pay_amount" =>
-    OptInt < i64 >, commission_rate : "commission_rate" => OptInt < i64 >, flow_point :
-    "flow_point" => Opt < OrderFlowPoint >, app : "app" => OptStr, update_time :
-    "update_time" => OptStr, pay_success_time : "pay_success_time" => OptStr, settle_time
-    : "settle_time" => OptStr, refund_time : "refund_time" => OptStr, confirm_time :
-    "confirm_time" => OptStr, pay_goods_amount : "pay_goods_amount" => OptInt < i64 >,
-    settled_goods_amount : "settled_goods_amount" => OptInt < i64 >, estimated_commission
-    : "estimated_commission" => OptInt < i64 >, real_commission : "real_commission" =>
-    OptInt < i64 >, estimated_total_commission : "estimated_total_commission" => OptInt <
-    i64 >, estimated_tech_service_fee : "estimated_tech_service_fee" => OptInt < i64 >,
-    item_num : "item_num" => OptInt < i64 >, extra : "extra" => OptStr, pid_info :
-    "pid_info" => Opt < OrderPidInfo >, pick_source_client_key : "pick_source_client_key"
-    => OptStr, pick_extra : "pick_extra" => OptStr, media_type : "media_type" => Opt <
-    OrderMediaType >, media_id : "media_id" => Opt < crate ::Id >, is_stepped_plan :
-    "is_stepped_plan" => OptBool, platform_subsidy : "platform_subsidy" => OptInt < i64
-    >, author_subsidy : "author_subsidy" => OptInt < i64 >, pay_subsidy : "pay_subsidy"
-    => OptInt < i64 >, settle_user_stepped_commission : "settle_user_stepped_commission"
-    => OptInt < i64 >, settle_inst_stepped_commission : "settle_inst_stepped_commission"
-    => OptInt < i64 >, estimated_user_stepped_commission :
-    "estimated_user_stepped_commission" => OptInt < i64 >,
-    estimated_inst_stepped_commission : "estimated_inst_stepped_commission" => OptInt <
-    i64 >, product_activity_id : "product_activity_id" => OptStr, app_id : "app_id" =>
-    OptInt < i64 >, }
+    Order { order_id : "order_id" => LenientOpt < crate ::Id >, product_id : "product_id"
+    => LenientOpt < crate ::Id >, product_name : "product_name" => LenientStr,
+    product_img : "product_img" => LenientStr, author_account : "author_account" =>
+    LenientStr, author_openid : "author_openid" => LenientStr, author_short_id :
+    "author_short_id" => LenientStr, author_buyin_id : "author_buyin_id" => LenientStr,
+    shop_id : "shop_id" => LenientOpt < crate ::Id >, shop_name : "shop_name" =>
+    LenientStr, total_pay_amount : "total_pay_amount" => LenientInt < i64 >,
+    commission_rate : "commission_rate" => LenientInt < i64 >, flow_point : "flow_point"
+    => LenientOpt < OrderFlowPoint >, app : "app" => LenientStr, update_time :
+    "update_time" => LenientStr, pay_success_time : "pay_success_time" => LenientStr,
+    settle_time : "settle_time" => LenientStr, refund_time : "refund_time" => LenientStr,
+    confirm_time : "confirm_time" => LenientStr, pay_goods_amount : "pay_goods_amount" =>
+    LenientInt < i64 >, settled_goods_amount : "settled_goods_amount" => LenientInt < i64
+    >, estimated_commission : "estimated_commission" => LenientInt < i64 >,
+    real_commission : "real_commission" => LenientInt < i64 >, estimated_total_commission
+    : "estimated_total_commission" => LenientInt < i64 >, estimated_tech_service_fee :
+    "estimated_tech_service_fee" => LenientInt < i64 >, item_num : "item_num" =>
+    LenientInt < i64 >, extra : "extra" => LenientStr, pid_info : "pid_info" =>
+    LenientOpt < OrderPidInfo >, pick_source_client_key : "pick_source_client_key" =>
+    LenientStr, pick_extra : "pick_extra" => LenientStr, media_type : "media_type" =>
+    LenientOpt < OrderMediaType >, media_id : "media_id" => LenientOpt < crate ::Id >,
+    is_stepped_plan : "is_stepped_plan" => LenientBool, platform_subsidy :
+    "platform_subsidy" => LenientInt < i64 >, author_subsidy : "author_subsidy" =>
+    LenientInt < i64 >, pay_subsidy : "pay_subsidy" => LenientInt < i64 >,
+    settle_user_stepped_commission : "settle_user_stepped_commission" => LenientInt < i64
+    >, settle_inst_stepped_commission : "settle_inst_stepped_commission" => LenientInt <
+    i64 >, estimated_user_stepped_commission : "estimated_user_stepped_commission" =>
+    LenientInt < i64 >, estimated_inst_stepped_commission :
+    "estimated_inst_stepped_commission" => LenientInt < i64 >, product_activity_id :
+    "product_activity_id" => LenientStr, app_id : "app_id" => LenientInt < i64 >, }
 );
 
 crate::__api_object!(Order);
@@ -1882,16 +2215,22 @@ pub struct OrderPidInfo {
     /// Promotion position id (PID).
     ///
     /// 推广位ID
+    ///
+    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub pid: Option<String>,
     /// Custom information attached to the PID link.
     ///
     /// 自定义参数
+    ///
+    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub external_info: Option<String>,
     /// Name of the media type.
     ///
     /// 媒体类型名称
+    ///
+    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub media_type_name: Option<String>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
@@ -1901,8 +2240,8 @@ pub struct OrderPidInfo {
 }
 
 crate::__object!(
-    OrderPidInfo { pid : "pid" => OptStr, external_info : "external_info" => OptStr,
-    media_type_name : "media_type_name" => OptStr, }
+    OrderPidInfo { pid : "pid" => LenientStr, external_info : "external_info" =>
+    LenientStr, media_type_name : "media_type_name" => LenientStr, }
 );
 
 crate::__api_object!(OrderPidInfo);
@@ -1917,11 +2256,15 @@ pub struct PictureObj {
     /// From the Doudian analogue `buyin.productSkus`: small picture URL.
     ///
     /// 小图
+    ///
+    /// Evidence: analogue (S6, S7): Doudian buyin.productSkus. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub little_picture: Option<String>,
     /// From the Doudian analogue `buyin.productSkus`: large picture URL.
     ///
     /// 大图
+    ///
+    /// Evidence: analogue (S6, S7): Doudian buyin.productSkus. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub big_picture: Option<String>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
@@ -1931,8 +2274,8 @@ pub struct PictureObj {
 }
 
 crate::__object!(
-    PictureObj { little_picture : "little_picture" => OptStr, big_picture : "big_picture"
-    => OptStr, }
+    PictureObj { little_picture : "little_picture" => LenientStr, big_picture :
+    "big_picture" => LenientStr, }
 );
 
 crate::__api_object!(PictureObj);
@@ -1940,7 +2283,7 @@ crate::__api_object!(PictureObj);
 /// One product category. From the Doudian analogue `alliance.materialsProductCategory`.
 ///
 /// 商品类目
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ProductCategory {
@@ -1948,18 +2291,21 @@ pub struct ProductCategory {
     ///
     /// 类目ID
     ///
-    /// Example: `20000`.
-    pub id: crate::Id,
+    /// Example: `20000`. Evidence: analogue (S6, S7): Doudian alliance.materialsProductCategory. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub id: Option<crate::Id>,
     /// From the Doudian analogue `alliance.materialsProductCategory`: category name.
     ///
     /// 类目名称
+    ///
+    /// Evidence: analogue (S6, S7): Doudian alliance.materialsProductCategory. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub name: Option<String>,
     /// From the Doudian analogue `alliance.materialsProductCategory`: level, 1, 2 or 3.
     ///
     /// 类目层级
     ///
-    /// Example: `1`.
+    /// Example: `1`. Evidence: analogue (S6, S7): Doudian alliance.materialsProductCategory. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub level: Option<i64>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
@@ -1969,8 +2315,8 @@ pub struct ProductCategory {
 }
 
 crate::__object!(
-    ProductCategory { id : "id" => Plain < crate ::Id >, name : "name" => OptStr, level :
-    "level" => OptInt < i64 >, }
+    ProductCategory { id : "id" => LenientOpt < crate ::Id >, name : "name" =>
+    LenientStr, level : "level" => LenientInt < i64 >, }
 );
 
 crate::__api_object!(ProductCategory);
@@ -1986,22 +2332,28 @@ pub struct ProductDailyStatistics {
     ///
     /// 日期
     ///
-    /// Example: `"20230811"`.
+    /// Example: `"20230811"`. Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub date: Option<String>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: orders that day.
     ///
     /// 订单数
+    ///
+    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub order_num: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: views that day.
     ///
     /// 浏览量
+    ///
+    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub view_num: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: creators promoting it that day.
     ///
     /// 带货达人数
+    ///
+    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub kol_num: Option<i64>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
@@ -2011,9 +2363,9 @@ pub struct ProductDailyStatistics {
 }
 
 crate::__object!(
-    ProductDailyStatistics { date : "date" => OptStr, order_num : "order_num" => OptInt <
-    i64 >, view_num : "view_num" => OptInt < i64 >, kol_num : "kol_num" => OptInt < i64
-    >, }
+    ProductDailyStatistics { date : "date" => LenientStr, order_num : "order_num" =>
+    LenientInt < i64 >, view_num : "view_num" => LenientInt < i64 >, kol_num : "kol_num"
+    => LenientInt < i64 >, }
 );
 
 crate::__api_object!(ProductDailyStatistics);
@@ -2026,6 +2378,8 @@ pub struct ProductPicksourceConvertData {
     /// From the Doudian analogue `buyin.instPickSourceConvert`: the converted link; its `pick_source` parameter is valid for 3 months. Inferred: at `data.product_url` here, one level higher than in the analogue.
     ///
     /// 转链后的商品链接
+    ///
+    /// Evidence: guessed (S2, S7): the analogue has it at data.data.product_url; one level higher here is our inference. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub product_url: Option<String>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
@@ -2035,7 +2389,7 @@ pub struct ProductPicksourceConvertData {
 }
 
 crate::__object!(
-    ProductPicksourceConvertData { product_url : "product_url" => OptStr, }
+    ProductPicksourceConvertData { product_url : "product_url" => LenientStr, }
 );
 
 crate::__api_object!(ProductPicksourceConvertData);
@@ -2048,13 +2402,13 @@ pub struct ProductPicksourceConvertRequest {
     ///
     /// 商品链接
     ///
-    /// Example: `"https://haohuo.jinritemai.com/views/product/item2?id=3400312511185213726"`.
+    /// Example: `"https://haohuo.jinritemai.com/views/product/item2?id=3400312511185213726"`. Evidence: analogue (S2, S7): Doudian buyin.instPickSourceConvert.
     pub product_url: String,
     /// From the Doudian analogue `buyin.instPickSourceConvert`: custom tag carried into the orders (digits, letters and `_`, at most 20 characters).
     ///
     /// 自定义参数
     ///
-    /// Constraints: at most 20 characters, matches `^[0-9A-Za-z_]*$`; checked before sending. Example: `"campaign_a"`.
+    /// Constraints: at most 20 characters, matches `^[0-9A-Za-z_]*$`; checked before sending. Example: `"campaign_a"`. Evidence: analogue (S2, S7): Doudian buyin.instPickSourceConvert.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pick_extra: Option<String>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
@@ -2129,15 +2483,21 @@ pub struct ProductSkusData {
     /// From the Doudian analogue `buyin.productSkus`: the spec dimensions (e.g. colour, size).
     ///
     /// 规格
+    ///
+    /// Evidence: analogue (S6, S7): Doudian buyin.productSkus. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     pub specs: Vec<SkuSpec>,
     /// From the Doudian analogue `buyin.productSkus`: spec pictures, an object keyed by a string. Inferred: the key is a spec-item id or a combination of them.
     ///
     /// 规格图片
+    ///
+    /// Evidence: analogue (S6, S7): Doudian buyin.productSkus. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub pictures: Option<::std::collections::BTreeMap<String, PictureObj>>,
     /// From the Doudian analogue `buyin.productSkus`: the SKUs, an object keyed by a string. Inferred: the key is a combination of spec-item ids.
     ///
     /// SKU列表
+    ///
+    /// Evidence: analogue (S6, S7): Doudian buyin.productSkus. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub skus: Option<::std::collections::BTreeMap<String, SkuObj>>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
@@ -2147,9 +2507,9 @@ pub struct ProductSkusData {
 }
 
 crate::__object!(
-    ProductSkusData { specs : "specs" => Collection < Vec < SkuSpec > >, pictures :
-    "pictures" => Opt < ::std::collections::BTreeMap < String, PictureObj > >, skus :
-    "skus" => Opt < ::std::collections::BTreeMap < String, SkuObj > >, }
+    ProductSkusData { specs : "specs" => LenientCollection < Vec < SkuSpec > >, pictures
+    : "pictures" => LenientOpt < ::std::collections::BTreeMap < String, PictureObj > >,
+    skus : "skus" => LenientOpt < ::std::collections::BTreeMap < String, SkuObj > >, }
 );
 
 crate::__api_object!(ProductSkusData);
@@ -2162,7 +2522,7 @@ pub struct ProductSkusRequest {
     ///
     /// 商品ID
     ///
-    /// Example: `3450632721376902816`.
+    /// Example: `3450632721376902816`. Evidence: analogue (S6, S7): Doudian buyin.productSkus.
     pub product_id: crate::Id,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
@@ -2207,6 +2567,8 @@ crate::__open_enum!(ProductSortType, int, [Ascending = "0", Descending = "1",]);
 #[non_exhaustive]
 pub struct RefreshTokenRequest {
     /// The user's current refresh_token (prefix `rft.`).
+    ///
+    /// Evidence: documented (S3, S4, S5).
     pub refresh_token: crate::Secret,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
@@ -2234,10 +2596,12 @@ crate::__api_object!(RefreshTokenRequest);
 #[non_exhaustive]
 pub struct RenewRefreshTokenData {
     /// The new refresh_token; the old one stops working.
+    ///
+    /// Evidence: documented (S3, S4, S5).
     pub refresh_token: crate::Secret,
     /// Seconds until the new refresh_token expires (2592000 = 30 days).
     ///
-    /// Unit: seconds.
+    /// Unit: seconds. Evidence: documented (S4, S5): S5 names it RefreshTokenExpiresIn.
     pub expires_in: i64,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
@@ -2257,6 +2621,8 @@ crate::__api_object!(RenewRefreshTokenData);
 #[non_exhaustive]
 pub struct RenewRefreshTokenRequest {
     /// The user's current refresh_token (prefix `rft.`).
+    ///
+    /// Evidence: documented (S3, S4, S5).
     pub refresh_token: crate::Secret,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
@@ -2325,19 +2691,21 @@ pub struct ShopScoreItem {
     ///
     /// 等级文案
     ///
-    /// Example: `"高"`.
+    /// Example: `"高"`. Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub text: Option<String>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: the score, as a decimal string.
     ///
     /// 分数
     ///
-    /// Example: `"4.85"`.
+    /// Example: `"4.85"`. Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub score: Option<String>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: high, middle or low.
     ///
     /// 等级
+    ///
+    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub level: Option<ScoreLevel>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
@@ -2347,8 +2715,8 @@ pub struct ShopScoreItem {
 }
 
 crate::__object!(
-    ShopScoreItem { text : "text" => OptStr, score : "score" => OptStr, level : "level"
-    => Opt < ScoreLevel >, }
+    ShopScoreItem { text : "text" => LenientStr, score : "score" => LenientStr, level :
+    "level" => LenientOpt < ScoreLevel >, }
 );
 
 crate::__api_object!(ShopScoreItem);
@@ -2363,21 +2731,29 @@ pub struct ShopTotalScore {
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: overall shop score.
     ///
     /// 店铺综合分
+    ///
+    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub shop_score: Option<ShopScoreItem>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: product experience score.
     ///
     /// 商品体验分
+    ///
+    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub product_score: Option<ShopScoreItem>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: logistics experience score.
     ///
     /// 物流体验分
+    ///
+    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub logistics_score: Option<ShopScoreItem>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: service experience score.
     ///
     /// 服务体验分
+    ///
+    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub service_score: Option<ShopScoreItem>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
@@ -2387,9 +2763,10 @@ pub struct ShopTotalScore {
 }
 
 crate::__object!(
-    ShopTotalScore { shop_score : "shop_score" => Opt < ShopScoreItem >, product_score :
-    "product_score" => Opt < ShopScoreItem >, logistics_score : "logistics_score" => Opt
-    < ShopScoreItem >, service_score : "service_score" => Opt < ShopScoreItem >, }
+    ShopTotalScore { shop_score : "shop_score" => LenientOpt < ShopScoreItem >,
+    product_score : "product_score" => LenientOpt < ShopScoreItem >, logistics_score :
+    "logistics_score" => LenientOpt < ShopScoreItem >, service_score : "service_score" =>
+    LenientOpt < ShopScoreItem >, }
 );
 
 crate::__api_object!(ShopTotalScore);
@@ -2405,19 +2782,21 @@ pub struct SkuObj {
     ///
     /// 价格
     ///
-    /// Unit: fen (1/100 CNY). Example: `5990`.
+    /// Unit: fen (1/100 CNY). Example: `5990`. Evidence: analogue (S6, S7): Doudian buyin.productSkus. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub effective_price: Option<i64>,
     /// From the Doudian analogue `buyin.productSkus`: stock.
     ///
     /// 库存
     ///
-    /// Example: `120`.
+    /// Example: `120`. Evidence: analogue (S6, S7): Doudian buyin.productSkus. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub stock_num: Option<i64>,
     /// From the Doudian analogue `buyin.productSkus` (one of two SDKs only): SKU id.
     ///
     /// SKU ID
+    ///
+    /// Evidence: analogue (S7): one of the two SDKs only. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub sku_id: Option<crate::Id>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
@@ -2427,8 +2806,8 @@ pub struct SkuObj {
 }
 
 crate::__object!(
-    SkuObj { effective_price : "effective_price" => OptInt < i64 >, stock_num :
-    "stock_num" => OptInt < i64 >, sku_id : "sku_id" => Opt < crate ::Id >, }
+    SkuObj { effective_price : "effective_price" => LenientInt < i64 >, stock_num :
+    "stock_num" => LenientInt < i64 >, sku_id : "sku_id" => LenientOpt < crate ::Id >, }
 );
 
 crate::__api_object!(SkuObj);
@@ -2444,12 +2823,14 @@ pub struct SkuSpec {
     ///
     /// 规格名称
     ///
-    /// Example: `"颜色"`.
+    /// Example: `"颜色"`. Evidence: analogue (S6, S7): Doudian buyin.productSkus. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub name: Option<String>,
     /// From the Doudian analogue `buyin.productSkus`: the values of this dimension.
     ///
     /// 规格值
+    ///
+    /// Evidence: analogue (S6, S7): Doudian buyin.productSkus. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     pub spec_items: Vec<SkuSpecItem>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
@@ -2458,8 +2839,8 @@ pub struct SkuSpec {
 }
 
 crate::__object!(
-    SkuSpec { name : "name" => OptStr, spec_items : "spec_items" => Collection < Vec <
-    SkuSpecItem > >, }
+    SkuSpec { name : "name" => LenientStr, spec_items : "spec_items" => LenientCollection
+    < Vec < SkuSpecItem > >, }
 );
 
 crate::__api_object!(SkuSpec);
@@ -2475,14 +2856,14 @@ pub struct SkuSpecItem {
     ///
     /// 规格值ID
     ///
-    /// Example: `"1773601442473016"`.
+    /// Example: `"1773601442473016"`. Evidence: analogue (S6, S7): Doudian buyin.productSkus. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub id: Option<String>,
     /// From the Doudian analogue `buyin.productSkus`: value name, e.g. white.
     ///
     /// 规格值名称
     ///
-    /// Example: `"白色"`.
+    /// Example: `"白色"`. Evidence: analogue (S6, S7): Doudian buyin.productSkus. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub name: Option<String>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
@@ -2491,7 +2872,7 @@ pub struct SkuSpecItem {
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
 
-crate::__object!(SkuSpecItem { id : "id" => OptStr, name : "name" => OptStr, });
+crate::__object!(SkuSpecItem { id : "id" => LenientStr, name : "name" => LenientStr, });
 
 crate::__api_object!(SkuSpecItem);
 
@@ -2503,6 +2884,8 @@ pub struct StoreAddData {
     /// One entry per product; check each entry's `error_code`.
     ///
     /// 添加结果
+    ///
+    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     pub results: Vec<StoreAddResult>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
@@ -2511,7 +2894,7 @@ pub struct StoreAddData {
 }
 
 crate::__object!(
-    StoreAddData { results : "results" => Collection < Vec < StoreAddResult > >, }
+    StoreAddData { results : "results" => LenientCollection < Vec < StoreAddResult > >, }
 );
 
 crate::__api_object!(StoreAddData);
@@ -2524,11 +2907,13 @@ pub struct StoreAddProduct {
     ///
     /// 商品ID
     ///
-    /// Example: `3450632721376902816`.
+    /// Example: `3450632721376902816`. Evidence: single source (S1).
     pub product_id: crate::Id,
     /// Link of the colonel (团长) activity or high-commission plan the product should be bound to.
     ///
     /// 活动链接
+    ///
+    /// Evidence: single source (S1).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub activity_url: Option<String>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
@@ -2564,25 +2949,25 @@ pub struct StoreAddRequest {
     ///
     /// 商品列表
     ///
-    /// Constraints: at most 20 items; checked before sending.
+    /// Constraints: at most 20 items; checked before sending. Evidence: confirmed (S1, S2): the limits (20 products, pick_extra pattern and length) are from S2 only.
     pub products: Vec<StoreAddProduct>,
     /// `true` adds the products hidden in the showcase.
     ///
     /// 是否隐藏
     ///
-    /// Example: `false`.
+    /// Example: `false`. Evidence: confirmed (S1, S2): the limits (20 products, pick_extra pattern and length) are from S2 only.
     pub need_hide: bool,
     /// Custom tag carried into the orders of these products (digits, letters and `_`, at most 20 characters); empty for none.
     ///
     /// 自定义参数
     ///
-    /// Constraints: at most 20 characters, matches `^[0-9A-Za-z_]*$`; checked before sending. Example: `"campaign_a"`.
+    /// Constraints: at most 20 characters, matches `^[0-9A-Za-z_]*$`; checked before sending. Example: `"campaign_a"`. Evidence: confirmed (S1, S2): the limits (20 products, pick_extra pattern and length) are from S2 only.
     pub pick_extra: String,
     /// `true` keeps the link's existing pick source (选品来源); `false` (the default) makes this app the pick source, and an earlier converted link's custom parameter stops working.
     ///
     /// 是否保留选品来源
     ///
-    /// Example: `false`.
+    /// Example: `false`. Evidence: confirmed (S1, S2): type conflict: S1 sends a JSON boolean, S2's doc table says string.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub keep_picksource: Option<bool>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
@@ -2626,7 +3011,7 @@ impl crate::check::Check for StoreAddRequest {
 crate::__api_object!(StoreAddRequest);
 
 /// The outcome for one product of `store_add`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct StoreAddResult {
@@ -2634,18 +3019,21 @@ pub struct StoreAddResult {
     ///
     /// 商品ID
     ///
-    /// Example: `3450632721376902816`.
-    pub product_id: crate::Id,
+    /// Example: `3450632721376902816`. Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub product_id: Option<crate::Id>,
     /// 0 = the product was added; anything else = this product failed (see `error_msg`).
     ///
     /// 错误码
     ///
-    /// Example: `0`.
+    /// Example: `0`. Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub error_code: Option<i64>,
     /// Why the product failed, readable by the creator; empty on success.
     ///
     /// 错误信息
+    ///
+    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub error_msg: Option<String>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
@@ -2655,8 +3043,8 @@ pub struct StoreAddResult {
 }
 
 crate::__object!(
-    StoreAddResult { product_id : "product_id" => Plain < crate ::Id >, error_code :
-    "error_code" => OptInt < i64 >, error_msg : "error_msg" => OptStr, }
+    StoreAddResult { product_id : "product_id" => LenientOpt < crate ::Id >, error_code :
+    "error_code" => LenientInt < i64 >, error_msg : "error_msg" => LenientStr, }
 );
 
 crate::__api_object!(StoreAddResult);
@@ -2693,7 +3081,7 @@ crate::__open_enum!(
 /// One product in a creator's showcase.
 ///
 /// 橱窗商品
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct StoreProduct {
@@ -2701,56 +3089,70 @@ pub struct StoreProduct {
     ///
     /// 商品ID
     ///
-    /// Example: `3450632721376902816`.
-    pub product_id: crate::Id,
+    /// Example: `3450632721376902816`. Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub product_id: Option<crate::Id>,
     /// Promotion id of the product in this showcase; `kol_store_remove` needs it.
     ///
     /// 推广ID
     ///
-    /// Example: `3450632721374033833`.
-    pub promotion_id: crate::Id,
+    /// Example: `3450632721374033833`. Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub promotion_id: Option<crate::Id>,
     /// Product title.
     ///
     /// 商品标题
+    ///
+    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub title: Option<String>,
     /// URL of the main image.
     ///
     /// 商品主图
+    ///
+    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub cover: Option<String>,
     /// Normal or colonel (团长) promotion.
     ///
     /// 推广类型
+    ///
+    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub promotion_type: Option<StorePromotionType>,
     /// Price.
     ///
     /// 价格
     ///
-    /// Unit: fen (1/100 CNY). Example: `5990`.
+    /// Unit: fen (1/100 CNY). Example: `5990`. Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub price: Option<i64>,
     /// Commission type.
     ///
     /// 佣金类型
+    ///
+    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub cos_type: Option<StoreCosType>,
     /// Commission rate.
     ///
     /// 佣金率
     ///
-    /// Unit: percent (10 means 10 %). Example: `20.5`.
+    /// Unit: percent (10 means 10 %). Example: `20.5`. Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub cos_ratio: Option<f64>,
     /// Colonel (团长) activity id; 0 when none.
     ///
     /// 团长活动ID
+    ///
+    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub colonel_activity_id: Option<crate::Id>,
     /// Whether the product is hidden in the showcase.
     ///
     /// 是否隐藏
+    ///
+    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub hide_status: Option<bool>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
@@ -2760,12 +3162,13 @@ pub struct StoreProduct {
 }
 
 crate::__object!(
-    StoreProduct { product_id : "product_id" => Plain < crate ::Id >, promotion_id :
-    "promotion_id" => Plain < crate ::Id >, title : "title" => OptStr, cover : "cover" =>
-    OptStr, promotion_type : "promotion_type" => Opt < StorePromotionType >, price :
-    "price" => OptInt < i64 >, cos_type : "cos_type" => Opt < StoreCosType >, cos_ratio :
-    "cos_ratio" => OptFloat, colonel_activity_id : "colonel_activity_id" => Opt < crate
-    ::Id >, hide_status : "hide_status" => OptBool, }
+    StoreProduct { product_id : "product_id" => LenientOpt < crate ::Id >, promotion_id :
+    "promotion_id" => LenientOpt < crate ::Id >, title : "title" => LenientStr, cover :
+    "cover" => LenientStr, promotion_type : "promotion_type" => LenientOpt <
+    StorePromotionType >, price : "price" => LenientInt < i64 >, cos_type : "cos_type" =>
+    LenientOpt < StoreCosType >, cos_ratio : "cos_ratio" => LenientFloat,
+    colonel_activity_id : "colonel_activity_id" => LenientOpt < crate ::Id >, hide_status
+    : "hide_status" => LenientBool, }
 );
 
 crate::__api_object!(StoreProduct);
@@ -2796,13 +3199,13 @@ pub struct StoreRemoveProduct {
     ///
     /// 商品ID
     ///
-    /// Example: `3450632721376902816`.
+    /// Example: `3450632721376902816`. Evidence: confirmed (S1, S2): S1 sends the ids as numbers, S2's doc example as strings.
     pub product_id: crate::Id,
     /// Promotion id, from `kol_store_list`.
     ///
     /// 推广ID
     ///
-    /// Example: `3450632721374033833`.
+    /// Example: `3450632721374033833`. Evidence: confirmed (S1, S2): S1 sends the ids as numbers, S2's doc example as strings.
     pub promotion_id: crate::Id,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
@@ -2826,26 +3229,111 @@ impl StoreRemoveProduct {
 
 crate::__api_object!(StoreRemoveProduct);
 
+/// The public profile of a user. Field names are those one working client reads; the facts give no wire types, so every field is text (which also accepts a number).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct UserInfoData {
+    /// The user's id for this app.
+    ///
+    /// Example: `"sandbox-open-id"`. Evidence: single source (S1): S1 reads these fields; S2 returns the raw answer. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub open_id: Option<String>,
+    /// The user's union id. Inferred: the same for one user across the apps of one developer.
+    ///
+    /// Evidence: single source (S1): S1 reads these fields; S2 returns the raw answer. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub union_id: Option<String>,
+    /// Nickname.
+    ///
+    /// Evidence: single source (S1): S1 reads these fields; S2 returns the raw answer. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub nickname: Option<String>,
+    /// Avatar URL.
+    ///
+    /// Evidence: single source (S1): S1 reads these fields; S2 returns the raw answer. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub avatar: Option<String>,
+    /// URL of the large avatar.
+    ///
+    /// Evidence: single source (S1): S1 reads these fields; S2 returns the raw answer. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub avatar_larger: Option<String>,
+    /// Inferred from the name: the role of the enterprise (E) account; values not in the facts. Wire type unknown: text, which also accepts a number.
+    ///
+    /// Evidence: single source (S1): S1 reads these fields; S2 returns the raw answer. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub e_account_role: Option<String>,
+    /// Gender (values not in the facts). Wire type unknown: text, which also accepts a number (kept as its digits).
+    ///
+    /// Evidence: single source (S1): S1 reads these fields; S2 returns the raw answer. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub gender: Option<String>,
+    /// Country.
+    ///
+    /// Evidence: single source (S1): S1 reads these fields; S2 returns the raw answer. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub country: Option<String>,
+    /// Province.
+    ///
+    /// Evidence: single source (S1): S1 reads these fields; S2 returns the raw answer. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub province: Option<String>,
+    /// City.
+    ///
+    /// Evidence: single source (S1): S1 reads these fields; S2 returns the raw answer. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub city: Option<String>,
+    /// District.
+    ///
+    /// Evidence: single source (S1): S1 reads these fields; S2 returns the raw answer. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub district: Option<String>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    UserInfoData { open_id : "open_id" => LenientStr, union_id : "union_id" =>
+    LenientStr, nickname : "nickname" => LenientStr, avatar : "avatar" => LenientStr,
+    avatar_larger : "avatar_larger" => LenientStr, e_account_role : "e_account_role" =>
+    LenientStr, gender : "gender" => LenientStr, country : "country" => LenientStr,
+    province : "province" => LenientStr, city : "city" => LenientStr, district :
+    "district" => LenientStr, }
+);
+
+crate::__api_object!(UserInfoData);
+
 /// A user's tokens, as returned by the code exchange and by refresh.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct UserTokenData {
     /// The user's access_token (prefix `act.`), bound to `open_id`.
+    ///
+    /// Evidence: documented (S3, S4, S5).
     pub access_token: crate::Secret,
     /// Seconds until the access_token expires (1296000 = 15 days). Numeric strings are accepted.
     ///
-    /// Unit: seconds.
+    /// Unit: seconds. Evidence: documented (S3, S4, S5).
     pub expires_in: i64,
     /// The refresh_token (prefix `rft.`); its own expiry does not change on refresh.
+    ///
+    /// Evidence: documented (S3, S4, S5).
     pub refresh_token: crate::Secret,
     /// Seconds until the refresh_token expires (2592000 = 30 days). Numeric strings are accepted.
     ///
-    /// Unit: seconds.
+    /// Unit: seconds. Evidence: documented (S3, S4, S5).
     pub refresh_expires_in: i64,
     /// The user's id for this app.
+    ///
+    /// Evidence: documented (S3, S4, S5).
     pub open_id: String,
     /// Comma-separated scopes the user granted.
+    ///
+    /// Evidence: documented (S4): tagged [C2] in api-facts §4.2/§4.3, S4 named.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub scope: Option<String>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra

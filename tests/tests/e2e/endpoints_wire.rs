@@ -10,11 +10,11 @@ use douyin_alliance::endpoint::{AuthKind, HttpMethod, Server};
 use douyin_alliance::oauth::AuthorizeUrl;
 use douyin_alliance::types::{
     AccessTokenRequest, CaptainProductOrderField, CaptainTaskDetailRequest, CaptainTaskProductListRequest,
-    ColonelAwardTaskApplyRequest, KolMaterialsProductsDetailsRequest, KolMaterialsProductsSearchRequest,
-    KolOrderTimeType, KolOrdersRequest, KolStoreListRequest, KolStoreRemoveRequest,
-    MaterialsProductCategoryRequest, ProductPicksourceConvertRequest, ProductSearchType, ProductSkusRequest,
-    ProductSortType, RefreshTokenRequest, RenewRefreshTokenRequest, ShareStatusFilter, StoreAddProduct,
-    StoreAddRequest, StoreRemoveProduct,
+    ColonelAwardTaskApplyRequest, IsvPickOrderRequest, KolMaterialsProductsDetailsRequest,
+    KolMaterialsProductsSearchRequest, KolOrderTimeType, KolOrdersRequest, KolStoreListRequest,
+    KolStoreRemoveRequest, MaterialsProductCategoryRequest, ProductPicksourceConvertRequest,
+    ProductSearchType, ProductSkusRequest, ProductSortType, RefreshTokenRequest, RenewRefreshTokenRequest,
+    ShareStatusFilter, StoreAddProduct, StoreAddRequest, StoreRemoveProduct,
 };
 use douyin_alliance::{Client, ErrorKind, Id};
 use e2e_tests::{err_data, ok_data, MockResponse, MockServer, Recorded, TestEnv};
@@ -22,9 +22,18 @@ use serde_json::{json, Value};
 
 /// Every endpoint this file tests, with what the spec must say of it: method, server, path,
 /// credential. A new endpoint of the spec fails `every_endpoint_is_covered_by_this_file` until
-/// it is listed here and tested below.
+/// it is listed here and tested below. An endpoint the SDK offers under two credential kinds
+/// (`product_picksource_convert`) has one metadata static, and one line here, per kind.
 const COVERED: &[(&str, HttpMethod, Server, &str, AuthKind)] = &[
     ("oauth_client_token", HttpMethod::Post, Server::OpenDouyin, "/oauth/client_token/", AuthKind::None),
+    (
+        "oauth_stable_client_token",
+        HttpMethod::Post,
+        Server::OpenDouyin,
+        "/oauth/stable_client_token/",
+        AuthKind::None,
+    ),
+    ("oauth_userinfo", HttpMethod::Post, Server::OpenDouyin, "/oauth/userinfo/", AuthKind::AccessToken),
     ("oauth_access_token", HttpMethod::Post, Server::OpenDouyin, "/oauth/access_token/", AuthKind::None),
     ("oauth_refresh_token", HttpMethod::Post, Server::OpenDouyin, "/oauth/refresh_token/", AuthKind::None),
     (
@@ -107,6 +116,20 @@ const COVERED: &[(&str, HttpMethod, Server, &str, AuthKind)] = &[
         AuthKind::ClientToken,
     ),
     (
+        "product_picksource_convert",
+        HttpMethod::Post,
+        Server::OpenDouyinEc,
+        "/alliance/product/picksource/convert/",
+        AuthKind::AccessToken,
+    ),
+    (
+        "isv_pick_order",
+        HttpMethod::Post,
+        Server::OpenDouyinEc,
+        "/alliance/isv/pick_order/",
+        AuthKind::AccessToken,
+    ),
+    (
         "captain_task_detail",
         HttpMethod::Get,
         Server::Lianmeng,
@@ -151,18 +174,23 @@ async fn env_for(name: &str) -> TestEnv {
     env().await
 }
 
-/// The spec table agrees with what [`COVERED`] expects of the endpoint `name`.
+/// The spec table agrees with what [`COVERED`] expects of the endpoint `name`, under each
+/// credential kind it is offered with.
 fn assert_meta(name: &str) {
-    let &(_, method, server, path, auth) =
-        COVERED.iter().find(|c| c.0 == name).unwrap_or_else(|| panic!("{name} is not in COVERED"));
-    let e = douyin_alliance::ENDPOINTS
-        .iter()
-        .find(|e| e.name == name)
-        .unwrap_or_else(|| panic!("no endpoint {name} in the spec"));
-    assert_eq!(e.method, method, "{name}: method");
-    assert_eq!(e.server, server, "{name}: server");
-    assert_eq!(e.path, path, "{name}: path");
-    assert_eq!(e.auth, auth, "{name}: auth");
+    let covered: Vec<_> = COVERED.iter().filter(|c| c.0 == name).collect();
+    assert!(!covered.is_empty(), "{name} is not in COVERED");
+    let offered: Vec<_> = douyin_alliance::ENDPOINTS.iter().filter(|e| e.name == name).collect();
+    assert!(!offered.is_empty(), "no endpoint {name} in the spec");
+    assert_eq!(offered.len(), covered.len(), "{name}: the credential kinds it is offered with");
+    for &&(_, method, server, path, auth) in &covered {
+        let e = offered
+            .iter()
+            .find(|e| e.auth == auth)
+            .unwrap_or_else(|| panic!("{name}: the spec does not offer it with {auth:?}"));
+        assert_eq!(e.method, method, "{name}: method");
+        assert_eq!(e.server, server, "{name}: server");
+        assert_eq!(e.path, path, "{name}: path");
+    }
 }
 
 /// A user call: POST, `?open_id=` (the only query parameter, decoded back exactly), and the
@@ -233,20 +261,26 @@ fn every_endpoint_is_covered_by_this_file() {
     let source = include_str!("endpoints_wire.rs");
     for e in douyin_alliance::ENDPOINTS.iter().copied() {
         assert!(
-            COVERED.iter().any(|c| c.0 == e.name),
-            "endpoint `{}` has no wire test in endpoints_wire.rs",
-            e.name
+            COVERED.iter().any(|c| c.0 == e.name && c.4 == e.auth),
+            "endpoint `{}` ({:?}) has no wire test in endpoints_wire.rs",
+            e.name,
+            e.auth
         );
         let call = format!(".{}(", e.name);
         assert!(source.contains(&call), "endpoints_wire.rs never calls `{call}` for endpoint `{}`", e.name);
     }
-    for (name, ..) in COVERED {
+    for (i, &(name, .., auth)) in COVERED.iter().enumerate() {
         assert!(
-            douyin_alliance::ENDPOINTS.iter().find(|e| e.name == *name).is_some(),
-            "`{name}` is listed as covered but is not in the spec"
+            douyin_alliance::ENDPOINTS.iter().any(|e| e.name == name && e.auth == auth),
+            "`{name}` ({auth:?}) is listed as covered but is not in the spec"
+        );
+        assert!(
+            !COVERED[..i].iter().any(|c| c.0 == name && c.4 == auth),
+            "COVERED lists `{name}` ({auth:?}) twice"
         );
     }
-    assert_eq!(COVERED.len(), douyin_alliance::ENDPOINTS.iter().copied().len(), "COVERED lists a name twice");
+    assert_eq!(COVERED.len(), douyin_alliance::ENDPOINTS.len());
+    assert_eq!(douyin_alliance::ENDPOINTS.len(), 22);
 }
 
 // ---------------------------------------------------------------------------------------- OAuth
@@ -265,6 +299,51 @@ async fn oauth_client_token_sends_json_credentials_without_a_token() {
         &rec,
         json!({"client_key": CLIENT_KEY, "client_secret": CLIENT_SECRET, "grant_type": "client_credential"}),
     );
+}
+
+#[tokio::test]
+async fn oauth_stable_client_token_sends_json_credentials_without_a_token() {
+    let path = "/oauth/stable_client_token/";
+    let TestEnv { server, client, .. } = env_for("oauth_stable_client_token").await;
+    server.on(path, |_, _| {
+        MockResponse::json(json!({
+            "data": {"access_token": "clt.stable", "expires_in": 7200, "error_code": 0, "description": ""},
+            "message": "success"
+        }))
+    });
+    let data = client.oauth_stable_client_token().await.unwrap();
+    assert_eq!((data.access_token.expose(), data.expires_in), ("clt.stable", 7200));
+    let rec = only_request(&server, path);
+    assert_eq!(rec.method, "POST");
+    assert_eq!(rec.query, None);
+    assert_no_token(&rec);
+    assert_json_body(
+        &rec,
+        json!({"client_key": CLIENT_KEY, "client_secret": CLIENT_SECRET, "grant_type": "client_credential"}),
+    );
+    assert!(server.requests_to("/oauth/client_token/").is_empty());
+}
+
+#[tokio::test]
+async fn oauth_userinfo_sends_the_users_token_and_open_id_in_a_json_body_only() {
+    let path = "/oauth/userinfo/";
+    let TestEnv { server, user, .. } = env_for("oauth_userinfo").await;
+    server.on(path, |_, _| {
+        MockResponse::json(json!({
+            "data": {"open_id": OPEN_ID, "union_id": "u-1", "nickname": "昵称", "gender": 1,
+                     "error_code": 0, "description": ""},
+            "extra": {"logid": "L", "now": 1_700_000_000_000_i64, "error_code": 0, "sub_error_code": 0}
+        }))
+    });
+    let data = user.oauth_userinfo().await.unwrap();
+    assert_eq!(data.open_id.as_deref(), Some(OPEN_ID));
+    assert_eq!((data.nickname.as_deref(), data.gender.as_deref()), (Some("昵称"), Some("1")));
+    let rec = only_request(&server, path);
+    assert_eq!(rec.method, "POST");
+    assert_eq!(rec.query, None, "no open_id in the query");
+    assert_no_token(&rec);
+    assert_json_body(&rec, json!({"access_token": USER_TOKEN, "open_id": OPEN_ID}));
+    assert!(server.requests_to("/oauth/client_token/").is_empty());
 }
 
 #[tokio::test]
@@ -415,7 +494,7 @@ async fn kol_buyin_id_sends_open_id_and_no_body() {
     let TestEnv { server, user, .. } = env_for("kol_buyin_id").await;
     server.on(path, |_, _| MockResponse::json(ok_data(json!({"buyin_id": "7012345678901234567"}))));
     let data = user.kol_buyin_id().await.unwrap();
-    assert_eq!(data.buyin_id, "7012345678901234567");
+    assert_eq!(data.buyin_id.as_deref(), Some("7012345678901234567"));
     let rec = only_request(&server, path);
     assert_user_call(&rec, path);
     assert_no_body(&rec);
@@ -434,8 +513,8 @@ async fn kol_store_list_sends_page_and_page_size() {
     });
     let data = user.kol_store_list(&KolStoreListRequest::new(2, 20)).await.unwrap();
     assert_eq!(data.total, Some(21));
-    assert_eq!(data.results[0].product_id, Id(3450632721376902816));
-    assert_eq!(data.results[0].promotion_id, Id(3450632721374033833));
+    assert_eq!(data.results[0].product_id, Some(Id(3450632721376902816)));
+    assert_eq!(data.results[0].promotion_id, Some(Id(3450632721374033833)));
     let rec = only_request(&server, path);
     assert_user_call(&rec, path);
     assert_json_body(&rec, json!({"page": 2, "page_size": 20}));
@@ -466,11 +545,11 @@ async fn store_add_sends_products_and_reports_per_product_failures_in_a_successf
     let data = user.store_add(&request).await.expect("the call as a whole succeeds");
     assert_eq!(data.results.len(), 2);
     assert_eq!(data.results[0].error_code, Some(0));
-    assert_eq!(data.results[1].product_id, Id(3450632721376902817));
+    assert_eq!(data.results[1].product_id, Some(Id(3450632721376902817)));
     assert_eq!(data.results[1].error_code, Some(1));
     assert_eq!(data.results[1].error_msg.as_deref(), Some("该商品暂不支持推广"));
     let failed: Vec<Id> =
-        data.results.iter().filter(|r| r.error_code.unwrap_or(0) != 0).map(|r| r.product_id).collect();
+        data.results.iter().filter(|r| r.error_code.unwrap_or(0) != 0).filter_map(|r| r.product_id).collect();
     assert_eq!(failed, vec![Id(3450632721376902817)]);
     let rec = only_request(&server, path);
     assert_user_call(&rec, path);
@@ -585,7 +664,7 @@ async fn kol_orders_sends_every_filter_and_omits_unset_ones() {
         .with_order_ids("4968253612345678901,4968253612345678902");
     let data = user.kol_orders(&full).await.unwrap();
     assert_eq!(data.cursor.as_deref(), Some("next-1"));
-    assert_eq!(data.orders[0].order_id, Id(4968253612345678901));
+    assert_eq!(data.orders[0].order_id, Some(Id(4968253612345678901)));
     user.kol_orders(&KolOrdersRequest::new()).await.unwrap();
     let calls = server.requests_to(path);
     assert_eq!(calls.len(), 2);
@@ -625,7 +704,7 @@ async fn kol_orders_constraints_are_checked_before_sending() {
 }
 
 #[tokio::test]
-async fn colonel_award_task_apply_sends_task_id_as_text_without_open_id() {
+async fn colonel_award_task_apply_sends_task_id_as_text_with_open_id() {
     let path = "/alliance/colonel/award_task/apply/";
     let TestEnv { server, user, .. } = env_for("colonel_award_task_apply").await;
     server.on(path, |_, i| {
@@ -643,11 +722,8 @@ async fn colonel_award_task_apply_sends_task_id_as_text_without_open_id() {
     assert_eq!((api.code, api.description.as_str(), api.logid.as_deref()), (40001, "任务已结束", Some("L2")));
     let calls = server.requests_to(path);
     assert_eq!(calls.len(), 2, "err_no 40001 is not retried");
-    let rec = &calls[0];
-    assert_eq!(rec.method, "POST");
-    assert_eq!(rec.query, None, "no open_id on this call");
-    assert_eq!(rec.header("access-token"), Some(USER_TOKEN));
-    assert_json_body(rec, json!({"task_id": "7265432109876543210"}));
+    assert_user_call(&calls[0], path);
+    assert_json_body(&calls[0], json!({"task_id": "7265432109876543210"}));
 }
 
 #[tokio::test]
@@ -674,7 +750,7 @@ async fn kol_materials_products_search_sends_filters_as_numbers_and_lists() {
         .with_share_status(ShareStatusFilter::SharableOnly);
     let data = user.kol_materials_products_search(&request).await.unwrap();
     assert_eq!(data.total, Some(1));
-    assert_eq!(data.products[0].product_id, Id(3400312511185213726));
+    assert_eq!(data.products[0].product_id, Some(Id(3400312511185213726)));
     let rec = only_request(&server, path);
     assert_user_call(&rec, path);
     assert_json_body(
@@ -708,7 +784,7 @@ async fn kol_materials_products_details_sends_product_ids_as_numbers() {
     let request = KolMaterialsProductsDetailsRequest::new(vec![Id(3400312511185213726), Id(u64::MAX)])
         .with_share_status(true);
     let data = user.kol_materials_products_details(&request).await.unwrap();
-    assert_eq!(data.products[0].product_id, Id(3400312511185213726));
+    assert_eq!(data.products[0].product_id, Some(Id(3400312511185213726)));
     let rec = only_request(&server, path);
     assert_user_call(&rec, path);
     assert_json_body(
@@ -733,7 +809,7 @@ async fn materials_product_category_sends_parent_id_with_the_client_token() {
         ]})))
     });
     let data = client.materials_product_category(&MaterialsProductCategoryRequest::new(20000)).await.unwrap();
-    assert_eq!(data.category_list[1].id, Id(20005));
+    assert_eq!(data.category_list[1].id, Some(Id(20005)));
     assert_eq!(data.category_list[1].level, Some(2));
     let rec = only_request(&server, path);
     assert_app_call(&rec, path);
@@ -783,6 +859,44 @@ async fn product_picksource_convert_sends_url_and_pick_extra_with_the_client_tok
     let bad = ProductPicksourceConvertRequest::new(url.to_string()).with_pick_extra("team-a");
     let err = client.product_picksource_convert(&bad).await.unwrap_err();
     assert!(matches!(err.kind(), ErrorKind::InvalidInput { field, .. } if field == "pick_extra"), "{err:#}");
+    assert_eq!(server.requests_to(path).len(), 1);
+}
+
+#[tokio::test]
+async fn product_picksource_convert_as_a_user_sends_the_users_token_and_open_id() {
+    let path = "/alliance/product/picksource/convert/";
+    let TestEnv { server, user, .. } = env_for("product_picksource_convert").await;
+    server.on(path, |_, _| MockResponse::json(ok_data(json!({"product_url": "https://x/converted"}))));
+    let url = "https://haohuo.jinritemai.com/views/product/item2?id=3400312511185213726";
+    let data = user.product_picksource_convert(&ProductPicksourceConvertRequest::new(url)).await.unwrap();
+    assert_eq!(data.product_url.as_deref(), Some("https://x/converted"));
+    let rec = only_request(&server, path);
+    assert_user_call(&rec, path);
+    assert_json_body(&rec, json!({"product_url": url}));
+    assert!(server.requests_to("/oauth/client_token/").is_empty(), "a user call needs no client_token");
+}
+
+#[tokio::test]
+async fn isv_pick_order_sends_a_json_page_with_the_users_token_and_no_open_id() {
+    let path = "/alliance/isv/pick_order/";
+    let TestEnv { server, user, .. } = env_for("isv_pick_order").await;
+    server.on(path, |_, _| {
+        MockResponse::json(ok_data(
+            json!({"total": 1, "orders": [{"order_id": "4968253612345678901", "gmv": "5990"}]}),
+        ))
+    });
+    let data =
+        user.isv_pick_order(&IsvPickOrderRequest::new().with_page(2).with_page_size(20)).await.unwrap();
+    assert_eq!(data.total, Some(1));
+    let orders = data.orders.as_deref().unwrap_or_default();
+    assert_eq!((orders[0].order_id.as_deref(), orders[0].gmv), (Some("4968253612345678901"), Some(5990)));
+    let rec = only_request(&server, path);
+    assert_eq!(rec.method, "POST");
+    assert_eq!(rec.query, None, "no open_id on this call");
+    assert_eq!(rec.header("access-token"), Some(USER_TOKEN));
+    assert_json_body(&rec, json!({"page": 2, "page_size": 20}));
+    let err = user.isv_pick_order(&IsvPickOrderRequest::new().with_page_size(21)).await.unwrap_err();
+    assert!(matches!(err.kind(), ErrorKind::InvalidInput { field, .. } if field == "page_size"), "{err:#}");
     assert_eq!(server.requests_to(path).len(), 1);
 }
 

@@ -76,7 +76,7 @@ async fn a_user_call_sends_the_users_token() {
     let client = client(&server).await;
     let user = client.user(&UserAuth::new("open-1", "act.fixture"));
     let profile = user.user_profile().await.unwrap();
-    assert_eq!((profile.nickname.as_str(), profile.follower_count, profile.level), ("n", 12, 3));
+    assert_eq!((profile.nickname.as_str(), profile.follower_count, profile.level), ("n", Some(12), Some(3)));
     assert_eq!(profile.verified, Some(true));
     let rec = &server.requests_to("/fx/user/profile/")[0];
     assert_eq!(rec.method, "POST");
@@ -135,4 +135,60 @@ fn the_sdk_library_carries_no_example_answers() {
             }
         }
     }
+}
+
+/// The spec features of the evidence change, generated for the fixture: a call offered under a
+/// second credential kind, a user call whose credentials travel in the body, a detected envelope,
+/// and lenient fields beside a documented one.
+#[tokio::test]
+async fn the_evidence_features_of_the_fixture_work_through_the_runtime() {
+    let server = MockServer::start().await;
+    let client = client(&server).await;
+    let user = client.user(&UserAuth::new("open-1", "act.fixture"));
+
+    // `app_search` as a user: the user's token and open_id, no client_token.
+    server
+        .on("/fx/products/search/", |_, _| MockResponse::json(ok_data(json!({"total": 0, "products": []}))));
+    user.app_search(&FxSearchRequest::new(1)).await.unwrap();
+    let rec = &server.requests_to("/fx/products/search/")[0];
+    assert_eq!(rec.header("access-token"), Some("act.fixture"));
+    assert_eq!(rec.query_param("open_id").as_deref(), Some("open-1"));
+    assert!(server.requests_to("/oauth/client_token/").is_empty());
+
+    // `user_info_body`: the credentials in the JSON body, no header; lenient fields of another
+    // shape are kept, the documented `nickname` is read.
+    server.on("/fx/userinfo/", |_, _| {
+        MockResponse::json(ok_data(
+            json!({"nickname": "n", "follower_count": "1.2万", "level": 2, "tags": "x"}),
+        ))
+    });
+    let profile = user.user_info_body().await.unwrap();
+    assert_eq!((profile.nickname.as_str(), profile.follower_count, profile.level), ("n", None, Some(2)));
+    assert!(profile.tags.is_empty());
+    assert_eq!(profile.extra_fields.get("follower_count"), Some(&json!("1.2万")));
+    assert_eq!(profile.extra_fields.get("tags"), Some(&json!("x")));
+    let rec = &server.requests_to("/fx/userinfo/")[0];
+    assert_eq!(rec.json(), json!({"access_token": "act.fixture", "open_id": "open-1"}));
+    assert_eq!((rec.header("access-token"), rec.query.as_deref()), (None, None));
+    // A documented field of another shape still fails.
+    server.on("/fx/userinfo/", |_, _| MockResponse::json(ok_data(json!({"nickname": ["n"]}))));
+    let err = user.user_info_body().await.unwrap_err();
+    assert!(matches!(err.kind(), ErrorKind::Decode { .. }), "{err:#}");
+
+    // `user_profile` declares `status_code` on guessed evidence: each answer's envelope is read.
+    for answer in [
+        json!({"status_code": 0, "status_msg": "", "data": {"nickname": "a"}}),
+        json!({"status_code": 0, "status_msg": "", "nickname": "a"}),
+        ok_data(json!({"nickname": "a"})),
+        json!({"code": 0, "msg": "", "data": {"nickname": "a"}}),
+    ] {
+        let a = answer.clone();
+        server.on("/fx/user/profile/", move |_, _| MockResponse::json(a.clone()));
+        let p = user.user_profile().await.unwrap_or_else(|e| panic!("{answer}: {e:#}"));
+        assert_eq!(p.nickname, "a", "{answer}");
+        assert!(p.extra_fields.is_empty(), "{answer}: {:?}", p.extra_fields);
+    }
+    server.on("/fx/user/profile/", |_, _| MockResponse::json(json!({"status_code": 5, "status_msg": "no"})));
+    let err = user.user_profile().await.unwrap_err();
+    assert_eq!(err.api().map(|a| a.code), Some(5), "{err:#}");
 }

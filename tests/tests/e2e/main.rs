@@ -4,6 +4,7 @@
 mod downstream;
 mod endpoints_decode;
 mod endpoints_wire;
+mod evidence;
 mod fixture_client;
 mod pagination;
 mod redis_tokens;

@@ -10,7 +10,7 @@ use douyin_alliance::types::{
     CaptainTaskProductListRequest, KolMaterialsProductsSearchRequest, KolOrderTimeType, KolOrdersRequest,
     KolStoreListRequest, ProductSearchType,
 };
-use douyin_alliance::{Client, ErrorKind};
+use douyin_alliance::{Client, ErrorKind, Id};
 use douyin_alliance::{Error, UserAuth, UserClient};
 use e2e_tests::{err_data, ok_data, MockResponse, MockServer, Recorded};
 use futures_util::stream::BoxStream;
@@ -179,7 +179,7 @@ impl PageEp {
             PageEp::StoreList => env
                 .user
                 .kol_store_list_pages(KolStoreListRequest::new(page, size), max_pages)
-                .map_ok(|d| d.results.iter().map(|p| p.product_id.get()).collect())
+                .map_ok(|d| d.results.iter().map(|p| p.product_id.map_or(0, Id::get)).collect())
                 .boxed(),
             PageEp::Search => env
                 .user
@@ -189,7 +189,7 @@ impl PageEp {
                         .with_search_type(ProductSearchType::Sales),
                     max_pages,
                 )
-                .map_ok(|d| d.products.iter().map(|p| p.product_id.get()).collect())
+                .map_ok(|d| d.products.iter().map(|p| p.product_id.map_or(0, Id::get)).collect())
                 .boxed(),
             PageEp::Captain => env
                 .client
@@ -211,7 +211,7 @@ impl PageEp {
             PageEp::StoreList => env
                 .user
                 .kol_store_list_items(KolStoreListRequest::new(page, size), max_pages)
-                .map_ok(|p| p.product_id.get())
+                .map_ok(|p| p.product_id.map_or(0, Id::get))
                 .boxed(),
             PageEp::Search => env
                 .user
@@ -221,7 +221,7 @@ impl PageEp {
                         .with_search_type(ProductSearchType::Sales),
                     max_pages,
                 )
-                .map_ok(|p| p.product_id.get())
+                .map_ok(|p| p.product_id.map_or(0, Id::get))
                 .boxed(),
             PageEp::Captain => env
                 .client
@@ -423,7 +423,7 @@ fn orders_pages(
     max_pages: usize,
 ) -> BoxStream<'static, Result<Vec<u64>, Error>> {
     user.kol_orders_pages(request, max_pages)
-        .map_ok(|d| d.orders.iter().map(|o| o.order_id.get()).collect())
+        .map_ok(|d| d.orders.iter().map(|o| o.order_id.map_or(0, Id::get)).collect())
         .boxed()
 }
 
@@ -564,13 +564,17 @@ async fn cursor_stream_uses_the_largest_page_size_when_unset_and_keeps_the_filte
 async fn cursor_item_stream_flattens_pages_in_order_and_passes_errors_on() {
     let env = start().await;
     program_orders(&env.server, vec![cur(2, "c1"), cur(1, "c2")]);
-    let items = collect(env.user.kol_orders_items(sized(2), 10).map_ok(|o| o.order_id.get()).boxed()).await;
+    let items =
+        collect(env.user.kol_orders_items(sized(2), 10).map_ok(|o| o.order_id.map_or(0, Id::get)).boxed())
+            .await;
     let ids: Vec<u64> = items.into_iter().map(Result::unwrap).collect();
     assert_eq!(ids, [item_id(0, 0), item_id(0, 1), item_id(1, 0)]);
 
     let env = start().await;
     program_orders(&env.server, vec![cur(2, "c1"), Step::Fail]);
-    let items = collect(env.user.kol_orders_items(sized(2), 10).map_ok(|o| o.order_id.get()).boxed()).await;
+    let items =
+        collect(env.user.kol_orders_items(sized(2), 10).map_ok(|o| o.order_id.map_or(0, Id::get)).boxed())
+            .await;
     let got: Vec<Result<u64, i64>> =
         items.into_iter().map(|r| r.map_err(|e| e.api().map_or(-1, |a| a.code))).collect();
     assert_eq!(got, [Ok(item_id(0, 0)), Ok(item_id(0, 1)), Err(FAIL_CODE)]);

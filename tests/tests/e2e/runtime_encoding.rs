@@ -4,7 +4,8 @@
 use douyin_alliance::endpoint::Server;
 use douyin_alliance::types::{
     AccessTokenRequest, CaptainTaskDetailRequest, CaptainTaskProductListRequest,
-    ColonelAwardTaskApplyRequest, KolStoreListRequest, RefreshTokenRequest, StoreAddProduct, StoreAddRequest,
+    ColonelAwardTaskApplyRequest, IsvPickOrderRequest, KolStoreListRequest, RefreshTokenRequest,
+    StoreAddProduct, StoreAddRequest,
 };
 use douyin_alliance::{Client, Id, RetryPolicy, Secret, UserAuth, DEFAULT_USER_AGENT};
 use e2e_tests::{ok_data, MockResponse, MockServer, Recorded};
@@ -43,12 +44,12 @@ async fn calls_without_a_body_still_carry_the_open_id() {
     let (server, client) =
         server_with("/alliance/kol/buyin_id/", ok_data(json!({"buyin_id": "7012345678901234567"}))).await;
     let user = client.user(&UserAuth::new(TRICKY_OPEN_ID, "act.user-token"));
-    assert_eq!(user.kol_buyin_id().await.unwrap().buyin_id, "7012345678901234567");
+    assert_eq!(user.kol_buyin_id().await.unwrap().buyin_id.as_deref(), Some("7012345678901234567"));
     let r = &server.requests_to("/alliance/kol/buyin_id/")[0];
     assert_eq!(r.query_param("open_id").as_deref(), Some(TRICKY_OPEN_ID));
     assert!(r.body.is_empty());
 
-    // An endpoint that takes no open_id sends none.
+    // A user call with a body carries it too.
     let (server, client) =
         server_with("/alliance/colonel/award_task/apply/", json!({"err_no": 0, "err_msg": "success"})).await;
     client
@@ -57,8 +58,20 @@ async fn calls_without_a_body_still_carry_the_open_id() {
         .await
         .unwrap();
     let r = &server.requests_to("/alliance/colonel/award_task/apply/")[0];
-    assert_eq!(r.query, None);
+    assert_eq!(r.query_param("open_id").as_deref(), Some(TRICKY_OPEN_ID));
     assert_eq!(r.json(), json!({"task_id": "7265432109876543210"}));
+
+    // An endpoint that takes no open_id sends none.
+    let (server, client) = server_with("/alliance/isv/pick_order/", ok_data(json!({"total": 0}))).await;
+    client
+        .user(&UserAuth::new(TRICKY_OPEN_ID, "act.user-token"))
+        .isv_pick_order(&IsvPickOrderRequest::new().with_page(1))
+        .await
+        .unwrap();
+    let r = &server.requests_to("/alliance/isv/pick_order/")[0];
+    assert_eq!(r.query, None);
+    assert_eq!(r.header("access-token"), Some("act.user-token"));
+    assert_eq!(r.json(), json!({"page": 1}));
 }
 
 #[tokio::test]

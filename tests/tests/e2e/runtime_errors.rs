@@ -33,6 +33,14 @@ async fn store_list(answer: MockResponse) -> Error {
     store_list_with(&no_retry(&server)).await.unwrap_err()
 }
 
+/// The error of an `oauth_client_token` call answered with `answer` (its fields are documented,
+/// so they decode strictly).
+async fn client_token(answer: MockResponse) -> Error {
+    let server = MockServer::start().await;
+    server.on(TOKEN, move |_, _| answer.clone());
+    no_retry(&server).oauth_client_token().await.unwrap_err()
+}
+
 /// `Display` is one line that starts with the endpoint; `{:#}` starts the same way.
 fn assert_one_line(e: &Error) -> (String, String) {
     let plain = e.to_string();
@@ -99,11 +107,17 @@ async fn text_from_the_server_cannot_break_the_line() {
     // The fields themselves keep what the server sent.
     assert_eq!(err.api().unwrap().description, "第一行\n第二行\r\nthird");
     assert!(!err.api().unwrap().to_string().contains('\n'));
-    // A lenient decoder quoting a bad value with a line break.
-    let body = json!({"data": {"error_code": 0, "total": "1\n2"}, "extra": {"error_code": 0}});
-    let err = store_list(MockResponse::json(body)).await;
+    // A decoder of a strict (documented) field quoting a bad value with a line break.
+    let body = json!({"data": {"error_code": 0, "access_token": "clt.x", "expires_in": "1\n2"}});
+    let err = client_token(MockResponse::json(body)).await;
     assert!(matches!(err.kind(), ErrorKind::Decode { .. }), "{err:#}");
     assert_one_line(&err);
+    // The same value in a weakly evidenced field fails nothing: it is kept as it came.
+    let server = MockServer::start().await;
+    let body = json!({"data": {"error_code": 0, "total": "1\n2"}, "extra": {"error_code": 0}});
+    server.on(STORE_LIST, move |_, _| MockResponse::json(body.clone()));
+    let data = store_list_with(&no_retry(&server)).await.unwrap();
+    assert_eq!((data.total, data.extra_fields.get("total")), (None, Some(&json!("1\n2"))));
 }
 
 #[tokio::test]
@@ -197,12 +211,6 @@ async fn undecodable_bodies_keep_the_bytes_and_show_a_snippet() {
     let cases: Vec<(&str, Vec<u8>)> = vec![
         ("not JSON", b"<html>maintenance</html>".to_vec()),
         ("truncated", br#"{"data":{"error_code":0,"total":3,"results":[{"product_id":1"#.to_vec()),
-        (
-            "wrong types",
-            json!({"data": {"error_code": 0, "total": "many", "results": "none"}, "extra": {"error_code": 0}})
-                .to_string()
-                .into_bytes(),
-        ),
         ("invalid UTF-8", vec![0xff, 0xfe, b'{', 0x80]),
         ("long", format!("<html>{}</html>", "z".repeat(50_000)).into_bytes()),
     ];
@@ -217,14 +225,33 @@ async fn undecodable_bodies_keep_the_bytes_and_show_a_snippet() {
         assert!(!err.is_retryable(), "{what}");
         let (plain, _) = assert_one_line(&err);
         assert!(plain.starts_with("kol_store_list: cannot decode the response ("), "{what}: {plain}");
-        if what == "wrong types" {
-            assert!(snippet.starts_with(r#"{"data":"#), "{snippet}");
-            assert!(message.contains("\"none\"") || message.contains("\"many\""), "{message}");
-        }
         // Debug shows the length of the body, not the body.
         assert!(format!("{err:?}").contains(&format!("<{} bytes>", body.len())), "{err:?}");
         assert!(!format!("{err:?}").contains(&"z".repeat(300)));
     }
+
+    // Wrong types in strict (documented) fields: the message quotes the bad value.
+    let body = json!({"data": {"error_code": 0, "access_token": "clt.x", "expires_in": "many"}, "message": "success"})
+        .to_string();
+    let err = client_token(MockResponse::raw(200, body.clone())).await;
+    let ErrorKind::Decode { message, snippet, body: raw } = err.kind() else {
+        panic!("wrong types: expected Decode, got {err:#}");
+    };
+    assert_eq!(raw.0.as_ref(), body.as_bytes());
+    assert!(snippet.starts_with(r#"{"data":"#), "{snippet}");
+    assert!(message.contains("\"many\""), "{message}");
+    let (plain, _) = assert_one_line(&err);
+    assert!(plain.starts_with("oauth_client_token: cannot decode the response ("), "{plain}");
+
+    // Wrong types in weakly evidenced fields are no decode error: the values are kept.
+    let server = MockServer::start().await;
+    let body =
+        json!({"data": {"error_code": 0, "total": "many", "results": "none"}, "extra": {"error_code": 0}});
+    server.on(STORE_LIST, move |_, _| MockResponse::json(body.clone()));
+    let data = store_list_with(&no_retry(&server)).await.unwrap();
+    assert_eq!((data.total, data.results.len()), (None, 0));
+    assert_eq!(data.extra_fields.get("total"), Some(&json!("many")));
+    assert_eq!(data.extra_fields.get("results"), Some(&json!("none")));
 }
 
 #[tokio::test]

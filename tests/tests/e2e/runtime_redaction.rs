@@ -1,7 +1,6 @@
 //! Secrets (client_secret and every token) never show in `Debug`/`Display` of public types, in
 //! errors, or in the log output of failing and retried calls.
 
-use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -14,10 +13,9 @@ use douyin_alliance::{
     Client, Error, ErrorKind, Hook, MemoryTokenStore, Outcome, RetryPolicy, Secret, StoredToken, TokenStore,
     UserAuth, UserSession,
 };
+use e2e_tests::logs::Logs;
 use e2e_tests::{closed_port, ok_data, MockResponse, MockServer};
 use serde_json::json;
-use tracing_subscriber::fmt::format::FmtSpan;
-use tracing_subscriber::util::SubscriberInitExt;
 
 const CLIENT_SECRET: &str = "cs-SECRET-client-secret-7f3a";
 const CLIENT_TOKEN: &str = "clt.SECRET-client-token-91bc";
@@ -301,46 +299,10 @@ async fn hooks_see_credentials_only_as_sensitive_headers() {
     assert_clean("hook output", &text);
 }
 
-/// A buffer the log subscriber writes into.
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buffer {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Buffer {
-    type Writer = Buffer;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
-impl Buffer {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
-
 /// Captures everything at TRACE level on this thread (`log` records included), with span
-/// fields and span open/close events. The tests run on a current-thread runtime, so every task
-/// of the client logs here.
-fn capture() -> (Buffer, tracing::dispatcher::DefaultGuard) {
-    let buffer = Buffer::default();
-    let guard = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_span_events(FmtSpan::FULL)
-        .with_writer(buffer.clone())
-        .finish()
-        .set_default();
-    (buffer, guard)
+/// fields and span open/close events.
+fn capture() -> (Logs, tracing::dispatcher::DefaultGuard) {
+    Logs::capture(tracing::Level::TRACE, true)
 }
 
 #[tokio::test]

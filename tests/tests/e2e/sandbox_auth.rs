@@ -12,7 +12,7 @@ use douyin_sandbox::{Sandbox, SandboxConfig};
 use serde_json::{json, Value};
 
 async fn authorized(sandbox: &Sandbox, client: &Client, open_id: &str) -> (UserClient, String) {
-    let code = sandbox.authorize(open_id, &["user_info"]);
+    let code = sandbox.authorize_all(open_id);
     let t = client.oauth_access_token(&AccessTokenRequest::new(code)).await.unwrap();
     let token = t.access_token.expose().to_string();
     (client.user(&UserAuth::new(t.open_id, t.access_token)), token)
@@ -85,7 +85,7 @@ async fn an_expired_access_token_is_refused_until_refreshed() {
             .retry(RetryPolicy::default().initial_backoff(Duration::from_millis(5)))
             .build()
             .unwrap();
-        let code = sandbox.authorize("creator-expiry", &["user_info"]);
+        let code = sandbox.authorize_all("creator-expiry");
         let t = client.oauth_access_token(&AccessTokenRequest::new(code)).await.unwrap();
         assert_eq!(t.expires_in, 2);
         let user = client.user(&UserAuth::new(t.open_id.clone(), t.access_token.clone()));

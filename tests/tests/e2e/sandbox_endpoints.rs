@@ -8,11 +8,11 @@ use std::time::Duration;
 use douyin_alliance::endpoint::Server;
 use douyin_alliance::types::{
     AccessTokenRequest, CaptainTaskDetailRequest, CaptainTaskProductListRequest,
-    ColonelAwardTaskApplyRequest, KolMaterialsProductsDetailsRequest, KolMaterialsProductsSearchRequest,
-    KolOrderTimeType, KolOrdersRequest, KolStoreListRequest, KolStoreRemoveRequest,
-    MaterialsProductCategoryRequest, Order, ProductPicksourceConvertRequest, ProductSkusRequest,
-    RefreshTokenRequest, RenewRefreshTokenRequest, StoreAddProduct, StoreAddRequest, StoreProduct,
-    StoreRemoveProduct,
+    ColonelAwardTaskApplyRequest, IsvPickOrderRequest, KolMaterialsProductsDetailsRequest,
+    KolMaterialsProductsSearchRequest, KolOrderTimeType, KolOrdersRequest, KolStoreListRequest,
+    KolStoreRemoveRequest, MaterialsProductCategoryRequest, Order, ProductPicksourceConvertRequest,
+    ProductSkusRequest, RefreshTokenRequest, RenewRefreshTokenRequest, StoreAddProduct, StoreAddRequest,
+    StoreProduct, StoreRemoveProduct,
 };
 use douyin_alliance::{Client, Id, RetryPolicy, UserAuth, UserClient};
 use douyin_sandbox::{Sandbox, SandboxConfig};
@@ -22,8 +22,18 @@ fn client(sandbox: &Sandbox) -> Client {
     sandbox.client_builder().retry(RetryPolicy::disabled()).build().unwrap()
 }
 
+/// The id the sandbox always sends (the SDK reads it leniently, as an `Option`).
+fn id(id: Option<Id>) -> Id {
+    id.expect("the sandbox sends every id")
+}
+
+/// The removal of a listed showcase item.
+fn removal(item: &StoreProduct) -> StoreRemoveProduct {
+    StoreRemoveProduct::new(id(item.product_id), id(item.promotion_id))
+}
+
 async fn authorized(sandbox: &Sandbox, client: &Client, open_id: &str) -> UserClient {
-    let code = sandbox.authorize(open_id, &["user_info", "alliance.kol.store_manage"]);
+    let code = sandbox.authorize_all(open_id);
     let t = client.oauth_access_token(&AccessTokenRequest::new(code)).await.unwrap();
     assert_eq!(t.open_id, open_id);
     client.user(&UserAuth::new(t.open_id, t.access_token))
@@ -33,7 +43,7 @@ async fn authorized(sandbox: &Sandbox, client: &Client, open_id: &str) -> UserCl
 /// the test below fails.
 async fn call_endpoint(name: &str, sandbox: &Sandbox, client: &Client, user: &UserClient) {
     match name {
-        "kol_buyin_id" => assert!(!user.kol_buyin_id().await.unwrap().buyin_id.is_empty()),
+        "kol_buyin_id" => assert!(user.kol_buyin_id().await.unwrap().buyin_id.is_some_and(|b| !b.is_empty())),
         "kol_store_list" => {
             user.kol_store_list(&KolStoreListRequest::new(1, 20)).await.unwrap();
         }
@@ -44,8 +54,7 @@ async fn call_endpoint(name: &str, sandbox: &Sandbox, client: &Client, user: &Us
         "kol_store_remove" => {
             let items: Vec<StoreProduct> =
                 user.kol_store_list_items(KolStoreListRequest::new(1, 20), 5).try_collect().await.unwrap();
-            let pairs: Vec<StoreRemoveProduct> =
-                items.iter().map(|i| StoreRemoveProduct::new(i.product_id, i.promotion_id)).collect();
+            let pairs: Vec<StoreRemoveProduct> = items.iter().map(removal).collect();
             assert_eq!(
                 user.kol_store_remove(&KolStoreRemoveRequest::new(pairs)).await.unwrap().success,
                 Some(true)
@@ -84,7 +93,20 @@ async fn call_endpoint(name: &str, sandbox: &Sandbox, client: &Client, user: &Us
             let r = ProductPicksourceConvertRequest::new(
                 "https://haohuo.jinritemai.com/views/product/item2?id=3400312511185213726",
             );
+            // Listed twice in ENDPOINTS (app and user credentials): both are called each time.
             assert!(client.product_picksource_convert(&r).await.unwrap().product_url.is_some());
+            assert!(user.product_picksource_convert(&r).await.unwrap().product_url.is_some());
+        }
+        "isv_pick_order" => {
+            user.isv_pick_order(&IsvPickOrderRequest::new().with_page(1).with_page_size(20)).await.unwrap();
+        }
+        "oauth_userinfo" => {
+            let info = user.oauth_userinfo().await.unwrap();
+            assert_eq!(info.open_id.as_deref(), Some("creator-all"));
+        }
+        "oauth_stable_client_token" => {
+            let t = client.oauth_stable_client_token().await.unwrap();
+            assert!(t.access_token.expose().starts_with("clt."));
         }
         "captain_task_detail" => {
             client.captain_task_detail(&CaptainTaskDetailRequest::new("7265432109876543210")).await.unwrap();
@@ -154,7 +176,7 @@ async fn the_showcase_adds_lists_with_paging_and_removes() {
             .products
             .iter()
             .filter(|p| p.sharable != Some(false))
-            .map(|p| p.product_id)
+            .map(|p| id(p.product_id))
             .take(5)
             .collect();
         assert_eq!(ids.len(), 5);
@@ -164,7 +186,7 @@ async fn the_showcase_adds_lists_with_paging_and_removes() {
         assert_eq!(added.results.len(), 6);
         assert!(added.results[..5].iter().all(|r| r.error_code == Some(0)));
         let failed = &added.results[5];
-        assert_eq!((failed.product_id, failed.error_code), (Id(42), Some(1)));
+        assert_eq!((failed.product_id, failed.error_code), (Some(Id(42)), Some(1)));
         assert!(!failed.error_msg.as_deref().unwrap_or_default().is_empty());
 
         // Pages of 2: 2 + 2 + 1, each page saying the total.
@@ -174,20 +196,22 @@ async fn the_showcase_adds_lists_with_paging_and_removes() {
         assert_eq!(third.results.len(), 1);
         let all: Vec<StoreProduct> =
             user.kol_store_list_items(KolStoreListRequest::new(1, 2), 10).try_collect().await.unwrap();
-        assert_eq!(all.iter().map(|i| i.product_id).collect::<HashSet<_>>(), ids.iter().copied().collect());
+        assert_eq!(
+            all.iter().map(|i| id(i.product_id)).collect::<HashSet<_>>(),
+            ids.iter().copied().collect()
+        );
         assert!(all.iter().all(|i| i.hide_status == Some(true)));
         assert_eq!(sandbox.requests("kol_store_list"), 2 + 3);
         // Showcases belong to their creator.
         assert_eq!(other.kol_store_list(&KolStoreListRequest::new(1, 20)).await.unwrap().total, Some(0));
 
         // Removing needs the right promotion id.
-        let wrong = StoreRemoveProduct::new(all[0].product_id, Id(all[0].promotion_id.get() + 1));
+        let wrong = StoreRemoveProduct::new(id(all[0].product_id), Id(id(all[0].promotion_id).get() + 1));
         assert_eq!(
             user.kol_store_remove(&KolStoreRemoveRequest::new(vec![wrong])).await.unwrap().success,
             Some(false)
         );
-        let two: Vec<StoreRemoveProduct> =
-            all[..2].iter().map(|i| StoreRemoveProduct::new(i.product_id, i.promotion_id)).collect();
+        let two: Vec<StoreRemoveProduct> = all[..2].iter().map(removal).collect();
         assert_eq!(
             user.kol_store_remove(&KolStoreRemoveRequest::new(two)).await.unwrap().success,
             Some(true)
@@ -214,7 +238,7 @@ async fn orders_page_by_cursor_and_filter_by_window_and_ids() {
         let pages: Vec<_> = user.kol_orders_pages(KolOrdersRequest::new(), 10).try_collect().await.unwrap();
         assert_eq!(pages.iter().map(|p| p.orders.len()).collect::<Vec<_>>(), vec![20, 20, 5]);
         let orders: Vec<Order> = pages.into_iter().flat_map(|p| p.orders).collect();
-        let ids: HashSet<Id> = orders.iter().map(|o| o.order_id).collect();
+        let ids: HashSet<Id> = orders.iter().map(|o| id(o.order_id)).collect();
         assert_eq!(ids.len(), 45, "no order twice");
         let times: Vec<&str> = orders.iter().map(|o| o.pay_success_time.as_deref().unwrap()).collect();
         assert!(times.windows(2).all(|w| w[0] >= w[1]), "newest first: {times:?}");
@@ -246,10 +270,10 @@ async fn orders_page_by_cursor_and_filter_by_window_and_ids() {
 
         // Lookup by ids.
         let mut req = KolOrdersRequest::new();
-        req.order_ids = Some(format!("{},{}", orders[3].order_id, orders[40].order_id));
+        req.order_ids = Some(format!("{},{}", id(orders[3].order_id), id(orders[40].order_id)));
         let picked = user.kol_orders(&req).await.unwrap();
-        let got: HashSet<Id> = picked.orders.iter().map(|o| o.order_id).collect();
-        assert_eq!(got, [orders[3].order_id, orders[40].order_id].into_iter().collect());
+        let got: HashSet<Id> = picked.orders.iter().map(|o| id(o.order_id)).collect();
+        assert_eq!(got, [id(orders[3].order_id), id(orders[40].order_id)].into_iter().collect());
 
         // A cursor the sandbox never gave is a parameter error naming it.
         let mut req = KolOrdersRequest::new();
@@ -278,9 +302,9 @@ async fn product_search_filters_and_details_follow_the_catalog() {
             user.kol_materials_products_search(&KolMaterialsProductsSearchRequest::new(1, 20)).await.unwrap();
         assert!(all.total.unwrap() > cheap.total.unwrap());
         // The spec example's product is in the catalog.
-        assert!(all.products.iter().any(|p| p.product_id == Id(3400312511185213726)));
+        assert!(all.products.iter().any(|p| p.product_id == Some(Id(3400312511185213726))));
 
-        let mut d = KolMaterialsProductsDetailsRequest::new(vec![all.products[1].product_id, Id(7)]);
+        let mut d = KolMaterialsProductsDetailsRequest::new(vec![id(all.products[1].product_id), Id(7)]);
         let details = user.kol_materials_products_details(&d).await.unwrap();
         assert_eq!(details.products.len(), 1, "unknown ids come back empty");
         assert_eq!(details.products[0].product_id, all.products[1].product_id);
@@ -296,11 +320,11 @@ async fn the_oauth_flow_follows_the_platform_rules() {
     within(60, async {
         let sandbox = Sandbox::start().await.unwrap();
         let client = client(&sandbox);
-        let code = sandbox.authorize("creator-oauth", &["user_info", "alliance.kol.orders"]);
+        let code = sandbox.authorize("creator-oauth", &["user_info", "alliance.kol.buyin_id"]);
         let t = client.oauth_access_token(&AccessTokenRequest::new(code.clone())).await.unwrap();
         assert!(t.access_token.expose().starts_with("act.") && t.refresh_token.expose().starts_with("rft."));
         assert_eq!((t.expires_in, t.refresh_expires_in), (1_296_000, 2_592_000));
-        assert_eq!(t.scope.as_deref(), Some("user_info,alliance.kol.orders"));
+        assert_eq!(t.scope.as_deref(), Some("user_info,alliance.kol.buyin_id"));
         // The access_token call went as a form, with the app's credentials.
         let form = sandbox.requests_to("oauth_access_token")[0].form();
         assert!(form.contains(&("grant_type".into(), "authorization_code".into())), "{form:?}");

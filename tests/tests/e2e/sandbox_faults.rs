@@ -16,7 +16,7 @@ use douyin_sandbox::{Fault, FaultRule, Sandbox, SandboxError};
 async fn setup(build: impl FnOnce(ClientBuilder) -> ClientBuilder) -> (Sandbox, Client, UserClient) {
     let sandbox = Sandbox::start().await.unwrap();
     let client = build(sandbox.client_builder().retry(fast_retries(3))).build().unwrap();
-    let code = sandbox.authorize("creator-faults", &["user_info"]);
+    let code = sandbox.authorize_all("creator-faults");
     let t = client.oauth_access_token(&AccessTokenRequest::new(code)).await.unwrap();
     let user = client.user(&UserAuth::new(t.open_id, t.access_token));
     (sandbox, client, user)

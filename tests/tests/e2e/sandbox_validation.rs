@@ -24,7 +24,7 @@ impl Raw {
     async fn start() -> Raw {
         let sandbox = Sandbox::start().await.unwrap();
         let client = sandbox.client_builder().build().unwrap();
-        let code = sandbox.authorize(OPEN_ID, &["user_info"]);
+        let code = sandbox.authorize_all(OPEN_ID);
         let t = client.oauth_access_token(&AccessTokenRequest::new(code)).await.unwrap();
         let client_token = client.client_token().await.unwrap().expose().to_string();
         Raw {
@@ -376,7 +376,7 @@ impl Hook for Breaker {
 async fn a_request_building_bug_in_the_sdk_does_not_pass_unnoticed() {
     within(60, async {
         let sandbox = Sandbox::start().await.unwrap();
-        let code = sandbox.authorize(OPEN_ID, &["user_info"]);
+        let code = sandbox.authorize_all(OPEN_ID);
         let breakers: [(Breakage, &str); 3] = [
             (
                 |r| {

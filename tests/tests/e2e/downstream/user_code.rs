@@ -10,7 +10,9 @@ pub fn search_request(page: i64) -> sdk::types::FxSearchRequest {
 /// Reads a response's fields.
 pub fn describe(profile: &sdk::types::FxProfileData) -> String {
     let verified = if profile.verified == Some(true) { ", verified" } else { "" };
-    format!("{} ({} followers{verified})", profile.nickname, profile.follower_count)
+    // A weakly evidenced count may be absent (or of another shape, then kept in extra_fields).
+    let followers = profile.follower_count.map_or_else(|| "?".to_string(), |n| n.to_string());
+    format!("{} ({followers} followers{verified})", profile.nickname)
 }
 
 /// Matches an open enum: the documented values it handles, and a wildcard for the rest.
