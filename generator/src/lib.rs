@@ -7,6 +7,7 @@
 //! spec/*.yaml --yaml--> spec::SpecFile --validate--> model::Model --render--> Vec<GeneratedFile>
 //! ```
 
+pub mod diff;
 pub mod error;
 pub mod model;
 pub mod names;

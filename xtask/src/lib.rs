@@ -2,6 +2,8 @@
 //! that the committed ones are fresh. The generator library is pure; this crate owns the file
 //! system: nothing is written unless the whole generation succeeded.
 
+pub mod api_diff;
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 

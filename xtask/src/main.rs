@@ -1,4 +1,5 @@
-//! `cargo xtask codegen [--check]`, `cargo xtask bench`, `cargo xtask bench-compile`.
+//! `cargo xtask codegen [--check]`, `cargo xtask api-diff`, `cargo xtask bench`,
+//! `cargo xtask bench-compile`, `cargo xtask bench-scaling`.
 
 mod bench;
 mod scaling;
@@ -25,6 +26,20 @@ enum Task {
         #[arg(long)]
         check: bool,
     },
+    /// What the spec change since a revision means for crates that depend on the SDK:
+    /// every change classed breaking / wire-only / additive / docs, and a semver verdict
+    /// (fails when a breaking change comes without a version bump).
+    ApiDiff {
+        /// The "before" revision (default: the merge base with the default branch, else HEAD).
+        #[arg(long)]
+        base: Option<String>,
+        /// Append the change set to CHANGELOG.md under "Unreleased".
+        #[arg(long)]
+        changelog: bool,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Run every criterion bench and bench-compile, and write benches/README.md.
     Bench,
     /// Time `cargo build -p douyin-alliance` after one spec field's doc changed and the code was
@@ -44,6 +59,9 @@ fn main() -> ExitCode {
     };
     let (report, ok) = match cli.task {
         Task::Codegen { check } => xtask::run_codegen(&root, check),
+        Task::ApiDiff { base, changelog, json } => {
+            xtask::api_diff::run(&root, &xtask::api_diff::Options { base, changelog, json })
+        }
         Task::Bench => match bench::run_bench(&root) {
             Ok(path) => (format!("wrote {}", path.display()), true),
             Err(e) => (e, false),

@@ -1,0 +1,3 @@
+async fn ac(c: &sdk::Client) -> sdk::Result<sdk::types::AcData> {
+    c.ac_get().await
+}

@@ -1,0 +1,3 @@
+async fn ea(c: &sdk::Client) -> sdk::Result<sdk::types::EaData> {
+    c.ea_get().await
+}

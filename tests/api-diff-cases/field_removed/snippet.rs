@@ -1,0 +1,3 @@
+fn fr(d: &sdk::types::FrData) -> Option<&String> {
+    d.b.as_ref()
+}

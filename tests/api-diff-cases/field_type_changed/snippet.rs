@@ -1,0 +1,3 @@
+fn ft(d: &sdk::types::FtData) -> String {
+    d.buyin_id.clone()
+}

@@ -1,0 +1,3 @@
+fn rq() -> sdk::types::RqRequest {
+    sdk::types::RqRequest::new(1)
+}

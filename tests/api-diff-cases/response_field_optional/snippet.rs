@@ -1,0 +1,3 @@
+fn ro(d: &sdk::types::RoData) -> i64 {
+    d.count
+}
