@@ -8,8 +8,8 @@
 //! - [`Class::WireOnly`]: the Rust API is the same but the call on the wire is not (a wire name,
 //!   path, encoding, envelope, credential placement, scope, constraint or retry safety): review
 //!   these, because this is where calls start failing against the platform.
-//! - [`Class::Additive`]: new endpoints, types, optional request fields, response fields, enum
-//!   values (generated structs and enums are `#[non_exhaustive]`, enums open).
+//! - [`Class::Additive`]: new endpoints, events, types, optional request fields, response
+//!   fields, enum values (generated structs and enums are `#[non_exhaustive]`, enums open).
 //! - [`Class::Docs`]: summaries, docs, examples, units, evidence, the source register.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -76,6 +76,7 @@ impl fmt::Display for Change {
 pub fn diff(old: &Model, new: &Model) -> Vec<Change> {
     let mut out = Out(Vec::new());
     endpoints(&mut out, old, new);
+    events(&mut out, old, new);
     types(&mut out, old, new);
     if old.sources != new.sources {
         out.push(Class::Docs, "sources", "the source register changed");
@@ -148,6 +149,35 @@ fn endpoints(out: &mut Out, old: &Model, new: &Model) {
                 format!("new endpoint (method `{}::{}`)", side(e.auth), e.name),
             ),
             Pair::Both(o, e) => endpoint(out, o, e),
+        }
+    }
+}
+
+fn events(out: &mut Out, old: &Model, new: &Model) {
+    for pair in matched(&old.events, &new.events, |e| &e.name) {
+        match pair {
+            Pair::Removed(e) => {
+                out.push(Class::Breaking, &e.name, format!("event removed (`Event::{}` is gone)", e.variant))
+            }
+            Pair::Added(e) => {
+                out.push(Class::Additive, &e.name, format!("new event (`Event::{}`)", e.variant))
+            }
+            Pair::Both(o, e) => {
+                let item = e.name.as_str();
+                out.differ(
+                    Class::Breaking,
+                    item,
+                    "content type (what `Event::` carries)",
+                    &o.content,
+                    &e.content,
+                );
+                out.differ(Class::WireOnly, item, "wire name", &o.event, &e.event);
+                out.differ(Class::WireOnly, item, "keys it is recognised by", &o.keys, &e.keys);
+                out.differ(Class::Docs, item, "summary", &o.summary, &e.summary);
+                out.differ(Class::Docs, item, "doc", &o.doc, &e.doc);
+                out.differ(Class::Docs, item, "evidence", &o.evidence, &e.evidence);
+                out.differ(Class::Docs, item, "name evidence", &o.name_evidence, &e.name_evidence);
+            }
         }
     }
 }

@@ -18,6 +18,35 @@ pub struct Model {
     pub types: Vec<NamedType>,
     /// The source register, in spec order.
     pub sources: Vec<Source>,
+    /// Pushed events, in spec order.
+    pub events: Vec<Event>,
+}
+
+/// One event the platform pushes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// snake_case name.
+    pub name: String,
+    /// The `Event` variant.
+    pub variant: String,
+    /// The wire `event` name (the receiver's default when the name is below confirmed).
+    pub event: String,
+    /// English summary.
+    pub summary: String,
+    /// Chinese title.
+    pub title_zh: String,
+    /// Longer English doc.
+    pub doc: Option<String>,
+    /// Doc URL.
+    pub doc_url: Option<String>,
+    /// Named object type of `content`.
+    pub content: String,
+    /// Evidence for the event and its content.
+    pub evidence: Provenance,
+    /// Evidence for the wire name.
+    pub name_evidence: Provenance,
+    /// Content fields that recognise the event whatever its name.
+    pub keys: Vec<String>,
 }
 
 impl Model {

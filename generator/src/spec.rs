@@ -19,6 +19,42 @@ pub struct SpecFile {
     /// The register of sources that evidence cites (ids of `api-facts.md`, plus `seed`).
     #[serde(default)]
     pub sources: Vec<SourceSpec>,
+    /// Events the platform pushes to the app's webhook.
+    #[serde(default)]
+    pub events: Vec<EventSpec>,
+}
+
+/// One pushed event.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventSpec {
+    /// snake_case name; becomes the `Event` variant (PascalCase).
+    pub name: String,
+    /// The wire `event` name (for a name below confirmed: the default the receiver is
+    /// configured with).
+    pub event: String,
+    /// One-line English summary.
+    pub summary: String,
+    /// The platform's Chinese title.
+    pub title_zh: String,
+    /// Longer English documentation.
+    #[serde(default)]
+    pub doc: Option<String>,
+    /// The platform's doc page.
+    #[serde(default)]
+    pub doc_url: Option<String>,
+    /// Named object type of `content`.
+    pub content: String,
+    /// The evidence for the event and its content.
+    #[serde(default)]
+    pub evidence: Option<EvidenceSpec>,
+    /// The evidence for the wire name, when weaker than the event's.
+    #[serde(default)]
+    pub name_evidence: Option<EvidenceSpec>,
+    /// Content fields whose presence recognises the event whatever its name (required when
+    /// the name is below confirmed).
+    #[serde(default)]
+    pub recognize_by_keys: Vec<String>,
 }
 
 /// One entry of the source register.

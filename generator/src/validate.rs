@@ -18,10 +18,11 @@ pub fn validate(files: &[LoadedFile]) -> Result<Model, Errors> {
     let sources = cx.sources(files);
     let types = cx.types(files);
     let endpoints = cx.endpoints(files, &types);
+    let events = cx.events(files, &types);
     if !cx.errors.is_empty() {
         return Err(Errors(cx.errors));
     }
-    let mut model = Model { endpoints, types: types.into_values().collect(), sources };
+    let mut model = Model { endpoints, types: types.into_values().collect(), sources, events };
     mark_lenient(&mut model);
     Ok(model)
 }
@@ -234,6 +235,8 @@ const RESERVED_TYPES: &[&str] = &[
     "ClientBuilder",
     "Error",
     "ErrorKind",
+    "EVENTS",
+    "Event",
     "Hook",
     "Id",
     "KnownCode",
@@ -337,6 +340,34 @@ impl Cx {
             sources: e.sources.clone(),
             note: e.note.as_ref().map(|n| n.trim().to_string()).filter(|n| !n.is_empty()),
         })
+    }
+
+    /// The item's own `evidence:`, which every endpoint and event must state.
+    fn required_evidence(&mut self, at: &At<'_>, kind: &str, e: Option<&EvidenceSpec>) -> Option<Provenance> {
+        match e {
+            Some(ev) => self.evidence_at(at, "evidence", ev),
+            None => {
+                self.errors.push(at.err("", format!("the {kind} states no `evidence`")).hint(
+                    "`evidence: {level: confirmed, sources: [S1, S2]}`; levels: documented, confirmed, \
+                     single_source, analogue, seed_only, guessed",
+                ));
+                None
+            }
+        }
+    }
+
+    /// The evidence at `path`, else `default` (the item's own).
+    fn evidence_or(
+        &mut self,
+        at: &At<'_>,
+        path: &str,
+        e: Option<&EvidenceSpec>,
+        default: &Option<Provenance>,
+    ) -> Option<Provenance> {
+        match e {
+            Some(ev) => self.evidence_at(at, path, ev),
+            None => default.clone(),
+        }
     }
 
     /// Resolves the evidence at the item's key `path`, reporting a problem there.
@@ -780,24 +811,10 @@ impl Cx {
                 .hint("`auth: access_token`: only user-authenticated calls carry an open_id"),
             );
         }
-        let evidence = match &e.evidence {
-            Some(ev) => self.evidence_at(at, "evidence", ev),
-            None => {
-                self.errors.push(
-                    at.err("", "the endpoint states no `evidence`")
-                        .hint("`evidence: {level: confirmed, sources: [S1, S2]}`; levels: documented, confirmed, single_source, analogue, seed_only, guessed"),
-                );
-                None
-            }
-        };
-        let auth_evidence = match &e.auth_evidence {
-            Some(ev) => self.evidence_at(at, "auth_evidence", ev),
-            None => evidence.clone(),
-        };
-        let envelope_evidence = match &e.response.evidence {
-            Some(ev) => self.evidence_at(at, "response.evidence", ev),
-            None => evidence.clone(),
-        };
+        let evidence = self.required_evidence(at, "endpoint", e.evidence.as_ref());
+        let auth_evidence = self.evidence_or(at, "auth_evidence", e.auth_evidence.as_ref(), &evidence);
+        let envelope_evidence =
+            self.evidence_or(at, "response.evidence", e.response.evidence.as_ref(), &evidence);
         let scope = self.scope(at, "scope", e.scope.as_deref(), auth);
         let alternative_auth = e.alternative_auth.as_ref().and_then(|alt| {
             let kind = choice(
@@ -1017,6 +1034,91 @@ impl Cx {
             scope,
             alternative_auth,
         })
+    }
+
+    fn events(&mut self, files: &[LoadedFile], types: &BTreeMap<String, NamedType>) -> Vec<Event> {
+        let mut out: Vec<Event> = Vec::new();
+        for file in files {
+            let lines = item_lines(file, file.spec.events.iter().map(|e| e.name.as_str()));
+            for (e, line) in file.spec.events.iter().zip(lines) {
+                let at = At { file, item: &e.name, line };
+                let before = self.errors.len();
+                if !names::is_snake(&e.name) {
+                    self.errors.push(
+                        at.err("name", format!("event name `{}` is not snake_case", e.name))
+                            .hint("a name like `alliance_order`"),
+                    );
+                }
+                let variant = names::variant_ident(&e.name);
+                if variant == "Unknown" {
+                    self.errors.push(
+                        at.err("name", "`unknown` is reserved for events the spec does not list")
+                            .hint("another name"),
+                    );
+                }
+                if out.iter().any(|o| o.name == e.name || o.variant == variant) {
+                    self.errors.push(
+                        at.err("name", format!("duplicate event `{}`", e.name)).hint("each event once"),
+                    );
+                }
+                if out.iter().any(|o| o.event == e.event) {
+                    self.errors.push(
+                        at.err("event", format!("two events have the wire name `{}`", e.event))
+                            .hint("one entry per wire name"),
+                    );
+                }
+                let content = match types.get(&e.content).map(|t| &t.kind) {
+                    Some(TypeKind::Object(fields)) => Some(fields),
+                    _ => {
+                        self.errors.push(
+                            at.err("content", format!("unknown type reference `{}`", e.content))
+                                .hint("the name of an object type defined under `types:`"),
+                        );
+                        None
+                    }
+                };
+                for key in &e.recognize_by_keys {
+                    if content.is_some_and(|fields| !fields.iter().any(|f| &f.wire == key)) {
+                        self.errors.push(
+                            at.err("recognize_by_keys", format!("`{key}` is not a field of `{}`", e.content))
+                                .hint("wire names of the content type's fields"),
+                        );
+                    }
+                }
+                let evidence = self.required_evidence(&at, "event", e.evidence.as_ref());
+                let name_evidence =
+                    self.evidence_or(&at, "name_evidence", e.name_evidence.as_ref(), &evidence);
+                if name_evidence.as_ref().is_some_and(|p| !p.level.is_confirmed())
+                    && e.recognize_by_keys.is_empty()
+                {
+                    self.errors.push(
+                        at.err(
+                            "recognize_by_keys",
+                            "the wire name is below confirmed, so the event needs content keys to be recognised by",
+                        )
+                        .hint("`recognize_by_keys: [field, ...]`: a guessed name alone must never decide"),
+                    );
+                }
+                if self.errors.len() > before {
+                    continue;
+                }
+                let (Some(evidence), Some(name_evidence)) = (evidence, name_evidence) else { continue };
+                out.push(Event {
+                    name: e.name.clone(),
+                    variant,
+                    event: e.event.clone(),
+                    summary: e.summary.trim().to_string(),
+                    title_zh: e.title_zh.trim().to_string(),
+                    doc: e.doc.as_ref().map(|d| d.trim().to_string()),
+                    doc_url: e.doc_url.clone(),
+                    content: e.content.clone(),
+                    evidence,
+                    name_evidence,
+                    keys: e.recognize_by_keys.clone(),
+                });
+            }
+        }
+        out
     }
 
     /// The scope at `path`: required (a name or `unknown`) for user calls; `None` when unknown.

@@ -149,7 +149,7 @@ fn unknown_key_of_a_type_field() {
 fn unknown_top_level_key() {
     assert_eq!(
         only(&BASE.replacen("types:", "typse:", 1)),
-        "spec/fx.yaml:27: unknown key `typse` (expected one of `endpoints`, `types`, `sources`)"
+        "spec/fx.yaml:27: unknown key `typse` (expected one of `endpoints`, `types`, `sources`, `events`)"
     );
 }
 
@@ -643,4 +643,45 @@ fn the_evidence_of_a_response_field_decides_leniency() {
         panic!("FxItem")
     };
     assert!(!item[0].lenient && !item[0].optional());
+}
+
+// Pushed events.
+
+/// `BASE` with an `events:` list holding `event` (its lines indented as list items).
+fn with_event(event: &str) -> String {
+    format!("{BASE}events:\n{event}")
+}
+
+#[test]
+fn an_event_whose_name_is_a_guess_needs_content_keys() {
+    let event = "  - name: fx_pushed\n    event: fx_pushed\n    summary: Pushed.\n    title_zh: 推\n    content: FxItem\n    evidence: {level: guessed, note: a test}\n";
+    assert_eq!(
+        only(&with_event(event)),
+        "spec/fx.yaml:59: `fx_pushed`, field `recognize_by_keys`: the wire name is below confirmed, so the \
+         event needs content keys to be recognised by (expected `recognize_by_keys: [field, ...]`: a guessed \
+         name alone must never decide)"
+    );
+    let keyed = format!("{event}    recognize_by_keys: [product_id]\n");
+    assert_eq!(messages(&[("spec/fx.yaml", &with_event(&keyed))]), Vec::<String>::new());
+    let wrong_key = format!("{event}    recognize_by_keys: [nope]\n");
+    assert_eq!(
+        only(&with_event(&wrong_key)),
+        "spec/fx.yaml:65: `fx_pushed`, field `recognize_by_keys`: `nope` is not a field of `FxItem` (expected \
+         wire names of the content type's fields)"
+    );
+}
+
+#[test]
+fn an_event_with_an_unknown_content_type_or_no_evidence() {
+    let event = "  - name: fx_pushed\n    event: fx_pushed\n    summary: Pushed.\n    title_zh: 推\n    content: FxNope\n";
+    let all = messages(&[("spec/fx.yaml", &with_event(event))]);
+    assert_eq!(
+        all,
+        [
+            "spec/fx.yaml:63: `fx_pushed`, field `content`: unknown type reference `FxNope` (expected the name of \
+             an object type defined under `types:`)",
+            "spec/fx.yaml:59: `fx_pushed`: the event states no `evidence` (expected `evidence: {level: confirmed, \
+             sources: [S1, S2]}`; levels: documented, confirmed, single_source, analogue, seed_only, guessed)"
+        ]
+    );
 }

@@ -30,6 +30,9 @@ pub struct SandboxConfig {
     pub(crate) seeded_products: usize,
     pub(crate) seed: u64,
     pub(crate) log_capacity: usize,
+    pub(crate) webhook_url: Option<String>,
+    pub(crate) webhook_timeout: Duration,
+    pub(crate) webhook_retry_delay: Duration,
 }
 
 impl Default for SandboxConfig {
@@ -48,6 +51,9 @@ impl Default for SandboxConfig {
             seeded_products: 12,
             seed: 0x5EED,
             log_capacity: 10_000,
+            webhook_url: None,
+            webhook_timeout: Duration::from_secs(5),
+            webhook_retry_delay: Duration::from_secs(5),
         }
     }
 }
@@ -69,6 +75,26 @@ impl SandboxConfig {
     /// One port per server, in [`crate::endpoint::Server::ALL`] order; 0 picks a free one.
     pub fn ports(mut self, ports: [u16; 3]) -> Self {
         self.ports = ports;
+        self
+    }
+
+    /// The app's webhook URL: the sandbox performs the `verify_webhook` handshake at start, then
+    /// pushes a signed order event whenever an order is created or changes its flow point.
+    pub fn webhook_url(mut self, url: impl Into<String>) -> Self {
+        self.webhook_url = Some(url.into());
+        self
+    }
+
+    /// How long a push waits for the receiver's answer before it counts as failed (default
+    /// 5 s, as on the platform).
+    pub fn webhook_timeout(mut self, d: Duration) -> Self {
+        self.webhook_timeout = d;
+        self
+    }
+
+    /// The pause before a failed push is retried (default 5 s; it is retried 3 times).
+    pub fn webhook_retry_delay(mut self, d: Duration) -> Self {
+        self.webhook_retry_delay = d;
         self
     }
 

@@ -44,6 +44,7 @@ mod faults;
 mod handlers;
 mod log;
 mod params;
+mod push;
 mod reply;
 pub mod spec;
 mod state;
@@ -60,6 +61,7 @@ use tokio::task::JoinHandle;
 pub use config::SandboxConfig;
 pub use faults::{Fault, FaultRule, ParseFaultError};
 pub use log::{LoggedRequest, Received};
+pub use push::{PushAttempt, ORDER_EVENT, RETRIES};
 
 use codegen::model::Endpoint;
 use douyin_alliance::endpoint::Server;
@@ -106,6 +108,8 @@ pub(crate) struct Shared {
     pub(crate) data: Mutex<state::DataState>,
     pub(crate) faults: Mutex<faults::FaultTable>,
     pub(crate) log: Mutex<log::RequestLog>,
+    /// The webhook pushes, when a URL is configured.
+    pub(crate) pusher: Option<push::Pusher>,
     /// Changes (errors) when the sandbox shuts down; cuts injected latency short.
     pub(crate) closing: watch::Receiver<()>,
 }
@@ -188,8 +192,15 @@ impl Sandbox {
             faults: Mutex::new(faults::FaultTable::default()),
             log: Mutex::new(log::RequestLog::new(config.log_capacity)),
             closing: closing.clone(),
+            pusher: config
+                .webhook_url
+                .clone()
+                .map(|url| push::Pusher::new(url, config.webhook_timeout, config.webhook_retry_delay)),
             config,
         });
+        if let Some(p) = &shared.pusher {
+            p.handshake(rand::random::<u32>() as i64);
+        }
         let mut addrs = Vec::new();
         let mut tasks = Vec::new();
         for (server, listener, local) in listeners {
@@ -261,6 +272,43 @@ impl Sandbox {
     /// An authorization code for `open_id` with [`Sandbox::all_scopes`].
     pub fn authorize_all(&self, open_id: &str) -> String {
         self.authorize(open_id, &Self::all_scopes())
+    }
+
+    /// Creates an order for creator `open_id` (paid now) and pushes it to the webhook URL;
+    /// returns the order as `kol_orders` and the push show it.
+    pub fn create_order(&self, open_id: &str) -> serde_json::Value {
+        let sh = &self.shared;
+        let order = lock(&sh.data).create_order(
+            open_id,
+            sh.clock.unix_secs(),
+            sh.config.orders_per_creator,
+            sh.config.seed,
+            &sh.catalog,
+            &sh.templates,
+        );
+        if let Some(p) = &sh.pusher {
+            p.order(open_id, &order);
+        }
+        order
+    }
+
+    /// Moves order `order_id` to `flow_point` (`PAY_SUCC`, `CONFIRM`, `SETTLE`, `REFUND`) and
+    /// pushes it; `false` when no creator has that order.
+    pub fn set_order_flow_point(&self, order_id: u64, flow_point: &str) -> bool {
+        let sh = &self.shared;
+        let changed = lock(&sh.data).set_flow_point(order_id, flow_point, sh.clock.unix_secs());
+        match (changed, &sh.pusher) {
+            (Some((open_id, order)), Some(p)) => {
+                p.order(&open_id, &order);
+                true
+            }
+            (changed, _) => changed.is_some(),
+        }
+    }
+
+    /// Every webhook push attempt so far, in the order they ended.
+    pub fn push_attempts(&self) -> Vec<PushAttempt> {
+        self.shared.pusher.as_ref().map(push::Pusher::attempts).unwrap_or_default()
     }
 
     /// Answers the next `times` requests of `endpoint` with `fault` (after faults queued

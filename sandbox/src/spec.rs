@@ -18,6 +18,7 @@ pub(crate) const FILES: &[(&str, &str)] = &[
     ("spec/captain.yaml", include_str!("../../spec/captain.yaml")),
     ("spec/oauth.yaml", include_str!("../../spec/oauth.yaml")),
     ("spec/sources.yaml", include_str!("../../spec/sources.yaml")),
+    ("spec/webhooks.yaml", include_str!("../../spec/webhooks.yaml")),
 ];
 
 /// The validated model of the spec, or why it does not validate (the spec is checked by

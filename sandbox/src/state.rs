@@ -67,6 +67,8 @@ impl Templates {
 pub(crate) struct DataState {
     showcases: HashMap<String, Vec<StoreItem>>,
     orders: HashMap<String, Vec<SeededOrder>>,
+    /// Orders created by [`DataState::create_order`] so far.
+    created: u64,
     next_promotion: u64,
 }
 
@@ -243,6 +245,82 @@ impl DataState {
             orders.push(SeededOrder { id, pay_ts, update_ts, body: Value::Object(o) });
         }
         self.orders.insert(open_id.to_string(), orders);
+    }
+
+    /// A new order of `open_id` (paid now, for the first product of the catalog), as the
+    /// order push and `kol_orders` show it.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn create_order(
+        &mut self,
+        open_id: &str,
+        now: i64,
+        count: usize,
+        seed: u64,
+        catalog: &Catalog,
+        t: &Templates,
+    ) -> Value {
+        self.seed_orders(open_id, count, now, seed, catalog, t);
+        self.created += 1;
+        // Above every seeded id, and 19 digits like the platform's.
+        let id = 4_968_253_700_000_000_000 + self.created;
+        let mut o = t.order.clone();
+        let (pid, name, price) = match catalog.all().first() {
+            Some(p) => (p.id, p.title().to_string(), num(p.search.get("price")) as i64),
+            None => (id_of(o.get("product_id")).unwrap_or(0), String::new(), 5990),
+        };
+        let fields = json!({
+            "order_id": id.to_string(),
+            "product_id": pid.to_string(),
+            "product_name": name,
+            "author_openid": open_id,
+            "total_pay_amount": price,
+            "pay_goods_amount": price,
+            "item_num": 1,
+            "flow_point": "PAY_SUCC",
+            "pay_success_time": format_beijing(now),
+            "update_time": format_beijing(now),
+            "settle_time": "",
+            "refund_time": "",
+            "confirm_time": "",
+        });
+        if let Value::Object(f) = fields {
+            o.extend(f);
+        }
+        let body = Value::Object(o);
+        if let Some(orders) = self.orders.get_mut(open_id) {
+            orders.push(SeededOrder { id, pay_ts: now, update_ts: now, body: body.clone() });
+        }
+        body
+    }
+
+    /// Moves an order to `flow_point` (updated now); its creator and new body, or `None` when
+    /// no creator has the order.
+    pub(crate) fn set_flow_point(
+        &mut self,
+        order_id: u64,
+        flow_point: &str,
+        now: i64,
+    ) -> Option<(String, Value)> {
+        for (open_id, orders) in &mut self.orders {
+            if let Some(o) = orders.iter_mut().find(|o| o.id == order_id) {
+                o.update_ts = now;
+                if let Value::Object(b) = &mut o.body {
+                    b.insert("flow_point".into(), json!(flow_point));
+                    b.insert("update_time".into(), json!(format_beijing(now)));
+                    let at = match flow_point {
+                        "SETTLE" => Some("settle_time"),
+                        "REFUND" => Some("refund_time"),
+                        "CONFIRM" => Some("confirm_time"),
+                        _ => None,
+                    };
+                    if let Some(field) = at {
+                        b.insert(field.into(), json!(format_beijing(now)));
+                    }
+                }
+                return Some((open_id.clone(), o.body.clone()));
+            }
+        }
+        None
     }
 
     /// One page of `open_id`'s orders (newest first by the chosen time) and the cursor of the

@@ -60,6 +60,7 @@ pub mod paginate;
 mod retry;
 mod secret;
 mod transport;
+pub mod webhook;
 
 pub use auth::store::{MemoryTokenStore, StoredToken, TokenStore};
 pub use auth::{SessionPolicy, UserAuth, UserClient, UserSession};

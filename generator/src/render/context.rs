@@ -19,6 +19,25 @@ pub struct Cx {
     endpoints: Vec<EndpointCx>,
     summary: Vec<LevelCount>,
     sources: Vec<SourceCx>,
+    events: Vec<EventCx>,
+}
+
+#[derive(Serialize)]
+struct EventCx {
+    name: String,
+    name_lit: String,
+    variant: String,
+    event: String,
+    event_lit: String,
+    summary: String,
+    summary_lit: String,
+    title_zh: String,
+    docs: String,
+    content: String,
+    evidence: String,
+    name_evidence: String,
+    keys: String,
+    evidence_md: String,
 }
 
 #[derive(Serialize)]
@@ -150,6 +169,7 @@ pub fn build(m: &Model, spec_dir: &str) -> Cx {
         types: m.types.iter().map(|t| type_cx(t, &roles)).collect(),
         endpoints: m.endpoints.iter().flat_map(endpoint_cxs).collect(),
         summary: summary(m),
+        events: m.events.iter().map(event_cx).collect(),
         sources: m
             .sources
             .iter()
@@ -219,7 +239,12 @@ impl<'m> Roles<'m> {
     fn of(m: &'m Model) -> Self {
         let requests: BTreeSet<&str> = m.endpoints.iter().filter_map(|e| e.request_type.as_deref()).collect();
         let sent = m.reachable(requests.iter().copied());
-        let received = m.reachable(m.endpoints.iter().map(|e| e.response_type.as_str()));
+        let received = m.reachable(
+            m.endpoints
+                .iter()
+                .map(|e| e.response_type.as_str())
+                .chain(m.events.iter().map(|e| e.content.as_str())),
+        );
         // Grows until no sent type gains a constraint through the types it nests.
         let mut constrained: BTreeSet<&str> = BTreeSet::new();
         loop {
@@ -429,6 +454,43 @@ fn endpoint_cxs(e: &Endpoint) -> Vec<EndpointCx> {
     };
     let main = Offer { other: Some((alt.auth, &alt.evidence)), ..main };
     vec![endpoint_cx(e, &main), endpoint_cx(e, &second)]
+}
+
+fn event_cx(e: &Event) -> EventCx {
+    let mut paragraphs = vec![e.summary.clone()];
+    paragraphs.push(match &e.doc_url {
+        Some(u) => format!("{} · [doc]({u})", e.title_zh),
+        None => e.title_zh.clone(),
+    });
+    if let Some(d) = &e.doc {
+        paragraphs.push(d.clone());
+    }
+    let mut evidence = format!("Wire name `{}`. Evidence: event {}", e.event, e.evidence.phrase());
+    if e.name_evidence != e.evidence {
+        evidence.push_str(&format!("; name {}", e.name_evidence.phrase()));
+    }
+    evidence.push('.');
+    if !e.keys.is_empty() {
+        let keys: Vec<String> = e.keys.iter().map(|k| format!("`{k}`")).collect();
+        evidence.push_str(&format!(" Also recognised by a content with {}.", keys.join(" and ")));
+    }
+    paragraphs.push(evidence.clone());
+    EventCx {
+        name: e.name.clone(),
+        name_lit: rust::lit(&e.name),
+        variant: e.variant.clone(),
+        event: e.event.clone(),
+        event_lit: rust::lit(&e.event),
+        summary: e.summary.replace('\n', " "),
+        summary_lit: rust::lit(&e.summary),
+        title_zh: e.title_zh.clone(),
+        docs: rust::doc_attrs(&paragraphs),
+        content: e.content.clone(),
+        evidence: rust::evidence(e.evidence.level).to_string(),
+        name_evidence: rust::evidence(e.name_evidence.level).to_string(),
+        keys: e.keys.iter().map(|k| rust::lit(k)).collect::<Vec<_>>().join(", "),
+        evidence_md: evidence.replace('|', "\\|"),
+    }
 }
 
 /// One credential under which an endpoint is offered.

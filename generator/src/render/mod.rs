@@ -240,7 +240,7 @@ mod tests {
     use super::*;
 
     fn empty() -> Model {
-        Model { endpoints: Vec::new(), types: Vec::new(), sources: Vec::new() }
+        Model { endpoints: Vec::new(), types: Vec::new(), sources: Vec::new(), events: Vec::new() }
     }
 
     fn without_blank_lines(s: &str) -> String {

@@ -47,6 +47,10 @@ struct Args {
     /// User access_token lifetime in seconds.
     #[arg(long = "access-token-ttl", value_name = "SECS", default_value_t = 1_296_000)]
     access_token_ttl: u64,
+    /// The app's webhook URL: the sandbox performs the verify_webhook handshake, then pushes
+    /// signed order events (create orders through the library API).
+    #[arg(long = "webhook-url", value_name = "URL")]
+    webhook_url: Option<String>,
 }
 
 /// A port that leaves room for PORT+1 and PORT+2.
@@ -69,6 +73,9 @@ impl Args {
             .access_token_lifetime(Duration::from_secs(self.access_token_ttl));
         if let Some(seed) = self.seed {
             config = config.seed(seed);
+        }
+        if let Some(url) = &self.webhook_url {
+            config = config.webhook_url(url.clone());
         }
         config
     }

@@ -149,6 +149,28 @@ fn decode(raw: &str) -> Option<StoredToken> {
     Some(StoredToken { value: Secret::new(value), expires_at_ms: exp.parse().ok()? })
 }
 
+/// The same store remembers webhook `Msg-Id`s for the fleet (`SET NX EX` under
+/// `{prefix}:webhook:{msg_id}`), so each pushed message is handled by one replica.
+impl crate::webhook::DedupeStore for RedisTokenStore {
+    fn first_delivery<'a>(
+        &'a self,
+        msg_id: &'a str,
+        ttl: Duration,
+    ) -> crate::auth::store::BoxFuture<'a, Result<bool, String>> {
+        Box::pin(async move {
+            let cmd = redis::cmd("SET")
+                .arg(self.full_key(&format!("webhook:{msg_id}")))
+                .arg(1)
+                .arg("NX")
+                .arg("EX")
+                .arg(ttl.as_secs().max(1))
+                .clone();
+            let set: Option<String> = self.run(cmd).await.map_err(|e| e.0)?;
+            Ok(set.is_some())
+        })
+    }
+}
+
 impl TokenStore for RedisTokenStore {
     fn get<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<StoredToken>> {
         Box::pin(async move {

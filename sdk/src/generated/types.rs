@@ -38,6 +38,28 @@ impl crate::check::Check for AccessTokenRequest {}
 
 crate::__api_object!(AccessTokenRequest);
 
+/// The content of `authorize` / `unauthorize`. The docs list the events but not their content, so everything is kept in `extra_fields` and the one field is a guess.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct AuthorizeEventContent {
+    /// The scopes concerned, when the platform sends them.
+    ///
+    /// Evidence: guessed: the event list names the events without their content. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub scopes: Option<Vec<String>>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    AuthorizeEventContent { scopes : "scopes" => LenientOpt < Vec < String > >, }
+);
+
+crate::__api_object!(AuthorizeEventContent);
+
 /// The sort key of an award task's product list. Inferred: values from the replaced Python class's docstring.
 ///
 /// 排序方式
@@ -3350,3 +3372,131 @@ crate::__object!(
 );
 
 crate::__api_object!(UserTokenData);
+
+/// The content of `verify_webhook`.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct WebhookChallenge {
+    /// The number to echo back as `{"challenge": N}`.
+    ///
+    /// Example: `12345`. Evidence: documented (D1, D4).
+    pub challenge: i64,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(WebhookChallenge { challenge : "challenge" => Int < i64 >, });
+
+crate::__api_object!(WebhookChallenge);
+
+/// An event the platform pushed to the app's webhook, decoded by
+/// [`webhook::WebhookReceiver`](crate::webhook::WebhookReceiver).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+#[allow(clippy::large_enum_variant)]
+pub enum Event {
+    /// The URL handshake; the receiver answers `{"challenge": N}` at once.
+    ///
+    /// Webhook URL 验证 · [doc](https://developer.open-douyin.com/docs/resource/zh-CN/dop/develop/webhooks/summarize)
+    ///
+    /// Wire name `verify_webhook`. Evidence: event documented (D1, D4, D5).
+    VerifyWebhook(WebhookChallenge),
+    /// A user authorized the app.
+    ///
+    /// 授权事件 · [doc](https://developer.open-douyin.com/docs/resource/zh-CN/dop/develop/webhooks/event-list)
+    ///
+    /// Wire name `authorize`. Evidence: event documented (D2).
+    Authorize(AuthorizeEventContent),
+    /// A user cancelled the app's authorization.
+    ///
+    /// 解除授权事件 · [doc](https://developer.open-douyin.com/docs/resource/zh-CN/dop/develop/webhooks/event-list)
+    ///
+    /// Wire name `unauthorize`. Evidence: event documented (D2).
+    Unauthorize(AuthorizeEventContent),
+    /// A creator's alliance order was created or changed its flow point (the order push).
+    ///
+    /// 达人订单推送
+    ///
+    /// `content` is one order with the fields of a `kol_orders` item, sent as a JSON string (one
+    /// working client decodes it so). No public source names this event: `alliance_order` is
+    /// our guess, so the receiver recognises the order push by the names it is configured with
+    /// (this guess by default) and by its content (an object with `order_id` and `flow_point`),
+    /// never by the guessed name alone.
+    ///
+    /// Wire name `alliance_order`. Evidence: event single source (S1): the content's shape, from one working client; name guessed: no public source names the alliance order event. Also recognised by a content with `order_id` and `flow_point`.
+    AllianceOrder(Order),
+    /// An event this version of the SDK does not know, or did not recognise: its wire name and
+    /// its content as it arrived (parsed from its string form when it came as one).
+    Unknown {
+        /// The wire `event` name.
+        event: String,
+        /// The content.
+        content: ::serde_json::Value,
+    },
+}
+
+/// The metadata of every event of the spec, in spec order.
+pub static EVENTS: &[crate::webhook::EventMeta] = &[
+    crate::webhook::EventMeta {
+        name: "verify_webhook",
+        event: "verify_webhook",
+        summary: "The URL handshake; the receiver answers `{\"challenge\": N}` at once.",
+        evidence: crate::endpoint::Evidence::Documented,
+        name_evidence: crate::endpoint::Evidence::Documented,
+        keys: &[],
+    },
+    crate::webhook::EventMeta {
+        name: "authorize",
+        event: "authorize",
+        summary: "A user authorized the app.",
+        evidence: crate::endpoint::Evidence::Documented,
+        name_evidence: crate::endpoint::Evidence::Documented,
+        keys: &[],
+    },
+    crate::webhook::EventMeta {
+        name: "unauthorize",
+        event: "unauthorize",
+        summary: "A user cancelled the app's authorization.",
+        evidence: crate::endpoint::Evidence::Documented,
+        name_evidence: crate::endpoint::Evidence::Documented,
+        keys: &[],
+    },
+    crate::webhook::EventMeta {
+        name: "alliance_order",
+        event: "alliance_order",
+        summary: "A creator's alliance order was created or changed its flow point (the order push).",
+        evidence: crate::endpoint::Evidence::SingleSource,
+        name_evidence: crate::endpoint::Evidence::Guessed,
+        keys: &["order_id", "flow_point"],
+    },
+];
+
+impl crate::webhook::Events for Event {
+    fn metas() -> &'static [crate::webhook::EventMeta] {
+        EVENTS
+    }
+    fn decode(
+        name: Option<&str>,
+        event: String,
+        content: ::serde_json::Value,
+    ) -> Result<Self, ::serde_json::Error> {
+        Ok(
+            match name {
+                Some("verify_webhook") => {
+                    Event::VerifyWebhook(::serde_json::from_value(content)?)
+                }
+                Some("authorize") => Event::Authorize(::serde_json::from_value(content)?),
+                Some("unauthorize") => {
+                    Event::Unauthorize(::serde_json::from_value(content)?)
+                }
+                Some("alliance_order") => {
+                    Event::AllianceOrder(::serde_json::from_value(content)?)
+                }
+                _ => Event::Unknown { event, content },
+            },
+        )
+    }
+}

@@ -8,7 +8,9 @@
 //! every auth kind against a local server.
 
 pub(crate) use douyin_alliance::{__api_object, __object, __open_enum};
-pub use douyin_alliance::{check, codec, endpoint, paginate, ApiObject, Id, Result, Secret, UserAuth};
+pub use douyin_alliance::{
+    check, codec, endpoint, paginate, webhook, ApiObject, Id, Result, Secret, UserAuth,
+};
 
 /// This client's unknown enum values: like the SDK's, readable and only made by this crate.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -22,3 +22,4 @@ mod sandbox_faults;
 mod sandbox_validation;
 mod smoke;
 mod user_session;
+mod webhooks;

@@ -21,7 +21,7 @@ use e2e_tests::{err_data, ok_data, within, MockResponse, MockServer};
 
 /// The Redis a test runs against: `REDIS_URL`, or a private server this test started (stopped
 /// when the value is dropped).
-struct TestRedis {
+pub(crate) struct TestRedis {
     url: String,
     _private: Option<PrivateRedis>,
 }
@@ -33,7 +33,7 @@ impl std::ops::Deref for TestRedis {
     }
 }
 
-fn redis() -> TestRedis {
+pub(crate) fn redis() -> TestRedis {
     match std::env::var("REDIS_URL") {
         Ok(url) if !url.is_empty() => TestRedis { url, _private: None },
         _ => {
@@ -50,7 +50,7 @@ fn redis() -> TestRedis {
 }
 
 /// A key prefix no other test or process uses.
-fn unique_prefix(test: &str) -> String {
+pub(crate) fn unique_prefix(test: &str) -> String {
     format!("douyin-alliance-test:{test}:{}:{:x}", std::process::id(), rand_u64())
 }
 
