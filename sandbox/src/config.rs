@@ -33,6 +33,7 @@ pub struct SandboxConfig {
     pub(crate) webhook_url: Option<String>,
     pub(crate) webhook_timeout: Duration,
     pub(crate) webhook_retry_delay: Duration,
+    pub(crate) rate_limits: crate::throttle::Limits,
 }
 
 impl Default for SandboxConfig {
@@ -54,6 +55,7 @@ impl Default for SandboxConfig {
             webhook_url: None,
             webhook_timeout: Duration::from_secs(5),
             webhook_retry_delay: Duration::from_secs(5),
+            rate_limits: crate::throttle::Limits::default(),
         }
     }
 }
@@ -95,6 +97,19 @@ impl SandboxConfig {
     /// The pause before a failed push is retried (default 5 s; it is retried 3 times).
     pub fn webhook_retry_delay(mut self, d: Duration) -> Self {
         self.webhook_retry_delay = d;
+        self
+    }
+
+    /// Refuses more than `per_second` requests of the app in any second with 28003018 (请求频率
+    /// 过高), as the platform throttles; none by default.
+    pub fn rate_limit(mut self, per_second: u32) -> Self {
+        self.rate_limits.app = Some(per_second);
+        self
+    }
+
+    /// Refuses more than `per_second` requests of `endpoint` in any second with 28003018.
+    pub fn endpoint_rate_limit(mut self, endpoint: impl Into<String>, per_second: u32) -> Self {
+        self.rate_limits.endpoints.insert(endpoint.into(), per_second);
         self
     }
 

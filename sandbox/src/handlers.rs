@@ -232,6 +232,8 @@ fn process(sh: &Shared, ep: &'static Endpoint, parts: &Parts, body: &Bytes) -> R
     }
     let query = query_pairs(parts);
     let now = sh.clock.now();
+    // Wall time, not the sandbox clock: a rate is about real seconds.
+    lock(&sh.throttle).admit(&sh.config.rate_limits, &ep.name, std::time::Instant::now())?;
     let header_token = parts.headers.get(TOKEN_HEADER).and_then(|v| v.to_str().ok());
     // A user call whose credentials travel in the body (`inject` from access_token / open_id)
     // is read first, to find them.

@@ -48,6 +48,7 @@ mod push;
 mod reply;
 pub mod spec;
 mod state;
+mod throttle;
 mod validate;
 
 use std::collections::HashMap;
@@ -108,6 +109,8 @@ pub(crate) struct Shared {
     pub(crate) data: Mutex<state::DataState>,
     pub(crate) faults: Mutex<faults::FaultTable>,
     pub(crate) log: Mutex<log::RequestLog>,
+    /// The platform's rate limits, played.
+    pub(crate) throttle: Mutex<throttle::Throttle>,
     /// The webhook pushes, when a URL is configured.
     pub(crate) pusher: Option<push::Pusher>,
     /// Changes (errors) when the sandbox shuts down; cuts injected latency short.
@@ -192,6 +195,7 @@ impl Sandbox {
             faults: Mutex::new(faults::FaultTable::default()),
             log: Mutex::new(log::RequestLog::new(config.log_capacity)),
             closing: closing.clone(),
+            throttle: Mutex::default(),
             pusher: config
                 .webhook_url
                 .clone()
@@ -304,6 +308,11 @@ impl Sandbox {
             }
             (changed, _) => changed.is_some(),
         }
+    }
+
+    /// How many requests of `endpoint` the sandbox's rate limits refused (28003018).
+    pub fn rate_limited(&self, endpoint: &str) -> usize {
+        lock(&self.shared.throttle).refused(endpoint)
     }
 
     /// Every webhook push attempt so far, in the order they ended.

@@ -44,6 +44,7 @@ pub(crate) struct Inner {
     pub(crate) store: Arc<dyn TokenStore>,
     pub(crate) timing: TokenTiming,
     pub(crate) hooks: Vec<Arc<dyn Hook>>,
+    pub(crate) limiter: crate::limit::Limiter,
 }
 
 /// Settings of a [`Client`].
@@ -167,6 +168,7 @@ pub struct ClientBuilder {
     hooks: Vec<Arc<dyn Hook>>,
     timing: TokenTiming,
     stable_client_token: bool,
+    rate_limits: crate::limit::RateLimits,
 }
 
 impl Default for ClientBuilder {
@@ -185,6 +187,7 @@ impl Default for ClientBuilder {
             hooks: Vec::new(),
             timing: TokenTiming::default(),
             stable_client_token: false,
+            rate_limits: crate::limit::RateLimits::new(),
         }
     }
 }
@@ -286,6 +289,14 @@ impl ClientBuilder {
         self
     }
 
+    /// Client-side rate limits, for the app and per endpoint, shared by a fleet through a
+    /// shared store (see [`crate::limit`]). Off by default, except a ceiling on client_token
+    /// fetches.
+    pub fn rate_limits(mut self, limits: crate::limit::RateLimits) -> Self {
+        self.rate_limits = limits;
+        self
+    }
+
     /// Builds the client.
     pub fn build(self) -> Result<Client> {
         let config_err = |m: String| Error::new("client", ErrorKind::Config(m));
@@ -312,6 +323,7 @@ impl ClientBuilder {
             .map_err(|_| config_err(format!("user agent `{}` cannot be a header value", self.user_agent)))?;
         let store = self.store.unwrap_or_else(|| Arc::new(MemoryTokenStore::new()));
         let key = format!("{}:client_token", self.client_key);
+        let limiter = crate::limit::Limiter::new(self.rate_limits, &self.client_key);
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
@@ -329,6 +341,7 @@ impl ClientBuilder {
                 store,
                 timing: self.timing,
                 hooks: self.hooks,
+                limiter,
             }),
         })
     }

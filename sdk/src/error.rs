@@ -88,6 +88,15 @@ pub enum ErrorKind {
         /// Why.
         reason: String,
     },
+    /// The client's own rate limit (or a cool-down after the platform throttled) gave no
+    /// permit within the call's timeout; nothing was sent.
+    #[error("not sent: the rate limit `{scope}` ({limit}) gave no permit within the call's timeout")]
+    Throttled {
+        /// The limit that held the call: `app`, an endpoint's name, or `cool:<endpoint>`.
+        scope: String,
+        /// The limit.
+        limit: String,
+    },
     /// The client is not configured for this call.
     #[error("configuration: {0}")]
     Config(String),
@@ -228,10 +237,11 @@ impl Error {
         self.api().is_some_and(|a| a.any_known(KnownCode::is_token_invalid))
     }
 
-    /// Whether the platform is throttling the caller (HTTP 429 or a rate-limit code).
+    /// Whether the caller is throttled: by the platform (HTTP 429 or a rate-limit code) or by
+    /// the client's own rate limit ([`ErrorKind::Throttled`]).
     pub fn is_rate_limited(&self) -> bool {
         match &self.kind {
-            ErrorKind::HttpStatus { status: 429, .. } => true,
+            ErrorKind::HttpStatus { status: 429, .. } | ErrorKind::Throttled { .. } => true,
             _ => self.api().is_some_and(|a| a.http_status == 429 || a.any_known(KnownCode::is_rate_limited)),
         }
     }

@@ -52,6 +52,7 @@ mod error;
 mod generated;
 mod hooks;
 mod id;
+pub mod limit;
 pub mod oauth;
 #[doc(hidden)]
 pub mod object;

@@ -14,7 +14,7 @@ use crate::auth::user::UserCreds;
 use crate::check::Check;
 use crate::endpoint::{AuthKind, Encoding, Endpoint, HttpMethod, InjectFrom};
 use crate::hooks::Outcome;
-use crate::{envelope, ApiObject, Client, Error, ErrorKind, Result, Secret, UserAuth, UserClient};
+use crate::{envelope, ApiObject, Client, Error, ErrorKind, KnownCode, Result, Secret, UserAuth, UserClient};
 
 /// The header that carries a token.
 pub const TOKEN_HEADER: &str = "access-token";
@@ -142,6 +142,13 @@ impl Client {
                     logid = tracing::field::Empty,
                     latency_ms = tracing::field::Empty,
                 );
+                if let Err(t) = self.inner.limiter.permit(endpoint.name, cfg.timeout).await {
+                    finish(attempt);
+                    return Err(Error::new(
+                        endpoint.name,
+                        ErrorKind::Throttled { scope: t.scope, limit: t.limit },
+                    ));
+                }
                 let result = self
                     .attempt(endpoint, user, token.as_ref(), wire, attempt, &mut *decode)
                     .instrument(attempt_span)
@@ -161,6 +168,9 @@ impl Client {
                         token_refetched = true;
                         continue;
                     }
+                }
+                if err.is_rate_limited() || err.api().is_some_and(|a| a.any_known(KnownCode::is_busy)) {
+                    self.inner.limiter.cool_down(endpoint.name).await;
                 }
                 let may_repeat = endpoint.retry_safe || err.was_not_sent();
                 if !(may_repeat && err.is_retryable()) || attempt >= cfg.retry.get_max_attempts() {

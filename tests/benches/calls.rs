@@ -25,12 +25,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{BenchmarkGroup, Criterion, Throughput};
+use douyin_alliance::auth::redis::RedisTokenStore;
 use douyin_alliance::endpoint::Server;
+use douyin_alliance::limit::{RateLimit, RateLimits};
 use douyin_alliance::types::{
     AccessTokenRequest, KolMaterialsProductsSearchRequest, KolStoreListData, KolStoreListRequest,
     MaterialsProductCategoryData, MaterialsProductCategoryRequest, StoreAddProduct, StoreAddRequest,
 };
-use douyin_alliance::{ApiObject, Client, UserAuth, UserClient, DEFAULT_USER_AGENT, TOKEN_HEADER};
+use douyin_alliance::{
+    ApiObject, Client, MemoryTokenStore, TokenStore, UserAuth, UserClient, DEFAULT_USER_AGENT, TOKEN_HEADER,
+};
 use douyin_sandbox::{Sandbox, SandboxConfig};
 use e2e_tests::bench;
 use futures_util::StreamExt;
@@ -56,6 +60,10 @@ struct Fixture {
     sdk_client_token_calls: AtomicUsize,
     /// client_token requests that were not the SDK's (the raw loop's own fetch).
     other_token_fetches: usize,
+    /// The SDK with a local rate limit far above the load.
+    limited_local: Client,
+    /// The SDK with a Redis-shared rate limit far above the load (with REDIS_URL).
+    limited_redis: Option<Client>,
 }
 
 /// The hand-written side: a plain `reqwest::Client`, precomputed URLs and the tokens.
@@ -128,7 +136,9 @@ impl Fixture {
             // Keep the counters, not every request.
             .log_capacity(0);
         let sandbox = Sandbox::start_with(config).await.expect("the sandbox starts");
-        let sdk = sandbox.client_builder().build().expect("the client builds");
+        let token_store: Arc<dyn TokenStore> = Arc::new(MemoryTokenStore::new());
+        let sdk =
+            sandbox.client_builder().token_store(token_store.clone()).build().expect("the client builds");
 
         // The creator authorizes the app; the showcase holds more than a page of products (some
         // of the catalog cannot be promoted and fails to add).
@@ -186,7 +196,46 @@ impl Fixture {
             access_token: tokens.access_token.expose().to_string(),
             client_token_calls: AtomicUsize::new(0),
         };
-        Fixture { sandbox, sdk, user, raw, sdk_client_token_calls: AtomicUsize::new(0), other_token_fetches }
+        // The same client with a limit far above the load: its permit costs, locally and
+        // through Redis (when REDIS_URL is set), against no limiter at all.
+        let far_above = || RateLimits::new().app(RateLimit::per_second(1_000_000).burst(1_000));
+        // They share the SDK client's token store: one client_token for all (a fetch of their
+        // own would retire the raw loop's token).
+        let limited_local = sandbox
+            .client_builder()
+            .token_store(token_store.clone())
+            .rate_limits(far_above())
+            .build()
+            .expect("builds");
+        let limited_redis = std::env::var("REDIS_URL").ok().filter(|u| !u.is_empty()).map(|url| {
+            let prefix = format!("douyin-alliance-bench:{}", std::process::id());
+            let store = RedisTokenStore::open(&url).expect("a Redis URL").prefix(prefix);
+            let limits = far_above().shared(Arc::new(store), 1.0);
+            sandbox
+                .client_builder()
+                .token_store(token_store.clone())
+                .rate_limits(limits)
+                .build()
+                .expect("builds")
+        });
+        Fixture {
+            sandbox,
+            sdk,
+            user,
+            raw,
+            sdk_client_token_calls: AtomicUsize::new(0),
+            other_token_fetches,
+            limited_local,
+            limited_redis,
+        }
+    }
+
+    async fn limited_category(client: &Client) -> usize {
+        let d = client
+            .materials_product_category(&MaterialsProductCategoryRequest::new(0))
+            .await
+            .expect("the limited call succeeds");
+        d.category_list.len()
     }
 
     async fn sdk_category(&self) -> usize {
@@ -298,6 +347,23 @@ where
 /// The paired measurement of every group, printed; returned as JSON for the report.
 fn paired_all(rt: &tokio::runtime::Runtime, fx: &Fixture, rounds: usize) -> Value {
     let mut out = serde_json::Map::new();
+    // The limiter's cost at concurrency 64: a limit far above the load against none.
+    let limited =
+        [("limiter_local_c64", Some(&fx.limited_local)), ("limiter_redis_c64", fx.limited_redis.as_ref())];
+    for (group, client) in limited {
+        let Some(client) = client else {
+            println!("paired {group}: not measured (REDIS_URL is not set)");
+            continue;
+        };
+        let (with, without) =
+            paired(rt, rounds, 64, || Fixture::limited_category(client), || fx.sdk_category());
+        let ratio = with / without;
+        println!("paired {group}: limited {with:.0} req/s, unlimited {without:.0} req/s, ratio {ratio:.3}");
+        out.insert(
+            group.to_string(),
+            serde_json::json!({"sdk_rps": with, "raw_rps": without, "ratio": ratio, "rounds": rounds}),
+        );
+    }
     for conc in CONCURRENCY {
         for (group, sdk_rps, raw_rps) in [
             (

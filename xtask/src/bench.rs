@@ -555,6 +555,29 @@ fn rows(r: &Results, compile: Option<&CompileFigure>) -> Vec<Row> {
             met: verdict(r.paired.get(group).map(|p| p.ratio).or(ratio).map(|x| x >= 0.90)),
         });
     }
+    // The rate limiter's cost: a limit far above the load, against no limiter (paired only).
+    for (group, what, target) in [
+        ("limiter_local_c64", "Limiter, local, concurrency 64: limit far above the load vs none", Some(0.98)),
+        (
+            "limiter_redis_c64",
+            "Limiter, Redis-shared, concurrency 64: limit far above the load vs none",
+            None,
+        ),
+    ] {
+        let p = r.paired.get(group);
+        rows.push(Row {
+            what: what.into(),
+            figure: "—".into(),
+            baseline: "—".into(),
+            ratio: "—".into(),
+            paired: show_paired(p),
+            target: target.map_or("reported".into(), |t| format!("≥ {t:.2}")),
+            met: match target {
+                Some(t) => verdict(p.map(|p| p.ratio >= t)),
+                None => "—".into(),
+            },
+        });
+    }
     rows.push(Row {
         what: "Calls: client_token fetches by the SDK over the whole calls run".into(),
         figure: r.token.map_or(MISSING.into(), |(calls, fetches)| format!("{fetches} for {calls} calls")),

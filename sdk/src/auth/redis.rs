@@ -36,6 +36,32 @@ end
 return 0
 "#;
 
+/// One GCRA permit, atomically: the key holds the theoretical arrival time (ms, Redis's own
+/// clock, so every process agrees). ARGV: interval ms, tolerance ms, max wait ms. Returns the
+/// wait in ms for a reserved permit, or -1 (nothing reserved) when it would exceed the max.
+const RESERVE: &str = r#"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local interval = tonumber(ARGV[1])
+local tolerance = tonumber(ARGV[2])
+local tat = tonumber(redis.call('GET', KEYS[1]) or now)
+if tat < now then tat = now end
+local wait = tat - tolerance - now
+if wait < 0 then wait = 0 end
+if wait > tonumber(ARGV[3]) then return -1 end
+local next = tat + interval
+redis.call('SET', KEYS[1], next, 'PX', next - now + tolerance + 1000)
+return wait
+"#;
+
+/// Pauses a key for ARGV[1] ms, keeping a longer pause already recorded.
+const COOL_DOWN: &str = r#"
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[1]) then
+  redis.call('SET', KEYS[1], 1, 'PX', ARGV[1])
+end
+return 0
+"#;
+
 /// Token store on Redis. Cheap to share (`Arc`); connects lazily and reconnects by itself.
 ///
 /// ```no_run
@@ -147,6 +173,45 @@ fn encode(t: &StoredToken) -> String {
 fn decode(raw: &str) -> Option<StoredToken> {
     let (exp, value) = raw.split_once(':')?;
     Some(StoredToken { value: Secret::new(value), expires_at_ms: exp.parse().ok()? })
+}
+
+/// The same store holds the fleet's rate-limit permits (`{prefix}:{client_key}:rate:{scope}`,
+/// one Lua script per permit) and cool-downs (`SET PX`, read with `PTTL`).
+impl crate::limit::RateStore for RedisTokenStore {
+    fn reserve<'a>(
+        &'a self,
+        key: &'a str,
+        limit: crate::limit::RateLimit,
+        max_wait: Duration,
+    ) -> StoreFuture<'a, Option<Duration>> {
+        Box::pin(async move {
+            let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+            let mut conn = self.connection().await?;
+            let script = redis::Script::new(RESERVE);
+            let mut inv = script.key(self.full_key(key));
+            inv.arg(ms(limit.interval()).max(1)).arg(ms(limit.tolerance())).arg(ms(max_wait));
+            let wait: i64 = tokio::time::timeout(self.op_timeout, inv.invoke_async(&mut conn))
+                .await
+                .map_err(|_| StoreError("Redis did not answer in time".into()))?
+                .map_err(|e| StoreError(format!("Redis: {e}")))?;
+            Ok(u64::try_from(wait).ok().map(Duration::from_millis))
+        })
+    }
+
+    fn cool_down<'a>(&'a self, key: &'a str, d: Duration) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            let ms = u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1);
+            let _: i64 = self.script(COOL_DOWN, &self.full_key(key), &ms.to_string()).await?;
+            Ok(())
+        })
+    }
+
+    fn cooling<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<Duration>> {
+        Box::pin(async move {
+            let left: i64 = self.run(redis::cmd("PTTL").arg(self.full_key(key)).clone()).await?;
+            Ok(u64::try_from(left).ok().filter(|ms| *ms > 0).map(Duration::from_millis))
+        })
+    }
 }
 
 /// The same store remembers webhook `Msg-Id`s for the fleet (`SET NX EX` under

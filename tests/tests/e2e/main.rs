@@ -7,6 +7,7 @@ mod endpoints_wire;
 mod evidence;
 mod fixture_client;
 mod pagination;
+mod rate_limits;
 mod redis_tokens;
 mod runtime_encoding;
 mod runtime_envelopes;

@@ -208,16 +208,16 @@ async fn an_expired_token_is_refreshed_once_for_every_replica() {
 }
 
 /// A private redis-server on a free port, stopped on drop. The shared server is never touched.
-struct PrivateRedis {
+pub(crate) struct PrivateRedis {
     port: u16,
     child: Option<Child>,
 }
 
 impl PrivateRedis {
-    fn free_port() -> u16 {
+    pub(crate) fn free_port() -> u16 {
         std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
     }
-    fn start(port: u16) -> Option<PrivateRedis> {
+    pub(crate) fn start(port: u16) -> Option<PrivateRedis> {
         let child = Command::new("redis-server")
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
             .stdout(Stdio::null())
@@ -234,10 +234,10 @@ impl PrivateRedis {
         r.stop();
         None
     }
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("redis://127.0.0.1:{}", self.port)
     }
-    fn stop(&mut self) {
+    pub(crate) fn stop(&mut self) {
         if let Some(mut c) = self.child.take() {
             let _ = c.kill();
             let _ = c.wait();
