@@ -13,7 +13,6 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{Request, StatusCode};
 use axum::response::{IntoResponse, Response};
-use douyin_alliance::auth::redis::RedisTokenStore;
 use douyin_alliance::types::Event;
 use douyin_alliance::webhook::{sign, WebhookReceiver, MSG_ID_HEADER, SIGNATURE_HEADER};
 use douyin_sandbox::{Sandbox, SandboxConfig};
@@ -123,38 +122,76 @@ async fn balance(State(lb): State<Balancer>, request: Request<Body>) -> Response
     (StatusCode::from_u16(status).unwrap(), text).into_response()
 }
 
+/// A receiver replica process (`webhook_worker`): its URL, and the lines it prints.
+struct Replica {
+    child: std::process::Child,
+    url: String,
+    lines: Arc<Mutex<Vec<String>>>,
+}
+
+impl Replica {
+    fn start(redis: &str, prefix: &str) -> Replica {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_webhook_worker"))
+            .args([redis, prefix])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("webhook_worker starts");
+        let mut out = std::io::BufReader::new(child.stdout.take().expect("piped stdout"));
+        let mut first = String::new();
+        out.read_line(&mut first).expect("the replica prints its address");
+        let addr = first.trim().strip_prefix("listening ").expect("`listening <addr>`").to_string();
+        let lines: Arc<Mutex<Vec<String>>> = Arc::default();
+        let sink = lines.clone();
+        std::thread::spawn(move || {
+            for line in out.lines().map_while(Result::ok) {
+                sink.lock().unwrap().push(line);
+            }
+        });
+        Replica { child, url: format!("http://{addr}"), lines }
+    }
+
+    fn handled(&self) -> Vec<String> {
+        self.lines
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(|l| l.strip_prefix("handled ").map(String::from))
+            .collect()
+    }
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_replicas_sharing_redis_handle_a_retried_message_once() {
+async fn two_replica_processes_sharing_redis_handle_a_retried_message_once() {
     let redis = redis();
     let prefix = unique_prefix("webhook-dedupe");
-    let handled: Arc<Mutex<Vec<(char, String)>>> = Arc::default();
-    let mut replicas = Vec::new();
-    for name in ['A', 'B'] {
-        // Each replica its own store (its own connection), on the same Redis and prefix.
-        let store = RedisTokenStore::open(&redis).unwrap().prefix(prefix.clone());
-        let receiver = Arc::new(
-            WebhookReceiver::new(Sandbox::CLIENT_KEY, Sandbox::CLIENT_SECRET).dedupe(Arc::new(store)),
-        );
-        let seen = handled.clone();
-        let app = douyin_alliance_axum::router(receiver, move |d| {
-            let seen = seen.clone();
-            async move { seen.lock().unwrap().push((name, d.msg_id.unwrap_or_default())) }
-        });
-        replicas.push(serve(app).await);
-    }
-    let lb = Balancer { replicas: Arc::new(replicas), next: Arc::default(), http: reqwest::Client::new() };
+    // Two receiver processes, each with its own Redis connection, the same store prefix.
+    let replicas = [Replica::start(&redis, &prefix), Replica::start(&redis, &prefix)];
+    let lb = Balancer {
+        replicas: Arc::new(replicas.iter().map(|r| r.url.clone()).collect()),
+        next: Arc::default(),
+        http: reqwest::Client::new(),
+    };
     let url = serve(axum::Router::new().fallback(balance).with_state(lb)).await;
     let sandbox = Sandbox::start_with(fast_pushes(&url)).await.unwrap();
     until(|| !sandbox.push_attempts().is_empty()).await;
     let order = sandbox.create_order("creator-fleet");
     let msg_id = format!("order-{}-PAY_SUCC", order["order_id"].as_str().unwrap());
     until(|| sandbox.push_attempts().iter().any(|a| a.msg_id == msg_id && a.delivered())).await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    until(|| replicas.iter().map(|r| r.handled().len()).sum::<usize>() >= 1).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
     let attempts: Vec<_> = sandbox.push_attempts().into_iter().filter(|a| a.msg_id == msg_id).collect();
     assert_eq!(attempts.len(), 2, "delivered twice (the first acknowledgement was lost): {attempts:#?}");
     assert_eq!((attempts[0].status, attempts[1].status), (Some(503), Some(200)));
-    let handled = handled.lock().unwrap().clone();
-    assert_eq!(handled, vec![('B', msg_id)], "handled once, by the replica that got it first");
+    let (a, b) = (replicas[0].handled(), replicas[1].handled());
+    assert_eq!((a, b), (vec![], vec![msg_id]), "handled once, by the replica process that got it first");
 }
 
 #[tokio::test]
