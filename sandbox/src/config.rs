@@ -7,6 +7,11 @@ use std::time::Duration;
 /// client_token 2 h with a 5-minute grace, at most 500 client_token calls per 5 minutes,
 /// authorization codes 10 min, access_token 15 days, refresh_token 30 days with 5 renewals.
 ///
+/// The sandbox also guards itself against clients that hold it: request headers must arrive
+/// within 10 s and bodies within 30 s, at most 1,024 connections are open at once (for the three
+/// servers together), and the request log keeps at most 10,000 requests and 64 MiB, each body
+/// up to its first 64 KiB (with its full size recorded).
+///
 /// ```
 /// use std::time::Duration;
 /// use douyin_sandbox::SandboxConfig;
@@ -30,6 +35,11 @@ pub struct SandboxConfig {
     pub(crate) seeded_products: usize,
     pub(crate) seed: u64,
     pub(crate) log_capacity: usize,
+    pub(crate) log_max_bytes: usize,
+    pub(crate) log_body_prefix: usize,
+    pub(crate) header_read_timeout: Duration,
+    pub(crate) body_read_timeout: Duration,
+    pub(crate) max_connections: usize,
     pub(crate) webhook_url: Option<String>,
     pub(crate) webhook_timeout: Duration,
     pub(crate) webhook_retry_delay: Duration,
@@ -52,6 +62,11 @@ impl Default for SandboxConfig {
             seeded_products: 12,
             seed: 0x5EED,
             log_capacity: 10_000,
+            log_max_bytes: 64 * 1024 * 1024,
+            log_body_prefix: 64 * 1024,
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(30),
+            max_connections: 1_024,
             webhook_url: None,
             webhook_timeout: Duration::from_secs(5),
             webhook_retry_delay: Duration::from_secs(5),
@@ -178,6 +193,89 @@ impl SandboxConfig {
     pub fn log_capacity(mut self, n: usize) -> Self {
         self.log_capacity = n;
         self
+    }
+
+    /// At most `n` bytes in the request log (default 64 MiB): the oldest requests leave first.
+    /// A request counts its kept body, path, query and headers, plus the record's own size;
+    /// counts per endpoint are kept for all.
+    pub fn log_max_bytes(mut self, n: usize) -> Self {
+        self.log_max_bytes = n;
+        self
+    }
+
+    /// How much of each request body the log keeps (default 64 KiB): longer bodies are kept up
+    /// to this prefix, with their full size in [`crate::LoggedRequest::body_len`]. The request
+    /// itself is handled whole.
+    pub fn log_body_prefix(mut self, n: usize) -> Self {
+        self.log_body_prefix = n;
+        self
+    }
+
+    /// Time a client has to send a request's headers (default 10 s), counted from the moment
+    /// the connection is ready for a request (so an idle keep-alive connection is closed
+    /// after it too). A connection that takes longer is closed.
+    pub fn header_read_timeout(mut self, d: Duration) -> Self {
+        self.header_read_timeout = d;
+        self
+    }
+
+    /// Time a client has to send a request's whole body once its headers arrived (default
+    /// 30 s). A request that takes longer (a body shorter than its `Content-Length`, a drip) is
+    /// answered 408 and its connection closed.
+    pub fn body_read_timeout(mut self, d: Duration) -> Self {
+        self.body_read_timeout = d;
+        self
+    }
+
+    /// At most `n` connections open at once, for the three servers together (default 1,024).
+    /// Further connections wait in the listen queue until one closes.
+    pub fn max_connections(mut self, n: usize) -> Self {
+        self.max_connections = n;
+        self
+    }
+
+    /// The configured header read timeout.
+    pub fn get_header_read_timeout(&self) -> Duration {
+        self.header_read_timeout
+    }
+
+    /// The configured body read timeout.
+    pub fn get_body_read_timeout(&self) -> Duration {
+        self.body_read_timeout
+    }
+
+    /// The configured cap on open connections.
+    pub fn get_max_connections(&self) -> usize {
+        self.max_connections
+    }
+
+    /// The configured byte budget of the request log.
+    pub fn get_log_max_bytes(&self) -> usize {
+        self.log_max_bytes
+    }
+
+    /// The configured prefix of each body the request log keeps.
+    pub fn get_log_body_prefix(&self) -> usize {
+        self.log_body_prefix
+    }
+
+    /// Refuses settings the servers cannot run with.
+    pub(crate) fn check(&self) -> Result<(), crate::SandboxError> {
+        let bad = |m: &str| Err(crate::SandboxError::Config(m.to_string()));
+        if self.header_read_timeout.is_zero() {
+            return bad("the header read timeout must be longer than zero");
+        }
+        if self.body_read_timeout.is_zero() {
+            return bad("the body read timeout must be longer than zero");
+        }
+        if self.max_connections == 0 {
+            return bad("at least one connection must be allowed");
+        }
+        // tokio's semaphore holds at most this many permits.
+        if self.max_connections > tokio::sync::Semaphore::MAX_PERMITS {
+            return bad("the connection cap is larger than the sandbox can count");
+        }
+        Ok(())
     }
 
     /// The configured access_token lifetime.

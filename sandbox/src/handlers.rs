@@ -19,7 +19,7 @@ use douyin_alliance::{KnownCode, TOKEN_HEADER};
 
 use crate::auth::Denied;
 use crate::faults::{self, Fault};
-use crate::log::{LoggedRequest, Received};
+use crate::log::LoggedRequest;
 use crate::params::Params;
 use crate::reply::{self, error_body, example_body, json_response, parameter_code, success_body};
 use crate::validate::{self, Source};
@@ -99,23 +99,38 @@ enum Served {
 pub(crate) async fn handle(State(ctx): State<ServerCtx>, req: Request) -> Response {
     let sh = &ctx.shared;
     let (parts, body) = req.into_parts();
-    let body = match axum::body::to_bytes(body, MAX_BODY).await {
-        Ok(b) => b,
-        Err(_) => {
+    let timeout = sh.config.body_read_timeout;
+    let body = match tokio::time::timeout(timeout, axum::body::to_bytes(body, MAX_BODY)).await {
+        Ok(Ok(b)) => b,
+        Ok(Err(_)) => {
             return reply::bytes_response(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "text/plain; charset=utf-8",
                 format!("request body over {MAX_BODY} bytes\n").into_bytes(),
             )
         }
+        // The rest of the body may never come: answer, and close the connection (what is left of
+        // the body cannot be told apart from a next request).
+        Err(_) => {
+            tracing::debug!(server = %ctx.server, path = parts.uri.path(), "request body not received in time");
+            let mut resp = reply::bytes_response(
+                StatusCode::REQUEST_TIMEOUT,
+                "text/plain; charset=utf-8",
+                format!("request body not received within {timeout:?}\n").into_bytes(),
+            );
+            resp.headers_mut().insert(http::header::CONNECTION, http::HeaderValue::from_static("close"));
+            return resp;
+        }
     };
     let path = parts.uri.path().to_string();
     let ep = sh.route(ctx.server, &path);
-    lock(&sh.log).push(LoggedRequest {
-        endpoint: ep.map(|e| e.name.as_str()),
-        server: ctx.server,
-        request: Received::new(&parts, body.clone()),
-    });
+    lock(&sh.log).push(LoggedRequest::new(
+        ep.map(|e| e.name.as_str()),
+        ctx.server,
+        &parts,
+        &body,
+        sh.config.log_body_prefix,
+    ));
     let Some(ep) = ep else {
         if ctx.server == Server::OpenDouyin && same_path(&path, douyin_alliance::oauth::AUTHORIZE_PATH) {
             return authorize_page(sh, &parts);

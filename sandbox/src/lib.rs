@@ -46,6 +46,7 @@ mod log;
 mod params;
 mod push;
 mod reply;
+mod serve;
 pub mod spec;
 mod state;
 mod throttle;
@@ -161,6 +162,7 @@ impl Sandbox {
 
     /// Starts the sandbox with `config`.
     pub async fn start_with(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
+        config.check()?;
         let model = spec::model()?;
         let examples = catalog::Examples::from_spec();
         let catalog = catalog::Catalog::build(&examples, config.seeded_products, config.seed);
@@ -193,7 +195,7 @@ impl Sandbox {
             auth: Mutex::new(auth::AuthState::default()),
             data: Mutex::new(state::DataState::default()),
             faults: Mutex::new(faults::FaultTable::default()),
-            log: Mutex::new(log::RequestLog::new(config.log_capacity)),
+            log: Mutex::new(log::RequestLog::new(config.log_capacity, config.log_max_bytes)),
             closing: closing.clone(),
             throttle: Mutex::default(),
             pusher: config
@@ -207,18 +209,18 @@ impl Sandbox {
         }
         let mut addrs = Vec::new();
         let mut tasks = Vec::new();
+        let connections = Arc::new(tokio::sync::Semaphore::new(shared.config.max_connections));
         for (server, listener, local) in listeners {
             let ctx = handlers::ServerCtx { shared: shared.clone(), server };
             let app = axum::Router::new().fallback(handlers::handle).with_state(ctx);
-            let mut rx = closing.clone();
-            let signal = async move {
-                let _ = rx.changed().await;
-            };
-            tasks.push(tokio::spawn(async move {
-                if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(signal).await {
-                    tracing::warn!(%server, error = %e, "sandbox server stopped with an error");
-                }
-            }));
+            tasks.push(tokio::spawn(serve::serve(
+                listener,
+                app,
+                server,
+                shared.config.header_read_timeout,
+                connections.clone(),
+                closing.clone(),
+            )));
             addrs.push(local);
         }
         let addrs: [SocketAddr; 3] =
@@ -364,7 +366,13 @@ impl Sandbox {
         lock(&self.shared.log).count(endpoint)
     }
 
-    /// Every logged request, oldest first (up to the configured capacity).
+    /// The bytes the request log holds now (at most [`SandboxConfig::log_max_bytes`]): each
+    /// kept request's body prefix, path, query and headers, and its record.
+    pub fn request_log_bytes(&self) -> usize {
+        lock(&self.shared.log).bytes()
+    }
+
+    /// Every logged request, oldest first (up to the configured capacity and byte budget).
     pub fn request_log(&self) -> Vec<LoggedRequest> {
         lock(&self.shared.log).entries()
     }

@@ -51,6 +51,35 @@ struct Args {
     /// signed order events (create orders through the library API).
     #[arg(long = "webhook-url", value_name = "URL")]
     webhook_url: Option<String>,
+    /// Time a client has to send a request's headers, in milliseconds; a connection that takes
+    /// longer (or stays idle longer) is closed.
+    #[arg(long = "header-timeout-ms", value_name = "MS", default_value_t = 10_000, value_parser = positive)]
+    header_timeout_ms: u64,
+    /// Time a client has to send a request's body, in milliseconds; a request that takes longer
+    /// is answered 408 and its connection closed.
+    #[arg(long = "body-timeout-ms", value_name = "MS", default_value_t = 30_000, value_parser = positive)]
+    body_timeout_ms: u64,
+    /// Most connections open at once, for the three servers together; more wait to be accepted.
+    #[arg(long = "max-connections", value_name = "N", default_value_t = 1_024, value_parser = positive)]
+    max_connections: u64,
+    /// Most requests the request log keeps.
+    #[arg(long = "log-capacity", value_name = "N", default_value_t = 10_000)]
+    log_capacity: usize,
+    /// Most bytes the request log holds (the oldest requests leave first).
+    #[arg(long = "log-max-bytes", value_name = "BYTES", default_value_t = 64 * 1024 * 1024)]
+    log_max_bytes: usize,
+    /// How much of each request body the log keeps (the full size is recorded).
+    #[arg(long = "log-body-prefix", value_name = "BYTES", default_value_t = 64 * 1024)]
+    log_body_prefix: usize,
+}
+
+/// A number above zero.
+fn positive(v: &str) -> Result<u64, String> {
+    match v.parse::<u64>() {
+        Ok(0) => Err("must be more than 0".to_string()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("`{v}` is not a whole number")),
+    }
 }
 
 /// A port that leaves room for PORT+1 and PORT+2.
@@ -70,7 +99,13 @@ impl Args {
             .orders_per_creator(self.orders)
             .seeded_products(self.products)
             .client_token_lifetime(Duration::from_secs(self.client_token_ttl))
-            .access_token_lifetime(Duration::from_secs(self.access_token_ttl));
+            .access_token_lifetime(Duration::from_secs(self.access_token_ttl))
+            .header_read_timeout(Duration::from_millis(self.header_timeout_ms))
+            .body_read_timeout(Duration::from_millis(self.body_timeout_ms))
+            .max_connections(usize::try_from(self.max_connections).unwrap_or(usize::MAX))
+            .log_capacity(self.log_capacity)
+            .log_max_bytes(self.log_max_bytes)
+            .log_body_prefix(self.log_body_prefix);
         if let Some(seed) = self.seed {
             config = config.seed(seed);
         }
@@ -156,5 +191,30 @@ mod tests {
         assert!(parse(&["--port", "65535"]).unwrap_err().contains("no room"));
         assert!(parse(&["--fault", "nope=busy"]).unwrap_err().contains("unknown endpoint"));
         assert!(parse(&["--bogus"]).unwrap_err().contains("unexpected argument '--bogus'"));
+    }
+
+    #[test]
+    fn the_guards_have_defaults_and_flags() {
+        let defaults = parse(&[]).unwrap().config();
+        assert_eq!(defaults.get_header_read_timeout(), Duration::from_secs(10));
+        assert_eq!(defaults.get_body_read_timeout(), Duration::from_secs(30));
+        assert_eq!(defaults.get_max_connections(), 1_024);
+        assert_eq!(defaults.get_log_max_bytes(), 64 * 1024 * 1024);
+        assert_eq!(defaults.get_log_body_prefix(), 64 * 1024);
+        let set = parse(&[
+            "--header-timeout-ms=250",
+            "--body-timeout-ms=500",
+            "--max-connections=8",
+            "--log-max-bytes=1000",
+            "--log-body-prefix=10",
+        ])
+        .unwrap()
+        .config();
+        assert_eq!(set.get_header_read_timeout(), Duration::from_millis(250));
+        assert_eq!(set.get_body_read_timeout(), Duration::from_millis(500));
+        assert_eq!(set.get_max_connections(), 8);
+        assert_eq!((set.get_log_max_bytes(), set.get_log_body_prefix()), (1000, 10));
+        assert!(parse(&["--max-connections=0"]).unwrap_err().contains("must be more than 0"));
+        assert!(parse(&["--header-timeout-ms=x"]).unwrap_err().contains("not a whole number"));
     }
 }
