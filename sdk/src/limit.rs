@@ -7,8 +7,35 @@
 //! that fetches too often, api-facts §3). [`RateLimits`] on the builder adds limits; with a
 //! shared [`RateStore`] (`RedisTokenStore`, feature `redis`) the limits and cool-downs hold
 //! across every process that shares it. When the shared store fails, each process falls back
-//! to a local limiter at its share of the rate, warns once per outage, and returns to the
-//! shared one when the store answers again.
+//! to a local limiter at its share of the rate, warns once per outage, tries the shared store
+//! again once a second, and returns to it when it answers again.
+//!
+//! # One question per call
+//!
+//! Before each attempt the client asks its store once, with every limit of the call (the
+//! app's, the endpoint's) and every cool-down that could hold it (`cool:app`,
+//! `cool:{endpoint}`): a [`PermitRequest`]. The store answers atomically (one lock in
+//! [`LocalRateStore`], one Lua script, so one round trip, in Redis) with the joint GCRA:
+//!
+//! - the call's permit time is `T = max(now, tat_k − tolerance_k for each limit k, the end of
+//!   each cool-down)`;
+//! - if `T − now` exceeds the call's allowed wait, nothing is reserved in any limit and the
+//!   answer says what held the call ([`HeldBy`]: which limit or which cool-down);
+//! - otherwise every limit's theoretical arrival time becomes `max(tat_k, T) + interval_k` and
+//!   the call waits `T − now`.
+//!
+//! A permit of the app is therefore never spent on a call that its endpoint's limit then
+//! refuses.
+//!
+//! # Exact arithmetic
+//!
+//! Intervals are rounded **up**, never down: [`RateLimit::interval`] to the nanosecond (the
+//! local store's unit), [`RateLimit::interval_micros`] to the microsecond (the Redis store's
+//! unit, on Redis's own clock, `TIME`), and a limit's tolerance is `(burst − 1)` of those
+//! rounded intervals. The GCRA then guarantees that over any window of length `w`, the permits
+//! granted number at most `w / interval + burst ≤ rate × w + burst`: a limit is never exceeded
+//! by rounding, and at 7, 60, 600 or 3,000 a second the steady rate is the stated one within a
+//! few parts per million.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -42,14 +69,43 @@ impl RateLimit {
         self
     }
 
-    /// The time between two permits at the steady rate.
+    /// The permits per period.
+    pub fn permits(&self) -> u32 {
+        self.permits
+    }
+
+    /// The period the permits are counted over.
+    pub fn period(&self) -> Duration {
+        self.period
+    }
+
+    /// The permits allowed at once after a quiet spell.
+    pub fn burst_size(&self) -> u32 {
+        self.burst
+    }
+
+    /// The time between two permits at the steady rate, rounded up to a whole nanosecond (never
+    /// shorter than the exact `period / permits`).
     pub fn interval(&self) -> Duration {
-        self.period / self.permits
+        let nanos = self.period.as_nanos().div_ceil(u128::from(self.permits));
+        Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
     }
 
     /// How far ahead of now the schedule may run: `(burst - 1)` intervals.
     pub fn tolerance(&self) -> Duration {
         self.interval() * (self.burst - 1)
+    }
+
+    /// [`interval`](Self::interval) rounded up to a whole microsecond, as a store that counts
+    /// in microseconds (Redis) keeps it: never shorter than the exact interval.
+    pub fn interval_micros(&self) -> u64 {
+        let micros = self.period.as_nanos().div_ceil(u128::from(self.permits) * 1_000);
+        u64::try_from(micros).unwrap_or(u64::MAX)
+    }
+
+    /// `(burst - 1)` of [`interval_micros`](Self::interval_micros).
+    pub fn tolerance_micros(&self) -> u64 {
+        self.interval_micros().saturating_mul(u64::from(self.burst - 1))
     }
 
     /// This rate scaled by `share` (a replica's part of a fleet's rate), never below one
@@ -66,31 +122,139 @@ impl std::fmt::Display for RateLimit {
     }
 }
 
+/// One rate limit of a call, as a [`RateStore`] sees it: the key its schedule (theoretical
+/// arrival time) lives under, and the limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyedLimit<'a> {
+    /// The key of the schedule (e.g. `{client_key}:rate-us:app`).
+    pub key: &'a str,
+    /// The limit.
+    pub limit: RateLimit,
+}
+
+/// Everything one call asks a [`RateStore`] for, to be answered atomically (see the module
+/// docs): a permit in every limit, after every cool-down, within `max_wait`.
+#[derive(Debug, Clone, Copy)]
+pub struct PermitRequest<'a> {
+    /// The limits the call is under; a permit is reserved in all of them or in none.
+    pub limits: &'a [KeyedLimit<'a>],
+    /// The keys of the cool-downs ([`RateStore::cool_down`]) that hold the call while they last.
+    pub cool_downs: &'a [&'a str],
+    /// The longest the call may wait for its permit.
+    pub max_wait: Duration,
+}
+
+/// A [`RateStore`]'s answer to a [`PermitRequest`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permit {
+    /// A permit is reserved in every limit: the call may be sent after `wait`.
+    Granted {
+        /// How long to wait before sending.
+        wait: Duration,
+        /// The store's clock when it decided (Redis: since the Unix epoch, on Redis's clock;
+        /// [`LocalRateStore`]: since the store was created). The permit's time on that clock
+        /// is `clock + wait`.
+        clock: Duration,
+    },
+    /// Nothing was reserved: the permit would come after `wait`, longer than the call may wait.
+    Refused {
+        /// What holds the call longest.
+        held_by: HeldBy,
+        /// How long the call would have to wait.
+        wait: Duration,
+    },
+}
+
+/// What held a refused call: an index into the [`PermitRequest`]'s lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeldBy {
+    /// `limits[i]`.
+    Limit(usize),
+    /// `cool_downs[i]`.
+    CoolDown(usize),
+}
+
 /// Where permits and cool-downs live: one process ([`LocalRateStore`]) or a fleet
-/// (`RedisTokenStore`, atomic in one Lua script per permit).
+/// (`RedisTokenStore`: one Lua script, so one round trip, per permit).
 pub trait RateStore: Send + Sync + 'static {
-    /// Reserves the next permit of `key` at `limit` if it comes within `max_wait`: how long to
-    /// wait for it, or `None` (nothing reserved) when it comes later.
-    fn reserve<'a>(
-        &'a self,
-        key: &'a str,
-        limit: RateLimit,
-        max_wait: Duration,
-    ) -> BoxFuture<'a, Result<Option<Duration>, StoreError>>;
+    /// Answers `request` atomically with the joint GCRA of the module docs: a permit in every
+    /// limit of the call at the earliest time every limit and every cool-down allows, or
+    /// (nothing reserved) what held it when that is later than `request.max_wait`.
+    fn permit<'a>(&'a self, request: PermitRequest<'a>) -> BoxFuture<'a, Result<Permit, StoreError>>;
 
     /// Pauses `key` for `d` (a longer pause already recorded stays).
     fn cool_down<'a>(&'a self, key: &'a str, d: Duration) -> BoxFuture<'a, Result<(), StoreError>>;
-
-    /// How long `key` is still paused, if it is.
-    fn cooling<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<Duration>, StoreError>>;
 }
 
-/// Permits and cool-downs of one process.
-#[derive(Debug, Default)]
+/// One limit's schedule in the joint GCRA, in ticks of any unit (nanoseconds locally).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Schedule {
+    /// The theoretical arrival time of the next permit (0: none yet).
+    pub(crate) tat: u64,
+    /// Ticks between two permits.
+    pub(crate) interval: u64,
+    /// How far ahead of now the schedule may run.
+    pub(crate) tolerance: u64,
+}
+
+/// The joint GCRA at `now`, a pure function of its arguments: the permit time is
+/// `T = max(now, tat - tolerance of each schedule, each cool-down's end)`. When `T - now` is
+/// at most `max_wait`, every schedule moves to `max(tat, T) + interval` and the answer is
+/// `Ok(T - now)`; otherwise nothing changes and the answer is what held the call and how long.
+pub(crate) fn gcra(
+    now: u64,
+    schedules: &mut [Schedule],
+    cool_ends: &[u64],
+    max_wait: u64,
+) -> Result<u64, (HeldBy, u64)> {
+    let mut at = now;
+    let mut held = None;
+    for (i, &end) in cool_ends.iter().enumerate() {
+        if end > at {
+            (at, held) = (end, Some(HeldBy::CoolDown(i)));
+        }
+    }
+    for (i, s) in schedules.iter().enumerate() {
+        let start = s.tat.saturating_sub(s.tolerance);
+        if start > at {
+            (at, held) = (start, Some(HeldBy::Limit(i)));
+        }
+    }
+    let wait = at - now;
+    if let Some(held) = held.filter(|_| wait > max_wait) {
+        return Err((held, wait));
+    }
+    for s in schedules {
+        s.tat = s.tat.max(at).saturating_add(s.interval);
+    }
+    Ok(wait)
+}
+
+/// Nanoseconds of a duration, saturating.
+fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// Permits and cool-downs of one process: one lock, nanosecond arithmetic on a monotonic clock.
+#[derive(Debug)]
 pub struct LocalRateStore {
-    /// The theoretical arrival time of the next permit, per key.
-    tat: Mutex<HashMap<String, Instant>>,
-    paused: Mutex<HashMap<String, Instant>>,
+    /// The origin of the store's clock.
+    origin: Instant,
+    state: Mutex<LocalState>,
+}
+
+#[derive(Debug, Default)]
+struct LocalState {
+    /// The theoretical arrival time of the next permit, per key (ns since `origin`).
+    tat: HashMap<String, u64>,
+    /// When each pause ends (ns since `origin`).
+    paused: HashMap<String, u64>,
+}
+
+impl Default for LocalRateStore {
+    fn default() -> Self {
+        LocalRateStore { origin: Instant::now(), state: Mutex::default() }
+    }
 }
 
 impl LocalRateStore {
@@ -99,59 +263,69 @@ impl LocalRateStore {
         Self::default()
     }
 
-    fn reserve_now(&self, key: &str, limit: RateLimit, max_wait: Duration) -> Option<Duration> {
-        let now = Instant::now();
-        let mut tat = self.tat.lock().unwrap_or_else(|p| p.into_inner());
-        let next = tat.get(key).copied().filter(|t| *t > now).unwrap_or(now);
-        let wait = next.saturating_duration_since(now + limit.tolerance());
-        if wait > max_wait {
-            return None;
-        }
-        match tat.get_mut(key) {
-            Some(t) => *t = next + limit.interval(),
-            None => {
-                tat.insert(key.to_string(), next + limit.interval());
-            }
-        }
-        Some(wait)
+    fn now(&self) -> u64 {
+        nanos(self.origin.elapsed())
     }
 
-    /// Whether no key of this store is paused (then no lookup is needed).
-    fn nothing_paused(&self) -> bool {
-        self.paused.lock().unwrap_or_else(|p| p.into_inner()).is_empty()
+    /// [`RateStore::permit`], without a future.
+    fn permit_now(&self, request: PermitRequest<'_>) -> Permit {
+        let now = self.now();
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let state = &mut *state;
+        // Cool-downs are rare: with none recorded there is nothing to look up.
+        let mut cool_ends = Vec::new();
+        if !state.paused.is_empty() {
+            state.paused.retain(|_, end| *end > now);
+            cool_ends.extend(request.cool_downs.iter().map(|k| state.paused.get(*k).copied().unwrap_or(0)));
+        }
+        let mut schedules: Vec<Schedule> = request
+            .limits
+            .iter()
+            .map(|l| {
+                let interval = nanos(l.limit.interval());
+                Schedule {
+                    tat: state.tat.get(l.key).copied().unwrap_or(0),
+                    interval,
+                    tolerance: interval.saturating_mul(u64::from(l.limit.burst - 1)),
+                }
+            })
+            .collect();
+        match gcra(now, &mut schedules, &cool_ends, nanos(request.max_wait)) {
+            Ok(wait) => {
+                for (l, s) in request.limits.iter().zip(&schedules) {
+                    match state.tat.get_mut(l.key) {
+                        Some(t) => *t = s.tat,
+                        None => {
+                            state.tat.insert(l.key.to_string(), s.tat);
+                        }
+                    }
+                }
+                Permit::Granted { wait: Duration::from_nanos(wait), clock: Duration::from_nanos(now) }
+            }
+            Err((held_by, wait)) => Permit::Refused { held_by, wait: Duration::from_nanos(wait) },
+        }
+    }
+
+    fn cool_down_now(&self, key: &str, d: Duration) {
+        let until = self.now().saturating_add(nanos(d));
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let e = state.paused.entry(key.to_string()).or_insert(until);
+        *e = (*e).max(until);
     }
 }
 
 impl RateStore for LocalRateStore {
-    fn reserve<'a>(
-        &'a self,
-        key: &'a str,
-        limit: RateLimit,
-        max_wait: Duration,
-    ) -> BoxFuture<'a, Result<Option<Duration>, StoreError>> {
-        Box::pin(async move { Ok(self.reserve_now(key, limit, max_wait)) })
+    fn permit<'a>(&'a self, request: PermitRequest<'a>) -> BoxFuture<'a, Result<Permit, StoreError>> {
+        Box::pin(async move { Ok(self.permit_now(request)) })
     }
 
     fn cool_down<'a>(&'a self, key: &'a str, d: Duration) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move {
-            let until = Instant::now() + d;
-            let mut paused = self.paused.lock().unwrap_or_else(|p| p.into_inner());
-            let e = paused.entry(key.to_string()).or_insert(until);
-            *e = (*e).max(until);
+            self.cool_down_now(key, d);
             Ok(())
         })
     }
-
-    fn cooling<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<Duration>, StoreError>> {
-        Box::pin(async move {
-            let now = Instant::now();
-            let mut paused = self.paused.lock().unwrap_or_else(|p| p.into_inner());
-            paused.retain(|_, until| *until > now);
-            Ok(paused.get(key).map(|u| u.saturating_duration_since(now)).filter(|d| !d.is_zero()))
-        })
-    }
 }
-
 /// The built-in ceiling on client_token fetches of one client: 20 a minute (bursts of 10), a
 /// third of the stricter documented penalty (60 a minute bans the client_key; 500 in 5
 /// minutes answers 10020). A client fetches one token per 2 hours in normal operation; set
@@ -261,11 +435,46 @@ pub(crate) struct Throttled {
     pub(crate) limit: String,
 }
 
+/// One limit of an endpoint's calls, with its store key.
+#[derive(Debug)]
+struct Planned {
+    /// `app` or the endpoint's name.
+    scope: String,
+    key: String,
+    limit: RateLimit,
+    /// The limit while the shared store is down: this process's share of it.
+    alone: RateLimit,
+}
+
+/// What the limiter asks the store for each call of one endpoint (built once per endpoint).
+#[derive(Debug, Default)]
+struct Plan {
+    limits: Vec<Planned>,
+    /// `(scope, key)` of the cool-downs that hold the endpoint's calls.
+    cool_downs: Vec<(String, String)>,
+}
+
+impl Plan {
+    fn throttled(&self, held_by: HeldBy, wait: Duration) -> Throttled {
+        let (scope, limit) = match held_by {
+            HeldBy::Limit(i) => self.limits.get(i).map(|p| (p.scope.clone(), p.limit.to_string())),
+            HeldBy::CoolDown(i) => self
+                .cool_downs
+                .get(i)
+                .map(|(scope, _)| (scope.clone(), format!("cooling down for {wait:?} more"))),
+        }
+        .unwrap_or_else(|| ("rate store".into(), format!("no permit for {wait:?}")));
+        Throttled { scope, limit }
+    }
+}
+
 /// The limiter of a client: its limits over a store, with the local fallback.
 pub(crate) struct Limiter {
     limits: RateLimits,
     local: LocalRateStore,
     prefix: String,
+    /// Each endpoint's plan, built on its first call.
+    plans: Mutex<HashMap<&'static str, Arc<Plan>>>,
     /// The shared store failed and has not answered since.
     down: AtomicBool,
     /// When the shared store last failed: while down, it is tried again once a second, not on
@@ -281,7 +490,8 @@ impl Limiter {
         Limiter {
             limits,
             local: LocalRateStore::new(),
-            prefix: format!("{client_key}:rate"),
+            prefix: client_key.to_string(),
+            plans: Mutex::default(),
             down: AtomicBool::new(false),
             failed_at: Mutex::new(None),
         }
@@ -292,17 +502,47 @@ impl Limiter {
         self.limits.app.is_some() || !self.limits.endpoints.is_empty()
     }
 
-    /// The limits on `endpoint`: the app's and its own (the client_token ceiling for the
-    /// token fetch when none is set).
-    fn limits_of(&self, endpoint: &'static str) -> Vec<(String, RateLimit)> {
-        let token_fetch = matches!(endpoint, "oauth_client_token" | "oauth_stable_client_token");
-        let own =
-            self.limits.endpoints.get(endpoint).copied().or(token_fetch.then_some(CLIENT_TOKEN_CEILING));
-        let app = self.limits.app.filter(|_| !endpoint.starts_with("oauth_"));
-        app.map(|l| ("app".to_string(), l))
-            .into_iter()
-            .chain(own.map(|l| (endpoint.to_string(), l)))
-            .collect()
+    /// The plan of `endpoint`'s calls: the app's limit and its own (the client_token ceiling for
+    /// the token fetch when none is set), and, when limits are configured, the cool-downs of
+    /// the app and of the endpoint.
+    fn plan(&self, endpoint: &'static str) -> Arc<Plan> {
+        let mut plans = self.plans.lock().unwrap_or_else(|p| p.into_inner());
+        plans
+            .entry(endpoint)
+            .or_insert_with(|| {
+                let token_fetch = matches!(endpoint, "oauth_client_token" | "oauth_stable_client_token");
+                let own = self
+                    .limits
+                    .endpoints
+                    .get(endpoint)
+                    .copied()
+                    .or(token_fetch.then_some(CLIENT_TOKEN_CEILING));
+                let app = self.limits.app.filter(|_| !endpoint.starts_with("oauth_"));
+                let share = self.limits.local_share;
+                let limits = app
+                    .map(|l| ("app", l))
+                    .into_iter()
+                    .chain(own.map(|l| (endpoint, l)))
+                    .map(|(scope, limit)| Planned {
+                        scope: scope.to_string(),
+                        key: format!("{}:rate-us:{scope}", self.prefix),
+                        limit,
+                        alone: limit.share(share),
+                    })
+                    .collect();
+                let cool_downs = if self.configured() {
+                    ["cool:app".to_string(), format!("cool:{endpoint}")]
+                        .map(|scope| {
+                            let key = self.cool_key(&scope);
+                            (scope, key)
+                        })
+                        .into()
+                } else {
+                    Vec::new()
+                };
+                Arc::new(Plan { limits, cool_downs })
+            })
+            .clone()
     }
 
     /// The shared store, unless it failed less than [`RETRY_SHARED`] ago.
@@ -317,14 +557,19 @@ impl Limiter {
 
     /// Records whether the shared store answered.
     fn note(&self, result: Result<(), &StoreError>) {
-        *self.failed_at.lock().unwrap_or_else(|p| p.into_inner()) = result.is_err().then(Instant::now);
+        let mut failed_at = self.failed_at.lock().unwrap_or_else(|p| p.into_inner());
         match result {
             Ok(()) => {
+                // The common case: nothing to write.
+                if failed_at.is_some() {
+                    *failed_at = None;
+                }
                 if self.down.swap(false, Ordering::Relaxed) {
                     tracing::info!("the shared rate store answers again; limits are shared again");
                 }
             }
             Err(e) => {
+                *failed_at = Some(Instant::now());
                 if !self.down.swap(true, Ordering::Relaxed) {
                     tracing::warn!(error = %e.0, share = self.limits.local_share, "the shared rate store failed; this process limits itself at its share until it answers");
                 }
@@ -332,65 +577,58 @@ impl Limiter {
         }
     }
 
-    async fn cooling(&self, key: &str) -> Option<Duration> {
+    /// One question to the shared store (or, when it fails, the local one at this process's
+    /// share of each limit) for a call of `plan`.
+    async fn ask(&self, plan: &Plan, max_wait: Duration) -> Permit {
+        let started = Instant::now();
+        let cool_downs: Vec<&str> = plan.cool_downs.iter().map(|(_, key)| key.as_str()).collect();
         if let Some(store) = self.shared() {
-            match store.cooling(key).await {
-                Ok(v) => {
+            let limits: Vec<KeyedLimit<'_>> =
+                plan.limits.iter().map(|p| KeyedLimit { key: &p.key, limit: p.limit }).collect();
+            match store.permit(PermitRequest { limits: &limits, cool_downs: &cool_downs, max_wait }).await {
+                Ok(permit) => {
                     self.note(Ok(()));
-                    return v;
+                    return permit;
                 }
                 Err(e) => self.note(Err(&e)),
             }
         }
-        self.local.cooling(key).await.ok().flatten()
+        let shared = self.limits.store.is_some();
+        let limits: Vec<KeyedLimit<'_>> = plan
+            .limits
+            .iter()
+            .map(|p| KeyedLimit { key: &p.key, limit: if shared { p.alone } else { p.limit } })
+            .collect();
+        // A failed shared store may have taken its timeout.
+        let max_wait = max_wait.saturating_sub(started.elapsed());
+        self.local.permit_now(PermitRequest { limits: &limits, cool_downs: &cool_downs, max_wait })
     }
 
-    async fn reserve(&self, key: &str, limit: RateLimit, max_wait: Duration) -> Option<Duration> {
-        if let Some(store) = self.shared() {
-            match store.reserve(key, limit, max_wait).await {
-                Ok(v) => {
-                    self.note(Ok(()));
-                    return v;
-                }
-                Err(e) => self.note(Err(&e)),
-            }
-        }
-        let limit = if self.limits.store.is_some() { limit.share(self.limits.local_share) } else { limit };
-        self.local.reserve_now(key, limit, max_wait)
-    }
-
-    /// Waits for `endpoint`'s cool-downs and permits, at most `max_wait` in all.
+    /// Waits for `endpoint`'s permit (every limit and cool-down at once), at most `max_wait`.
     pub(crate) async fn permit(&self, endpoint: &'static str, max_wait: Duration) -> Result<(), Throttled> {
-        let limits = self.limits_of(endpoint);
-        if limits.is_empty() && !self.configured() {
+        if !self.configured() && !matches!(endpoint, "oauth_client_token" | "oauth_stable_client_token") {
             return Ok(());
         }
-        let started = Instant::now();
-        // In one process with nothing paused, there is no cool-down to look up.
-        let may_cool = self.limits.store.is_some() || !self.local.nothing_paused();
-        if self.configured() && may_cool {
-            for scope in ["cool:app".to_string(), format!("cool:{endpoint}")] {
-                if let Some(d) = self.cooling(&self.key(&scope)).await {
-                    if d > max_wait.saturating_sub(started.elapsed()) {
-                        return Err(Throttled { scope, limit: format!("cooling down for {d:?} more") });
-                    }
-                    tokio::time::sleep(d).await;
+        let plan = self.plan(endpoint);
+        if plan.limits.is_empty() && plan.cool_downs.is_empty() {
+            return Ok(());
+        }
+        match self.ask(&plan, max_wait).await {
+            Permit::Granted { wait, .. } => {
+                if !wait.is_zero() {
+                    tokio::time::sleep(wait).await;
                 }
+                if wait > self.limits.warn_after {
+                    tracing::info!(
+                        endpoint,
+                        waited_ms = wait.as_millis() as u64,
+                        "waited for a rate-limit permit"
+                    );
+                }
+                Ok(())
             }
+            Permit::Refused { held_by, wait } => Err(plan.throttled(held_by, wait)),
         }
-        for (scope, limit) in limits {
-            let max = max_wait.saturating_sub(started.elapsed());
-            match self.reserve(&self.key(&scope), limit, max).await {
-                Some(d) if !d.is_zero() => tokio::time::sleep(d).await,
-                Some(_) => {}
-                None => return Err(Throttled { scope, limit: limit.to_string() }),
-            }
-        }
-        let waited = started.elapsed();
-        if waited > self.limits.warn_after {
-            tracing::info!(endpoint, waited_ms = waited.as_millis() as u64, "waited for a rate-limit permit");
-        }
-        Ok(())
     }
 
     /// Records that the platform said "too frequent" to `endpoint` (app-wide for the token
@@ -401,7 +639,7 @@ impl Limiter {
         }
         let scope =
             if endpoint.starts_with("oauth_") { "cool:app".to_string() } else { format!("cool:{endpoint}") };
-        let (key, d) = (self.key(&scope), self.limits.cool_down);
+        let (key, d) = (self.cool_key(&scope), self.limits.cool_down);
         tracing::warn!(
             endpoint,
             cool_down_ms = d.as_millis() as u64,
@@ -413,53 +651,194 @@ impl Limiter {
                 Err(e) => self.note(Err(&e)),
             }
         }
-        let _ = self.local.cool_down(&key, d).await;
+        self.local.cool_down_now(&key, d);
     }
 
-    fn key(&self, scope: &str) -> String {
-        format!("{}:{scope}", self.prefix)
+    /// The key of a cool-down (the same as before microsecond permits, so a fleet upgrading
+    /// one process at a time keeps sharing its pauses).
+    fn cool_key(&self, scope: &str) -> String {
+        format!("{}:rate:{scope}", self.prefix)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
-    #[tokio::test]
-    async fn gcra_spaces_permits_and_allows_a_burst() {
+    fn ask(s: &LocalRateStore, limits: &[KeyedLimit<'_>], cool_downs: &[&str], max_wait: Duration) -> Permit {
+        s.permit_now(PermitRequest { limits, cool_downs, max_wait })
+    }
+
+    fn wait_of(p: Permit) -> Duration {
+        match p {
+            Permit::Granted { wait, .. } => wait,
+            Permit::Refused { .. } => panic!("refused: {p:?}"),
+        }
+    }
+
+    #[test]
+    fn gcra_spaces_permits_and_allows_a_burst() {
         let s = LocalRateStore::new();
-        let limit = RateLimit::per_second(10).burst(3);
+        let k = [KeyedLimit { key: "k", limit: RateLimit::per_second(10).burst(3) }];
         let max = Duration::from_secs(1);
-        let waits: Vec<Duration> = {
-            let mut w = Vec::new();
-            for _ in 0..5 {
-                w.push(s.reserve("k", limit, max).await.unwrap().unwrap());
-            }
-            w
-        };
+        let waits: Vec<Duration> = (0..5).map(|_| wait_of(ask(&s, &k, &[], max))).collect();
         // Three at once, then one every 100 ms.
         assert!(waits[..3].iter().all(|w| w.is_zero()), "{waits:?}");
         assert!(waits[3] > Duration::from_millis(80) && waits[3] <= Duration::from_millis(100), "{waits:?}");
         assert!(waits[4] > Duration::from_millis(180) && waits[4] <= Duration::from_millis(200), "{waits:?}");
         // A permit beyond the wait allowed is not reserved.
-        assert_eq!(s.reserve("k", limit, Duration::from_millis(10)).await.unwrap(), None);
-        assert!(s.reserve("other", limit, max).await.unwrap().unwrap().is_zero(), "keys are separate");
+        let refused = ask(&s, &k, &[], Duration::from_millis(10));
+        assert!(matches!(refused, Permit::Refused { held_by: HeldBy::Limit(0), .. }), "{refused:?}");
+        let other = [KeyedLimit { key: "other", ..k[0] }];
+        assert!(wait_of(ask(&s, &other, &[], max)).is_zero(), "keys are separate");
     }
 
-    #[tokio::test]
-    async fn a_cool_down_ends_on_its_own() {
+    #[test]
+    fn intervals_round_up_never_down() {
+        assert_eq!(RateLimit::per_second(3).interval(), Duration::from_nanos(333_333_334));
+        assert_eq!(RateLimit::per_second(7).interval_micros(), 142_858);
+        assert_eq!(RateLimit::per_second(60).interval_micros(), 16_667);
+        assert_eq!(RateLimit::per_second(600).interval_micros(), 1_667);
+        assert_eq!(RateLimit::per_second(3000).interval_micros(), 334);
+        assert_eq!(RateLimit::per_second(1000).interval_micros(), 1_000);
+        assert_eq!(RateLimit::per_second(1_000_000).interval_micros(), 1);
+        assert_eq!(RateLimit::per_second(3_000_000).interval_micros(), 1, "never zero");
+        assert_eq!(RateLimit::per_minute(7).interval_micros(), 8_571_429);
+        assert_eq!(RateLimit::per_second(3000).burst(4).tolerance_micros(), 3 * 334);
+        assert_eq!(RateLimit::per_second(3).burst(2).tolerance(), Duration::from_nanos(333_333_334));
+    }
+
+    #[test]
+    fn a_refused_call_reserves_nothing_in_any_limit() {
+        let app = Schedule { tat: 0, interval: 10, tolerance: 0 };
+        let own = Schedule { tat: 500, interval: 100, tolerance: 0 };
+        let mut s = [app, own];
+        assert_eq!(gcra(100, &mut s, &[], 50), Err((HeldBy::Limit(1), 400)));
+        assert_eq!(s, [app, own], "the app's permit was not spent");
+        assert_eq!(gcra(100, &mut s, &[], 400), Ok(400));
+        assert_eq!(s.map(|s| s.tat), [510, 600], "both move on from the joint permit time");
+        // A cool-down holds the call too; the longest hold is named.
+        let mut s = [app];
+        assert_eq!(gcra(100, &mut s, &[150, 900], 10), Err((HeldBy::CoolDown(1), 800)));
+        assert_eq!(gcra(100, &mut s, &[150, 900], 800), Ok(800));
+        assert_eq!(s[0].tat, 910);
+    }
+
+    #[test]
+    fn a_saturated_limit_runs_at_its_rate_exactly() {
+        // 3,000 a second, 20,000 callers at once who may wait 4 s: 12,000 permits in [0, 4 s]
+        // (the last at 11,999 × 333,334 ns), not 16,001 (a 250 µs interval) nor 4,001 (a
+        // millisecond floor).
+        let limit = RateLimit::per_second(3000);
+        let mut s = [Schedule { tat: 0, interval: nanos(limit.interval()), tolerance: 0 }];
+        let granted = (0..20_000).filter(|_| gcra(0, &mut s, &[], 4_000_000_000).is_ok()).count();
+        assert_eq!(granted, 12_000);
+    }
+
+    #[test]
+    fn a_cool_down_holds_the_permit_and_ends_on_its_own() {
         let s = LocalRateStore::new();
-        s.cool_down("k", Duration::from_millis(30)).await.unwrap();
-        s.cool_down("k", Duration::from_millis(5)).await.unwrap();
-        let left = s.cooling("k").await.unwrap().unwrap();
-        assert!(left > Duration::from_millis(20), "the longer pause stays: {left:?}");
-        tokio::time::sleep(Duration::from_millis(40)).await;
-        assert_eq!(s.cooling("k").await.unwrap(), None);
+        let k = [KeyedLimit { key: "k", limit: RateLimit::per_second(1000) }];
+        s.cool_down_now("cool", Duration::from_millis(300));
+        s.cool_down_now("cool", Duration::from_millis(5));
+        let refused = ask(&s, &k, &["other", "cool"], Duration::from_millis(100));
+        let Permit::Refused { held_by: HeldBy::CoolDown(1), wait } = refused else {
+            panic!("{refused:?}");
+        };
+        assert!(wait > Duration::from_millis(250), "the longer pause stays: {wait:?}");
+        let wait = wait_of(ask(&s, &k, &["cool"], Duration::from_secs(1)));
+        assert!(wait > Duration::from_millis(250) && wait <= Duration::from_millis(300), "{wait:?}");
+        // The permit came after the pause: the limit's schedule starts there.
+        let next = wait_of(ask(&s, &k, &[], Duration::from_secs(1)));
+        assert!(next >= wait, "{next:?} {wait:?}");
+        let s = LocalRateStore::new();
+        s.cool_down_now("cool", Duration::from_millis(20));
+        std::thread::sleep(Duration::from_millis(30));
+        assert!(wait_of(ask(&s, &k, &["cool"], Duration::ZERO)).is_zero());
     }
 
     #[test]
     fn a_share_of_a_rate_never_drops_below_one_permit() {
         assert_eq!(RateLimit::per_second(50).share(0.25), RateLimit::per_second(12));
         assert_eq!(RateLimit::per_second(2).share(0.1), RateLimit::per_second(1));
+    }
+
+    /// Over every window of at least one period, `times` (permit times in ns, any order) hold
+    /// at most `rate × window + burst` permits.
+    pub(crate) fn check_windows(times: &mut [u64], limit: RateLimit) -> Result<(), String> {
+        times.sort_unstable();
+        let period = limit.period().as_nanos();
+        let (permits, burst) = (u128::from(limit.permits()), u128::from(limit.burst_size()));
+        for i in 0..times.len() {
+            for j in i..times.len() {
+                let count = (j - i + 1) as u128;
+                let window = u128::from(times[j] - times[i]).max(period);
+                if count > burst && (count - burst) * period > permits * window {
+                    return Err(format!(
+                        "{count} permits in {window} ns at {limit}: from {} to {}",
+                        times[i], times[j]
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// The joint GCRA, driven by a random arrival pattern with an injected clock, never
+        /// lets any of its limits exceed its rate over any window of at least a second.
+        #[test]
+        fn the_joint_gcra_never_exceeds_a_rate(
+            limits in prop::collection::vec((1u32..=5_000, 1u32..=20), 1..=2),
+            arrivals in prop::collection::vec(
+                (
+                    prop_oneof![0u64..50_000, 0u64..2_000_000, 0u64..200_000_000],
+                    0usize..3,
+                    prop_oneof![Just(0u64), 0u64..3_000_000_000],
+                ),
+                1..400,
+            ),
+        ) {
+            let limits: Vec<RateLimit> =
+                limits.into_iter().map(|(r, b)| RateLimit::per_second(r).burst(b)).collect();
+            let mut tats = vec![0u64; limits.len()];
+            let mut granted: Vec<Vec<u64>> = vec![Vec::new(); limits.len()];
+            let mut now = 1_000_000_000u64;
+            for (gap, which, max_wait) in arrivals {
+                now += gap;
+                // Calls under the first limit, the second, or both.
+                let under: Vec<usize> = match (which, limits.len()) {
+                    (_, 1) | (2, _) => (0..limits.len()).collect(),
+                    (w, _) => vec![w],
+                };
+                let mut s: Vec<Schedule> = under
+                    .iter()
+                    .map(|&k| {
+                        let interval = nanos(limits[k].interval());
+                        Schedule { tat: tats[k], interval, tolerance: nanos(limits[k].tolerance()) }
+                    })
+                    .collect();
+                let before = s.clone();
+                match gcra(now, &mut s, &[], max_wait) {
+                    Ok(wait) => {
+                        prop_assert!(wait <= max_wait);
+                        for (&k, s) in under.iter().zip(&s) {
+                            tats[k] = s.tat;
+                            granted[k].push(now + wait);
+                        }
+                    }
+                    Err((_, wait)) => {
+                        prop_assert!(wait > max_wait);
+                        prop_assert_eq!(&s, &before, "a refusal changes nothing");
+                    }
+                }
+            }
+            for (k, times) in granted.iter_mut().enumerate() {
+                prop_assert!(check_windows(times, limits[k]).is_ok(), "{:?}", check_windows(times, limits[k]));
+            }
+        }
     }
 }

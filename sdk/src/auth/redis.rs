@@ -1,23 +1,43 @@
 //! A [`TokenStore`] on Redis, so every replica of a service shares one client_token (and the
-//! users' tokens) instead of fetching its own and invalidating the others'.
+//! users' tokens) instead of fetching its own and invalidating the others'. The same store
+//! shares the fleet's rate limits ([`RateStore`](crate::limit::RateStore)) and webhook dedupe.
 //!
 //! Keys, under a prefix (default `douyin-alliance`):
 //! - `{prefix}:{client_key}:client_token` — the token and its expiry, with a Redis TTL;
-//! - `{key}:lock` — the refresh lock (`SET NX PX`, random value, released only by its holder).
+//! - `{key}:lock` — the refresh lock (`SET NX PX`, random value, released only by its holder);
+//! - `{prefix}:{client_key}:rate-us:{scope}` — a rate limit's theoretical arrival time, in
+//!   microseconds since the Unix epoch on Redis's clock (`TIME`), with a TTL past its use;
+//! - `{prefix}:{client_key}:rate:cool:{scope}` — a cool-down: when it ends (microseconds, Redis's
+//!   clock), with a `PX` TTL of its length rounded up to the millisecond, so a process of an
+//!   older version, which reads the TTL, sees the same pause;
+//! - `{prefix}:webhook:{msg_id}` — a webhook message seen (`SET NX EX`).
+//!
+//! A permit is one Lua script, so one round trip: it reads Redis's `TIME` once, every
+//! cool-down's end and every limit's arrival time of the call, and applies the joint GCRA of
+//! [`crate::limit`] in whole microseconds (micros since the epoch are about 2^51, exact in Lua's
+//! doubles; intervals are rounded up, never down: [`RateLimit::interval_micros`](crate::limit::RateLimit::interval_micros)), reserving
+//! in every limit or in none. Each script's SHA1 is computed once per process; calls send
+//! `EVALSHA` (the source only when Redis does not know the script yet).
 //!
 //! Every operation has a short timeout. When Redis cannot be reached the client warns and
-//! fetches tokens directly, so calls keep working while the API is up.
+//! fetches tokens directly, so calls keep working while the API is up; the rate limiter falls
+//! back to each process's share of the rates.
 
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use tokio::sync::Mutex;
+use redis::Script;
+use tokio::sync::OnceCell;
 
 use super::store::{now_ms, LockToken, StoreError, StoreFuture, StoredToken, TokenStore};
+use crate::limit::{HeldBy, Permit, PermitRequest};
 use crate::Secret;
 
 /// Deletes the key only while it still holds the given token (so a newer token survives).
-const INVALIDATE: &str = r#"
+static INVALIDATE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
 local v = redis.call('GET', KEYS[1])
 if v then
   local sep = string.find(v, ':', 1, true)
@@ -26,41 +46,86 @@ if v then
   end
 end
 return 0
-"#;
+"#,
+    )
+});
 
 /// Releases the lock only for its holder.
-const UNLOCK: &str = r#"
+static UNLOCK: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('DEL', KEYS[1])
 end
 return 0
-"#;
+"#,
+    )
+});
 
-/// One GCRA permit, atomically: the key holds the theoretical arrival time (ms, Redis's own
-/// clock, so every process agrees). ARGV: interval ms, tolerance ms, max wait ms. Returns the
-/// wait in ms for a reserved permit, or -1 (nothing reserved) when it would exceed the max.
-const RESERVE: &str = r#"
+/// One permit of a call, atomically: the joint GCRA over its cool-downs and limits, in
+/// microseconds on Redis's clock.
+///
+/// KEYS: the cool-down keys (ARGV[1] of them), then the limit keys. ARGV: the number of
+/// cool-down keys, the max wait (µs), then for each limit its interval and its tolerance (µs).
+/// A cool-down key holds its end (µs); one holding a small number (`1`, as an older version
+/// writes) ends with its TTL. A limit key holds its theoretical arrival time (µs).
+///
+/// Returns `{held, wait, now}`: `held` is 0 when the permit is reserved in every limit (send
+/// after `wait` µs), else the 1-based index in KEYS of what holds the call longest (nothing
+/// reserved); `now` is Redis's clock (µs since the epoch). Numbers are written with `%.0f`:
+/// Redis would print a Lua number with too few digits.
+static RESERVE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local interval = tonumber(ARGV[1])
-local tolerance = tonumber(ARGV[2])
-local tat = tonumber(redis.call('GET', KEYS[1]) or now)
-if tat < now then tat = now end
-local wait = tat - tolerance - now
-if wait < 0 then wait = 0 end
-if wait > tonumber(ARGV[3]) then return -1 end
-local next = tat + interval
-redis.call('SET', KEYS[1], next, 'PX', next - now + tolerance + 1000)
-return wait
-"#;
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local ncool = tonumber(ARGV[1])
+local at, held = now, 0
+for i = 1, ncool do
+  local e = tonumber(redis.call('GET', KEYS[i]))
+  if e and e < 1e12 then
+    e = now + redis.call('PTTL', KEYS[i]) * 1000
+  end
+  if e and e > at then at, held = e, i end
+end
+local tats = {}
+for i = ncool + 1, #KEYS do
+  local tat = tonumber(redis.call('GET', KEYS[i])) or 0
+  tats[i] = tat
+  local start = tat - tonumber(ARGV[2 * (i - ncool) + 2])
+  if start > at then at, held = start, i end
+end
+local wait = at - now
+if wait > tonumber(ARGV[2]) then return {held, wait, now} end
+for i = ncool + 1, #KEYS do
+  local j = 2 * (i - ncool) + 1
+  local tat = math.max(tats[i], at) + tonumber(ARGV[j])
+  local ttl = math.ceil((tat - now + tonumber(ARGV[j + 1])) / 1000) + 1000
+  redis.call('SET', KEYS[i], string.format('%.0f', tat), 'PX', string.format('%.0f', ttl))
+end
+return {0, wait, now}
+"#,
+    )
+});
 
-/// Pauses a key for ARGV[1] ms, keeping a longer pause already recorded.
-const COOL_DOWN: &str = r#"
-if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[1]) then
-  redis.call('SET', KEYS[1], 1, 'PX', ARGV[1])
+/// Pauses a key for ARGV[1] µs (its TTL: ARGV[2] ms), keeping a longer pause already recorded.
+/// The key holds the pause's end in µs on Redis's clock; a small number (`1`, as an older
+/// version writes) ends with its TTL.
+static COOL_DOWN: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local e = now + tonumber(ARGV[1])
+local cur = tonumber(redis.call('GET', KEYS[1]))
+if cur and cur < 1e12 then cur = now + redis.call('PTTL', KEYS[1]) * 1000 end
+if not cur or cur < e then
+  redis.call('SET', KEYS[1], string.format('%.0f', e), 'PX', ARGV[2])
 end
 return 0
-"#;
+"#,
+    )
+});
 
 /// Token store on Redis. Cheap to share (`Arc`); connects lazily and reconnects by itself.
 ///
@@ -77,7 +142,9 @@ return 0
 /// ```
 pub struct RedisTokenStore {
     client: redis::Client,
-    conn: Mutex<Option<ConnectionManager>>,
+    /// Connected on first use; the manager reconnects by itself. A failed first connection
+    /// leaves it empty, to be tried again by the next operation.
+    conn: OnceCell<ConnectionManager>,
     op_timeout: Duration,
     prefix: String,
 }
@@ -100,7 +167,7 @@ impl RedisTokenStore {
         let client = redis::Client::open(url).map_err(|e| StoreError(format!("invalid Redis URL: {e}")))?;
         Ok(RedisTokenStore {
             client,
-            conn: Mutex::new(None),
+            conn: OnceCell::new(),
             op_timeout: Duration::from_millis(500),
             prefix: "douyin-alliance".into(),
         })
@@ -123,21 +190,21 @@ impl RedisTokenStore {
     }
 
     async fn connection(&self) -> Result<ConnectionManager, StoreError> {
-        let mut guard = self.conn.lock().await;
-        if let Some(c) = guard.as_ref() {
-            return Ok(c.clone());
-        }
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(self.op_timeout)
-            .set_response_timeout(self.op_timeout)
-            .set_number_of_retries(1)
-            .set_max_delay(200);
-        let c = tokio::time::timeout(self.op_timeout, self.client.get_connection_manager_with_config(config))
-            .await
-            .map_err(|_| StoreError("connecting to Redis timed out".into()))?
-            .map_err(|e| StoreError(format!("connecting to Redis: {e}")))?;
-        *guard = Some(c.clone());
-        Ok(c)
+        let conn = self
+            .conn
+            .get_or_try_init(|| async {
+                let config = ConnectionManagerConfig::new()
+                    .set_connection_timeout(self.op_timeout)
+                    .set_response_timeout(self.op_timeout)
+                    .set_number_of_retries(1)
+                    .set_max_delay(200);
+                tokio::time::timeout(self.op_timeout, self.client.get_connection_manager_with_config(config))
+                    .await
+                    .map_err(|_| StoreError("connecting to Redis timed out".into()))?
+                    .map_err(|e| StoreError(format!("connecting to Redis: {e}")))
+            })
+            .await?;
+        Ok(conn.clone())
     }
 
     async fn run<T: redis::FromRedisValue>(&self, cmd: redis::Cmd) -> Result<T, StoreError> {
@@ -148,21 +215,22 @@ impl RedisTokenStore {
             .map_err(|e| StoreError(format!("Redis: {e}")))
     }
 
-    async fn script<T: redis::FromRedisValue>(
+    /// Runs a script (`EVALSHA`; the source is sent once if Redis does not know it yet).
+    async fn invoke<T: redis::FromRedisValue>(
         &self,
-        src: &str,
-        key: &str,
-        arg: &str,
+        invocation: redis::ScriptInvocation<'_>,
     ) -> Result<T, StoreError> {
         let mut conn = self.connection().await?;
-        let script = redis::Script::new(src);
-        let mut inv = script.key(key);
-        inv.arg(arg);
-        tokio::time::timeout(self.op_timeout, inv.invoke_async::<T>(&mut conn))
+        tokio::time::timeout(self.op_timeout, invocation.invoke_async::<T>(&mut conn))
             .await
             .map_err(|_| StoreError("Redis did not answer in time".into()))?
             .map_err(|e| StoreError(format!("Redis: {e}")))
     }
+}
+
+/// Whole microseconds of `d`, rounded up (a pause is never shorter than asked).
+fn micros_up(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos().div_ceil(1_000)).unwrap_or(u64::MAX)
 }
 
 /// `{expires_at_ms}:{token}`
@@ -175,41 +243,51 @@ fn decode(raw: &str) -> Option<StoredToken> {
     Some(StoredToken { value: Secret::new(value), expires_at_ms: exp.parse().ok()? })
 }
 
-/// The same store holds the fleet's rate-limit permits (`{prefix}:{client_key}:rate:{scope}`,
-/// one Lua script per permit) and cool-downs (`SET PX`, read with `PTTL`).
+/// The same store holds the fleet's rate-limit permits and cool-downs (see the module docs):
+/// one Lua script, one round trip, per permit.
 impl crate::limit::RateStore for RedisTokenStore {
-    fn reserve<'a>(
-        &'a self,
-        key: &'a str,
-        limit: crate::limit::RateLimit,
-        max_wait: Duration,
-    ) -> StoreFuture<'a, Option<Duration>> {
+    fn permit<'a>(&'a self, request: PermitRequest<'a>) -> StoreFuture<'a, Permit> {
         Box::pin(async move {
-            let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
-            let mut conn = self.connection().await?;
-            let script = redis::Script::new(RESERVE);
-            let mut inv = script.key(self.full_key(key));
-            inv.arg(ms(limit.interval()).max(1)).arg(ms(limit.tolerance())).arg(ms(max_wait));
-            let wait: i64 = tokio::time::timeout(self.op_timeout, inv.invoke_async(&mut conn))
-                .await
-                .map_err(|_| StoreError("Redis did not answer in time".into()))?
-                .map_err(|e| StoreError(format!("Redis: {e}")))?;
-            Ok(u64::try_from(wait).ok().map(Duration::from_millis))
+            let mut inv = RESERVE.prepare_invoke();
+            for key in request.cool_downs {
+                inv.key(self.full_key(key));
+            }
+            for l in request.limits {
+                inv.key(self.full_key(l.key));
+            }
+            let max_wait = u64::try_from(request.max_wait.as_micros()).unwrap_or(u64::MAX);
+            inv.arg(request.cool_downs.len()).arg(max_wait);
+            for l in request.limits {
+                inv.arg(l.limit.interval_micros()).arg(l.limit.tolerance_micros());
+            }
+            let answer: Vec<i64> = self.invoke(inv).await?;
+            let bad = || StoreError(format!("Redis: unexpected answer to a permit: {answer:?}"));
+            let [held, wait, now] = answer[..] else { return Err(bad()) };
+            let (Ok(held), Ok(wait), Ok(now)) =
+                (usize::try_from(held), u64::try_from(wait), u64::try_from(now))
+            else {
+                return Err(bad());
+            };
+            let (wait, clock) = (Duration::from_micros(wait), Duration::from_micros(now));
+            let cools = request.cool_downs.len();
+            Ok(match held {
+                0 => Permit::Granted { wait, clock },
+                i if i <= cools => Permit::Refused { held_by: HeldBy::CoolDown(i - 1), wait },
+                i if i - cools <= request.limits.len() => {
+                    Permit::Refused { held_by: HeldBy::Limit(i - cools - 1), wait }
+                }
+                _ => return Err(bad()),
+            })
         })
     }
 
     fn cool_down<'a>(&'a self, key: &'a str, d: Duration) -> StoreFuture<'a, ()> {
         Box::pin(async move {
-            let ms = u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1);
-            let _: i64 = self.script(COOL_DOWN, &self.full_key(key), &ms.to_string()).await?;
+            let micros = micros_up(d).max(1);
+            let mut inv = COOL_DOWN.key(self.full_key(key));
+            inv.arg(micros).arg(micros.div_ceil(1_000));
+            let _: i64 = self.invoke(inv).await?;
             Ok(())
-        })
-    }
-
-    fn cooling<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<Duration>> {
-        Box::pin(async move {
-            let left: i64 = self.run(redis::cmd("PTTL").arg(self.full_key(key)).clone()).await?;
-            Ok(u64::try_from(left).ok().filter(|ms| *ms > 0).map(Duration::from_millis))
         })
     }
 }
@@ -256,7 +334,9 @@ impl TokenStore for RedisTokenStore {
 
     fn invalidate<'a>(&'a self, key: &'a str, value: &'a Secret) -> StoreFuture<'a, ()> {
         Box::pin(async move {
-            let _: i64 = self.script(INVALIDATE, &self.full_key(key), value.expose()).await?;
+            let mut inv = INVALIDATE.key(self.full_key(key));
+            inv.arg(value.expose());
+            let _: i64 = self.invoke(inv).await?;
             Ok(())
         })
     }
@@ -279,7 +359,9 @@ impl TokenStore for RedisTokenStore {
 
     fn unlock<'a>(&'a self, key: &'a str, lock: &'a LockToken) -> StoreFuture<'a, ()> {
         Box::pin(async move {
-            let _: i64 = self.script(UNLOCK, &format!("{}:lock", self.full_key(key)), &lock.0).await?;
+            let mut inv = UNLOCK.key(format!("{}:lock", self.full_key(key)));
+            inv.arg(&lock.0);
+            let _: i64 = self.invoke(inv).await?;
             Ok(())
         })
     }
