@@ -54,6 +54,9 @@ pub(crate) struct Config {
     pub(crate) client_secret: Secret,
     pub(crate) base_urls: [Url; 3],
     pub(crate) timeout: Duration,
+    /// The connect timeout of the SDK's own HTTP client; `None` with a caller-supplied one,
+    /// whose setting cannot be read.
+    pub(crate) connect_timeout: Option<Duration>,
     pub(crate) retry: RetryPolicy,
     pub(crate) max_response_bytes: usize,
     pub(crate) user_agent: HeaderValue,
@@ -247,7 +250,32 @@ impl ClientBuilder {
         self
     }
 
-    /// Uses a caller-configured `reqwest::Client` (proxies, TLS settings, pool tuning).
+    /// Uses a caller-configured `reqwest::Client` (proxies, TLS settings, pool tuning) instead
+    /// of the SDK's own.
+    ///
+    /// It **must not follow redirects**: build it with
+    /// `.redirect(reqwest::redirect::Policy::none())`. reqwest's default policy follows up to 10
+    /// redirects and strips only the standard credential headers on the way to another host, so
+    /// a redirect would carry the `access-token` header there, and a 307 of a token fetch would
+    /// post the client_secret again to the other host. The SDK never follows a redirect itself:
+    /// a 3xx is an [`ErrorKind::HttpStatus`] naming the status and the target host.
+    ///
+    /// reqwest does not expose a client's policy; [`Self::build`] reads what the client's
+    /// `Debug` output shows of it. It refuses a client that follows redirects (the default
+    /// policy, or `Policy::limited(n)` with `n > 0`) with [`ErrorKind::Config`], and logs a
+    /// warning (`tracing`) for a client whose policy it cannot tell (`Policy::custom`): such a
+    /// policy must stop every redirect.
+    ///
+    /// [`Self::connect_timeout`] does not apply to it (set it on the `reqwest::Client`);
+    /// [`Self::timeout`] does, per request.
+    ///
+    /// ```
+    /// let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    /// assert!(douyin_alliance::Client::builder().http_client(http).build().is_ok());
+    /// let follows = reqwest::Client::new();
+    /// let err = douyin_alliance::Client::builder().http_client(follows).build().unwrap_err();
+    /// assert!(err.to_string().contains("follows redirects"), "{err}");
+    /// ```
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(http);
         self
@@ -310,14 +338,38 @@ impl ClientBuilder {
             urls.push(url);
         }
         let base_urls: [Url; 3] = urls.try_into().map_err(|_| config_err("three base URLs".into()))?;
-        let http = match self.http {
-            Some(h) => h,
-            None => reqwest::Client::builder()
-                .connect_timeout(self.connect_timeout)
-                .timeout(self.timeout)
-                .pool_idle_timeout(Duration::from_secs(60))
-                .build()
-                .map_err(|e| config_err(format!("HTTP client: {e}")))?,
+        let (http, connect_timeout) = match self.http {
+            Some(h) => {
+                match redirects_of(&h) {
+                    Redirects::Never => {}
+                    Redirects::Follow(policy) => {
+                        return Err(config_err(format!(
+                            "the reqwest::Client given to http_client follows redirects ({policy}), which \
+                             would carry the credentials to another host; build it with \
+                             .redirect(reqwest::redirect::Policy::none())"
+                        )));
+                    }
+                    Redirects::Unknown => tracing::warn!(
+                        "cannot tell whether the reqwest::Client given to http_client follows redirects; \
+                         it must not (reqwest::redirect::Policy::none()), or a redirect would carry the \
+                         credentials to another host"
+                    ),
+                }
+                (h, None)
+            }
+            None => {
+                let http = reqwest::Client::builder()
+                    .connect_timeout(self.connect_timeout)
+                    .timeout(self.timeout)
+                    .pool_idle_timeout(Duration::from_secs(60))
+                    // A redirect would carry the credentials to wherever it points; a 3xx is an
+                    // error instead (`transport::redirect`).
+                    .redirect(reqwest::redirect::Policy::none())
+                    .referer(false)
+                    .build()
+                    .map_err(|e| config_err(format!("HTTP client: {e}")))?;
+                (http, Some(self.connect_timeout))
+            }
         };
         let user_agent = HeaderValue::from_str(&self.user_agent)
             .map_err(|_| config_err(format!("user agent `{}` cannot be a header value", self.user_agent)))?;
@@ -332,6 +384,7 @@ impl ClientBuilder {
                     client_secret: self.client_secret,
                     base_urls,
                     timeout: self.timeout,
+                    connect_timeout,
                     retry: self.retry,
                     max_response_bytes: self.max_response_bytes,
                     user_agent,
@@ -347,10 +400,89 @@ impl ClientBuilder {
     }
 }
 
+/// Whether a `reqwest::Client` follows redirects, as far as can be told.
+#[derive(Debug, PartialEq, Eq)]
+enum Redirects {
+    /// It stops at the first redirect.
+    Never,
+    /// It follows them, under this policy.
+    Follow(String),
+    /// Its policy cannot be read (a custom one, or an output this version does not know).
+    Unknown,
+}
+
+/// reqwest exposes no client's redirect policy; its `Debug` output (reqwest 0.12) shows
+/// `redirect_policy: "Policy(..)"` when the policy is not the default (up to 10 redirects), and
+/// nothing when it is. The unit tests pin this reading to the reqwest in use.
+fn redirects_of(http: &reqwest::Client) -> Redirects {
+    let text = format!("{http:?}");
+    // Only the fields before the headers, so that no header value can pass for a policy.
+    let fields = text.split("default_headers:").next().unwrap_or_default();
+    if !fields.starts_with("Client {") || !fields.contains("accepts:") {
+        return Redirects::Unknown;
+    }
+    let Some(rest) = fields.split("redirect_policy: \"").nth(1) else {
+        return Redirects::Follow("reqwest's default policy, up to 10 redirects".into());
+    };
+    match rest.split('"').next().unwrap_or_default() {
+        "Policy(None)" | "Policy(Limit(0))" => Redirects::Never,
+        p if p.starts_with("Policy(Limit(") => Redirects::Follow(p.to_string()),
+        _ => Redirects::Unknown,
+    }
+}
+
 /// `path` appended to the path of `base` (which may carry a prefix, as a proxy's does).
 fn endpoint_url(base: &Url, path: &str) -> Url {
     let mut url = base.clone();
     let joined = format!("{}{path}", base.path().trim_end_matches('/'));
     url.set_path(&joined);
     url
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::redirect::Policy;
+
+    fn client(policy: Option<Policy>) -> reqwest::Client {
+        let b = reqwest::Client::builder();
+        let b = match policy {
+            Some(p) => b.redirect(p),
+            None => b,
+        };
+        b.build().expect("a reqwest client")
+    }
+
+    #[test]
+    fn the_redirect_policy_of_a_reqwest_client_is_read_from_its_debug_output() {
+        assert!(matches!(redirects_of(&client(None)), Redirects::Follow(p) if p.contains("default")));
+        assert_eq!(
+            redirects_of(&reqwest::Client::new()),
+            Redirects::Follow("reqwest's default policy, up to 10 redirects".into())
+        );
+        assert_eq!(redirects_of(&client(Some(Policy::none()))), Redirects::Never);
+        assert_eq!(redirects_of(&client(Some(Policy::limited(0)))), Redirects::Never);
+        assert!(
+            matches!(redirects_of(&client(Some(Policy::limited(3)))), Redirects::Follow(p) if p.contains("Limit(3)"))
+        );
+        assert_eq!(redirects_of(&client(Some(Policy::custom(|a| a.stop())))), Redirects::Unknown);
+        // A header that looks like a policy does not fool it.
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers
+            .insert("x-note", reqwest::header::HeaderValue::from_static("redirect_policy: \"Policy(None)\""));
+        let sneaky = reqwest::Client::builder().default_headers(headers).build().expect("a reqwest client");
+        assert!(matches!(redirects_of(&sneaky), Redirects::Follow(_)));
+    }
+
+    #[test]
+    fn a_caller_client_that_follows_redirects_is_refused_and_one_that_does_not_is_taken() {
+        let err = Client::builder().http_client(reqwest::Client::new()).build().unwrap_err();
+        assert!(matches!(err.kind(), ErrorKind::Config(_)), "{err}");
+        assert!(err.to_string().contains("Policy::none()"), "{err}");
+        let c = Client::builder().http_client(client(Some(Policy::none()))).build().expect("builds");
+        assert_eq!(c.inner.config.connect_timeout, None);
+        assert!(Client::builder().http_client(client(Some(Policy::custom(|a| a.stop())))).build().is_ok());
+        let own = Client::builder().connect_timeout(Duration::from_secs(3)).build().expect("builds");
+        assert_eq!(own.inner.config.connect_timeout, Some(Duration::from_secs(3)));
+    }
 }

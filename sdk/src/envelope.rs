@@ -342,6 +342,7 @@ pub fn decode<T: DeserializeOwned + ApiObject>(
             return fail(ErrorKind::HttpStatus {
                 status: http_status,
                 snippet: snippet(body, SNIPPET_CHARS),
+                location_host: None,
             });
         }
         _ => {}

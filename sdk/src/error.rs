@@ -41,20 +41,33 @@ pub enum ErrorKind {
     /// The platform answered with an error code.
     #[error("{0}")]
     Api(Box<ApiError>),
-    /// An HTTP status other than success, without a platform error in the body.
-    #[error("unexpected HTTP status {status}; body starts: {snippet}")]
+    /// An HTTP status other than success, without a platform error in the body; or a redirect
+    /// (3xx), which the SDK never follows: a redirect to another host would carry the
+    /// credentials there.
+    #[error("{}", http_status_message(*.status, .snippet, .location_host.as_deref()))]
     HttpStatus {
         /// The status code.
         status: u16,
-        /// The start of the body (credentials masked).
+        /// The start of the body (credentials masked); empty for a redirect, whose body is not
+        /// read.
         snippet: String,
+        /// For a redirect: the host (and port, when the URL names one) of its `Location`,
+        /// resolved against the request's URL; never its path or query. `None` otherwise, and
+        /// when a redirect has no usable `Location`.
+        location_host: Option<String>,
     },
     /// The request could not be sent or the response not received.
     #[error("transport error")]
     Transport(#[source] reqwest::Error),
-    /// No complete answer within the configured timeout.
-    #[error("timed out after {0:?}")]
-    Timeout(Duration),
+    /// A timeout ran out: which one ([`TimeoutKind`]), and after how long.
+    #[error("{which} timed out after {after:?}")]
+    Timeout {
+        /// Which timeout.
+        which: TimeoutKind,
+        /// The time it allows (for the connect timeout of a caller-supplied `reqwest::Client`,
+        /// whose setting the SDK cannot read, the time the attempt took).
+        after: Duration,
+    },
     /// The body is not the JSON the spec describes.
     #[error("cannot decode the response ({message}); body starts: {snippet}")]
     Decode {
@@ -100,6 +113,37 @@ pub enum ErrorKind {
     /// The client is not configured for this call.
     #[error("configuration: {0}")]
     Config(String),
+}
+
+/// Which timeout ran out ([`ErrorKind::Timeout`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TimeoutKind {
+    /// No connection within [`crate::ClientBuilder::connect_timeout`]: nothing was sent.
+    Connect,
+    /// No complete answer (status, headers and the whole body) within
+    /// [`crate::ClientBuilder::timeout`] of sending.
+    Request,
+}
+
+impl fmt::Display for TimeoutKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TimeoutKind::Connect => "connecting",
+            TimeoutKind::Request => "the request",
+        })
+    }
+}
+
+/// The message of [`ErrorKind::HttpStatus`].
+fn http_status_message(status: u16, snippet: &str, location_host: Option<&str>) -> String {
+    if (300..400).contains(&status) {
+        let to =
+            location_host.map_or_else(|| "without a usable Location".to_string(), |h| format!("to `{h}`"));
+        format!("unexpected HTTP status {status}: a redirect {to}, not followed (the SDK never follows redirects)")
+    } else {
+        format!("unexpected HTTP status {status}; body starts: {snippet}")
+    }
 }
 
 /// An error answer of the platform.
@@ -221,7 +265,7 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match &self.kind {
             ErrorKind::Transport(e) => !e.is_builder() && !e.is_redirect(),
-            ErrorKind::Timeout(_) => true,
+            ErrorKind::Timeout { .. } => true,
             ErrorKind::HttpStatus { status, .. } => matches!(status, 429 | 502 | 503 | 504),
             ErrorKind::Api(a) => {
                 matches!(a.http_status, 429 | 502 | 503 | 504)
@@ -246,9 +290,13 @@ impl Error {
         }
     }
 
-    /// Whether the request was certainly not delivered (so even a mutation may be sent again).
+    /// Whether the request was certainly not delivered (so even a mutation may be sent again):
+    /// no connection could be made (refused, or the connect timeout ran out).
     pub(crate) fn was_not_sent(&self) -> bool {
-        matches!(&self.kind, ErrorKind::Transport(e) if e.is_connect())
+        matches!(
+            &self.kind,
+            ErrorKind::Transport(e) if e.is_connect()
+        ) || matches!(&self.kind, ErrorKind::Timeout { which: TimeoutKind::Connect, .. })
     }
 }
 
@@ -341,13 +389,39 @@ mod tests {
     }
 
     #[test]
+    fn timeouts_say_which_and_redirects_name_only_the_host() {
+        let connect = ErrorKind::Timeout { which: TimeoutKind::Connect, after: Duration::from_secs(10) };
+        assert_eq!(connect.to_string(), "connecting timed out after 10s");
+        assert!(Error::new("e", connect).was_not_sent());
+        let request = ErrorKind::Timeout { which: TimeoutKind::Request, after: Duration::from_millis(30) };
+        assert!(!Error::new("e", request).was_not_sent());
+        let redirect = ErrorKind::HttpStatus {
+            status: 302,
+            snippet: String::new(),
+            location_host: Some("evil:81".into()),
+        };
+        assert_eq!(
+            redirect.to_string(),
+            "unexpected HTTP status 302: a redirect to `evil:81`, not followed (the SDK never follows redirects)"
+        );
+        assert!(!Error::new("e", redirect).is_retryable());
+        let bare = ErrorKind::HttpStatus { status: 307, snippet: String::new(), location_host: None };
+        assert!(bare.to_string().contains("a redirect without a usable Location"), "{bare}");
+        let status = ErrorKind::HttpStatus { status: 502, snippet: "(empty)".into(), location_host: None };
+        assert_eq!(status.to_string(), "unexpected HTTP status 502; body starts: (empty)");
+    }
+
+    #[test]
     fn alternate_display_shows_the_source_chain() {
-        let inner = Error::new("oauth_client_token", ErrorKind::Timeout(Duration::from_secs(1)));
+        let inner = Error::new(
+            "oauth_client_token",
+            ErrorKind::Timeout { which: TimeoutKind::Request, after: Duration::from_secs(1) },
+        );
         let e = Error::new("materials_product_category", ErrorKind::Token(Box::new(inner)));
         assert_eq!(e.to_string(), "materials_product_category: could not obtain a client_token");
         assert_eq!(
             format!("{e:#}"),
-            "materials_product_category: could not obtain a client_token: oauth_client_token: timed out after 1s"
+            "materials_product_category: could not obtain a client_token: oauth_client_token: the request timed out after 1s"
         );
     }
 }

@@ -67,7 +67,7 @@ pub use auth::store::{MemoryTokenStore, StoredToken, TokenStore};
 pub use auth::{SessionPolicy, UserAuth, UserClient, UserSession};
 pub use client::{Client, ClientBuilder, DEFAULT_USER_AGENT};
 pub use codes::KnownCode;
-pub use error::{mask_credentials, ApiError, Error, ErrorKind, RawBody, Result};
+pub use error::{mask_credentials, ApiError, Error, ErrorKind, RawBody, Result, TimeoutKind};
 pub use generated::endpoints::{self, ENDPOINTS};
 pub use generated::types;
 pub use hooks::{Hook, Outcome};

@@ -1,10 +1,10 @@
 //! The one place a call is sent: input checks, credential injection, encoding, hooks, retries,
 //! timeouts, the size limit, decoding, and a tracing span per call.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use bytes::BytesMut;
-use reqwest::header::{HeaderValue, ACCEPT, CONTENT_TYPE, USER_AGENT};
+use reqwest::header::{HeaderValue, ACCEPT, CONTENT_TYPE, LOCATION, USER_AGENT};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -12,9 +12,13 @@ use tracing::Instrument;
 
 use crate::auth::user::UserCreds;
 use crate::check::Check;
+use crate::client::Config;
 use crate::endpoint::{AuthKind, Encoding, Endpoint, HttpMethod, InjectFrom};
 use crate::hooks::Outcome;
-use crate::{envelope, ApiObject, Client, Error, ErrorKind, KnownCode, Result, Secret, UserAuth, UserClient};
+use crate::{
+    envelope, ApiObject, Client, Error, ErrorKind, KnownCode, Result, Secret, TimeoutKind, UserAuth,
+    UserClient,
+};
 
 /// The header that carries a token.
 pub const TOKEN_HEADER: &str = "access-token";
@@ -290,9 +294,14 @@ impl Client {
         }
         // The request's own timeout (set in `build_request`) runs until the body has been read.
         let sent = async {
-            let resp = self.inner.http.execute(request).await.map_err(|e| classify(e, cfg.timeout))?;
+            let resp = self.inner.http.execute(request).await.map_err(|e| classify(e, cfg, started))?;
             let status = resp.status().as_u16();
-            let body = read_limited(resp, cfg.max_response_bytes, cfg.timeout).await?;
+            if resp.status().is_redirection() {
+                // Never followed (the SDK's client has no redirect policy, and one given by the
+                // caller is checked at build); the body, which may repeat the target, is not read.
+                return Err(redirect(&resp));
+            }
+            let body = read_limited(resp, cfg.max_response_bytes, |e| classify(e, cfg, started)).await?;
             Ok::<_, ErrorKind>((status, body))
         }
         .await;
@@ -450,19 +459,45 @@ fn flatten(params: &Map<String, Value>) -> impl Iterator<Item = (&str, String)> 
     })
 }
 
-fn classify(e: reqwest::Error, timeout: Duration) -> ErrorKind {
-    if e.is_timeout() {
-        ErrorKind::Timeout(timeout)
-    } else {
-        ErrorKind::Transport(e)
+/// What a failure of reqwest is: a timeout (which one, after how long), or another transport
+/// error.
+fn classify(e: reqwest::Error, cfg: &Config, started: Instant) -> ErrorKind {
+    if !e.is_timeout() {
+        return ErrorKind::Transport(e);
     }
+    if e.is_connect() {
+        // A caller-supplied client's connect timeout cannot be read: the attempt's own time is
+        // the best account of it.
+        let after = cfg.connect_timeout.unwrap_or_else(|| started.elapsed());
+        ErrorKind::Timeout { which: TimeoutKind::Connect, after }
+    } else {
+        ErrorKind::Timeout { which: TimeoutKind::Request, after: cfg.timeout }
+    }
+}
+
+/// A redirect answer as an error: its status and the host its `Location` names (resolved
+/// against the request's URL), never the path or query, which can carry anything.
+fn redirect(resp: &reqwest::Response) -> ErrorKind {
+    let location_host = resp
+        .headers()
+        .get(LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|loc| resp.url().join(loc).ok())
+        .and_then(|url| {
+            let host = url.host_str()?.to_string();
+            Some(match url.port() {
+                Some(p) => format!("{host}:{p}"),
+                None => host,
+            })
+        });
+    ErrorKind::HttpStatus { status: resp.status().as_u16(), snippet: String::new(), location_host }
 }
 
 /// Reads the body, refusing more than `limit` bytes.
 async fn read_limited(
     mut resp: reqwest::Response,
     limit: usize,
-    timeout: Duration,
+    classify: impl Fn(reqwest::Error) -> ErrorKind,
 ) -> Result<bytes::Bytes, ErrorKind> {
     if resp.content_length().is_some_and(|n| n > limit as u64) {
         return Err(ErrorKind::BodyTooLarge { limit });
@@ -471,7 +506,7 @@ async fn read_limited(
     // `Content-Length` cannot make the client reserve memory it never receives.
     let hint = resp.content_length().map_or(8 * 1024, |n| usize::try_from(n).unwrap_or(usize::MAX));
     let mut buf = BytesMut::with_capacity(hint.min(64 * 1024));
-    while let Some(chunk) = resp.chunk().await.map_err(|e| classify(e, timeout))? {
+    while let Some(chunk) = resp.chunk().await.map_err(&classify)? {
         if buf.len() + chunk.len() > limit {
             return Err(ErrorKind::BodyTooLarge { limit });
         }

@@ -139,20 +139,33 @@ impl TokenCache {
                 continue;
             };
             // Someone may have stored a token between our read and our lock.
-            if let Ok(Some(t)) = self.store.get(&self.key).await {
-                if let Some(v) = self.adopt(t) {
-                    self.unlock(&lock).await;
-                    return Ok(v);
-                }
-            }
+            let recheck = match self.store.get(&self.key).await {
+                Ok(Some(t)) => match self.adopt(t) {
+                    Some(v) => {
+                        self.unlock(&lock).await;
+                        return Ok(v);
+                    }
+                    None => Ok(()),
+                },
+                Ok(None) => Ok(()),
+                Err(e) => Err(e),
+            };
             let fetched = fetch().await;
             if let Ok(t) = &fetched {
-                if let Err(e) = self.store.set(&self.key, t).await {
-                    tracing::warn!(key = %self.key, error = %e, "could not store the new client_token; other replicas will fetch their own");
-                }
                 self.remember(t);
             }
-            self.unlock(&lock).await;
+            if let Err(e) = recheck {
+                // The store just failed: the caller does not wait on it a second time.
+                tracing::warn!(key = %self.key, error = %e, "token store unavailable; storing the new client_token in the background");
+                self.write_back_later(fetched.as_ref().ok().cloned(), Some(lock));
+            } else {
+                if let Ok(t) = &fetched {
+                    if let Err(e) = self.store.set(&self.key, t).await {
+                        tracing::warn!(key = %self.key, error = %e, "could not store the new client_token; other replicas will fetch their own");
+                    }
+                }
+                self.unlock(&lock).await;
+            }
             return fetched.map(|t| t.value);
         }
     }
@@ -188,8 +201,32 @@ impl TokenCache {
         tracing::warn!(key = %self.key, error = why, "token store unavailable; fetching the client_token directly");
         let t = fetch().await?;
         self.remember(&t);
-        let _ = self.store.set(&self.key, &t).await;
+        // The store just failed (a stalled one costs its whole timeout): the caller does not
+        // wait on it a second time.
+        self.write_back_later(Some(t.clone()), None);
         Ok(t.value)
+    }
+
+    /// Stores `token` and releases `lock` in a task of its own, for a refresh whose store just
+    /// failed: replicas share the token if the store is back, and no caller waits for it. Outside
+    /// a Tokio runtime nothing is written (the lock, if any, lapses after its ttl).
+    fn write_back_later(&self, token: Option<StoredToken>, lock: Option<super::store::LockToken>) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let (store, key) = (self.store.clone(), self.key.clone());
+        runtime.spawn(async move {
+            if let Some(t) = token {
+                if let Err(e) = store.set(&key, &t).await {
+                    tracing::debug!(key = %key, error = %e, "the client_token could not be stored; other replicas will fetch their own");
+                }
+            }
+            if let Some(l) = lock {
+                if let Err(e) = store.unlock(&key, &l).await {
+                    tracing::debug!(key = %key, error = %e, "could not release the refresh lock; it lapses by itself");
+                }
+            }
+        });
     }
 
     /// Forgets `value` if it is the current token (here and in the store), so the next `get`
@@ -241,6 +278,89 @@ mod tests {
         fn unlock<'a>(&'a self, key: &'a str, lock: &'a LockToken) -> StoreFuture<'a, ()> {
             self.0.unlock(key, lock)
         }
+    }
+
+    /// A store whose reads after the first `healthy_reads` take `stall` and fail, as a stalled
+    /// Redis does behind its timeout; locks are taken at once; writes and unlocks take `stall`
+    /// (and succeed). It counts the writes that completed.
+    struct StalledStore {
+        stall: Duration,
+        healthy_reads: usize,
+        reads: AtomicUsize,
+        sets: AtomicUsize,
+    }
+
+    impl StalledStore {
+        fn new(stall: Duration, healthy_reads: usize) -> Self {
+            StalledStore { stall, healthy_reads, reads: AtomicUsize::new(0), sets: AtomicUsize::new(0) }
+        }
+    }
+
+    impl TokenStore for StalledStore {
+        fn get<'a>(&'a self, _: &'a str) -> StoreFuture<'a, Option<StoredToken>> {
+            Box::pin(async move {
+                if self.reads.fetch_add(1, Ordering::SeqCst) < self.healthy_reads {
+                    return Ok(None);
+                }
+                tokio::time::sleep(self.stall).await;
+                Err(crate::auth::store::StoreError("did not answer in time".into()))
+            })
+        }
+        fn set<'a>(&'a self, _: &'a str, _: &'a StoredToken) -> StoreFuture<'a, ()> {
+            Box::pin(async move {
+                tokio::time::sleep(self.stall).await;
+                self.sets.fetch_add(1, Ordering::SeqCst);
+                Ok(())
+            })
+        }
+        fn invalidate<'a>(&'a self, _: &'a str, _: &'a Secret) -> StoreFuture<'a, ()> {
+            Box::pin(async { Ok(()) })
+        }
+        fn try_lock<'a>(&'a self, _: &'a str, _: Duration) -> StoreFuture<'a, Option<LockToken>> {
+            Box::pin(async { Ok(Some(LockToken::random())) })
+        }
+        fn unlock<'a>(&'a self, _: &'a str, _: &'a LockToken) -> StoreFuture<'a, ()> {
+            Box::pin(async move {
+                tokio::time::sleep(self.stall).await;
+                Ok(())
+            })
+        }
+    }
+
+    /// Gets a token through `store`, and says how long it took.
+    async fn refresh_through(store: Arc<StalledStore>) -> Duration {
+        let cache = TokenCache::new(store, "k".into(), TokenTiming::default());
+        let fetch = || async {
+            Ok(StoredToken::expiring_in(Secret::new("t1".to_string()), Duration::from_secs(7200)))
+        };
+        let started = Instant::now();
+        let t = cache.get(fetch).await.unwrap();
+        assert_eq!(t.expose(), "t1");
+        started.elapsed()
+    }
+
+    #[tokio::test]
+    async fn a_refresh_with_a_stalled_store_waits_for_one_store_timeout_not_two() {
+        let stall = Duration::from_millis(300);
+        // The first read stalls: the degraded path.
+        let store = Arc::new(StalledStore::new(stall, 0));
+        let took = refresh_through(store.clone()).await;
+        assert!(took >= stall && took < stall * 2, "one store timeout, not two: {took:?}");
+        // The write-back still happens, in the background.
+        tokio::time::sleep(stall * 2).await;
+        assert_eq!(store.sets.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn a_store_that_stalls_after_the_lock_is_not_waited_on_again() {
+        let stall = Duration::from_millis(300);
+        // The first read answers, the lock is taken, the read after the lock stalls: the write
+        // and the unlock (two more stalls) go to the background.
+        let store = Arc::new(StalledStore::new(stall, 1));
+        let took = refresh_through(store.clone()).await;
+        assert!(took >= stall && took < stall * 2, "one store timeout, not three: {took:?}");
+        tokio::time::sleep(stall * 3).await;
+        assert_eq!(store.sets.load(Ordering::SeqCst), 1);
     }
 
     #[tokio::test]

@@ -309,7 +309,7 @@ async fn a_non_success_status_without_a_platform_error_is_http_status_with_a_sni
     let html = "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>";
     let err = store_list(MockResponse::raw(500, html)).await.unwrap_err();
     match err.kind() {
-        ErrorKind::HttpStatus { status, snippet } => {
+        ErrorKind::HttpStatus { status, snippet, .. } => {
             assert_eq!(*status, 500);
             assert!(snippet.contains("502 Bad Gateway"), "{snippet}");
         }
@@ -322,7 +322,7 @@ async fn a_non_success_status_without_a_platform_error_is_http_status_with_a_sni
     // An empty body.
     let err = store_list(MockResponse::raw(502, "")).await.unwrap_err();
     assert!(
-        matches!(err.kind(), ErrorKind::HttpStatus { status: 502, snippet } if snippet == "(empty)"),
+        matches!(err.kind(), ErrorKind::HttpStatus { status: 502, snippet, .. } if snippet == "(empty)"),
         "{err:#}"
     );
 }

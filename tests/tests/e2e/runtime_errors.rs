@@ -9,7 +9,7 @@ use douyin_alliance::types::{
     KolMaterialsProductsDetailsRequest, KolStoreListRequest, MaterialsProductCategoryRequest,
     ProductPicksourceConvertRequest, StoreAddProduct, StoreAddRequest,
 };
-use douyin_alliance::{Client, Error, ErrorKind, Id, KnownCode, RetryPolicy, UserAuth};
+use douyin_alliance::{Client, Error, ErrorKind, Id, KnownCode, RetryPolicy, TimeoutKind, UserAuth};
 use e2e_tests::{closed_port, err_data, ok_data, test_user, MockResponse, MockServer, RawServer};
 use serde_json::json;
 
@@ -147,7 +147,7 @@ async fn unexpected_http_statuses() {
     {
         let err = store_list(MockResponse::raw(status, "<html><body>upstream trouble</body></html>")).await;
         match err.kind() {
-            ErrorKind::HttpStatus { status: s, snippet } => {
+            ErrorKind::HttpStatus { status: s, snippet, .. } => {
                 assert_eq!(*s, status);
                 assert!(snippet.contains("upstream trouble"), "{snippet}");
             }
@@ -200,10 +200,16 @@ async fn a_slow_answer_is_a_timeout() {
         .await
         .expect("the client timeout fires")
         .unwrap_err();
-    assert!(matches!(err.kind(), ErrorKind::Timeout(d) if *d == Duration::from_millis(200)), "{err:#}");
+    assert!(
+        matches!(
+            err.kind(),
+            ErrorKind::Timeout { which: TimeoutKind::Request, after } if *after == Duration::from_millis(200)
+        ),
+        "{err:#}"
+    );
     assert!(err.is_retryable());
     let (plain, _) = assert_one_line(&err);
-    assert_eq!(plain, "kol_store_list: timed out after 200ms");
+    assert_eq!(plain, "kol_store_list: the request timed out after 200ms");
 }
 
 #[tokio::test]

@@ -109,7 +109,7 @@ fn check_one(e: &'static Endpoint, status: u16, body: &[u8]) -> Result<(), TestC
                     prop_assert_ne!(a.code, 0);
                     prop_assert_eq!(a.http_status, status);
                 }
-                ErrorKind::HttpStatus { status: s, snippet } => {
+                ErrorKind::HttpStatus { status: s, snippet, .. } => {
                     prop_assert_eq!(*s, status);
                     prop_assert!(!is_success(status));
                     prop_assert!(snippet.chars().count() <= 201 && !snippet.contains('\n'), "{snippet:?}");

@@ -223,7 +223,7 @@ async fn errors_of_every_kind_do_not_show_secrets_even_when_the_server_echoes_th
             ErrorKind::Api(_) => "Api",
             ErrorKind::HttpStatus { .. } => "HttpStatus",
             ErrorKind::Transport(_) => "Transport",
-            ErrorKind::Timeout(_) => "Timeout",
+            ErrorKind::Timeout { .. } => "Timeout",
             ErrorKind::Decode { .. } => "Decode",
             ErrorKind::BodyTooLarge { .. } => "BodyTooLarge",
             ErrorKind::Token(_) => "Token",

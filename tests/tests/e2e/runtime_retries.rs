@@ -257,7 +257,7 @@ async fn a_mutation_that_timed_out_is_not_retried() {
             .await
             .expect("bounded")
             .unwrap_err();
-    assert!(matches!(err.kind(), ErrorKind::Timeout(_)), "{err:#}");
+    assert!(matches!(err.kind(), ErrorKind::Timeout { .. }), "{err:#}");
     assert_eq!(settled_count(&server, STORE_ADD).await, 1);
 }
 
