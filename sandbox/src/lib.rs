@@ -17,7 +17,9 @@
 //!   the endpoint's envelope;
 //! - each creator has a showcase (add, list, remove) and seeded orders (cursor paging, time
 //!   windows, order ids); other endpoints answer the spec's example;
-//! - faults can be injected per endpoint ([`Sandbox::inject`]).
+//! - faults can be injected per endpoint ([`Sandbox::inject`]);
+//! - it guards itself against clients that hold it: header and body read timeouts, a cap on
+//!   open connections, and a request log bounded by count and bytes ([`SandboxConfig`]).
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]

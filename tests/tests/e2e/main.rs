@@ -6,6 +6,7 @@ mod endpoints_decode;
 mod endpoints_wire;
 mod evidence;
 mod fixture_client;
+mod hostile;
 mod pagination;
 mod rate_limits;
 mod redis_tokens;
