@@ -42,6 +42,30 @@ fn mark_lenient(m: &mut Model) {
             }
         }
     }
+    // A type reached through a weakly evidenced field is read leniently throughout: that its
+    // value is this type at all is the weak fact, so none of its fields may fail the answer.
+    let under_weak: BTreeSet<String> = m
+        .reachable(
+            m.types
+                .iter()
+                .filter_map(|t| match &t.kind {
+                    TypeKind::Object(fields) => Some(fields),
+                    TypeKind::Enum(_) => None,
+                })
+                .flatten()
+                .filter(|f| f.lenient)
+                .filter_map(|f| f.ty.named()),
+        )
+        .into_iter()
+        .map(String::from)
+        .collect();
+    for t in &mut m.types {
+        if let TypeKind::Object(fields) = &mut t.kind {
+            if under_weak.contains(&t.name) && !sent.contains(&t.name) {
+                fields.iter_mut().for_each(|f| f.lenient = true);
+            }
+        }
+    }
     let optional: BTreeMap<(String, String), bool> = m
         .types
         .iter()

@@ -56,14 +56,59 @@ pub fn null_as_default<'de, D: Deserializer<'de>, T: DeserializeOwned + Default>
     Option::<T>::deserialize(d).map(Option::unwrap_or_default)
 }
 
+/// A string value handed to `f` without copying it where the input allows (what string enums
+/// decode with: a known value allocates nothing); a number is handed on as its digits.
+pub fn with_str<'de, D: Deserializer<'de>, T>(d: D, f: fn(&str) -> T) -> Result<T, D::Error> {
+    struct StrWith<T>(fn(&str) -> T);
+    impl<T> Visitor<'_> for StrWith<T> {
+        type Value = T;
+        fn expecting(&self, fmt: &mut fmt::Formatter<'_>) -> fmt::Result {
+            fmt.write_str("a string")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+            Ok((self.0)(v))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<T, E> {
+            Ok((self.0)(&v.to_string()))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<T, E> {
+            Ok((self.0)(&v.to_string()))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<T, E> {
+            Ok((self.0)(&v.to_string()))
+        }
+    }
+    d.deserialize_any(StrWith(f))
+}
+
+/// The integer an integer enum's wire value spells (evaluated at compile time by the generated
+/// enums, whose wire values the generator checked to be integers).
+pub const fn wire_int(wire: &str) -> i64 {
+    let b = wire.as_bytes();
+    let (negative, mut i) = if !b.is_empty() && b[0] == b'-' { (true, 1) } else { (false, 0) };
+    assert!(i < b.len(), "an integer enum's wire value is empty");
+    let mut n: i64 = 0;
+    while i < b.len() {
+        assert!(b[i].is_ascii_digit(), "an integer enum's wire value is not an integer");
+        n = n * 10 + (b[i] - b'0') as i64;
+        i += 1;
+    }
+    if negative {
+        -n
+    } else {
+        n
+    }
+}
+
 /// Marker for an integer type decoded leniently.
-pub struct Int<T>(T);
+pub struct Int<T>(pub(crate) T);
 
 struct Lenient<T>(T);
 
 struct LenientVisitor<T>(PhantomData<T>);
 
-trait FromScalar: Sized {
+/// A scalar type the lenient decoders read from any JSON scalar.
+pub(crate) trait FromScalar: Sized {
     const EXPECTING: &'static str;
     fn from_i64(v: i64) -> Option<Self>;
     fn from_u64(v: u64) -> Option<Self>;
@@ -157,36 +202,54 @@ impl FromScalar for String {
     }
 }
 
+// One conversion per JSON scalar, with the message of a value that does not convert (built
+// only on failure: these run for every lenient field).
+
+pub(crate) fn from_i64<T: FromScalar, E: de::Error>(v: i64) -> Result<T, E> {
+    T::from_i64(v).ok_or_else(|| E::custom(format!("{v} is out of range for {}", T::EXPECTING)))
+}
+
+pub(crate) fn from_u64<T: FromScalar, E: de::Error>(v: u64) -> Result<T, E> {
+    T::from_u64(v).ok_or_else(|| E::custom(format!("{v} is out of range for {}", T::EXPECTING)))
+}
+
+pub(crate) fn from_f64<T: FromScalar, E: de::Error>(v: f64) -> Result<T, E> {
+    T::from_f64(v).ok_or_else(|| E::custom(format!("{v} is not {}", T::EXPECTING)))
+}
+
+pub(crate) fn from_str<T: FromScalar, E: de::Error>(v: &str) -> Result<T, E> {
+    T::from_str(v).ok_or_else(|| {
+        let shown: String = v.chars().take(40).collect();
+        E::custom(format!("\"{shown}\" is not {}", T::EXPECTING))
+    })
+}
+
+pub(crate) fn from_bool<T: FromScalar, E: de::Error>(v: bool) -> Result<T, E> {
+    T::from_bool(v).ok_or_else(|| E::custom(format!("{v} is not {}", T::EXPECTING)))
+}
+
 impl<T: FromScalar> Visitor<'_> for LenientVisitor<T> {
     type Value = Lenient<T>;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(T::EXPECTING)
     }
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        T::from_i64(v)
-            .map(Lenient)
-            .ok_or_else(|| E::custom(format!("{v} is out of range for {}", T::EXPECTING)))
+        from_i64(v).map(Lenient)
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        T::from_u64(v)
-            .map(Lenient)
-            .ok_or_else(|| E::custom(format!("{v} is out of range for {}", T::EXPECTING)))
+        from_u64(v).map(Lenient)
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        T::from_f64(v).map(Lenient).ok_or_else(|| E::custom(format!("{v} is not {}", T::EXPECTING)))
+        from_f64(v).map(Lenient)
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        // The preview is built only on failure: this runs for every lenient field.
-        T::from_str(v).map(Lenient).ok_or_else(|| {
-            let shown: String = v.chars().take(40).collect();
-            E::custom(format!("\"{shown}\" is not {}", T::EXPECTING))
-        })
+        from_str(v).map(Lenient)
     }
     fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
         self.visit_str(&v)
     }
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-        T::from_bool(v).map(Lenient).ok_or_else(|| E::custom(format!("{v} is not {}", T::EXPECTING)))
+        from_bool(v).map(Lenient)
     }
 }
 

@@ -113,6 +113,35 @@ pub enum ErrorKind {
     /// The client is not configured for this call.
     #[error("configuration: {0}")]
     Config(String),
+    /// A paging stream ended without yielding every item the answers carried or announced:
+    /// items of another shape were left out (each kept raw in its page's `extra_fields`), a
+    /// page's list could not be read at all, or `total` counts more items than arrived. It is
+    /// the stream's last item, after every item that could be read.
+    #[error("the list is incomplete: {yielded} item(s) yielded{}", incomplete_detail(*.left_out, *.unreadable, *.total))]
+    IncompleteList {
+        /// Items the stream yielded.
+        yielded: u64,
+        /// Items that arrived in another shape and were left out.
+        left_out: u64,
+        /// Whether a page's item list arrived in another shape (then its length is unknown).
+        unreadable: bool,
+        /// The answers' `total`, when they give one.
+        total: Option<i64>,
+    },
+}
+
+fn incomplete_detail(left_out: u64, unreadable: bool, total: Option<i64>) -> String {
+    let mut s = String::new();
+    if left_out > 0 {
+        s.push_str(&format!(", {left_out} left out for being of another shape (kept raw in extra_fields)"));
+    }
+    if unreadable {
+        s.push_str(", and a page's list arrived in another shape (kept raw in extra_fields)");
+    }
+    if let Some(t) = total {
+        s.push_str(&format!(", of a total of {t}"));
+    }
+    s
 }
 
 /// Which timeout ran out ([`ErrorKind::Timeout`]).

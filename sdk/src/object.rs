@@ -13,7 +13,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, Visitor};
+use serde::de::value::{self, MapAccessDeserializer, SeqAccessDeserializer};
+use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -54,18 +55,19 @@ pub fn read<'de, C: Decode, A: MapAccess<'de>>(
     C::read(map, slot, extra, ty, wire)
 }
 
-/// A weakly evidenced field read with the marker `M` (one whose absent value is defined: an
-/// optional value or a collection): a value `M` cannot read leaves the field as absent and is
-/// kept, as it arrived, in `extra_fields`, with a warning.
+/// A weakly evidenced field of a type read with the marker `M` (a required marker: `Int`,
+/// `Str`, `Plain`…); absent or `null`, it is `None`. The value is decoded straight from the
+/// deserializer; only a value `M` cannot read (of another shape) is captured, as it arrived,
+/// into `extra_fields`, with a warning, and leaves the field unset.
 pub struct Lenient<M>(PhantomData<M>);
 
-impl<M: Decode> Decode for Lenient<M> {
-    type Out = M::Out;
+impl<M: Decode + Shape<Out = <M as Decode>::Out>> Decode for Lenient<M> {
+    type Out = Option<<M as Decode>::Out>;
     fn decode<'de, D: Deserializer<'de>>(d: D) -> Result<Self::Out, D::Error> {
-        M::decode(d)
+        Ok(Some(M::decode(d)?))
     }
     fn absent() -> Option<Self::Out> {
-        M::absent()
+        Some(None)
     }
     fn read<'de, A: MapAccess<'de>>(
         map: &mut A,
@@ -74,36 +76,116 @@ impl<M: Decode> Decode for Lenient<M> {
         ty: &'static str,
         wire: &'static str,
     ) -> Result<(), A::Error> {
-        let raw: Value = map.next_value()?;
-        match M::decode(&raw) {
-            Ok(v) => *slot = Some(v),
-            Err(e) => {
-                tracing::warn!(
-                    r#type = ty,
-                    field = wire,
-                    error = %e,
-                    "a field the spec knows only from weak evidence has another shape; kept in extra_fields"
-                );
-                extra.insert(wire.to_string(), raw);
-                *slot = M::absent();
+        *slot = Some(match map.next_value_seed(Capture::<M>::default())? {
+            Caught::Value(v) => v,
+            Caught::Other(other) => {
+                let (raw, why) = *other;
+                keep_raw(extra, ty, wire, wire.to_string(), raw, &why);
+                None
             }
-        }
+        });
         Ok(())
     }
 }
 
 /// A weakly evidenced integer.
-pub type LenientInt<T> = Lenient<OptInt<T>>;
+pub type LenientInt<T> = Lenient<Int<T>>;
 /// A weakly evidenced float.
-pub type LenientFloat = Lenient<OptFloat>;
+pub type LenientFloat = Lenient<Float>;
 /// A weakly evidenced boolean.
-pub type LenientBool = Lenient<OptBool>;
+pub type LenientBool = Lenient<Bool>;
 /// A weakly evidenced string.
-pub type LenientStr = Lenient<OptStr>;
-/// A weakly evidenced value of any other type.
-pub type LenientOpt<T> = Lenient<Opt<T>>;
-/// A weakly evidenced required list or map (absent, `null` or of another shape: empty).
-pub type LenientCollection<T> = Lenient<Collection<T>>;
+pub type LenientStr = Lenient<Str>;
+/// A weakly evidenced optional value of any other type.
+pub type LenientOpt<T> = Lenient<Plain<T>>;
+
+/// A weakly evidenced list of `T`, read item by item: an item of another shape (or `null`) is
+/// left out and kept raw in `extra_fields` under `wire[index]`, and the good items stay.
+/// Absent, `null`, or not a list at all (then kept raw under `wire`): empty.
+pub struct LenientList<T>(PhantomData<T>);
+
+/// [`LenientList`] of an optional list: absent, `null` or not a list is `None`.
+pub struct LenientOptList<T>(PhantomData<T>);
+
+/// A weakly evidenced map of `T`, read entry by entry like [`LenientList`] (a bad entry is kept
+/// under `wire[key]`). Absent, `null` or not an object: empty.
+pub struct LenientMap<T>(PhantomData<T>);
+
+/// [`LenientMap`] of an optional map: absent, `null` or not an object is `None`.
+pub struct LenientOptMap<T>(PhantomData<T>);
+
+macro_rules! lenient_collections {
+    ($($(#[$doc:meta])* $name:ident => $coll:ty, $shape:ident, $out:ty, $wrap:expr, $absent:expr;)*) => {$(
+        impl<T: DeserializeOwned> Decode for $name<T> {
+            type Out = $out;
+            fn decode<'de, D: Deserializer<'de>>(d: D) -> Result<Self::Out, D::Error> {
+                <$coll>::deserialize(d).map($wrap)
+            }
+            fn absent() -> Option<Self::Out> {
+                Some($absent)
+            }
+            fn read<'de, A: MapAccess<'de>>(
+                map: &mut A,
+                slot: &mut Option<Self::Out>,
+                extra: &mut BTreeMap<String, Value>,
+                ty: &'static str,
+                wire: &'static str,
+            ) -> Result<(), A::Error> {
+                *slot = Some(match map.next_value_seed(Capture::<$shape<T>>::default())? {
+                    Caught::Value(Some((items, bad))) => {
+                        for (at, raw, why) in bad {
+                            keep_raw(extra, ty, wire, format!("{wire}[{at}]"), raw, &why);
+                        }
+                        $wrap(items)
+                    }
+                    Caught::Value(None) => $absent,
+                    Caught::Other(other) => {
+                        let (raw, why) = *other;
+                        keep_raw(extra, ty, wire, wire.to_string(), raw, &why);
+                        $absent
+                    }
+                });
+                Ok(())
+            }
+        }
+    )*};
+}
+
+lenient_collections! {
+    LenientList => Vec<T>, Items, Vec<T>, std::convert::identity, Vec::new();
+    LenientOptList => Vec<T>, Items, Option<Vec<T>>, Some, None;
+    LenientMap => BTreeMap<String, T>, Entries, BTreeMap<String, T>, std::convert::identity, BTreeMap::new();
+    LenientOptMap => BTreeMap<String, T>, Entries, Option<BTreeMap<String, T>>, Some, None;
+}
+
+/// Keeps a value of another shape in `extra_fields` under `key`, with the warning.
+fn keep_raw(
+    extra: &mut BTreeMap<String, Value>,
+    ty: &'static str,
+    wire: &'static str,
+    key: String,
+    raw: Value,
+    why: &str,
+) {
+    tracing::warn!(
+        r#type = ty,
+        field = wire,
+        kept_as = %key,
+        error = why,
+        "a field the spec knows only from weak evidence has another shape; kept in extra_fields"
+    );
+    extra.insert(key, raw);
+}
+
+/// How many items of the list field `wire` were left out of the decoded list (kept raw in
+/// `extra_fields` under `wire[index]`), and whether the list itself arrived in another shape
+/// (kept raw under `wire`, so its length is unknown). What the paging streams count.
+pub fn left_out(extra: &BTreeMap<String, Value>, wire: &str) -> (usize, bool) {
+    let from = format!("{wire}[");
+    let after = (std::ops::Bound::Included(from.as_str()), std::ops::Bound::Unbounded);
+    let dropped = extra.range::<str, _>(after).take_while(|(k, _)| k.starts_with(&from)).count();
+    (dropped, extra.contains_key(wire))
+}
 
 macro_rules! markers {
     ($($(#[$doc:meta])* $name:ident $(<$t:ident>)? => $out:ty, $decode:expr, $absent:expr;)*) => {$(
@@ -201,6 +283,288 @@ pub fn finish<C: Decode, E: de::Error>(value: Option<C::Out>, wire: &'static str
     match value.or_else(C::absent) {
         Some(v) => Ok(v),
         None => Err(E::missing_field(wire)),
+    }
+}
+
+// Lenient reading: one visitor that decodes the value it is handed and, when the value is of
+// another shape, gives it back as JSON instead of failing. Scalars are in hand and cost nothing
+// to keep; a map or sequence is handed on through `Tracked`, so a decoder that refuses it
+// before reading anything (a number given an object) leaves it whole to be kept raw.
+
+/// What a lenient read found: the value (`None` for `null`), or a value of another shape, raw,
+/// with the decoder's message.
+enum Caught<T> {
+    Value(Option<T>),
+    /// Boxed: the common path moves only the value.
+    Other(Box<(Value, String)>),
+}
+
+/// How a lenient read decodes what it finds. The scalar entry points default to decoding
+/// through `any`; the scalar markers read their value directly.
+trait Shape {
+    type Out;
+    /// Decodes a scalar, or a map or sequence through its access.
+    fn any<'de, D: Deserializer<'de>>(d: D) -> Result<Self::Out, D::Error>;
+    #[inline]
+    fn bool(v: bool) -> Result<Self::Out, value::Error> {
+        Self::any(value::BoolDeserializer::new(v))
+    }
+    #[inline]
+    fn i64(v: i64) -> Result<Self::Out, value::Error> {
+        Self::any(value::I64Deserializer::new(v))
+    }
+    #[inline]
+    fn u64(v: u64) -> Result<Self::Out, value::Error> {
+        Self::any(value::U64Deserializer::new(v))
+    }
+    #[inline]
+    fn f64(v: f64) -> Result<Self::Out, value::Error> {
+        Self::any(value::F64Deserializer::new(v))
+    }
+    #[inline]
+    fn str(v: &str) -> Result<Self::Out, value::Error> {
+        Self::any(value::StrDeserializer::new(v))
+    }
+    /// Decodes a sequence (by default like any value).
+    #[inline]
+    fn seq<'de, S: SeqAccess<'de>>(seq: S) -> Result<Self::Out, S::Error> {
+        Self::any(SeqAccessDeserializer::new(seq))
+    }
+    /// Decodes a map (by default like any value).
+    #[inline]
+    fn map<'de, A: MapAccess<'de>>(map: A) -> Result<Self::Out, A::Error> {
+        Self::any(MapAccessDeserializer::new(map))
+    }
+}
+
+// The scalar markers read the value in hand with the codec's conversions; every other type
+// decodes through its own `Deserialize`.
+macro_rules! scalar_shapes {
+    ($($name:ident $(<$t:ident>)? => $scalar:ty, $unwrap:expr;)*) => {$(
+        impl$(<$t: TryFrom<i64> + TryFrom<u64>>)? Shape for $name$(<$t>)? {
+            type Out = <Self as Decode>::Out;
+            #[inline]
+            fn any<'de, D: Deserializer<'de>>(d: D) -> Result<Self::Out, D::Error> {
+                <Self as Decode>::decode(d)
+            }
+            #[inline]
+            fn bool(v: bool) -> Result<Self::Out, value::Error> {
+                codec::from_bool::<$scalar, value::Error>(v).map($unwrap)
+            }
+            #[inline]
+            fn i64(v: i64) -> Result<Self::Out, value::Error> {
+                codec::from_i64::<$scalar, value::Error>(v).map($unwrap)
+            }
+            #[inline]
+            fn u64(v: u64) -> Result<Self::Out, value::Error> {
+                codec::from_u64::<$scalar, value::Error>(v).map($unwrap)
+            }
+            #[inline]
+            fn f64(v: f64) -> Result<Self::Out, value::Error> {
+                codec::from_f64::<$scalar, value::Error>(v).map($unwrap)
+            }
+            #[inline]
+            fn str(v: &str) -> Result<Self::Out, value::Error> {
+                codec::from_str::<$scalar, value::Error>(v).map($unwrap)
+            }
+        }
+    )*};
+}
+
+scalar_shapes! {
+    Int<T> => codec::Int<T>, |i| i.0;
+    Float => f64, std::convert::identity;
+    Bool => bool, std::convert::identity;
+    Str => String, std::convert::identity;
+}
+
+impl<T: DeserializeOwned> Shape for Plain<T> {
+    type Out = T;
+    #[inline]
+    fn any<'de, D: Deserializer<'de>>(d: D) -> Result<T, D::Error> {
+        T::deserialize(d)
+    }
+}
+
+/// A position and a raw value left out of a list or map, with why.
+type LeftOut = (String, Value, String);
+
+/// A list read item by item: the good items, and the others raw with their index.
+struct Items<T>(PhantomData<T>);
+
+impl<T: DeserializeOwned> Shape for Items<T> {
+    type Out = (Vec<T>, Vec<LeftOut>);
+    #[inline]
+    fn any<'de, D: Deserializer<'de>>(_: D) -> Result<Self::Out, D::Error> {
+        Err(de::Error::custom("not a list"))
+    }
+    #[inline]
+    fn seq<'de, S: SeqAccess<'de>>(mut seq: S) -> Result<Self::Out, S::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
+        let mut bad = Vec::new();
+        while let Some(item) = seq.next_element_seed(Capture::<Plain<T>>::default())? {
+            match item {
+                Caught::Value(Some(v)) => items.push(v),
+                Caught::Value(None) => {
+                    bad.push(((items.len() + bad.len()).to_string(), Value::Null, "a null item".into()))
+                }
+                Caught::Other(other) => bad.push(((items.len() + bad.len()).to_string(), other.0, other.1)),
+            }
+        }
+        Ok((items, bad))
+    }
+}
+
+/// A map read entry by entry: the good entries, and the others raw with their key.
+struct Entries<T>(PhantomData<T>);
+
+impl<T: DeserializeOwned> Shape for Entries<T> {
+    type Out = (BTreeMap<String, T>, Vec<LeftOut>);
+    #[inline]
+    fn any<'de, D: Deserializer<'de>>(_: D) -> Result<Self::Out, D::Error> {
+        Err(de::Error::custom("not an object"))
+    }
+    #[inline]
+    fn map<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self::Out, A::Error> {
+        let mut entries = BTreeMap::new();
+        let mut bad = Vec::new();
+        while let Some(key) = map.next_key::<String>()? {
+            match map.next_value_seed(Capture::<Plain<T>>::default())? {
+                Caught::Value(Some(v)) => {
+                    entries.insert(key, v);
+                }
+                Caught::Value(None) => bad.push((key, Value::Null, "a null entry".into())),
+                Caught::Other(other) => bad.push((key, other.0, other.1)),
+            }
+        }
+        Ok((entries, bad))
+    }
+}
+
+/// Reads one value leniently with `S` (see [`Caught`]).
+struct Capture<S>(PhantomData<S>);
+
+impl<S> Default for Capture<S> {
+    fn default() -> Self {
+        Capture(PhantomData)
+    }
+}
+
+impl<'de, S: Shape> DeserializeSeed<'de> for Capture<S> {
+    type Value = Caught<S::Out>;
+    #[inline]
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+/// The outcome of decoding a scalar that is in hand: kept raw on failure.
+#[inline]
+fn scalar<T>(decoded: Result<T, value::Error>, raw: impl FnOnce() -> Value) -> Caught<T> {
+    match decoded {
+        Ok(v) => Caught::Value(Some(v)),
+        Err(e) => Caught::Other(Box::new((raw(), e.to_string()))),
+    }
+}
+
+impl<'de, S: Shape> Visitor<'de> for Capture<S> {
+    type Value = Caught<S::Out>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    #[inline]
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(scalar(S::bool(v), || Value::Bool(v)))
+    }
+    #[inline]
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(scalar(S::i64(v), || Value::from(v)))
+    }
+    #[inline]
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(scalar(S::u64(v), || Value::from(v)))
+    }
+    #[inline]
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(scalar(S::f64(v), || Value::from(v)))
+    }
+    #[inline]
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(scalar(S::str(v), || Value::from(v)))
+    }
+    #[inline]
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(scalar(S::str(v), || Value::from(v)))
+    }
+    #[inline]
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Caught::Value(None))
+    }
+    #[inline]
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Caught::Value(None))
+    }
+    #[inline]
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+    #[inline]
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        let mut seq = Tracked { inner: seq, used: false };
+        match S::seq(&mut seq) {
+            Ok(v) => Ok(Caught::Value(Some(v))),
+            Err(e) if !seq.used => {
+                let raw = Value::deserialize(SeqAccessDeserializer::new(seq.inner))?;
+                Ok(Caught::Other(Box::new((raw, e.to_string()))))
+            }
+            Err(e) => Err(e),
+        }
+    }
+    #[inline]
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        let mut map = Tracked { inner: map, used: false };
+        match S::map(&mut map) {
+            Ok(v) => Ok(Caught::Value(Some(v))),
+            Err(e) if !map.used => {
+                let raw = Value::deserialize(MapAccessDeserializer::new(map.inner))?;
+                Ok(Caught::Other(Box::new((raw, e.to_string()))))
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// A map or sequence access that notes whether anything was read from it.
+struct Tracked<A> {
+    inner: A,
+    used: bool,
+}
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for Tracked<A> {
+    type Error = A::Error;
+    #[inline]
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, A::Error> {
+        self.used = true;
+        self.inner.next_key_seed(seed)
+    }
+    #[inline]
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
+        self.inner.next_value_seed(seed)
+    }
+    fn size_hint(&self) -> Option<usize> {
+        self.inner.size_hint()
+    }
+}
+
+impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for Tracked<A> {
+    type Error = A::Error;
+    #[inline]
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, A::Error> {
+        self.used = true;
+        self.inner.next_element_seed(seed)
+    }
+    fn size_hint(&self) -> Option<usize> {
+        self.inner.size_hint()
     }
 }
 
@@ -316,7 +680,7 @@ mod tests {
         extra_fields: BTreeMap<String, serde_json::Value>,
     }
 
-    crate::__object!(W { n: "n" => LenientInt<i64>, s: "s" => LenientStr, list: "list" => LenientCollection<Vec<i64>> });
+    crate::__object!(W { n: "n" => LenientInt<i64>, s: "s" => LenientStr, list: "list" => LenientList<i64> });
 
     #[test]
     fn a_lenient_field_of_another_shape_is_kept_raw_and_fails_nothing() {
@@ -330,6 +694,49 @@ mod tests {
         assert!(w.extra_fields.is_empty());
         let w: W = serde_json::from_str("{}").unwrap();
         assert_eq!((w.n, w.s, w.list.len()), (None, None, 0));
+    }
+
+    #[derive(Debug, PartialEq)]
+    struct Item {
+        id: Option<i64>,
+        extra_fields: BTreeMap<String, serde_json::Value>,
+    }
+
+    crate::__object!(Item { id: "id" => LenientInt<i64> });
+
+    #[derive(Debug, PartialEq)]
+    struct Page {
+        results: Vec<Item>,
+        more: Option<Vec<Item>>,
+        by_key: BTreeMap<String, Item>,
+        extra_fields: BTreeMap<String, serde_json::Value>,
+    }
+
+    crate::__object!(Page { results: "results" => LenientList<Item>, more: "more" => LenientOptList<Item>, by_key: "by_key" => LenientMap<Item> });
+
+    #[test]
+    fn a_bad_list_item_is_left_out_and_kept_raw_and_the_good_ones_stay() {
+        let body = r#"{"results":[{"id":"7"},null,5,{"id":{"x":1}},[1]],"more":"none","by_key":{"a":{"id":1},"b":"x"}}"#;
+        for p in [
+            serde_json::from_str::<Page>(body).unwrap(),
+            serde_json::from_value::<Page>(serde_json::from_str(body).unwrap()).unwrap(),
+        ] {
+            let ids: Vec<_> = p.results.iter().map(|i| i.id).collect();
+            assert_eq!(ids, [Some(7), None], "good items stay, in order");
+            assert_eq!(p.results[1].extra_fields["id"], serde_json::json!({"x": 1}), "inside an item too");
+            assert_eq!(p.extra_fields["results[1]"], serde_json::Value::Null);
+            assert_eq!(p.extra_fields["results[2]"], 5);
+            assert_eq!(p.extra_fields["results[4]"], serde_json::json!([1]));
+            assert_eq!(super::left_out(&p.extra_fields, "results"), (3, false));
+            assert_eq!(p.more, None);
+            assert_eq!(p.extra_fields["more"], "none");
+            assert_eq!(super::left_out(&p.extra_fields, "more"), (0, true));
+            assert_eq!(p.by_key.len(), 1);
+            assert_eq!(p.extra_fields["by_key[b]"], "x");
+        }
+        let p: Page = serde_json::from_str(r#"{"results":null,"more":[{"id":1}]}"#).unwrap();
+        assert!(p.results.is_empty() && p.extra_fields.is_empty());
+        assert_eq!(p.more.map(|m| m.len()), Some(1));
     }
 
     #[test]

@@ -78,6 +78,9 @@ macro_rules! __open_enum {
 
         impl From<i64> for $name {
             fn from(v: i64) -> Self {
+                $(if v == const { $crate::codec::wire_int($wire) } {
+                    return Self::$variant;
+                })*
                 Self::from(v.to_string().as_str())
             }
         }
@@ -108,7 +111,7 @@ macro_rules! __open_enum {
 
         impl<'de> ::serde::Deserialize<'de> for $name {
             fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                $crate::codec::string::<D>(d).map(|s| Self::from(s.as_str()))
+                $crate::codec::with_str(d, |s: &str| Self::from(s))
             }
         }
     };

@@ -1,15 +1,19 @@
-//! Decoding cost: a showcase page (`kol_store_list`, 20 products), an orders page
-//! (`kol_orders`, 20 orders) and a synthetic orders answer of 10,000 orders, each decoded
-//! through the SDK's envelope handling (`envelope::decode`, full `data` + `extra` body) side by
-//! side with `serde_json::from_slice` of the same `data` object into the same generated type.
+//! Decoding cost: a showcase page (`kol_store_list`, 20 products), orders pages (`kol_orders`,
+//! 20 and 1,000 orders) and a synthetic orders answer of 10,000 orders.
 //!
-//! Target: the envelope costs at most 10% over the bare decode. Run with
-//! `cargo bench -p e2e-tests --bench decode` (or `cargo xtask bench` for every figure).
+//! Two comparisons, each of the same bytes:
+//! - the SDK's envelope handling (`envelope::decode`, full `data` + `extra` body) against
+//!   `serde_json::from_slice` of the `data` object into the same generated type (target: the
+//!   envelope costs at most 10% more);
+//! - the generated type against a hand-written plain `#[derive(Deserialize)]` struct with the
+//!   same fields and the leniency a careful user writes (`e2e_tests::plain`), on the first three
+//!   inputs (target: generated at most 1.10x plain derive).
 //!
-//! After criterion, a paired measurement times both sides in alternating blocks in the same
-//! period (`DOUYIN_BENCH_PAIRED_ROUNDS` rounds, default 30), which cancels drift in the
-//! machine's load between criterion's two measurements; with `DOUYIN_BENCH_REPORT_DIR` set it
-//! is written to `$DOUYIN_BENCH_REPORT_DIR/decode_report.json` for the report.
+//! Run with `cargo bench -p e2e-tests --bench decode` (or `cargo xtask bench` for every figure).
+//! After criterion, a paired measurement times both sides of each comparison in alternating
+//! blocks in the same period (`DOUYIN_BENCH_PAIRED_ROUNDS` rounds, default 30), which cancels
+//! drift in the machine's load between criterion's two measurements; with
+//! `DOUYIN_BENCH_REPORT_DIR` set it is written to `$DOUYIN_BENCH_REPORT_DIR/decode_report.json`.
 //!
 //! The items are built from the spec's own example answers and cover every field the spec
 //! gives `Order` and `StoreProduct` (checked below), with 19-digit ids, some as JSON strings.
@@ -22,7 +26,7 @@ use douyin_alliance::endpoint::Endpoint;
 use douyin_alliance::types::{KolOrdersData, KolStoreListData};
 use douyin_alliance::{envelope, ApiObject, ENDPOINTS};
 use douyin_sandbox::spec::{self, Field, Ty, TypeKind};
-use e2e_tests::bench;
+use e2e_tests::{bench, plain};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Map, Value};
 
@@ -240,11 +244,13 @@ fn orders_case(n: usize) -> Case {
 }
 
 /// Both decodes must succeed and agree (the envelope's status fields aside), and every item
-/// must be fully known to the spec; otherwise the figures would compare different work.
-fn check_case<T, I>(c: &Case, items: impl Fn(&T) -> &Vec<I>, n: usize)
+/// must be fully known to the spec; otherwise the figures would compare different work. The
+/// hand-written baseline must read the same items.
+fn check_case<T, I, P>(c: &Case, items: impl Fn(&T) -> &Vec<I>, plain_len: impl Fn(&P) -> usize, n: usize)
 where
     T: DeserializeOwned + ApiObject,
     I: ApiObject + PartialEq + std::fmt::Debug,
+    P: DeserializeOwned,
 {
     let via_envelope: T = envelope::decode(c.endpoint, 200, &c.envelope).expect("the envelope decodes");
     let bare: T = serde_json::from_slice(&c.data).expect("the data object decodes");
@@ -252,74 +258,98 @@ where
     assert_eq!(items(&via_envelope), items(&bare));
     assert!(via_envelope.extra_fields().is_empty(), "the envelope's status fields were not taken out");
     assert!(items(&bare).iter().all(|i| i.extra_fields().is_empty()), "items have fields the spec lacks");
+    let plain: P = serde_json::from_slice(&c.data).expect("the plain baseline decodes");
+    assert_eq!(plain_len(&plain), n, "the plain baseline reads every item");
 }
 
-fn bench_pair<T: DeserializeOwned + ApiObject>(
-    g: &mut BenchmarkGroup<'_, criterion::measurement::WallTime>,
-    c: &Case,
-) {
+fn bench_sides(g: &mut BenchmarkGroup<'_, criterion::measurement::WallTime>, b: &Bench) {
+    let c = &b.case;
     g.throughput(Throughput::Bytes(c.envelope.len() as u64));
-    g.bench_function("envelope", |b| {
-        b.iter(|| envelope::decode::<T>(c.endpoint, 200, black_box(&c.envelope)))
-    });
+    g.bench_function("envelope", |i| i.iter(|| (b.envelope)(c)));
     g.throughput(Throughput::Bytes(c.data.len() as u64));
-    g.bench_function("bare", |b| b.iter(|| serde_json::from_slice::<T>(black_box(&c.data))));
+    g.bench_function("bare", |i| i.iter(|| (b.bare)(c)));
+    if let Some(plain) = b.plain {
+        g.bench_function("plain_derive", |i| i.iter(|| plain(c)));
+    }
 }
 
-/// Envelope and bare decode timed in the same period: `rounds` rounds of one block of each
-/// (about 20 ms of decoding per block), the order alternating. Criterion measures each side in
-/// its own period, so drift in the machine's load between the two moves its ratio; this one
-/// cancels it. Returns `(envelope seconds per decode, bare seconds per decode)`.
-fn paired<T: DeserializeOwned + ApiObject>(c: &Case, rounds: usize) -> (f64, f64) {
-    let envelope_once = || drop(black_box(envelope::decode::<T>(c.endpoint, 200, black_box(&c.envelope))));
-    let bare_once = || drop(black_box(serde_json::from_slice::<T>(black_box(&c.data))));
+/// Two decodes of `c` timed in the same period: `rounds` rounds of one block of each (about
+/// 40 ms of decoding per block), the order alternating. Criterion measures each side in its
+/// own period, so drift in the machine's load between the two moves its ratio; this one
+/// cancels it. Returns seconds per decode of each side.
+fn paired(c: &Case, a: fn(&Case), b: fn(&Case), rounds: usize) -> (f64, f64) {
     let started = Instant::now();
-    envelope_once();
-    bare_once();
+    a(c);
+    b(c);
     let per_block = (Duration::from_millis(40).as_secs_f64() / started.elapsed().as_secs_f64()).max(1.0);
     let block = per_block as usize;
-    let (env_time, bare_time) = bench::alternate(
-        rounds,
-        || (0..block).for_each(|_| envelope_once()),
-        || (0..block).for_each(|_| bare_once()),
-    );
+    let (a_time, b_time) =
+        bench::alternate(rounds, || (0..block).for_each(|_| a(c)), || (0..block).for_each(|_| b(c)));
     let n = (rounds * block) as f64;
-    (env_time.as_secs_f64() / n, bare_time.as_secs_f64() / n)
+    (a_time.as_secs_f64() / n, b_time.as_secs_f64() / n)
 }
 
-/// The three inputs, checked.
-fn cases() -> [(&'static str, Case); 3] {
+/// One input and how it is decoded: the SDK's envelope decode, the generated type alone, and
+/// (where given) the hand-written plain-derive baseline, all of the same bytes.
+struct Bench {
+    name: &'static str,
+    case: Case,
+    envelope: fn(&Case),
+    bare: fn(&Case),
+    plain: Option<fn(&Case)>,
+    /// Criterion's settings for a large input: few samples, flat sampling.
+    large: bool,
+}
+
+fn bench_of<T: DeserializeOwned + ApiObject, P: DeserializeOwned>(
+    name: &'static str,
+    case: Case,
+    with_plain: bool,
+    large: bool,
+) -> Bench {
+    Bench {
+        name,
+        case,
+        envelope: |c| drop(black_box(envelope::decode::<T>(c.endpoint, 200, black_box(&c.envelope)))),
+        bare: |c| drop(black_box(serde_json::from_slice::<T>(black_box(&c.data)))),
+        plain: with_plain
+            .then_some(|c: &Case| drop(black_box(serde_json::from_slice::<P>(black_box(&c.data))))),
+        large,
+    }
+}
+
+/// The inputs, checked: the store list page and the orders pages of 20 and 1,000 are measured
+/// against the plain-derive baseline too; the 10,000-order answer only envelope vs bare.
+fn benches() -> Vec<Bench> {
     let store = store_list_case(20);
-    check_case::<KolStoreListData, _>(&store, |d| &d.results, 20);
-    let orders = orders_case(20);
-    check_case::<KolOrdersData, _>(&orders, |d| &d.orders, 20);
-    let big = orders_case(10_000);
-    check_case::<KolOrdersData, _>(&big, |d| &d.orders, 10_000);
-    [("decode_store_list_20", store), ("decode_orders_20", orders), ("decode_orders_10000", big)]
-}
-
-fn decode(c: &mut Criterion, cases: &[(&'static str, Case); 3]) {
-    let [(store_name, store), (orders_name, orders), (big_name, big)] = cases;
-    let mut g = c.benchmark_group(*store_name);
-    g.measurement_time(Duration::from_secs(4));
-    bench_pair::<KolStoreListData>(&mut g, store);
-    g.finish();
-
-    let mut g = c.benchmark_group(*orders_name);
-    g.measurement_time(Duration::from_secs(4));
-    bench_pair::<KolOrdersData>(&mut g, orders);
-    g.finish();
-
-    let mut g = c.benchmark_group(*big_name);
-    g.sample_size(10).sampling_mode(SamplingMode::Flat).measurement_time(Duration::from_secs(10));
-    bench_pair::<KolOrdersData>(&mut g, big);
-    g.finish();
+    check_case::<KolStoreListData, _, plain::StoreListData>(&store, |d| &d.results, |p| p.results.len(), 20);
+    let mut out =
+        vec![bench_of::<KolStoreListData, plain::StoreListData>("decode_store_list_20", store, true, false)];
+    for (name, n, with_plain, large) in [
+        ("decode_orders_20", 20, true, false),
+        ("decode_orders_1000", 1_000, true, false),
+        ("decode_orders_10000", 10_000, false, true),
+    ] {
+        let case = orders_case(n);
+        check_case::<KolOrdersData, _, plain::OrdersData>(&case, |d| &d.orders, |p| p.orders.len(), n);
+        out.push(bench_of::<KolOrdersData, plain::OrdersData>(name, case, with_plain, large));
+    }
+    out
 }
 
 fn main() {
-    let cases = cases();
+    let benches = benches();
     let mut c = Criterion::default().configure_from_args();
-    decode(&mut c, &cases);
+    for b in &benches {
+        let mut g = c.benchmark_group(b.name);
+        if b.large {
+            g.sample_size(10).sampling_mode(SamplingMode::Flat).measurement_time(Duration::from_secs(10));
+        } else {
+            g.measurement_time(Duration::from_secs(4));
+        }
+        bench_sides(&mut g, b);
+        g.finish();
+    }
     c.final_summary();
 
     let rounds = bench::paired_rounds("DOUYIN_BENCH_PAIRED_ROUNDS", 30);
@@ -327,18 +357,29 @@ fn main() {
         return;
     }
     let mut report = Map::new();
-    for (i, (name, case)) in cases.iter().enumerate() {
-        let (env, bare) = if i == 0 {
-            paired::<KolStoreListData>(case, rounds)
-        } else {
-            paired::<KolOrdersData>(case, rounds)
-        };
+    for b in &benches {
+        let (env, bare) = paired(&b.case, b.envelope, b.bare, rounds);
         let ratio = env / bare;
-        println!("paired {name}: envelope {:.1} µs, bare {:.1} µs, ratio {ratio:.3}", env * 1e6, bare * 1e6);
-        report.insert(
-            name.to_string(),
-            json!({"envelope_s": env, "bare_s": bare, "ratio": ratio, "rounds": rounds}),
+        println!(
+            "paired {}: envelope {:.1} µs, bare {:.1} µs, ratio {ratio:.3}",
+            b.name,
+            env * 1e6,
+            bare * 1e6
         );
+        let mut entry = json!({"envelope_s": env, "bare_s": bare, "ratio": ratio, "rounds": rounds});
+        if let Some(plain) = b.plain {
+            let (generated, hand) = paired(&b.case, b.bare, plain, rounds);
+            let vs_plain = generated / hand;
+            println!(
+                "paired {}: generated {:.1} µs, plain derive {:.1} µs, ratio {vs_plain:.3}",
+                b.name,
+                generated * 1e6,
+                hand * 1e6
+            );
+            entry["vs_plain"] =
+                json!({"generated_s": generated, "plain_s": hand, "ratio": vs_plain, "rounds": rounds});
+        }
+        report.insert(b.name.to_string(), entry);
     }
     bench::write_report("decode_report.json", &Value::Object(report));
 }

@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod logs;
+pub mod plain;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};

@@ -156,7 +156,7 @@ struct PageCx {
     get_cursor: String,
     set_cursor: String,
     next_cursor: String,
-    items_len: String,
+    items: String,
     take_items: String,
 }
 
@@ -397,6 +397,8 @@ fn page_cx(p: &Pagination) -> PageCx {
     } else {
         (format!("d.{items}.len()"), format!("d.{items}"))
     };
+    let items_wire = &p.items.wire;
+    let items = format!("crate::paginate::PageItems::of({items_len}, &d.extra_fields, {items_wire:?})");
     PageCx {
         cursor: p.style == PageStyle::Cursor,
         style: rust::page_style(p.style).to_string(),
@@ -425,7 +427,7 @@ fn page_cx(p: &Pagination) -> PageCx {
         get_cursor,
         set_cursor,
         next_cursor,
-        items_len,
+        items,
         take_items,
     }
 }

@@ -117,7 +117,22 @@ pub fn decode_marker(f: &Field) -> String {
             (Ty::F64, _) => quote!(LenientFloat),
             (Ty::Bool, _) => quote!(LenientBool),
             (Ty::String, _) => quote!(LenientStr),
-            (Ty::List(_) | Ty::Map(_), false) => quote!(LenientCollection<#t>),
+            (Ty::List(item), false) => {
+                let item = ty(item);
+                quote!(LenientList<#item>)
+            }
+            (Ty::List(item), true) => {
+                let item = ty(item);
+                quote!(LenientOptList<#item>)
+            }
+            (Ty::Map(v), false) => {
+                let v = ty(v);
+                quote!(LenientMap<#v>)
+            }
+            (Ty::Map(v), true) => {
+                let v = ty(v);
+                quote!(LenientOptMap<#v>)
+            }
             (_, _) => quote!(LenientOpt<#t>),
         };
         return marker.to_string();

@@ -733,13 +733,18 @@ impl crate::Client {
                 max: 20,
                 get: |r| Some(r.page_size),
                 set: |r, v| r.page_size = v,
-                items_len: |d| d.list.len(),
+                items: |d| crate::paginate::PageItems::of(
+                    d.list.len(),
+                    &d.extra_fields,
+                    "list",
+                ),
             },
             get_page: |r| Some(r.page),
             set_page: |r, v| r.page = v,
             total: |d| d.total,
         };
         crate::paginate::pages(
+            "captain_task_product_list",
             request,
             access.pager(),
             max_pages,
@@ -904,13 +909,18 @@ impl crate::UserClient {
                 max: 20,
                 get: |r| Some(r.page_size),
                 set: |r, v| r.page_size = v,
-                items_len: |d| d.results.len(),
+                items: |d| crate::paginate::PageItems::of(
+                    d.results.len(),
+                    &d.extra_fields,
+                    "results",
+                ),
             },
             get_page: |r| Some(r.page),
             set_page: |r, v| r.page = v,
             total: |d| d.total,
         };
         crate::paginate::pages(
+            "kol_store_list",
             request,
             access.pager(),
             max_pages,
@@ -1034,13 +1044,18 @@ impl crate::UserClient {
                 max: 20,
                 get: |r| r.size,
                 set: |r, v| r.size = Some(v),
-                items_len: |d| d.orders.len(),
+                items: |d| crate::paginate::PageItems::of(
+                    d.orders.len(),
+                    &d.extra_fields,
+                    "orders",
+                ),
             },
             get_cursor: |r| r.cursor.clone(),
             set_cursor: |r, v| r.cursor = Some(v),
             next_cursor: |d| d.cursor.clone(),
         };
         crate::paginate::pages(
+            "kol_orders",
             request,
             access.pager(),
             max_pages,
@@ -1134,13 +1149,18 @@ impl crate::UserClient {
                 max: 20,
                 get: |r| Some(r.page_size),
                 set: |r, v| r.page_size = v,
-                items_len: |d| d.products.len(),
+                items: |d| crate::paginate::PageItems::of(
+                    d.products.len(),
+                    &d.extra_fields,
+                    "products",
+                ),
             },
             get_page: |r| Some(r.page),
             set_page: |r, v| r.page = v,
             total: |d| d.total,
         };
         crate::paginate::pages(
+            "kol_materials_products_search",
             request,
             access.pager(),
             max_pages,

@@ -55,7 +55,7 @@ pub struct AuthorizeEventContent {
 }
 
 crate::__object!(
-    AuthorizeEventContent { scopes : "scopes" => LenientOpt < Vec < String > >, }
+    AuthorizeEventContent { scopes : "scopes" => LenientOptList < String >, }
 );
 
 crate::__api_object!(AuthorizeEventContent);
@@ -265,7 +265,7 @@ pub struct CaptainTaskProductListData {
 
 crate::__object!(
     CaptainTaskProductListData { total : "total" => LenientInt < i64 >, list : "list" =>
-    LenientCollection < Vec < CaptainTaskProduct > >, }
+    LenientList < CaptainTaskProduct >, }
 );
 
 crate::__api_object!(CaptainTaskProductListData);
@@ -492,7 +492,7 @@ pub struct IsvPickOrderData {
 
 crate::__object!(
     IsvPickOrderData { total : "total" => LenientInt < i64 >, orders : "orders" =>
-    LenientOpt < Vec < IsvPickOrder > >, }
+    LenientOptList < IsvPickOrder >, }
 );
 
 crate::__api_object!(IsvPickOrderData);
@@ -1043,13 +1043,13 @@ crate::__object!(
     "first_cid" => LenientInt < i64 >, second_cid : "second_cid" => LenientInt < i64 >,
     third_cid : "third_cid" => LenientInt < i64 >, in_stock : "in_stock" => LenientBool,
     sales : "sales" => LenientInt < i64 >, cover : "cover" => LenientStr, imgs : "imgs"
-    => LenientOpt < Vec < String > >, detail_url : "detail_url" => LenientStr, shop_id :
+    => LenientOptList < String >, detail_url : "detail_url" => LenientStr, shop_id :
     "shop_id" => LenientOpt < crate ::Id >, shop_name : "shop_name" => LenientStr, status
     : "status" => LenientInt < i64 >, reason : "reason" => LenientStr, comment_score :
     "comment_score" => LenientFloat, comment_num : "comment_num" => LenientInt < i64 >,
     order_num : "order_num" => LenientInt < i64 >, view_num : "view_num" => LenientInt <
     i64 >, kol_num : "kol_num" => LenientInt < i64 >, daily_statistics :
-    "daily_statistics" => LenientOpt < Vec < ProductDailyStatistics > >, category_name :
+    "daily_statistics" => LenientOptList < ProductDailyStatistics >, category_name :
     "category_name" => LenientStr, category_id : "category_id" => LenientInt < i64 >,
     is_assured : "is_assured" => LenientBool, logistics_info : "logistics_info" =>
     LenientStr, has_sxt : "has_sxt" => LenientBool, shop_total_score : "shop_total_score"
@@ -1085,7 +1085,7 @@ pub struct KolMaterialsProductsDetailsData {
 
 crate::__object!(
     KolMaterialsProductsDetailsData { total : "total" => LenientInt < i64 >, products :
-    "products" => LenientCollection < Vec < KolMaterialsProductDetail > >, }
+    "products" => LenientList < KolMaterialsProductDetail >, }
 );
 
 crate::__api_object!(KolMaterialsProductsDetailsData);
@@ -1165,7 +1165,7 @@ pub struct KolMaterialsProductsSearchData {
 
 crate::__object!(
     KolMaterialsProductsSearchData { total : "total" => LenientInt < i64 >, products :
-    "products" => LenientCollection < Vec < KolMaterialsProduct > >, }
+    "products" => LenientList < KolMaterialsProduct >, }
 );
 
 crate::__api_object!(KolMaterialsProductsSearchData);
@@ -1467,8 +1467,8 @@ pub struct KolOrdersData {
 }
 
 crate::__object!(
-    KolOrdersData { orders : "orders" => LenientCollection < Vec < Order > >, cursor :
-    "cursor" => LenientStr, }
+    KolOrdersData { orders : "orders" => LenientList < Order >, cursor : "cursor" =>
+    LenientStr, }
 );
 
 crate::__api_object!(KolOrdersData);
@@ -1668,7 +1668,7 @@ pub struct KolStoreListData {
 
 crate::__object!(
     KolStoreListData { total : "total" => LenientInt < i64 >, results : "results" =>
-    LenientCollection < Vec < StoreProduct > >, }
+    LenientList < StoreProduct >, }
 );
 
 crate::__api_object!(KolStoreListData);
@@ -1795,7 +1795,7 @@ pub struct MaterialsProductCategoryData {
 
 crate::__object!(
     MaterialsProductCategoryData { total : "total" => LenientInt < i64 >, category_list :
-    "category_list" => LenientCollection < Vec < ProductCategory > >, }
+    "category_list" => LenientList < ProductCategory >, }
 );
 
 crate::__api_object!(MaterialsProductCategoryData);
@@ -2529,9 +2529,8 @@ pub struct ProductSkusData {
 }
 
 crate::__object!(
-    ProductSkusData { specs : "specs" => LenientCollection < Vec < SkuSpec > >, pictures
-    : "pictures" => LenientOpt < ::std::collections::BTreeMap < String, PictureObj > >,
-    skus : "skus" => LenientOpt < ::std::collections::BTreeMap < String, SkuObj > >, }
+    ProductSkusData { specs : "specs" => LenientList < SkuSpec >, pictures : "pictures"
+    => LenientOptMap < PictureObj >, skus : "skus" => LenientOptMap < SkuObj >, }
 );
 
 crate::__api_object!(ProductSkusData);
@@ -2861,8 +2860,8 @@ pub struct SkuSpec {
 }
 
 crate::__object!(
-    SkuSpec { name : "name" => LenientStr, spec_items : "spec_items" => LenientCollection
-    < Vec < SkuSpecItem > >, }
+    SkuSpec { name : "name" => LenientStr, spec_items : "spec_items" => LenientList <
+    SkuSpecItem >, }
 );
 
 crate::__api_object!(SkuSpec);
@@ -2916,7 +2915,7 @@ pub struct StoreAddData {
 }
 
 crate::__object!(
-    StoreAddData { results : "results" => LenientCollection < Vec < StoreAddResult > >, }
+    StoreAddData { results : "results" => LenientList < StoreAddResult >, }
 );
 
 crate::__api_object!(StoreAddData);

@@ -44,6 +44,10 @@ enum Step {
     Cursor { items: usize, cursor: Option<&'static str> },
     /// A business error.
     Fail,
+    /// A page of `items` wire items of which the one at `odd_at` is `null`, with `total`.
+    Odd { items: usize, odd_at: usize, total: Option<i64> },
+    /// A page whose item list is a string.
+    Unreadable,
 }
 
 fn page(items: usize) -> Step {
@@ -98,8 +102,9 @@ impl PageEp {
     }
 
     fn answer(self, step: &Step, i: usize) -> MockResponse {
-        let (items, total) = match step {
-            Step::Page { items, total } => (*items, *total),
+        let (items, total, odd_at) = match step {
+            Step::Page { items, total } => (*items, *total, None),
+            Step::Odd { items, odd_at, total } => (*items, *total, Some(*odd_at)),
             Step::Fail => {
                 return MockResponse::json(match self {
                     PageEp::Captain => json!({"code": FAIL_CODE, "msg": "参数错误"}),
@@ -107,9 +112,11 @@ impl PageEp {
                 })
             }
             Step::Cursor { .. } => panic!("cursor step in a page script"),
+            Step::Unreadable => (0, None, None),
         };
         let list: Vec<Value> = (0..items)
             .map(|k| match self {
+                _ if odd_at == Some(k) => Value::Null,
                 PageEp::StoreList => json!({"product_id": item_id(i, k), "promotion_id": 1}),
                 _ => json!({"product_id": item_id(i, k)}),
             })
@@ -120,7 +127,8 @@ impl PageEp {
             PageEp::Search => "products",
             PageEp::Captain => "list",
         };
-        data.insert(key.into(), Value::Array(list));
+        let list = if matches!(step, Step::Unreadable) { json!("none") } else { Value::Array(list) };
+        data.insert(key.into(), list);
         if let Some(t) = total {
             data.insert("total".into(), json!(t));
         }
@@ -275,10 +283,77 @@ async fn page_streams_stop_on_a_short_page() {
     .await;
 }
 
+/// The error a stream ended with: an incomplete list of (yielded, left out, unreadable, total).
+fn incomplete(e: &Error) -> (u64, u64, bool, Option<i64>) {
+    match e.kind() {
+        ErrorKind::IncompleteList { yielded, left_out, unreadable, total } => {
+            (*yielded, *left_out, *unreadable, *total)
+        }
+        _ => panic!("not an incomplete list: {e:#}"),
+    }
+}
+
 #[tokio::test]
-async fn page_streams_stop_on_a_short_page_even_when_total_says_more() {
-    check_pages(vec![page_of(3, 100), page_of(2, 100)], 1, 3, 10, vec![Ok(3), Ok(2)], vec![(1, 3), (2, 3)])
-        .await;
+async fn page_streams_stop_on_a_short_page_and_say_so_when_total_says_more() {
+    check_pages(
+        vec![page_of(3, 100), page_of(2, 100)],
+        1,
+        3,
+        10,
+        vec![Ok(3), Ok(2), Err(-1)],
+        vec![(1, 3), (2, 3)],
+    )
+    .await;
+    let env = start().await;
+    PageEp::StoreList.program(&env.server, vec![page_of(3, 100), page_of(2, 100)]);
+    let pages = collect(PageEp::StoreList.pages(&env, 1, 3, 10)).await;
+    let last = pages.last().unwrap().as_ref().unwrap_err();
+    assert_eq!(incomplete(last), (5, 0, false, Some(100)));
+    assert_eq!(last.endpoint(), "kol_store_list");
+    assert!(last.to_string().contains("5 item(s) yielded, of a total of 100"), "{last}");
+}
+
+#[tokio::test]
+async fn a_bad_item_never_ends_a_stream_early_and_the_stream_says_it_left_one_out() {
+    for ep in PAGE_EPS {
+        // A full page of 3 on the wire, one of them null: the next page is still asked for.
+        let env = start().await;
+        ep.program(&env.server, vec![Step::Odd { items: 3, odd_at: 1, total: None }, page(1)]);
+        let items = collect(ep.items(&env, 1, 3, 10)).await;
+        let (last, good) = items.split_last().unwrap();
+        let good: Vec<u64> = good.iter().map(|r| *r.as_ref().unwrap()).collect();
+        assert_eq!(good, [item_id(0, 0), item_id(0, 2), item_id(1, 0)], "{ep:?}: the good items stay");
+        assert_eq!(incomplete(last.as_ref().unwrap_err()), (3, 1, false, None), "{ep:?}");
+        assert_eq!(ep.requests(&env.server), [(1, 3), (2, 3)], "{ep:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_null_item_in_the_last_page_keeps_the_good_one_and_the_raw_one() {
+    // The report's case: {"total":2,"results":[{…}, null]}.
+    let env = start().await;
+    let odd = Step::Odd { items: 2, odd_at: 1, total: Some(2) };
+    PageEp::StoreList.program(&env.server, vec![odd.clone(), odd]);
+    let page = env.user.kol_store_list(&KolStoreListRequest::new(1, 20)).await.unwrap();
+    assert_eq!(page.results.len(), 1);
+    assert_eq!(page.results[0].product_id, Some(Id(item_id(0, 0))));
+    assert_eq!(page.extra_fields["results[1]"], Value::Null, "the bad item is kept raw with its index");
+    let items = collect(PageEp::StoreList.items(&env, 1, 20, 10)).await;
+    assert_eq!(items.len(), 2);
+    assert_eq!(*items[0].as_ref().unwrap(), item_id(1, 0), "the answer to the second request");
+    assert_eq!(incomplete(items[1].as_ref().unwrap_err()), (1, 1, false, Some(2)));
+}
+
+#[tokio::test]
+async fn a_page_whose_list_cannot_be_read_ends_the_stream_with_an_error() {
+    for ep in PAGE_EPS {
+        let env = start().await;
+        ep.program(&env.server, vec![page(3), Step::Unreadable, page(3)]);
+        let pages = collect(ep.pages(&env, 1, 3, 10)).await;
+        assert_eq!(outline(&pages), vec![Ok(3), Ok(0), Err(-1)], "{ep:?}");
+        assert_eq!(incomplete(pages[2].as_ref().unwrap_err()), (3, 0, true, None), "{ep:?}");
+        assert_eq!(ep.requests(&env.server).len(), 2, "{ep:?}: nothing after the unreadable page");
+    }
 }
 
 #[tokio::test]
@@ -390,6 +465,14 @@ fn program_orders(server: &MockServer, script: Vec<Step>) {
                 data["cursor"] = json!(c);
             }
             MockResponse::json(ok_data(data))
+        }
+        Some(Step::Odd { items, odd_at, .. }) => {
+            let orders: Vec<Value> = (0..*items)
+                .map(
+                    |k| if k == *odd_at { json!(17) } else { json!({"order_id": item_id(i, k).to_string()}) },
+                )
+                .collect();
+            MockResponse::json(ok_data(json!({"orders": orders, "cursor": format!("after-{i}")})))
         }
         Some(Step::Fail) => MockResponse::json(err_data(FAIL_CODE, "参数错误")),
         _ => MockResponse::raw(500, "request beyond the script"),
@@ -579,4 +662,18 @@ async fn cursor_item_stream_flattens_pages_in_order_and_passes_errors_on() {
         items.into_iter().map(|r| r.map_err(|e| e.api().map_or(-1, |a| a.code))).collect();
     assert_eq!(got, [Ok(item_id(0, 0)), Ok(item_id(0, 1)), Err(FAIL_CODE)]);
     assert_eq!(sent_cursors(&env.server), [(None, 2), (Some("c1".to_string()), 2)]);
+}
+
+#[tokio::test]
+async fn a_cursor_stream_goes_past_a_page_with_a_bad_order_and_says_so_at_the_end() {
+    let env = start().await;
+    program_orders(&env.server, vec![Step::Odd { items: 2, odd_at: 0, total: None }, cur(1, "b")]);
+    let pages = collect(env.user.kol_orders_pages(KolOrdersRequest::new().with_size(2), 10).boxed()).await;
+    assert_eq!(pages.len(), 3, "two pages, then the error");
+    let first = pages[0].as_ref().unwrap();
+    assert_eq!(first.orders.len(), 1);
+    assert_eq!(first.extra_fields["orders[0]"], json!(17));
+    assert_eq!(incomplete(pages[2].as_ref().unwrap_err()), (2, 1, false, None));
+    let sent: Vec<Option<String>> = sent_cursors(&env.server).into_iter().map(|(c, _)| c).collect();
+    assert_eq!(sent, [None, Some("after-0".to_string())]);
 }
