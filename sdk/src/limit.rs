@@ -764,25 +764,73 @@ mod tests {
         assert_eq!(RateLimit::per_second(2).share(0.1), RateLimit::per_second(1));
     }
 
-    /// Over every window of at least one period, `times` (permit times in ns, any order) hold
-    /// at most `rate × window + burst` permits.
-    pub(crate) fn check_windows(times: &mut [u64], limit: RateLimit) -> Result<(), String> {
+    /// Over every window of at least one `period`, the permit `times` (any order, any unit)
+    /// number at most `permits` per period `× window + burst`; in O(n log n): the windows of
+    /// one period by two pointers, the longer ones by a running minimum (a pair `i < j` breaks
+    /// the bound when `(j - i + 1 - burst) × period > permits × (t_j - t_i)`).
+    pub(crate) fn check_windows(
+        times: &mut [u64],
+        permits: u32,
+        burst: u32,
+        period: u64,
+    ) -> Result<(), String> {
         times.sort_unstable();
-        let period = limit.period().as_nanos();
-        let (permits, burst) = (u128::from(limit.permits()), u128::from(limit.burst_size()));
+        let (permits, burst, period) = (i128::from(permits), i128::from(burst), i128::from(period));
+        let t = |k: usize| i128::from(times[k]);
+        let mut j = 0;
         for i in 0..times.len() {
-            for j in i..times.len() {
-                let count = (j - i + 1) as u128;
-                let window = u128::from(times[j] - times[i]).max(period);
-                if count > burst && (count - burst) * period > permits * window {
-                    return Err(format!(
-                        "{count} permits in {window} ns at {limit}: from {} to {}",
-                        times[i], times[j]
-                    ));
+            j = j.max(i);
+            while j + 1 < times.len() && t(j + 1) - t(i) <= period {
+                j += 1;
+            }
+            let count = (j - i + 1) as i128;
+            if count > permits + burst {
+                return Err(format!("{count} permits within one period from {}", t(i)));
+            }
+        }
+        let g = |k: usize| k as i128 * period - permits * t(k);
+        let (mut low, mut low_at, mut i) = (i128::MAX, 0, 0);
+        for j in 0..times.len() {
+            while i < j && t(j) - t(i) > period {
+                if g(i) < low {
+                    (low, low_at) = (g(i), i);
                 }
+                i += 1;
+            }
+            if low != i128::MAX && g(j) + (1 - burst) * period > low {
+                let (count, window) = (j - low_at + 1, t(j) - t(low_at));
+                return Err(format!("{count} permits in {window} from {} to {}", t(low_at), t(j)));
             }
         }
         Ok(())
+    }
+
+    /// The same, pair by pair (the reference of [`check_windows`]).
+    fn check_windows_naive(times: &[u64], permits: u32, burst: u32, period: u64) -> bool {
+        let (permits, burst, period) = (u128::from(permits), u128::from(burst), u128::from(period));
+        let mut times = times.to_vec();
+        times.sort_unstable();
+        (0..times.len()).all(|i| {
+            (i..times.len()).all(|j| {
+                let count = (j - i + 1) as u128;
+                let window = u128::from(times[j] - times[i]).max(period);
+                count <= burst || (count - burst) * period <= permits * window
+            })
+        })
+    }
+
+    /// An arrival pattern: segments of `count` arrivals `gap` ns apart, each allowed to wait
+    /// `max_wait` ns, under the first limit, the second or both (`which`).
+    fn segments() -> impl Strategy<Value = Vec<(usize, u64, usize, u64)>> {
+        prop::collection::vec(
+            (
+                1usize..=3_000,
+                prop_oneof![0u64..1_000, 0u64..400_000, 0u64..50_000_000],
+                0usize..3,
+                prop_oneof![Just(0u64), 0u64..3_000_000_000],
+            ),
+            1..12,
+        )
     }
 
     proptest! {
@@ -793,52 +841,61 @@ mod tests {
         #[test]
         fn the_joint_gcra_never_exceeds_a_rate(
             limits in prop::collection::vec((1u32..=5_000, 1u32..=20), 1..=2),
-            arrivals in prop::collection::vec(
-                (
-                    prop_oneof![0u64..50_000, 0u64..2_000_000, 0u64..200_000_000],
-                    0usize..3,
-                    prop_oneof![Just(0u64), 0u64..3_000_000_000],
-                ),
-                1..400,
-            ),
+            segments in segments(),
         ) {
             let limits: Vec<RateLimit> =
                 limits.into_iter().map(|(r, b)| RateLimit::per_second(r).burst(b)).collect();
             let mut tats = vec![0u64; limits.len()];
             let mut granted: Vec<Vec<u64>> = vec![Vec::new(); limits.len()];
             let mut now = 1_000_000_000u64;
-            for (gap, which, max_wait) in arrivals {
-                now += gap;
+            for (count, gap, which, max_wait) in segments {
                 // Calls under the first limit, the second, or both.
                 let under: Vec<usize> = match (which, limits.len()) {
                     (_, 1) | (2, _) => (0..limits.len()).collect(),
                     (w, _) => vec![w],
                 };
-                let mut s: Vec<Schedule> = under
-                    .iter()
-                    .map(|&k| {
-                        let interval = nanos(limits[k].interval());
-                        Schedule { tat: tats[k], interval, tolerance: nanos(limits[k].tolerance()) }
-                    })
-                    .collect();
-                let before = s.clone();
-                match gcra(now, &mut s, &[], max_wait) {
-                    Ok(wait) => {
-                        prop_assert!(wait <= max_wait);
-                        for (&k, s) in under.iter().zip(&s) {
-                            tats[k] = s.tat;
-                            granted[k].push(now + wait);
+                for _ in 0..count {
+                    now += gap;
+                    let mut s: Vec<Schedule> = under
+                        .iter()
+                        .map(|&k| {
+                            let interval = nanos(limits[k].interval());
+                            Schedule { tat: tats[k], interval, tolerance: nanos(limits[k].tolerance()) }
+                        })
+                        .collect();
+                    let before = s.clone();
+                    match gcra(now, &mut s, &[], max_wait) {
+                        Ok(wait) => {
+                            prop_assert!(wait <= max_wait);
+                            for (&k, s) in under.iter().zip(&s) {
+                                tats[k] = s.tat;
+                                granted[k].push(now + wait);
+                            }
                         }
-                    }
-                    Err((_, wait)) => {
-                        prop_assert!(wait > max_wait);
-                        prop_assert_eq!(&s, &before, "a refusal changes nothing");
+                        Err((_, wait)) => {
+                            prop_assert!(wait > max_wait);
+                            prop_assert_eq!(&s, &before, "a refusal changes nothing");
+                        }
                     }
                 }
             }
             for (k, times) in granted.iter_mut().enumerate() {
-                prop_assert!(check_windows(times, limits[k]).is_ok(), "{:?}", check_windows(times, limits[k]));
+                let l = limits[k];
+                let checked = check_windows(times, l.permits(), l.burst_size(), nanos(l.period()));
+                prop_assert!(checked.is_ok(), "{}: {:?}", l, checked);
             }
+        }
+
+        /// The window check finds exactly what the pair-by-pair one finds.
+        #[test]
+        fn the_window_check_is_the_pairwise_one(
+            times in prop::collection::vec(0u64..5_000, 0..60),
+            permits in 1u32..10,
+            burst in 1u32..4,
+        ) {
+            let mut sorted = times.clone();
+            let fast = check_windows(&mut sorted, permits, burst, 1_000).is_ok();
+            prop_assert_eq!(fast, check_windows_naive(&times, permits, burst, 1_000));
         }
     }
 }
