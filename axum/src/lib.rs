@@ -1,24 +1,34 @@
-//! The SDK's webhook receiver ([`douyin_alliance::webhook::WebhookReceiver`]) as an axum
-//! route, so the SDK itself keeps no web-framework dependency.
+//! The SDK's webhook receiver ([`douyin_alliance::webhook::WebhookReceiver`]) as axum routes,
+//! so the SDK itself keeps no web-framework dependency. Two modes, and neither answers 200 for
+//! an event that is neither handled nor stored:
 //!
-//! Each request is verified and deduplicated, then acknowledged at once (the platform waits
-//! 5 s at most, and retries otherwise); the typed event goes to your async handler (spawned) or
-//! channel afterwards. Refusals carry their status and are not handled: 401 bad or missing
-//! signature, 403 another app's `client_key`, 400 malformed body, 413 body too large.
+//! - [`router`]: **in process**. Each request is verified, then handled by your async handler
+//!   before the answer: 200 after it returned `Ok` within the receiver's deadline (default 4 s,
+//!   under the platform's 5 s), 500 when it failed or ran late (the platform retries), 503 while
+//!   another delivery of the same `Msg-Id` is being handled.
+//! - [`durable`] (feature `redis`): **durable**. Each request is verified and stored in a Redis
+//!   stream, then answered (503 when Redis cannot store it); workers in every replica handle
+//!   the events from the stream (`RedisQueue::worker`). At-least-once, deduplicated by `Msg-Id`:
+//!   an idempotent handler sees each event once, even when a replica dies mid-handling.
+//!
+//! Refusals carry their status and are never handled: 401 bad or missing signature, 403 another
+//! app's `client_key`, 400 malformed body, 413 body too large.
 //!
 //! ```no_run
 //! use std::sync::Arc;
 //! use douyin_alliance::types::Event;
-//! use douyin_alliance::webhook::WebhookReceiver;
+//! use douyin_alliance::webhook::{Delivery, WebhookReceiver};
 //!
 //! # async fn run() {
 //! let receiver = Arc::new(WebhookReceiver::new("client_key", "client_secret"));
 //! let app = axum::Router::new().nest(
 //!     "/douyin/webhook",
-//!     douyin_alliance_axum::router(receiver, |delivery| async move {
+//!     douyin_alliance_axum::router(receiver, |delivery: Delivery<Event>| async move {
 //!         if let Event::AllianceOrder(order) = &delivery.event {
+//!             // An idempotent upsert keyed by the order id: a retry changes nothing.
 //!             println!("order {:?} is now {:?}", order.order_id, order.flow_point);
 //!         }
+//!         Ok::<(), String>(())
 //!     }),
 //! );
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await.unwrap();
@@ -28,7 +38,6 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-use std::future::Future;
 use std::sync::Arc;
 
 use axum::extract::{DefaultBodyLimit, State};
@@ -38,80 +47,89 @@ use axum::routing::post;
 use axum::Router;
 use bytes::Bytes;
 use douyin_alliance::types::Event;
-use douyin_alliance::webhook::{
-    Delivery, Events, Received, WebhookReceiver, MSG_ID_HEADER, SIGNATURE_HEADER,
-};
-use tokio::sync::mpsc;
+use douyin_alliance::webhook::{Answer, Events, Handler, WebhookReceiver, MSG_ID_HEADER, SIGNATURE_HEADER};
 
-/// A router with one `POST /` route (nest it where the platform should call) that hands each
-/// first-time event to `handler`, after acknowledging it.
-pub fn router<F, Fut>(receiver: Arc<WebhookReceiver>, handler: F) -> Router
-where
-    F: Fn(Delivery<Event>) -> Fut + Clone + Send + Sync + 'static,
-    Fut: Future<Output = ()> + Send + 'static,
-{
+/// A router with one `POST /` route (nest it where the platform should call) that handles each
+/// event with `handler` before answering (the in-process mode).
+pub fn router(receiver: Arc<WebhookReceiver>, handler: impl Handler<Event>) -> Router {
     router_for(receiver, handler)
 }
 
 /// [`router`] for the events of another spec (a `WebhookReceiver<E>`).
-pub fn router_for<E, F, Fut>(receiver: Arc<WebhookReceiver<E>>, handler: F) -> Router
-where
-    E: Events + Send + 'static,
-    F: Fn(Delivery<E>) -> Fut + Clone + Send + Sync + 'static,
-    Fut: Future<Output = ()> + Send + 'static,
-{
+pub fn router_for<E: Events + Send + 'static>(
+    receiver: Arc<WebhookReceiver<E>>,
+    handler: impl Handler<E>,
+) -> Router {
     // Larger bodies are refused (413) before they are read whole.
     let limit = receiver.body_limit();
-    let state = Hook { receiver, handler };
-    Router::new().route("/", post(receive::<E, F, Fut>)).layer(DefaultBodyLimit::max(limit)).with_state(state)
+    let state = InProcess { receiver, handler: Arc::new(handler) };
+    Router::new().route("/", post(in_process::<E>)).layer(DefaultBodyLimit::max(limit)).with_state(state)
 }
 
-/// A router like [`router`] whose events go to a channel of `capacity` (when the channel is
-/// full, the request waits; when its receiver is gone, events are dropped with a warning).
-pub fn channel(receiver: Arc<WebhookReceiver>, capacity: usize) -> (Router, mpsc::Receiver<Delivery<Event>>) {
-    let (tx, rx) = mpsc::channel(capacity.max(1));
-    let app = router(receiver, move |delivery| {
-        let tx = tx.clone();
-        async move {
-            if tx.send(delivery).await.is_err() {
-                tracing::warn!("webhook event dropped: the channel's receiver is gone");
-            }
-        }
-    });
-    (app, rx)
-}
-
-struct Hook<E, F> {
+struct InProcess<E> {
     receiver: Arc<WebhookReceiver<E>>,
-    handler: F,
+    handler: Arc<dyn Handler<E>>,
 }
 
-impl<E, F: Clone> Clone for Hook<E, F> {
+impl<E> Clone for InProcess<E> {
     fn clone(&self) -> Self {
-        Hook { receiver: self.receiver.clone(), handler: self.handler.clone() }
+        InProcess { receiver: self.receiver.clone(), handler: self.handler.clone() }
     }
 }
 
-async fn receive<E, F, Fut>(State(hook): State<Hook<E, F>>, headers: HeaderMap, body: Bytes) -> Response
-where
-    E: Events + Send + 'static,
-    F: Fn(Delivery<E>) -> Fut + Clone + Send + Sync + 'static,
-    Fut: Future<Output = ()> + Send + 'static,
-{
+/// The `X-Douyin-Signature` and `Msg-Id` headers.
+fn headers_of(headers: &HeaderMap) -> (Option<&str>, Option<&str>) {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    match hook.receiver.receive(header(SIGNATURE_HEADER), header(MSG_ID_HEADER), &body).await {
-        Err(e) => {
-            tracing::warn!(error = %e, status = e.status(), "webhook request refused");
-            let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST);
-            (status, e.to_string()).into_response()
-        }
-        Ok(received) => {
-            let answer = received.response_body();
-            if let Received::Event(delivery) = received {
-                // Acknowledge first: the handler runs after the answer is on its way.
-                tokio::spawn((hook.handler)(*delivery));
-            }
-            (StatusCode::OK, [(axum::http::header::CONTENT_TYPE, "application/json")], answer).into_response()
-        }
+    (header(SIGNATURE_HEADER), header(MSG_ID_HEADER))
+}
+
+/// The HTTP answer of an [`Answer`].
+fn respond(answer: Answer) -> Response {
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let content_type = if answer.status == 200 { "application/json" } else { "text/plain; charset=utf-8" };
+    (status, [(axum::http::header::CONTENT_TYPE, content_type)], answer.body).into_response()
+}
+
+async fn in_process<E: Events + Send + 'static>(
+    State(s): State<InProcess<E>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let (signature, msg_id) = headers_of(&headers);
+    respond(s.receiver.handle(signature, msg_id, &body, s.handler.as_ref()).await)
+}
+
+/// A router with one `POST /` route that stores each verified event in `queue` before
+/// answering (the durable mode); run `queue.worker(..)` in every replica to handle them.
+#[cfg(feature = "redis")]
+pub fn durable<E: Events + Send + Sync + 'static>(
+    receiver: Arc<WebhookReceiver<E>>,
+    queue: Arc<douyin_alliance::webhook::queue::RedisQueue>,
+) -> Router {
+    let limit = receiver.body_limit();
+    let state = Durable { receiver, queue };
+    Router::new().route("/", post(durable_route::<E>)).layer(DefaultBodyLimit::max(limit)).with_state(state)
+}
+
+#[cfg(feature = "redis")]
+struct Durable<E> {
+    receiver: Arc<WebhookReceiver<E>>,
+    queue: Arc<douyin_alliance::webhook::queue::RedisQueue>,
+}
+
+#[cfg(feature = "redis")]
+impl<E> Clone for Durable<E> {
+    fn clone(&self) -> Self {
+        Durable { receiver: self.receiver.clone(), queue: self.queue.clone() }
     }
+}
+
+#[cfg(feature = "redis")]
+async fn durable_route<E: Events + Send + Sync + 'static>(
+    State(s): State<Durable<E>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let (signature, msg_id) = headers_of(&headers);
+    respond(s.queue.accept(&s.receiver, signature, msg_id, &body).await)
 }

@@ -292,24 +292,75 @@ impl crate::limit::RateStore for RedisTokenStore {
     }
 }
 
-/// The same store remembers webhook `Msg-Id`s for the fleet (`SET NX EX` under
-/// `{prefix}:webhook:{msg_id}`), so each pushed message is handled by one replica.
+/// Claims a `Msg-Id` for a lease unless it is leased (1) or done (2). KEYS[1]: the mark;
+/// ARGV[1]: the lease in ms. Returns 0 when claimed.
+static WEBHOOK_CLAIM: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+local v = redis.call('GET', KEYS[1])
+if v == 'done' then return 2 end
+if v then return 1 end
+redis.call('SET', KEYS[1], 'leased', 'PX', ARGV[1])
+return 0
+"#,
+    )
+});
+
+/// Gives a lease back (a done mark stays).
+static WEBHOOK_RELEASE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+if redis.call('GET', KEYS[1]) == 'leased' then return redis.call('DEL', KEYS[1]) end
+return 0
+"#,
+    )
+});
+
+/// The same store remembers webhook `Msg-Id`s for the fleet under `{prefix}:webhook:{msg_id}`:
+/// `leased` for the handling's lease, `done` (`SET EX`) once handled, so each pushed message is
+/// handled by one replica, and again after a replica failed it.
 impl crate::webhook::DedupeStore for RedisTokenStore {
-    fn first_delivery<'a>(
+    fn claim<'a>(
+        &'a self,
+        msg_id: &'a str,
+        lease: Duration,
+    ) -> crate::auth::store::BoxFuture<'a, Result<crate::webhook::Claim, String>> {
+        Box::pin(async move {
+            let key = self.full_key(&format!("webhook:{msg_id}"));
+            let ms = u64::try_from(lease.as_millis()).unwrap_or(u64::MAX).max(1);
+            let mut inv = WEBHOOK_CLAIM.key(key);
+            inv.arg(ms);
+            let got: i64 = self.invoke(inv).await.map_err(|e| e.0)?;
+            Ok(match got {
+                0 => crate::webhook::Claim::Claimed,
+                2 => crate::webhook::Claim::Done,
+                _ => crate::webhook::Claim::InProgress,
+            })
+        })
+    }
+
+    fn complete<'a>(
         &'a self,
         msg_id: &'a str,
         ttl: Duration,
-    ) -> crate::auth::store::BoxFuture<'a, Result<bool, String>> {
+    ) -> crate::auth::store::BoxFuture<'a, Result<(), String>> {
         Box::pin(async move {
             let cmd = redis::cmd("SET")
                 .arg(self.full_key(&format!("webhook:{msg_id}")))
-                .arg(1)
-                .arg("NX")
+                .arg("done")
                 .arg("EX")
                 .arg(ttl.as_secs().max(1))
                 .clone();
-            let set: Option<String> = self.run(cmd).await.map_err(|e| e.0)?;
-            Ok(set.is_some())
+            let _: () = self.run(cmd).await.map_err(|e| e.0)?;
+            Ok(())
+        })
+    }
+
+    fn release<'a>(&'a self, msg_id: &'a str) -> crate::auth::store::BoxFuture<'a, Result<(), String>> {
+        Box::pin(async move {
+            let key = self.full_key(&format!("webhook:{msg_id}"));
+            let _: i64 = self.invoke(WEBHOOK_RELEASE.key(key)).await.map_err(|e| e.0)?;
+            Ok(())
         })
     }
 }

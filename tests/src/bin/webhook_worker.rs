@@ -8,7 +8,8 @@ use std::io::Write;
 use std::sync::Arc;
 
 use douyin_alliance::auth::redis::RedisTokenStore;
-use douyin_alliance::webhook::WebhookReceiver;
+use douyin_alliance::types::Event;
+use douyin_alliance::webhook::{Delivery, WebhookReceiver};
 use douyin_sandbox::Sandbox;
 
 #[tokio::main]
@@ -27,9 +28,10 @@ async fn main() -> std::process::ExitCode {
     };
     let receiver =
         Arc::new(WebhookReceiver::new(Sandbox::CLIENT_KEY, Sandbox::CLIENT_SECRET).dedupe(Arc::new(store)));
-    let app = douyin_alliance_axum::router(receiver, |d| async move {
+    let app = douyin_alliance_axum::router(receiver, |d: Delivery<Event>| async move {
         println!("handled {}", d.msg_id.unwrap_or_default());
         let _ = std::io::stdout().flush();
+        Ok::<(), String>(())
     });
     let listener = match tokio::net::TcpListener::bind("127.0.0.1:0").await {
         Ok(l) => l,

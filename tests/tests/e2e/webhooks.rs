@@ -51,7 +51,11 @@ fn fast_pushes(url: &str) -> SandboxConfig {
 
 #[tokio::test]
 async fn orders_created_in_the_sandbox_arrive_as_typed_events_with_exact_ids() {
-    let (routes, mut events) = douyin_alliance_axum::channel(receiver(), 16);
+    let (tx, mut events) = tokio::sync::mpsc::unbounded_channel();
+    let routes = douyin_alliance_axum::router(receiver(), move |d| {
+        let sent = tx.send(d).map_err(|_| "the test stopped listening");
+        async move { sent }
+    });
     let url = serve(axum::Router::new().nest("/hook", routes)).await;
     let sandbox = Sandbox::start_with(fast_pushes(&format!("{url}/hook"))).await.unwrap();
     let created: Vec<String> = (0..2)
@@ -202,6 +206,7 @@ async fn refused_requests_get_their_status_and_reach_no_handler() {
         let counted = counted.clone();
         async move {
             counted.fetch_add(1, Ordering::SeqCst);
+            Ok::<(), String>(())
         }
     });
     let url = serve(app).await;

@@ -1,8 +1,7 @@
-//! Receiving the events the platform pushes to the app's webhook URL, framework-neutral: give
-//! [`WebhookReceiver::receive`] the `X-Douyin-Signature` and `Msg-Id` headers and the raw body,
-//! answer with what it returns. `douyin-alliance-axum` mounts it as a route.
+//! Receiving the events the platform pushes to the app's webhook URL, framework-neutral, and
+//! handling each one without losing it. `douyin-alliance-axum` mounts this as routes.
 //!
-//! What it does, in order (facts: `webhook-facts.md`):
+//! [`WebhookReceiver::receive`] checks one request (facts: `webhook-facts.md`):
 //! 1. refuses a body over the size limit ([`WebhookError::TooLarge`], 413);
 //! 2. checks `X-Douyin-Signature`: lowercase hex SHA-1 of the key bytes followed by the exact
 //!    received body bytes, compared in constant time ([`WebhookError::BadSignature`], 401). The
@@ -11,19 +10,40 @@
 //!    `log_id`); `content` may be a JSON string holding JSON or an object
 //!    ([`WebhookError::Malformed`], 400); refuses another app's `client_key`
 //!    ([`WebhookError::WrongApp`], 403);
-//! 4. answers `verify_webhook` with `{"challenge": N}` before anything else;
-//! 5. deduplicates on `Msg-Id` through a [`DedupeStore`] shared by the fleet (the platform
-//!    retries up to 3 times and promises neither order nor uniqueness);
-//! 6. decodes the event into the spec's typed `Event`. An event whose wire name the spec only
+//! 4. answers `verify_webhook` with `{"challenge": N}`;
+//! 5. decodes the event into the spec's typed `Event`. An event whose wire name the spec only
 //!    guesses (the alliance order push) is recognised by the names the receiver is configured
 //!    with (the guess by default) or by its content's keys, never by the guess alone. A content
 //!    the spec's type cannot read arrives as `Event::Unknown` with its raw content (a warning
 //!    is logged), never as a refusal the platform would retry.
+//!
+//! Then one of two modes handles it, and neither answers 200 for an event that is neither
+//! handled nor stored:
+//! - **In process** ([`WebhookReceiver::handle`]): the event is handled before the answer.
+//!   *Guarantee: an event is answered 200 only after its handler succeeded within the deadline
+//!   (default 4 s, under the platform's 5 s), or after it failed [`WebhookReceiver::max_attempts`]
+//!   times and was kept as a dead letter; otherwise the answer is 500 and the platform retries.*
+//!   A `Msg-Id` counts as handled only after success ([`DedupeStore`]); a short lease keeps two
+//!   concurrent deliveries of one message from running the handler twice (the second gets 503).
+//! - **Durable** (`queue::RedisQueue`, feature `redis`): the event is stored in a Redis stream,
+//!   then answered; workers in every replica handle it from there. *Guarantee: at-least-once
+//!   handling, deduplicated by `Msg-Id`, so an idempotent handler sees each event once, even
+//!   when a replica dies mid-handling.*
+//!
+//! Handlers return `Result`: write them idempotently, e.g. an upsert keyed by the order id and
+//! flow point, so that a second run after a crash changes nothing:
+//!
+//! ```sql
+//! INSERT INTO orders (order_id, flow_point, amount, updated_at) VALUES ($1, $2, $3, now())
+//! ON CONFLICT (order_id) DO UPDATE SET flow_point = EXCLUDED.flow_point, amount = EXCLUDED.amount,
+//!   updated_at = now();
+//! ```
 
 use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
 use std::marker::PhantomData;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::{Duration, SystemTime};
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -32,6 +52,12 @@ use subtle::ConstantTimeEq;
 use crate::auth::store::BoxFuture;
 use crate::endpoint::Evidence;
 use crate::Secret;
+
+mod dedupe;
+#[cfg(feature = "redis")]
+pub mod queue;
+
+pub use dedupe::{Claim, DedupeStore, MemoryDedupeStore};
 
 /// The header carrying the signature.
 pub const SIGNATURE_HEADER: &str = "X-Douyin-Signature";
@@ -135,17 +161,12 @@ pub struct Delivery<E> {
     pub log_id: Option<String>,
 }
 
-/// What to do with a verified request.
+/// What a verified request is.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Received<E> {
     /// The URL handshake: answer with [`Received::response_body`] (`{"challenge": N}`).
     Challenge(i64),
-    /// A message already handled by this fleet (same `Msg-Id`): acknowledge, do nothing.
-    Duplicate {
-        /// Its `Msg-Id`.
-        msg_id: String,
-    },
-    /// An event to handle (acknowledge first: the platform waits 5 s at most).
+    /// An event to handle (or store) before answering.
     Event(Box<Delivery<E>>),
 }
 
@@ -154,40 +175,117 @@ impl<E> Received<E> {
     pub fn response_body(&self) -> String {
         match self {
             Received::Challenge(n) => serde_json::json!({ "challenge": n }).to_string(),
-            _ => String::new(),
+            Received::Event(_) => String::new(),
         }
     }
 }
 
-/// Remembers which `Msg-Id`s the fleet has seen, for a while.
-pub trait DedupeStore: Send + Sync + 'static {
-    /// Records `msg_id` for `ttl`; `Ok(true)` when no one recorded it before (handle it),
-    /// `Ok(false)` for a repeat. Atomic across everything sharing the store.
-    fn first_delivery<'a>(&'a self, msg_id: &'a str, ttl: Duration) -> BoxFuture<'a, Result<bool, String>>;
+/// Why a handler could not handle an event: it is then tried again, and in the end kept as a
+/// dead letter.
+pub type HandlerError = Box<dyn std::error::Error + Send + Sync>;
+
+/// What handles events: any `Fn(Delivery<E>) -> impl Future<Output = Result<(), Err>>` with
+/// `Err: Into<HandlerError>` (a `String`, `&'static str`, or any error type).
+pub trait Handler<E>: Send + Sync + 'static {
+    /// Handles one event; `Err` means it was not handled and must be tried again.
+    fn handle(&self, delivery: Delivery<E>) -> BoxFuture<'static, Result<(), HandlerError>>;
 }
 
-/// A [`DedupeStore`] for one process.
-#[derive(Debug, Default)]
-pub struct MemoryDedupeStore {
-    seen: Mutex<HashMap<String, Instant>>,
-}
-
-impl MemoryDedupeStore {
-    /// An empty store.
-    pub fn new() -> Self {
-        Self::default()
+impl<E, F, Fut, Err> Handler<E> for F
+where
+    F: Fn(Delivery<E>) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<(), Err>> + Send + 'static,
+    Err: Into<HandlerError>,
+{
+    fn handle(&self, delivery: Delivery<E>) -> BoxFuture<'static, Result<(), HandlerError>> {
+        let fut = self(delivery);
+        Box::pin(async move { fut.await.map_err(Into::into) })
     }
 }
 
-impl DedupeStore for MemoryDedupeStore {
-    fn first_delivery<'a>(&'a self, msg_id: &'a str, ttl: Duration) -> BoxFuture<'a, Result<bool, String>> {
-        Box::pin(async move {
-            let now = Instant::now();
-            let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
-            seen.retain(|_, until| *until > now);
-            Ok(seen.insert(msg_id.to_string(), now + ttl).is_none())
-        })
+/// What became of one pushed request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Outcome {
+    /// The URL handshake was answered.
+    Challenge,
+    /// The handler succeeded.
+    Handled,
+    /// The message was handled (or, in durable mode, stored) before: acknowledged again.
+    Duplicate,
+    /// Another delivery of the message is being handled now: 503, the platform retries.
+    InProgress,
+    /// The handler failed: 500, the platform retries.
+    Failed(String),
+    /// The handler did not finish within the deadline: 500, the platform retries.
+    TimedOut,
+    /// The handler failed on the last attempt: the event is kept as a dead letter (200).
+    DeadLettered(String),
+    /// Durable mode: the event is stored for the workers (200).
+    Stored,
+    /// Durable mode: the store could not take the event (503, the platform retries).
+    Unavailable(String),
+    /// The request was refused: nothing of it is handled.
+    Refused(String),
+}
+
+/// The HTTP answer to give the platform, and what happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    /// The HTTP status.
+    pub status: u16,
+    /// The body (`{"challenge": N}` for the handshake, else empty or the reason).
+    pub body: String,
+    /// What happened.
+    pub outcome: Outcome,
+}
+
+impl Answer {
+    fn new(status: u16, outcome: Outcome) -> Self {
+        let body = match &outcome {
+            Outcome::Failed(why) | Outcome::Unavailable(why) | Outcome::Refused(why) => why.clone(),
+            Outcome::TimedOut => "the handler did not finish in time".into(),
+            Outcome::InProgress => "this message is being handled; retry later".into(),
+            _ => String::new(),
+        };
+        Answer { status, body, outcome }
     }
+
+    pub(crate) fn refused(e: &WebhookError) -> Self {
+        tracing::warn!(error = %e, status = e.status(), "webhook request refused");
+        Answer::new(e.status(), Outcome::Refused(e.to_string()))
+    }
+
+    pub(crate) fn challenge(n: i64) -> Self {
+        Answer {
+            status: 200,
+            body: serde_json::json!({ "challenge": n }).to_string(),
+            outcome: Outcome::Challenge,
+        }
+    }
+
+    /// Whether the platform is told the message arrived (HTTP 200).
+    pub fn acknowledged(&self) -> bool {
+        self.status == 200
+    }
+}
+
+/// An event whose handling failed every attempt, kept with its exact body so it can be
+/// listed, inspected and replayed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeadLetter {
+    /// Its id in the dead-letter store (the stream entry id in durable mode).
+    pub id: String,
+    /// Its `Msg-Id`, when sent.
+    pub msg_id: Option<String>,
+    /// The exact body as pushed (verified when it arrived).
+    pub body: Vec<u8>,
+    /// The last handler error.
+    pub error: String,
+    /// How many times it was tried.
+    pub attempts: u32,
+    /// When it was given up on.
+    pub failed_at: SystemTime,
 }
 
 /// The default time a `Msg-Id` is remembered: far longer than the platform's retries (3, about
@@ -196,6 +294,13 @@ pub const DEFAULT_DEDUPE_TTL: Duration = Duration::from_secs(60 * 60);
 
 /// The default body limit: 1 MiB (an order event is a few KiB).
 pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
+
+/// The default time a handler has before the answer (the platform waits 5 s).
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(4);
+
+/// The default number of attempts before an event is kept as a dead letter: the first push and
+/// the platform's 3 retries.
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 4;
 
 /// Verifies, deduplicates and decodes pushed events of one app into `E` (the SDK's
 /// `types::Event` by default).
@@ -217,6 +322,12 @@ pub struct WebhookReceiver<E = crate::types::Event> {
     max_body: usize,
     dedupe: Arc<dyn DedupeStore>,
     ttl: Duration,
+    deadline: Duration,
+    max_attempts: u32,
+    /// Failed attempts per `Msg-Id` in this process (in-process mode).
+    attempts: Mutex<HashMap<String, u32>>,
+    /// Dead letters of the in-process mode.
+    dead: Mutex<Vec<DeadLetter>>,
     /// Configured wire names per spec event name (replacing the spec's guess).
     names: BTreeMap<&'static str, Vec<String>>,
     events: PhantomData<fn() -> E>,
@@ -229,6 +340,8 @@ impl<E> std::fmt::Debug for WebhookReceiver<E> {
             .field("key", &self.key)
             .field("max_body", &self.max_body)
             .field("ttl", &self.ttl)
+            .field("deadline", &self.deadline)
+            .field("max_attempts", &self.max_attempts)
             .field("names", &self.names)
             .finish_non_exhaustive()
     }
@@ -267,6 +380,10 @@ impl<E: Events> WebhookReceiver<E> {
             max_body: DEFAULT_MAX_BODY,
             dedupe: Arc::new(MemoryDedupeStore::new()),
             ttl: DEFAULT_DEDUPE_TTL,
+            deadline: DEFAULT_DEADLINE,
+            max_attempts: DEFAULT_MAX_ATTEMPTS,
+            attempts: Mutex::new(HashMap::new()),
+            dead: Mutex::new(Vec::new()),
             names: BTreeMap::new(),
             events: PhantomData,
         }
@@ -294,6 +411,20 @@ impl<E: Events> WebhookReceiver<E> {
     /// How long a `Msg-Id` is remembered (default [`DEFAULT_DEDUPE_TTL`]).
     pub fn dedupe_ttl(mut self, ttl: Duration) -> Self {
         self.ttl = ttl;
+        self
+    }
+
+    /// How long the in-process handler may take before the answer (default
+    /// [`DEFAULT_DEADLINE`]); past it the answer is 500 and the platform retries.
+    pub fn deadline(mut self, d: Duration) -> Self {
+        self.deadline = d;
+        self
+    }
+
+    /// How many failed attempts of one message make it a dead letter (default
+    /// [`DEFAULT_MAX_ATTEMPTS`], at least 1).
+    pub fn max_attempts(mut self, n: u32) -> Self {
+        self.max_attempts = n.max(1);
         self
     }
 
@@ -330,8 +461,9 @@ impl<E: Events> WebhookReceiver<E> {
         }
     }
 
-    /// Verifies, deduplicates and decodes one pushed request (`signature` and `msg_id` are the
-    /// `X-Douyin-Signature` and `Msg-Id` headers, `body` the exact bytes received).
+    /// Verifies and decodes one pushed request (`signature` and `msg_id` are the
+    /// `X-Douyin-Signature` and `Msg-Id` headers, `body` the exact bytes received). Nothing is
+    /// recorded: handle the event with [`Self::handle`], or store it (`queue::RedisQueue`).
     pub async fn receive(
         &self,
         signature: Option<&str>,
@@ -342,6 +474,15 @@ impl<E: Events> WebhookReceiver<E> {
             return Err(WebhookError::TooLarge { size: body.len(), limit: self.max_body });
         }
         self.verify(signature, body)?;
+        self.decode(msg_id, body)
+    }
+
+    /// Decodes a body that was verified when it arrived (what the durable workers read back).
+    pub fn decode_stored(&self, msg_id: Option<&str>, body: &[u8]) -> Result<Received<E>, WebhookError> {
+        self.decode(msg_id, body)
+    }
+
+    fn decode(&self, msg_id: Option<&str>, body: &[u8]) -> Result<Received<E>, WebhookError> {
         let envelope: Envelope =
             serde_json::from_slice(body).map_err(|e| WebhookError::Malformed(e.to_string()))?;
         let content = match envelope.content {
@@ -378,24 +519,140 @@ impl<E: Events> WebhookReceiver<E> {
                     .map_err(|e| WebhookError::Malformed(format!("the content does not decode: {e}")))?
             }
         };
-        if let Some(id) = msg_id.map(str::trim).filter(|m| !m.is_empty()) {
-            match self.dedupe.first_delivery(id, self.ttl).await {
-                Ok(true) => {}
-                Ok(false) => return Ok(Received::Duplicate { msg_id: id.to_string() }),
-                // Better twice than never: the store is down, the event is handled.
-                Err(e) => {
-                    tracing::warn!(error = %e, msg_id = id, "webhook dedupe store failed; handling the event")
-                }
-            }
-        }
         Ok(Received::Event(Box::new(Delivery {
-            msg_id: msg_id.map(String::from),
+            msg_id: msg_id.map(str::trim).filter(|m| !m.is_empty()).map(String::from),
             event,
             event_name: envelope.event,
             from_user_id: envelope.from_user_id,
             to_user_id: envelope.to_user_id,
             log_id: envelope.log_id,
         })))
+    }
+
+    /// The in-process mode: verifies, decodes and handles one pushed request before answering
+    /// (see the module docs for the guarantee). Give the platform the returned status and body.
+    pub async fn handle(
+        &self,
+        signature: Option<&str>,
+        msg_id: Option<&str>,
+        body: &[u8],
+        handler: &dyn Handler<E>,
+    ) -> Answer
+    where
+        E: 'static,
+    {
+        let delivery = match self.receive(signature, msg_id, body).await {
+            Err(e) => return Answer::refused(&e),
+            Ok(Received::Challenge(n)) => return Answer::challenge(n),
+            Ok(Received::Event(d)) => *d,
+        };
+        let id = delivery.msg_id.clone();
+        if let Some(id) = &id {
+            match self.dedupe.claim(id, self.deadline + Duration::from_secs(1)).await {
+                Ok(Claim::Claimed) => {}
+                Ok(Claim::Done) => return Answer::new(200, Outcome::Duplicate),
+                Ok(Claim::InProgress) => return Answer::new(503, Outcome::InProgress),
+                // Better twice than never: the store is down, the event is handled.
+                Err(e) => {
+                    tracing::warn!(error = %e, msg_id = %id, "webhook dedupe store failed; handling the event")
+                }
+            }
+        }
+        let result = match tokio::time::timeout(self.deadline, handler.handle(delivery)).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(Outcome::Failed(e.to_string())),
+            Err(_) => Err(Outcome::TimedOut),
+        };
+        match (result, &id) {
+            (Ok(()), Some(id)) => {
+                self.attempts_of(id, false);
+                if let Err(e) = self.dedupe.complete(id, self.ttl).await {
+                    tracing::warn!(error = %e, msg_id = %id, "webhook handled, but the dedupe store did not record it");
+                }
+                Answer::new(200, Outcome::Handled)
+            }
+            (Ok(()), None) => Answer::new(200, Outcome::Handled),
+            (Err(failed), id) => {
+                let why = match &failed {
+                    Outcome::Failed(why) => why.clone(),
+                    _ => format!("the handler did not finish within {:?}", self.deadline),
+                };
+                let attempts = id.as_deref().map_or(1, |id| self.attempts_of(id, true));
+                if attempts >= self.max_attempts {
+                    tracing::error!(msg_id = ?id, attempts, error = %why, "webhook event failed every attempt; kept as a dead letter");
+                    self.keep_dead(id.clone(), body, &why, attempts);
+                    if let Some(id) = &id {
+                        // Handled, as far as the platform is concerned: it is kept here now.
+                        let _ = self.dedupe.complete(id, self.ttl).await;
+                    }
+                    return Answer::new(200, Outcome::DeadLettered(why));
+                }
+                tracing::warn!(msg_id = ?id, attempts, error = %why, "webhook handler failed; the platform will retry");
+                if let Some(id) = &id {
+                    let _ = self.dedupe.release(id).await;
+                }
+                Answer::new(500, failed)
+            }
+        }
+    }
+
+    /// Counts a failed attempt of `msg_id` (or forgets it after a success): the attempts so far.
+    fn attempts_of(&self, msg_id: &str, failed: bool) -> u32 {
+        let mut a = self.attempts.lock().unwrap_or_else(|p| p.into_inner());
+        if !failed {
+            a.remove(msg_id);
+            return 0;
+        }
+        if a.len() >= 100_000 {
+            // Bounded: messages the platform stopped retrying are forgotten first.
+            a.clear();
+        }
+        let n = a.entry(msg_id.to_string()).or_insert(0);
+        *n += 1;
+        let n = *n;
+        if n >= self.max_attempts {
+            a.remove(msg_id);
+        }
+        n
+    }
+
+    fn keep_dead(&self, msg_id: Option<String>, body: &[u8], error: &str, attempts: u32) {
+        let mut dead = self.dead.lock().unwrap_or_else(|p| p.into_inner());
+        let id = format!("dead-{}", dead.len() + 1);
+        dead.push(DeadLetter {
+            id,
+            msg_id,
+            body: body.to_vec(),
+            error: error.to_string(),
+            attempts,
+            failed_at: SystemTime::now(),
+        });
+    }
+
+    /// The dead letters of the in-process mode, oldest first.
+    pub fn dead_letters(&self) -> Vec<DeadLetter> {
+        self.dead.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Hands the dead letter `id` to `handler` again; on success it leaves the dead letters.
+    /// `Ok(false)` when there is no such dead letter.
+    pub async fn replay(&self, id: &str, handler: &dyn Handler<E>) -> Result<bool, HandlerError>
+    where
+        E: 'static,
+    {
+        let letter = {
+            let dead = self.dead.lock().unwrap_or_else(|p| p.into_inner());
+            match dead.iter().find(|d| d.id == id) {
+                Some(d) => d.clone(),
+                None => return Ok(false),
+            }
+        };
+        match self.decode_stored(letter.msg_id.as_deref(), &letter.body)? {
+            Received::Event(d) => handler.handle(*d).await?,
+            Received::Challenge(_) => {}
+        }
+        self.dead.lock().unwrap_or_else(|p| p.into_inner()).retain(|d| d.id != id);
+        Ok(true)
     }
 
     /// The spec event an incoming one is: by its trusted wire name, by a configured name (or
@@ -539,23 +796,75 @@ mod tests {
         );
     }
 
+    fn ok_handler() -> impl Handler<Event> {
+        |_: Delivery<Event>| async { Ok::<(), String>(()) }
+    }
+
+    async fn handle(r: &WebhookReceiver, body: &str, msg_id: Option<&str>, h: &dyn Handler<Event>) -> Answer {
+        let (sig, body) = signed(body);
+        r.handle(Some(&sig), msg_id, &body, h).await
+    }
+
     #[tokio::test]
-    async fn a_repeated_msg_id_is_a_duplicate() {
+    async fn a_message_counts_as_handled_only_after_its_handler_succeeded() {
         let r = receiver();
         let body = order_body("alliance_order", true);
-        assert!(matches!(receive(&r, &body, Some("m-1")).await.unwrap(), Received::Event(_)));
-        assert_eq!(
-            receive(&r, &body, Some("m-1")).await.unwrap(),
-            Received::Duplicate { msg_id: "m-1".into() }
-        );
-        assert!(matches!(receive(&r, &body, Some("m-2")).await.unwrap(), Received::Event(_)));
+        let failing = |_: Delivery<Event>| async { Err::<(), _>("the database is down") };
+        let a = handle(&r, &body, Some("m-1"), &failing).await;
+        assert_eq!((a.status, a.outcome), (500, Outcome::Failed("the database is down".into())));
+        let a = handle(&r, &body, Some("m-1"), &ok_handler()).await;
+        assert_eq!((a.status, a.outcome), (200, Outcome::Handled), "the retry is handled");
+        let a = handle(&r, &body, Some("m-1"), &failing).await;
+        assert_eq!((a.status, a.outcome), (200, Outcome::Duplicate), "handled once");
         let short = receiver().dedupe_ttl(Duration::from_millis(1));
-        assert!(matches!(receive(&short, &body, Some("m-3")).await.unwrap(), Received::Event(_)));
-        tokio::time::sleep(Duration::from_millis(5)).await;
-        assert!(
-            matches!(receive(&short, &body, Some("m-3")).await.unwrap(), Received::Event(_)),
+        assert_eq!(handle(&short, &body, Some("m-3"), &ok_handler()).await.outcome, Outcome::Handled);
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        assert_eq!(
+            handle(&short, &body, Some("m-3"), &ok_handler()).await.outcome,
+            Outcome::Handled,
             "forgotten after the TTL"
         );
+    }
+
+    #[tokio::test]
+    async fn a_slow_handler_gets_500_and_a_concurrent_delivery_waits() {
+        let r = Arc::new(receiver().deadline(Duration::from_millis(200)));
+        let body = order_body("alliance_order", true);
+        let slow = |_: Delivery<Event>| async {
+            tokio::time::sleep(Duration::from_millis(400)).await;
+            Ok::<(), String>(())
+        };
+        let (r2, b2) = (r.clone(), body.clone());
+        let first = tokio::spawn(async move { handle(&r2, &b2, Some("m-slow"), &slow).await });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let second = handle(&r, &body, Some("m-slow"), &ok_handler()).await;
+        assert_eq!((second.status, second.outcome), (503, Outcome::InProgress));
+        let first = first.await.unwrap();
+        assert_eq!((first.status, first.outcome), (500, Outcome::TimedOut));
+        let retry = handle(&r, &body, Some("m-slow"), &ok_handler()).await;
+        assert_eq!((retry.status, retry.outcome), (200, Outcome::Handled));
+    }
+
+    #[tokio::test]
+    async fn an_event_failing_every_attempt_is_a_dead_letter_that_can_be_replayed() {
+        let r = receiver().max_attempts(2);
+        let body = order_body("alliance_order", true);
+        let failing = |_: Delivery<Event>| async { Err::<(), _>("no") };
+        assert_eq!(handle(&r, &body, Some("m-d"), &failing).await.status, 500);
+        let a = handle(&r, &body, Some("m-d"), &failing).await;
+        assert_eq!((a.status, a.outcome), (200, Outcome::DeadLettered("no".into())));
+        let dead = r.dead_letters();
+        assert_eq!(dead.len(), 1);
+        assert_eq!(
+            (dead[0].msg_id.as_deref(), dead[0].attempts, dead[0].error.as_str()),
+            (Some("m-d"), 2, "no")
+        );
+        assert_eq!(dead[0].body, body.as_bytes());
+        assert!(r.replay(&dead[0].id, &failing).await.is_err(), "a failed replay keeps it");
+        assert_eq!(r.dead_letters().len(), 1);
+        assert!(r.replay(&dead[0].id, &ok_handler()).await.unwrap());
+        assert!(r.dead_letters().is_empty());
+        assert!(!r.replay("nope", &ok_handler()).await.unwrap());
     }
 
     #[tokio::test]
