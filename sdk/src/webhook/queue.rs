@@ -346,8 +346,7 @@ impl RedisQueue {
     pub async fn dead_letters(&self, count: usize) -> Result<Vec<DeadLetter>, StoreError> {
         let mut conn = self.connection().await?;
         let cmd = redis::cmd("XRANGE").arg(&self.dead).arg("-").arg("+").arg("COUNT").arg(count).clone();
-        let entries: Vec<(String, Vec<(String, Vec<u8>)>)> =
-            self.run(&mut conn, &cmd, self.config.op_timeout).await?;
+        let entries: Vec<RawEntry> = self.run(&mut conn, &cmd, self.config.op_timeout).await?;
         Ok(entries
             .into_iter()
             .map(|(id, fields)| {
@@ -384,6 +383,9 @@ impl RedisQueue {
         Ok(())
     }
 }
+
+/// A stream entry as `XRANGE` returns it: its id and its fields.
+type RawEntry = (String, Vec<(String, Vec<u8>)>);
 
 fn int_of(v: &RedisValue) -> Option<u64> {
     match v {

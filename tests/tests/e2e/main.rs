@@ -25,3 +25,4 @@ mod sandbox_validation;
 mod smoke;
 mod user_session;
 mod webhooks;
+mod webhooks_durable;
