@@ -13,6 +13,8 @@
 //!   entry only after the handler succeeded. An entry whose handler failed, or whose worker
 //!   died, stays pending and is claimed again by any worker once it has been idle for the
 //!   visibility timeout, doubled per delivery (a backoff), capped at 32 times the timeout.
+//!   The timeout counts from when an entry's handler starts: an entry that waited its turn in
+//!   a worker's batch is taken again first, or left to the worker that claimed it meanwhile.
 //!   An entry delivered [`QueueConfig::max_deliveries`] times goes to the dead-letter stream
 //!   with its last error, with a `tracing` error; [`RedisQueue::dead_letters`] lists them and
 //!   [`RedisQueue::replay`] puts one back.
@@ -24,7 +26,7 @@
 
 use std::sync::Arc;
 use std::sync::LazyLock;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{Script, Value as RedisValue};
@@ -83,6 +85,21 @@ for _, p in ipairs(pending) do
 end
 table.insert(claimed, dead)
 return claimed
+"#,
+    )
+});
+
+/// Takes an entry a worker read or claimed for handling now, if it is still that worker's:
+/// resets its idle time without counting a delivery, so the visibility timeout counts from the
+/// handler's start, not from when its batch was read. KEYS: stream. ARGV: group, consumer, id.
+/// Returns 1 taken, 0 another worker claimed it meanwhile (or it is gone).
+static TAKE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[3], ARGV[3], 1, ARGV[2])
+if not p[1] then return 0 end
+redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[3], 'JUSTID')
+return 1
 "#,
     )
 });
@@ -452,15 +469,33 @@ impl<E: Events + Send + 'static> Worker<E> {
     /// One round: claims what waited its backoff, else reads new entries (blocking up to
     /// [`QueueConfig::block`]), and handles them. Returns how many entries it handled or tried.
     pub async fn round(&mut self, handler: &dyn Handler<E>) -> Result<usize, StoreError> {
+        // Before the reads: the entries' idle time in Redis is at most the time since.
+        let fetched = Instant::now();
         let mut entries = self.reclaim().await?;
         if entries.is_empty() {
             entries = self.read_new().await?;
         }
         let n = entries.len();
         for entry in entries {
+            // An entry that waited its turn in this batch may have been claimed by another
+            // worker (idle for the visibility timeout): take it again first, or leave it.
+            if fetched.elapsed() >= self.queue.config.visibility_timeout / 2 && !self.take(&entry).await? {
+                tracing::debug!(entry = %entry.id, consumer = %self.consumer, "webhook entry claimed by another worker while it waited in this batch; left to it");
+                continue;
+            }
             self.process(entry, handler).await?;
         }
         Ok(n)
+    }
+
+    /// Whether `entry` is still this worker's, resetting its idle time if so.
+    async fn take(&mut self, entry: &Entry) -> Result<bool, StoreError> {
+        let mut conn = self.conn().await?;
+        let q = &self.queue;
+        let mut inv = TAKE.key(&q.stream);
+        inv.arg(&q.group).arg(&self.consumer).arg(&entry.id);
+        let taken: i64 = q.invoke(&mut conn, inv).await?;
+        Ok(taken == 1)
     }
 
     async fn conn(&mut self) -> Result<ConnectionManager, StoreError> {

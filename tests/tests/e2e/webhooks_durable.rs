@@ -481,6 +481,53 @@ async fn a_thousand_pushes_into_three_replicas_are_each_handled_once() {
     records.clean().await;
 }
 
+/// Sends the order push `load-{i}` to `url`, signed; its status.
+async fn push(http: &reqwest::Client, url: &str, i: usize) -> u16 {
+    let body = order_body(4_968_253_700_000_000_000 + i as u64);
+    let signature = sign(Sandbox::CLIENT_SECRET.as_bytes(), body.as_bytes());
+    let r = http
+        .post(url)
+        .header(SIGNATURE_HEADER, signature)
+        .header(MSG_ID_HEADER, format!("load-{i}"))
+        .body(body)
+        .send()
+        .await
+        .expect("the replica answers");
+    r.status().as_u16()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn entries_waiting_in_a_slow_batch_are_not_handled_twice() {
+    // A batch of 8 whose handlers take 100 ms each: the last waits 700 ms in the worker, far past
+    // the 300 ms visibility timeout, while another worker claims what has been idle that long.
+    let redis = redis();
+    let records = Records::new(&redis, "webhook-slow-batch");
+    let prefix = &records.prefix;
+    let receiver = Proc::durable(&redis, prefix, &["--serve"], &[]).await;
+    let http = reqwest::Client::new();
+    for i in 0..8 {
+        assert_eq!(push(&http, receiver.url(), i).await, 200);
+    }
+    let slow =
+        Proc::durable(&redis, prefix, &["--work"], &[("WEBHOOK_WORKER_HANDLER_SLEEP_MS", "100")]).await;
+    slow.line("started ").await;
+    let other = Proc::durable(&redis, prefix, &["--work"], &[]).await;
+    records.settle(8, 10).await;
+    // The slow worker may still hold entries the other took over in its batch: give it the
+    // time its batch takes (8 x 100 ms) to show whether it handles them again.
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    let done = records.completions().await;
+    let unique: BTreeSet<&String> = done.iter().collect();
+    assert_eq!(
+        (done.len(), unique.len()),
+        (8, 8),
+        "each handled once (slow worker {:?}, other {:?})",
+        slow.lines_with("handled "),
+        other.lines_with("handled ")
+    );
+    records.clean().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn in_process_a_handler_slower_than_the_deadline_gets_500_and_the_retry_is_handled() {
     let calls = Arc::new(AtomicUsize::new(0));
