@@ -115,14 +115,16 @@ impl MemoryDedupeStore {
         }
     }
 
-    fn complete_now(&self, msg_id: &str, ttl: Duration) {
+    /// [`DedupeStore::complete`], synchronously.
+    pub fn complete_now(&self, msg_id: &str, ttl: Duration) {
         let now = Instant::now();
         let mut m = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         m.sweep(now);
         m.set(msg_id, Mark::Done, now + ttl);
     }
 
-    fn release_now(&self, msg_id: &str) {
+    /// [`DedupeStore::release`], synchronously.
+    pub fn release_now(&self, msg_id: &str) {
         let now = Instant::now();
         let mut m = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         m.sweep(now);
