@@ -918,7 +918,8 @@ mod tests {
         paired.insert("generate_synthetic/1000".to_string(), Paired { ratio: 10.4, rounds: 5 });
         paired.insert("generate_synthetic/5000".to_string(), Paired { ratio: 55.0, rounds: 5 });
         paired.insert("calls_client_token_c1".to_string(), Paired { ratio: 0.85, rounds: 30 });
-        let r = Results { estimates, token: Some((1000, 1)), paired, dedupe: vec![(0, 1e-6)], webhooks: None };
+        let r =
+            Results { estimates, token: Some((1000, 1)), paired, dedupe: vec![(0, 1e-6)], webhooks: None };
         let rows = rows(&r, None);
         let row = |what: &str| rows.iter().find(|r| r.what.starts_with(what)).unwrap();
         assert_eq!(row("Generator: real spec").met, "yes");
