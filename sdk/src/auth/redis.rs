@@ -72,17 +72,20 @@ return 0
 ///
 /// Returns `{held, wait, now}`: `held` is 0 when the permit is reserved in every limit (send
 /// after `wait` µs), else the 1-based index in KEYS of what holds the call longest (nothing
-/// reserved); `now` is Redis's clock (µs since the epoch). Numbers are written with `%.0f`:
-/// Redis would print a Lua number with too few digits.
+/// reserved); `now` is Redis's clock (µs since the epoch). Every key is read by one `MGET`, so
+/// a permit runs `TIME`, `MGET` and a `SET` per limit. Numbers are written with `%.0f`: Redis
+/// would print a Lua number with too few digits.
 static RESERVE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r#"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+if #KEYS == 0 then return {0, 0, now} end
 local ncool = tonumber(ARGV[1])
+local v = redis.call('MGET', unpack(KEYS))
 local at, held = now, 0
 for i = 1, ncool do
-  local e = tonumber(redis.call('GET', KEYS[i]))
+  local e = tonumber(v[i])
   if e and e < 1e12 then
     e = now + redis.call('PTTL', KEYS[i]) * 1000
   end
@@ -90,7 +93,7 @@ for i = 1, ncool do
 end
 local tats = {}
 for i = ncool + 1, #KEYS do
-  local tat = tonumber(redis.call('GET', KEYS[i])) or 0
+  local tat = tonumber(v[i]) or 0
   tats[i] = tat
   local start = tat - tonumber(ARGV[2 * (i - ncool) + 2])
   if start > at then at, held = start, i end

@@ -533,6 +533,8 @@ async fn a_permit_is_reserved_in_every_limit_or_in_none() {
     assert!(wait > Duration::from_millis(300), "{wait:?}");
     // The refused calls reserved nothing: the limit still has its permit now.
     assert!(now(ask(&store, &[fresh], &["other"], 0).await));
+    // A question with nothing in it is answered too.
+    assert!(now(ask(&store, &[], &[], 0).await));
 }
 
 /// A shared store that counts the questions it is asked.
@@ -596,6 +598,6 @@ async fn one_permit_is_one_redis_script_for_every_limit_and_cool_down() {
     assert_eq!(count("evalsha"), CALLS, "one script per permit: {calls:?}");
     assert_eq!(count("time"), CALLS, "one clock reading per permit: {calls:?}");
     // Everything else Redis ran was inside those scripts (or this test's own CONFIG).
-    let script = ["evalsha", "time", "get", "set", "pttl", "config|resetstat"];
+    let script = ["evalsha", "time", "mget", "set", "pttl", "config|resetstat"];
     assert!(calls.iter().all(|(n, _)| script.contains(&n.as_str())), "{calls:?}");
 }
