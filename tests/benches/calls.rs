@@ -12,10 +12,16 @@
 //! SDK reaches at least 90% of the raw loop's throughput, and the SDK fetches the client_token
 //! exactly once for the whole run (checked at the end).
 //!
-//! Run with `cargo bench -p e2e-tests --bench calls` (or `cargo xtask bench` for every figure).
-//! After criterion, a paired measurement runs both sides in alternating batches in the same
-//! period (`DOUYIN_BENCH_PAIRED_ROUNDS` rounds, default 30), which cancels drift in the
-//! machine's load between criterion's two measurements. With `DOUYIN_BENCH_REPORT_DIR` set, the
+//! The rate limiter's cost is measured paired only: the SDK with a limit far above the load
+//! against the SDK without one, at concurrency 64, with the limiter local (`limiter_local_c64`)
+//! and shared through the Redis at `REDIS_URL` (`limiter_redis_c64`: each call's permit is one
+//! script, one loopback round trip; the limit's 1 µs interval never binds).
+//!
+//! Run with `cargo bench -p e2e-tests --bench calls` (or `cargo xtask bench` for every figure);
+//! a filter (`cargo bench -p e2e-tests --bench calls -- limiter`) selects criterion's groups and
+//! the paired ones alike. After criterion, a paired measurement runs both sides in alternating
+//! batches in the same period (`DOUYIN_BENCH_PAIRED_ROUNDS` rounds, default 30), which cancels
+//! drift in the machine's load between criterion's two measurements. With `DOUYIN_BENCH_REPORT_DIR` set, the
 //! token check and the paired figures are also written to
 //! `$DOUYIN_BENCH_REPORT_DIR/calls_report.json` for the report.
 
@@ -344,13 +350,20 @@ where
     (requests / sdk_time.as_secs_f64(), requests / raw_time.as_secs_f64())
 }
 
-/// The paired measurement of every group, printed; returned as JSON for the report.
-fn paired_all(rt: &tokio::runtime::Runtime, fx: &Fixture, rounds: usize) -> Value {
+/// The filter given on the command line (criterion's too): the first argument that is no option.
+fn filter() -> Option<String> {
+    std::env::args().skip(1).find(|a| !a.starts_with('-'))
+}
+
+/// The paired measurement of every group whose name contains `filter`, printed; returned as
+/// JSON for the report.
+fn paired_all(rt: &tokio::runtime::Runtime, fx: &Fixture, rounds: usize, filter: Option<&str>) -> Value {
     let mut out = serde_json::Map::new();
+    let selected = |group: &str| filter.is_none_or(|f| group.contains(f));
     // The limiter's cost at concurrency 64: a limit far above the load against none.
     let limited =
         [("limiter_local_c64", Some(&fx.limited_local)), ("limiter_redis_c64", fx.limited_redis.as_ref())];
-    for (group, client) in limited {
+    for (group, client) in limited.into_iter().filter(|(g, _)| selected(g)) {
         let Some(client) = client else {
             println!("paired {group}: not measured (REDIS_URL is not set)");
             continue;
@@ -365,18 +378,17 @@ fn paired_all(rt: &tokio::runtime::Runtime, fx: &Fixture, rounds: usize) -> Valu
         );
     }
     for conc in CONCURRENCY {
-        for (group, sdk_rps, raw_rps) in [
-            (
-                format!("calls_client_token_c{conc}"),
-                paired(rt, rounds, conc, || fx.sdk_category(), || fx.raw.category()),
-            ),
-            (
-                format!("calls_user_c{conc}"),
-                paired(rt, rounds, conc, || fx.sdk_store_list(), || fx.raw.store_list()),
-            ),
-        ]
-        .map(|(g, (s, r))| (g, s, r))
-        {
+        let (token, user) = (format!("calls_client_token_c{conc}"), format!("calls_user_c{conc}"));
+        let mut measured = Vec::new();
+        if selected(&token) {
+            let (s, r) = paired(rt, rounds, conc, || fx.sdk_category(), || fx.raw.category());
+            measured.push((token, s, r));
+        }
+        if selected(&user) {
+            let (s, r) = paired(rt, rounds, conc, || fx.sdk_store_list(), || fx.raw.store_list());
+            measured.push((user, s, r));
+        }
+        for (group, sdk_rps, raw_rps) in measured {
             let ratio = sdk_rps / raw_rps;
             println!("paired {group}: SDK {sdk_rps:.0} req/s, raw {raw_rps:.0} req/s, ratio {ratio:.3}");
             out.insert(
@@ -407,7 +419,7 @@ fn main() {
     c.final_summary();
 
     let rounds = bench::paired_rounds("DOUYIN_BENCH_PAIRED_ROUNDS", 30);
-    let paired = if rounds > 0 { paired_all(&rt, &fx, rounds) } else { Value::Null };
+    let paired = if rounds > 0 { paired_all(&rt, &fx, rounds, filter().as_deref()) } else { Value::Null };
 
     let calls = fx.sdk_client_token_calls.load(Ordering::Relaxed);
     let fetches = fx.sdk_token_fetches();
