@@ -819,9 +819,12 @@ mod tests {
         })
     }
 
+    /// `(count, gap, which, max_wait)`: see [`segments`].
+    type Segment = (usize, u64, usize, u64);
+
     /// An arrival pattern: segments of `count` arrivals `gap` ns apart, each allowed to wait
     /// `max_wait` ns, under the first limit, the second or both (`which`).
-    fn segments() -> impl Strategy<Value = Vec<(usize, u64, usize, u64)>> {
+    fn segments() -> impl Strategy<Value = Vec<Segment>> {
         prop::collection::vec(
             (
                 1usize..=3_000,
