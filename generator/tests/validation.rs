@@ -635,13 +635,25 @@ fn the_evidence_of_a_response_field_decides_leniency() {
         "    doc: Item.\n    evidence: {level: confirmed, sources: [S1, S2]}\n",
         1,
     ) + "sources:\n  - {id: S1, title: One}\n  - {id: S2, title: Two}\n";
-    let files = [codegen::yaml::parse_str("spec/fx.yaml", &confirmed).unwrap()];
-    let model = codegen::validate::validate(&files).unwrap();
-    let Some(codegen::model::TypeKind::Object(item)) =
-        model.types.iter().find(|x| x.name == "FxItem").map(|x| x.kind.clone())
-    else {
-        panic!("FxItem")
+    let item_of = |text: &str| {
+        let files = [codegen::yaml::parse_str("spec/fx.yaml", text).unwrap()];
+        let model = codegen::validate::validate(&files).unwrap();
+        match model.types.iter().find(|x| x.name == "FxItem").map(|x| x.kind.clone()) {
+            Some(codegen::model::TypeKind::Object(item)) => item,
+            _ => panic!("FxItem"),
+        }
     };
+    // Confirmed, but reached only through the guessed `items` list: that the list holds this
+    // type is the guess, so the type is read leniently throughout.
+    let item = item_of(&confirmed);
+    assert!(item[0].lenient && item[0].optional());
+    // Confirmed and reached through a confirmed field: strict.
+    let both = confirmed.replacen(
+        "        type: list<FxItem>\n        doc: Items.\n",
+        "        type: list<FxItem>\n        doc: Items.\n        evidence: {level: confirmed, sources: [S1, S2]}\n",
+        1,
+    );
+    let item = item_of(&both);
     assert!(!item[0].lenient && !item[0].optional());
 }
 
