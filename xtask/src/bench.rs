@@ -915,11 +915,17 @@ mod tests {
             .collect();
         let mut paired = BTreeMap::new();
         paired.insert("decode_store_list_20".to_string(), Paired { ratio: 1.04, rounds: 30 });
+        paired.insert("decode_store_list_20:plain".to_string(), Paired { ratio: 1.05, rounds: 30 });
         paired.insert("generate_synthetic/1000".to_string(), Paired { ratio: 10.4, rounds: 5 });
         paired.insert("generate_synthetic/5000".to_string(), Paired { ratio: 55.0, rounds: 5 });
         paired.insert("calls_client_token_c1".to_string(), Paired { ratio: 0.85, rounds: 30 });
-        let r =
-            Results { estimates, token: Some((1000, 1)), paired, dedupe: vec![(0, 1e-6)], webhooks: None };
+        let r = Results {
+            estimates,
+            token: Some((1000, 1)),
+            paired,
+            dedupe: vec![(0, 1e-6)],
+            webhooks: Some((17_000.0, 30_000.0, Paired { ratio: 0.57, rounds: 10 })),
+        };
         let rows = rows(&r, None);
         let row = |what: &str| rows.iter().find(|r| r.what.starts_with(what)).unwrap();
         assert_eq!(row("Generator: real spec").met, "yes");
@@ -940,6 +946,12 @@ mod tests {
         assert_eq!(row("Calls: user endpoint, concurrency 64").met, "—");
         assert_eq!(row("Calls: client_token fetches").met, "yes");
         assert_eq!(row("Compile").figure, MISSING);
+        // The plain-derive pair is judged on its own paired ratio.
+        assert_eq!(row("Decode: store list page, 20 products: generated").paired, "1.050 (30 rounds)");
+        assert_eq!(row("Decode: store list page, 20 products: generated").met, "yes");
+        assert_eq!(row("Webhooks").figure, "17000 pushes/s");
+        assert_eq!(row("Webhooks").paired, "0.570 (10 rounds)");
+        assert_eq!(row("Webhook dedupe").figure, time(1e-6));
         assert_eq!(r.missing(), vec!["calls_user_c64/raw"]);
     }
 

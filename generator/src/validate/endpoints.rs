@@ -3,7 +3,11 @@
 use super::*;
 
 impl Cx {
-    pub(super) fn endpoints(&mut self, files: &[LoadedFile], types: &BTreeMap<String, NamedType>) -> Vec<Endpoint> {
+    pub(super) fn endpoints(
+        &mut self,
+        files: &[LoadedFile],
+        types: &BTreeMap<String, NamedType>,
+    ) -> Vec<Endpoint> {
         let mut out = Vec::new();
         // Endpoint name -> where it is defined.
         let mut seen: BTreeMap<String, String> = BTreeMap::new();

@@ -54,7 +54,12 @@ impl Cx {
     }
 
     /// The item's own `evidence:`, which every endpoint and event must state.
-    pub(super) fn required_evidence(&mut self, at: &At<'_>, kind: &str, e: Option<&EvidenceSpec>) -> Option<Provenance> {
+    pub(super) fn required_evidence(
+        &mut self,
+        at: &At<'_>,
+        kind: &str,
+        e: Option<&EvidenceSpec>,
+    ) -> Option<Provenance> {
         match e {
             Some(ev) => self.evidence_at(at, "evidence", ev),
             None => {

@@ -58,7 +58,8 @@ pub(super) fn parse_ty(s: &str, known: &BTreeSet<String>) -> Result<Ty, String> 
     Err(format!("unknown type `{s}`"))
 }
 
-pub(super) const TYPE_HINT: &str = "string, secret, bool, i32, i64, f64, id, json, list<T>, map<T> or a named type";
+pub(super) const TYPE_HINT: &str =
+    "string, secret, bool, i32, i64, f64, id, json, list<T>, map<T> or a named type";
 
 impl Cx {
     pub(super) fn types(&mut self, files: &[LoadedFile]) -> BTreeMap<String, NamedType> {
