@@ -7,15 +7,12 @@
 //! spec/*.yaml --yaml--> spec::SpecFile --validate--> model::Model --render--> Vec<GeneratedFile>
 //! ```
 
-pub mod diff;
-pub mod error;
-pub mod model;
-pub mod names;
 pub mod render;
-pub mod spec;
 pub mod synthetic;
-pub mod validate;
-pub mod yaml;
+
+// The spec as data lives in its own crate (`douyin-alliance-spec`); re-exported so that the
+// generator's users name one crate.
+pub use spec_model::{diff, error, model, names, spec, validate, yaml};
 
 use std::path::Path;
 

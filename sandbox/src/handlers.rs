@@ -13,9 +13,9 @@ use http::request::Parts;
 use http::{HeaderValue, StatusCode};
 use serde_json::{json, Map, Value};
 
-use codegen::model::{AuthKind, Credentials, Encoding, Endpoint, EnvelopeKind, InjectFrom, Server};
 use douyin_alliance::envelope;
 use douyin_alliance::{KnownCode, TOKEN_HEADER};
+use spec_model::model::{AuthKind, Credentials, Encoding, Endpoint, EnvelopeKind, InjectFrom, Server};
 
 use crate::auth::Denied;
 use crate::faults::{self, Fault};

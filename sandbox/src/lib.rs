@@ -67,9 +67,9 @@ pub use faults::{Fault, FaultRule, ParseFaultError};
 pub use log::{LoggedRequest, Received};
 pub use push::{PushAttempt, ORDER_EVENT, RETRIES};
 
-use codegen::model::Endpoint;
 use douyin_alliance::endpoint::Server;
 use douyin_alliance::{Client, ClientBuilder};
+use spec_model::model::Endpoint;
 
 /// Why the sandbox could not start or take an order.
 #[derive(Debug, thiserror::Error)]

@@ -7,8 +7,8 @@ use http::header::CONTENT_TYPE;
 use http::StatusCode;
 use serde_json::{json, Value};
 
-use codegen::model::{Endpoint, Server};
 use douyin_alliance::KnownCode;
+use spec_model::model::{Endpoint, Server};
 
 use crate::clock::{format_beijing, Clock};
 

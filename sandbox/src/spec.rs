@@ -5,7 +5,7 @@
 
 use std::sync::OnceLock;
 
-pub use codegen::model::{
+pub use spec_model::model::{
     AuthKind, Credentials, Encoding, Endpoint, EnvelopeKind, Field, HttpMethod, Model, NamedType, Server, Ty,
     TypeKind,
 };
@@ -27,10 +27,10 @@ pub fn model() -> Result<&'static Model, SandboxError> {
     static MODEL: OnceLock<Result<Model, String>> = OnceLock::new();
     let loaded = MODEL.get_or_init(|| {
         let files: Result<Vec<_>, _> =
-            FILES.iter().map(|(name, text)| codegen::yaml::parse_str(name, text)).collect();
+            FILES.iter().map(|(name, text)| spec_model::yaml::parse_str(name, text)).collect();
         files
-            .map_err(codegen::Errors::from)
-            .and_then(|f| codegen::validate::validate(&f))
+            .map_err(spec_model::Errors::from)
+            .and_then(|f| spec_model::validate::validate(&f))
             .map_err(|e| e.to_string())
     });
     loaded.as_ref().map_err(|e| SandboxError::Spec(e.clone()))

@@ -2,9 +2,9 @@
 //! stated constraints of the spec's request type. Query and form values arrive as text, so
 //! there a number's text counts as the number.
 
-use codegen::model::{Field, Ty, TypeKind};
 use douyin_alliance::check;
 use serde_json::{Map, Value};
+use spec_model::model::{Field, Ty, TypeKind};
 
 use crate::spec;
 

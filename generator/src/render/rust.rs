@@ -54,26 +54,12 @@ pub fn ident(ident: &str) -> String {
 
 /// The Rust type of a spec type, without `Option`.
 pub fn ty(t: &Ty) -> TokenStream {
-    match t {
-        Ty::String => quote!(String),
-        Ty::Secret => quote!(crate::Secret),
-        Ty::Bool => quote!(bool),
-        Ty::I32 => quote!(i32),
-        Ty::I64 => quote!(i64),
-        Ty::F64 => quote!(f64),
-        Ty::Id => quote!(crate::Id),
-        Ty::Json => quote!(::serde_json::Value),
-        Ty::List(inner) => {
-            let i = ty(inner);
-            quote!(Vec<#i>)
-        }
-        Ty::Map(inner) => {
-            let i = ty(inner);
-            quote!(::std::collections::BTreeMap<String, #i>)
-        }
-        Ty::Named(n) => {
-            let i = format_ident!("{}", n);
-            quote!(#i)
+    // The spec crate holds the one mapping of spec types to Rust; its text always parses.
+    match syn::parse_str::<syn::Type>(&t.rust()) {
+        Ok(parsed) => quote!(#parsed),
+        Err(e) => {
+            let message = format!("spec type {t:?} maps to unparsable Rust `{}`: {e}", t.rust());
+            quote!(::core::compile_error!(#message))
         }
     }
 }

@@ -12,11 +12,9 @@ mod endpoints;
 mod events;
 mod evidence;
 mod paging;
-mod positions;
 mod types;
 
-use crate::yaml::find_line;
-use positions::*;
+use crate::positions::*;
 
 /// The field name every generated object reserves for fields the spec does not know.
 pub const EXTRA_FIELDS: &str = "extra_fields";

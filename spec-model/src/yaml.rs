@@ -196,30 +196,3 @@ fn dotted(steps: &[Step]) -> Option<String> {
     }
     (!out.is_empty()).then_some(out)
 }
-
-/// Finds the 1-based line of the first `key: <value>` entry after line `after` (a best effort
-/// used for semantic errors, which serde cannot place). The entry may open a flow mapping,
-/// `- {key: value, ...}`.
-pub fn find_line(text: &str, key: &str, value: &str, after: usize) -> Option<usize> {
-    text.lines().enumerate().skip(after).find_map(|(i, line)| is_entry(line, key, value).then_some(i + 1))
-}
-
-/// Like [`find_line`] over lines already split, so repeated searches cost no re-scanning.
-pub fn find_line_in(lines: &[&str], key: &str, value: &str, after: usize) -> Option<usize> {
-    lines.iter().enumerate().skip(after).find_map(|(i, line)| is_entry(line, key, value).then_some(i + 1))
-}
-
-/// Whether `line` is the entry `key: value` (also `- key: value` and `- {key: value, ...}`).
-fn is_entry(line: &str, key: &str, value: &str) -> bool {
-    let t = line.trim_start().trim_start_matches("- ").trim_start();
-    let (t, flow) = match t.strip_prefix('{') {
-        Some(inner) => (inner.trim_start(), true),
-        None => (t, false),
-    };
-    let Some(rest) = t.strip_prefix(key).and_then(|r| r.trim_start().strip_prefix(':')) else {
-        return false;
-    };
-    let rest = rest.trim();
-    let rest = if flow { rest.split([',', '}']).next().unwrap_or(rest).trim() } else { rest };
-    rest.trim_matches(|c| c == '"' || c == '\'') == value
-}

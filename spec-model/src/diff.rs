@@ -18,7 +18,6 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::model::{AuthKind, Endpoint, EnumDef, Field, Model, Pagination, TypeKind};
-use crate::render::rust;
 
 /// What a change does to users, most severe first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -329,7 +328,7 @@ fn fields(out: &mut Out, ty: &str, old: &[Field], new: &[Field], request: bool) 
 
 fn field(out: &mut Out, item: &str, o: &Field, n: &Field) {
     // `Option<i64>`, as users write it (the token printer spaces every `<`).
-    let written = |f: &Field| rust::field_ty(f).replace(' ', "");
+    let written = |f: &Field| f.rust_type().replace(' ', "");
     let (ta, tb) = (written(o), written(n));
     if ta != tb {
         let what = match (o.optional(), n.optional(), o.ty == n.ty) {

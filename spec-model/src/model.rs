@@ -290,9 +290,37 @@ impl Field {
     pub fn optional(&self) -> bool {
         !self.required || (self.lenient && !self.ty.is_collection())
     }
+
+    /// The field's full Rust type in the generated crate (`Option<…>` when not required), as
+    /// text: the one mapping of spec types to Rust, which the generator parses into tokens.
+    pub fn rust_type(&self) -> String {
+        if self.optional() {
+            format!("Option<{}>", self.ty.rust())
+        } else {
+            self.ty.rust()
+        }
+    }
 }
 
 impl Ty {
+    /// The Rust type in the generated crate, as text (`crate::` paths are the generated
+    /// crate's own).
+    pub fn rust(&self) -> String {
+        match self {
+            Ty::String => "String".into(),
+            Ty::Secret => "crate::Secret".into(),
+            Ty::Bool => "bool".into(),
+            Ty::I32 => "i32".into(),
+            Ty::I64 => "i64".into(),
+            Ty::F64 => "f64".into(),
+            Ty::Id => "crate::Id".into(),
+            Ty::Json => "::serde_json::Value".into(),
+            Ty::List(inner) => format!("Vec<{}>", inner.rust()),
+            Ty::Map(inner) => format!("::std::collections::BTreeMap<String, {}>", inner.rust()),
+            Ty::Named(n) => n.clone(),
+        }
+    }
+
     /// The named type inside (itself, or its list's or map's items).
     pub fn named(&self) -> Option<&str> {
         match self {
