@@ -19,7 +19,7 @@ use douyin_alliance::endpoint::Server;
 use douyin_alliance::types::{KolStoreListRequest, MaterialsProductCategoryRequest};
 use douyin_alliance::{Client, Error, ErrorKind, RetryPolicy, TimeoutKind};
 use douyin_sandbox::{Sandbox, SandboxConfig};
-use e2e_tests::{test_user, within};
+use e2e_tests::{read_request, test_user, within};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::task::JoinSet;
@@ -162,34 +162,6 @@ impl RawPlatform {
     fn url(&self) -> String {
         format!("http://{}", self.addr)
     }
-}
-
-/// Reads one request (head and `Content-Length` body) from `socket`, as text.
-async fn read_request(socket: &mut TcpStream) -> Option<String> {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    let head_end = loop {
-        if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break p + 4;
-        }
-        match socket.read(&mut chunk).await {
-            Ok(0) | Err(_) => return None,
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-        }
-    };
-    let head = String::from_utf8_lossy(&buf[..head_end]).to_ascii_lowercase();
-    let body_len = head
-        .lines()
-        .find_map(|l| l.strip_prefix("content-length:"))
-        .and_then(|v| v.trim().parse::<usize>().ok())
-        .unwrap_or(0);
-    while buf.len() < head_end + body_len {
-        match socket.read(&mut chunk).await {
-            Ok(0) | Err(_) => break,
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-        }
-    }
-    Some(String::from_utf8_lossy(&buf).into_owned())
 }
 
 async fn play(mut socket: TcpStream, script: Script, log: Arc<Mutex<Vec<String>>>) {

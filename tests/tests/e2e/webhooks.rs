@@ -95,6 +95,24 @@ async fn orders_created_in_the_sandbox_arrive_as_typed_events_with_exact_ids() {
     assert!(sandbox.push_attempts().iter().all(|a| a.delivered()));
 }
 
+/// Sends a pushed request on to `target` with its body and the platform's headers (what a load
+/// balancer in front of the replicas does).
+pub(crate) async fn forward(
+    http: &reqwest::Client,
+    target: &str,
+    request: Request<Body>,
+) -> reqwest::Result<reqwest::Response> {
+    let headers = request.headers().clone();
+    let body = axum::body::to_bytes(request.into_body(), usize::MAX).await.unwrap_or_default();
+    let mut forward = http.post(target).body(body);
+    for name in [SIGNATURE_HEADER, MSG_ID_HEADER, "content-type"] {
+        if let Some(v) = headers.get(name) {
+            forward = forward.header(name, v.clone());
+        }
+    }
+    forward.send().await
+}
+
 /// A load balancer in front of two replicas: forwards each request to the next replica in
 /// turn, and answers the first one 503 whatever the replica said (a lost acknowledgement), so
 /// the sandbox delivers that message again, to the other replica.
@@ -108,15 +126,7 @@ struct Balancer {
 async fn balance(State(lb): State<Balancer>, request: Request<Body>) -> Response {
     let n = lb.next.fetch_add(1, Ordering::SeqCst);
     let target = &lb.replicas[n % lb.replicas.len()];
-    let headers = request.headers().clone();
-    let body = axum::body::to_bytes(request.into_body(), usize::MAX).await.unwrap();
-    let mut forward = lb.http.post(target).body(body);
-    for name in [SIGNATURE_HEADER, MSG_ID_HEADER, "content-type"] {
-        if let Some(v) = headers.get(name) {
-            forward = forward.header(name, v.clone());
-        }
-    }
-    let answer = forward.send().await.unwrap();
+    let answer = forward(&lb.http, target, request).await.unwrap();
     let status = answer.status().as_u16();
     let text = answer.text().await.unwrap_or_default();
     if n == 1 {

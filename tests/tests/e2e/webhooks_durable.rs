@@ -243,15 +243,7 @@ struct Failover {
 async fn failover(State(lb): State<Failover>, request: Request<Body>) -> Response {
     let down = lb.primary_down.load(Ordering::SeqCst);
     let target = if down { &lb.secondary } else { &lb.primary };
-    let headers = request.headers().clone();
-    let body = axum::body::to_bytes(request.into_body(), usize::MAX).await.unwrap();
-    let mut forward = lb.http.post(target).body(body);
-    for name in [SIGNATURE_HEADER, MSG_ID_HEADER, "content-type"] {
-        if let Some(v) = headers.get(name) {
-            forward = forward.header(name, v.clone());
-        }
-    }
-    match forward.send().await {
+    match crate::webhooks::forward(&lb.http, target, request).await {
         Ok(answer) => {
             let status = StatusCode::from_u16(answer.status().as_u16()).unwrap();
             (status, answer.text().await.unwrap_or_default()).into_response()
@@ -438,19 +430,7 @@ async fn a_thousand_pushes_into_three_replicas_are_each_handled_once() {
     let answers: Vec<(usize, u16)> = futures_util::stream::iter(sends.iter().enumerate())
         .map(|(n, &i)| {
             let (http, url) = (http.clone(), urls[n % urls.len()].clone());
-            async move {
-                let body = order_body(4_968_253_700_000_000_000 + i as u64);
-                let signature = sign(Sandbox::CLIENT_SECRET.as_bytes(), body.as_bytes());
-                let r = http
-                    .post(url)
-                    .header(SIGNATURE_HEADER, signature)
-                    .header(MSG_ID_HEADER, format!("load-{i}"))
-                    .body(body)
-                    .send()
-                    .await
-                    .expect("the replica answers");
-                (i, r.status().as_u16())
-            }
+            async move { (i, push(&http, &url, i).await) }
         })
         .buffer_unordered(32)
         .collect()
