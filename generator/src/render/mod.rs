@@ -192,7 +192,7 @@ impl Rendered<'_> {
     /// Parses and prints `piece` as one file, which starts on line `first_line` of the file.
     fn parse_whole(&self, piece: &str, first_line: usize) -> Result<String, Errors> {
         let result = match syn::parse_file(piece) {
-            Ok(parsed) => Ok(prettyplease::unparse(&parsed)),
+            Ok(parsed) => Ok(print_object(&parsed, piece).unwrap_or_else(|| prettyplease::unparse(&parsed))),
             Err(e) => {
                 let line = first_line + e.span().start().line - 1;
                 let lines: Vec<&str> = self.src.lines().collect();
@@ -215,6 +215,25 @@ impl Rendered<'_> {
         proc_macro2::extra::invalidate_current_thread_spans();
         result
     }
+}
+
+/// A piece that is one `crate::__object!` invocation, as the template wrote it (one field per
+/// line, so a one-field change is a one-line diff): prettyplease prints a macro's body as one
+/// reflowed run of tokens. `None` for any other piece. The piece parsed, so its text is Rust.
+fn print_object(parsed: &syn::File, piece: &str) -> Option<String> {
+    let [syn::Item::Macro(m)] = parsed.items.as_slice() else { return None };
+    let is_object = m.attrs.is_empty() && m.mac.path.segments.last().is_some_and(|s| s.ident == "__object");
+    if !is_object {
+        return None;
+    }
+    let mut out = String::with_capacity(piece.len());
+    for line in
+        piece.lines().map(str::trim_end).filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with("//"))
+    {
+        out.push_str(line);
+        out.push('\n');
+    }
+    Some(out)
 }
 
 /// The last endpoint or type name mentioned at or before `line` of the rendered source.

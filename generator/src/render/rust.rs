@@ -96,47 +96,35 @@ pub fn serde_attr(f: &Field, gated: bool) -> String {
 /// The decoder marker of a received field (a type of `douyin_alliance::object`): lenient
 /// scalars, lists and maps that read `null` as empty, and plain `Deserialize` for the rest.
 pub fn decode_marker(f: &Field) -> String {
-    let t = ty(&f.ty);
+    // Text, not tokens: the `__object!` invocation is printed as written, one field per line
+    // (see `render::print_object`).
+    let t = f.ty.rust();
     if f.lenient {
-        let marker = match (&f.ty, f.optional()) {
-            (Ty::I32 | Ty::I64, _) => quote!(LenientInt<#t>),
-            (Ty::F64, _) => quote!(LenientFloat),
-            (Ty::Bool, _) => quote!(LenientBool),
-            (Ty::String, _) => quote!(LenientStr),
-            (Ty::List(item), false) => {
-                let item = ty(item);
-                quote!(LenientList<#item>)
-            }
-            (Ty::List(item), true) => {
-                let item = ty(item);
-                quote!(LenientOptList<#item>)
-            }
-            (Ty::Map(v), false) => {
-                let v = ty(v);
-                quote!(LenientMap<#v>)
-            }
-            (Ty::Map(v), true) => {
-                let v = ty(v);
-                quote!(LenientOptMap<#v>)
-            }
-            (_, _) => quote!(LenientOpt<#t>),
+        return match (&f.ty, f.optional()) {
+            (Ty::I32 | Ty::I64, _) => format!("LenientInt<{t}>"),
+            (Ty::F64, _) => "LenientFloat".into(),
+            (Ty::Bool, _) => "LenientBool".into(),
+            (Ty::String, _) => "LenientStr".into(),
+            (Ty::List(item), false) => format!("LenientList<{}>", item.rust()),
+            (Ty::List(item), true) => format!("LenientOptList<{}>", item.rust()),
+            (Ty::Map(v), false) => format!("LenientMap<{}>", v.rust()),
+            (Ty::Map(v), true) => format!("LenientOptMap<{}>", v.rust()),
+            (_, _) => format!("LenientOpt<{t}>"),
         };
-        return marker.to_string();
     }
-    let marker = match (&f.ty, f.required) {
-        (Ty::I32 | Ty::I64, true) => quote!(Int<#t>),
-        (Ty::I32 | Ty::I64, false) => quote!(OptInt<#t>),
-        (Ty::F64, true) => quote!(Float),
-        (Ty::F64, false) => quote!(OptFloat),
-        (Ty::Bool, true) => quote!(Bool),
-        (Ty::Bool, false) => quote!(OptBool),
-        (Ty::String, true) => quote!(Str),
-        (Ty::String, false) => quote!(OptStr),
-        (Ty::List(_) | Ty::Map(_), true) => quote!(Collection<#t>),
-        (_, true) => quote!(Plain<#t>),
-        (_, false) => quote!(Opt<#t>),
-    };
-    marker.to_string()
+    match (&f.ty, f.required) {
+        (Ty::I32 | Ty::I64, true) => format!("Int<{t}>"),
+        (Ty::I32 | Ty::I64, false) => format!("OptInt<{t}>"),
+        (Ty::F64, true) => "Float".into(),
+        (Ty::F64, false) => "OptFloat".into(),
+        (Ty::Bool, true) => "Bool".into(),
+        (Ty::Bool, false) => "OptBool".into(),
+        (Ty::String, true) => "Str".into(),
+        (Ty::String, false) => "OptStr".into(),
+        (Ty::List(_) | Ty::Map(_), true) => format!("Collection<{t}>"),
+        (_, true) => format!("Plain<{t}>"),
+        (_, false) => format!("Opt<{t}>"),
+    }
 }
 
 /// Human sentence of the constraints, for docs.

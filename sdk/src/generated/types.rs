@@ -55,7 +55,9 @@ pub struct AuthorizeEventContent {
 }
 
 crate::__object!(
-    AuthorizeEventContent { scopes : "scopes" => LenientOptList < String >, }
+    AuthorizeEventContent {
+        scopes: "scopes" => LenientOptList<String>,
+    }
 );
 
 crate::__api_object!(AuthorizeEventContent);
@@ -131,9 +133,13 @@ pub struct CaptainTaskDetailData {
 }
 
 crate::__object!(
-    CaptainTaskDetailData { task_id : "task_id" => LenientStr, task_name : "task_name" =>
-    LenientStr, start_time : "start_time" => LenientStr, end_time : "end_time" =>
-    LenientStr, status : "status" => LenientStr, }
+    CaptainTaskDetailData {
+        task_id: "task_id" => LenientStr,
+        task_name: "task_name" => LenientStr,
+        start_time: "start_time" => LenientStr,
+        end_time: "end_time" => LenientStr,
+        status: "status" => LenientStr,
+    }
 );
 
 crate::__api_object!(CaptainTaskDetailData);
@@ -231,10 +237,15 @@ pub struct CaptainTaskProduct {
 }
 
 crate::__object!(
-    CaptainTaskProduct { product_id : "product_id" => LenientOpt < crate ::Id >, title :
-    "title" => LenientStr, cover : "cover" => LenientStr, price : "price" => LenientStr,
-    cos_ratio : "cos_ratio" => LenientStr, sales : "sales" => LenientStr, shop_name :
-    "shop_name" => LenientStr, }
+    CaptainTaskProduct {
+        product_id: "product_id" => LenientOpt<crate::Id>,
+        title: "title" => LenientStr,
+        cover: "cover" => LenientStr,
+        price: "price" => LenientStr,
+        cos_ratio: "cos_ratio" => LenientStr,
+        sales: "sales" => LenientStr,
+        shop_name: "shop_name" => LenientStr,
+    }
 );
 
 crate::__api_object!(CaptainTaskProduct);
@@ -264,8 +275,10 @@ pub struct CaptainTaskProductListData {
 }
 
 crate::__object!(
-    CaptainTaskProductListData { total : "total" => LenientInt < i64 >, list : "list" =>
-    LenientList < CaptainTaskProduct >, }
+    CaptainTaskProductListData {
+        total: "total" => LenientInt<i64>,
+        list: "list" => LenientList<CaptainTaskProduct>,
+    }
 );
 
 crate::__api_object!(CaptainTaskProductListData);
@@ -390,8 +403,10 @@ pub struct ClientTokenData {
 }
 
 crate::__object!(
-    ClientTokenData { access_token : "access_token" => Plain < crate ::Secret >,
-    expires_in : "expires_in" => Int < i64 >, }
+    ClientTokenData {
+        access_token: "access_token" => Plain<crate::Secret>,
+        expires_in: "expires_in" => Int<i64>,
+    }
 );
 
 crate::__api_object!(ClientTokenData);
@@ -407,7 +422,10 @@ pub struct ColonelAwardTaskApplyData {
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
 
-crate::__object!(ColonelAwardTaskApplyData {});
+crate::__object!(
+    ColonelAwardTaskApplyData {
+    }
+);
 
 crate::__api_object!(ColonelAwardTaskApplyData);
 
@@ -463,8 +481,10 @@ pub struct IsvPickOrder {
 }
 
 crate::__object!(
-    IsvPickOrder { order_id : "order_id" => LenientStr, gmv : "gmv" => LenientInt < i64
-    >, }
+    IsvPickOrder {
+        order_id: "order_id" => LenientStr,
+        gmv: "gmv" => LenientInt<i64>,
+    }
 );
 
 crate::__api_object!(IsvPickOrder);
@@ -491,8 +511,10 @@ pub struct IsvPickOrderData {
 }
 
 crate::__object!(
-    IsvPickOrderData { total : "total" => LenientInt < i64 >, orders : "orders" =>
-    LenientOptList < IsvPickOrder >, }
+    IsvPickOrderData {
+        total: "total" => LenientInt<i64>,
+        orders: "orders" => LenientOptList<IsvPickOrder>,
+    }
 );
 
 crate::__api_object!(IsvPickOrderData);
@@ -575,7 +597,11 @@ pub struct KolBuyinIdData {
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
 
-crate::__object!(KolBuyinIdData { buyin_id : "buyin_id" => LenientStr, });
+crate::__object!(
+    KolBuyinIdData {
+        buyin_id: "buyin_id" => LenientStr,
+    }
+);
 
 crate::__api_object!(KolBuyinIdData);
 
@@ -768,21 +794,33 @@ pub struct KolMaterialsProduct {
 }
 
 crate::__object!(
-    KolMaterialsProduct { product_id : "product_id" => LenientOpt < crate ::Id >, title :
-    "title" => LenientStr, price : "price" => LenientInt < i64 >, cos_ratio : "cos_ratio"
-    => LenientFloat, cos_fee : "cos_fee" => LenientInt < i64 >, kol_cos_ratio :
-    "kol_cos_ratio" => LenientFloat, kol_cos_fee : "kol_cos_fee" => LenientInt < i64 >,
-    first_cid : "first_cid" => LenientInt < i64 >, second_cid : "second_cid" =>
-    LenientInt < i64 >, third_cid : "third_cid" => LenientInt < i64 >, in_stock :
-    "in_stock" => LenientBool, sales : "sales" => LenientInt < i64 >, cover : "cover" =>
-    LenientStr, detail_url : "detail_url" => LenientStr, shop_id : "shop_id" =>
-    LenientOpt < crate ::Id >, shop_name : "shop_name" => LenientStr, coupon_price :
-    "coupon_price" => LenientInt < i64 >, sharable : "sharable" => LenientBool,
-    activity_id : "activity_id" => LenientInt < i64 >, commission_type :
-    "commission_type" => LenientInt < i64 >, kol_ad_cos_fee : "kol_ad_cos_fee" =>
-    LenientInt < i64 >, kol_ad_cos_ratio : "kol_ad_cos_ratio" => LenientFloat,
-    limit_min_sale : "limit_min_sale" => LenientBool, post_free : "post_free" =>
-    LenientBool, presell_type : "presell_type" => LenientInt < i64 >, }
+    KolMaterialsProduct {
+        product_id: "product_id" => LenientOpt<crate::Id>,
+        title: "title" => LenientStr,
+        price: "price" => LenientInt<i64>,
+        cos_ratio: "cos_ratio" => LenientFloat,
+        cos_fee: "cos_fee" => LenientInt<i64>,
+        kol_cos_ratio: "kol_cos_ratio" => LenientFloat,
+        kol_cos_fee: "kol_cos_fee" => LenientInt<i64>,
+        first_cid: "first_cid" => LenientInt<i64>,
+        second_cid: "second_cid" => LenientInt<i64>,
+        third_cid: "third_cid" => LenientInt<i64>,
+        in_stock: "in_stock" => LenientBool,
+        sales: "sales" => LenientInt<i64>,
+        cover: "cover" => LenientStr,
+        detail_url: "detail_url" => LenientStr,
+        shop_id: "shop_id" => LenientOpt<crate::Id>,
+        shop_name: "shop_name" => LenientStr,
+        coupon_price: "coupon_price" => LenientInt<i64>,
+        sharable: "sharable" => LenientBool,
+        activity_id: "activity_id" => LenientInt<i64>,
+        commission_type: "commission_type" => LenientInt<i64>,
+        kol_ad_cos_fee: "kol_ad_cos_fee" => LenientInt<i64>,
+        kol_ad_cos_ratio: "kol_ad_cos_ratio" => LenientFloat,
+        limit_min_sale: "limit_min_sale" => LenientBool,
+        post_free: "post_free" => LenientBool,
+        presell_type: "presell_type" => LenientInt<i64>,
+    }
 );
 
 crate::__api_object!(KolMaterialsProduct);
@@ -1035,26 +1073,42 @@ pub struct KolMaterialsProductDetail {
 }
 
 crate::__object!(
-    KolMaterialsProductDetail { product_id : "product_id" => LenientOpt < crate ::Id >,
-    title : "title" => LenientStr, price : "price" => LenientInt < i64 >, coupon_price :
-    "coupon_price" => LenientInt < i64 >, cos_ratio : "cos_ratio" => LenientFloat,
-    cos_fee : "cos_fee" => LenientInt < i64 >, kol_cos_ratio : "kol_cos_ratio" =>
-    LenientFloat, kol_cos_fee : "kol_cos_fee" => LenientInt < i64 >, first_cid :
-    "first_cid" => LenientInt < i64 >, second_cid : "second_cid" => LenientInt < i64 >,
-    third_cid : "third_cid" => LenientInt < i64 >, in_stock : "in_stock" => LenientBool,
-    sales : "sales" => LenientInt < i64 >, cover : "cover" => LenientStr, imgs : "imgs"
-    => LenientOptList < String >, detail_url : "detail_url" => LenientStr, shop_id :
-    "shop_id" => LenientOpt < crate ::Id >, shop_name : "shop_name" => LenientStr, status
-    : "status" => LenientInt < i64 >, reason : "reason" => LenientStr, comment_score :
-    "comment_score" => LenientFloat, comment_num : "comment_num" => LenientInt < i64 >,
-    order_num : "order_num" => LenientInt < i64 >, view_num : "view_num" => LenientInt <
-    i64 >, kol_num : "kol_num" => LenientInt < i64 >, daily_statistics :
-    "daily_statistics" => LenientOptList < ProductDailyStatistics >, category_name :
-    "category_name" => LenientStr, category_id : "category_id" => LenientInt < i64 >,
-    is_assured : "is_assured" => LenientBool, logistics_info : "logistics_info" =>
-    LenientStr, has_sxt : "has_sxt" => LenientBool, shop_total_score : "shop_total_score"
-    => LenientOpt < ShopTotalScore >, sharable : "sharable" => LenientBool, activity_id :
-    "activity_id" => LenientInt < i64 >, }
+    KolMaterialsProductDetail {
+        product_id: "product_id" => LenientOpt<crate::Id>,
+        title: "title" => LenientStr,
+        price: "price" => LenientInt<i64>,
+        coupon_price: "coupon_price" => LenientInt<i64>,
+        cos_ratio: "cos_ratio" => LenientFloat,
+        cos_fee: "cos_fee" => LenientInt<i64>,
+        kol_cos_ratio: "kol_cos_ratio" => LenientFloat,
+        kol_cos_fee: "kol_cos_fee" => LenientInt<i64>,
+        first_cid: "first_cid" => LenientInt<i64>,
+        second_cid: "second_cid" => LenientInt<i64>,
+        third_cid: "third_cid" => LenientInt<i64>,
+        in_stock: "in_stock" => LenientBool,
+        sales: "sales" => LenientInt<i64>,
+        cover: "cover" => LenientStr,
+        imgs: "imgs" => LenientOptList<String>,
+        detail_url: "detail_url" => LenientStr,
+        shop_id: "shop_id" => LenientOpt<crate::Id>,
+        shop_name: "shop_name" => LenientStr,
+        status: "status" => LenientInt<i64>,
+        reason: "reason" => LenientStr,
+        comment_score: "comment_score" => LenientFloat,
+        comment_num: "comment_num" => LenientInt<i64>,
+        order_num: "order_num" => LenientInt<i64>,
+        view_num: "view_num" => LenientInt<i64>,
+        kol_num: "kol_num" => LenientInt<i64>,
+        daily_statistics: "daily_statistics" => LenientOptList<ProductDailyStatistics>,
+        category_name: "category_name" => LenientStr,
+        category_id: "category_id" => LenientInt<i64>,
+        is_assured: "is_assured" => LenientBool,
+        logistics_info: "logistics_info" => LenientStr,
+        has_sxt: "has_sxt" => LenientBool,
+        shop_total_score: "shop_total_score" => LenientOpt<ShopTotalScore>,
+        sharable: "sharable" => LenientBool,
+        activity_id: "activity_id" => LenientInt<i64>,
+    }
 );
 
 crate::__api_object!(KolMaterialsProductDetail);
@@ -1084,8 +1138,10 @@ pub struct KolMaterialsProductsDetailsData {
 }
 
 crate::__object!(
-    KolMaterialsProductsDetailsData { total : "total" => LenientInt < i64 >, products :
-    "products" => LenientList < KolMaterialsProductDetail >, }
+    KolMaterialsProductsDetailsData {
+        total: "total" => LenientInt<i64>,
+        products: "products" => LenientList<KolMaterialsProductDetail>,
+    }
 );
 
 crate::__api_object!(KolMaterialsProductsDetailsData);
@@ -1164,8 +1220,10 @@ pub struct KolMaterialsProductsSearchData {
 }
 
 crate::__object!(
-    KolMaterialsProductsSearchData { total : "total" => LenientInt < i64 >, products :
-    "products" => LenientList < KolMaterialsProduct >, }
+    KolMaterialsProductsSearchData {
+        total: "total" => LenientInt<i64>,
+        products: "products" => LenientList<KolMaterialsProduct>,
+    }
 );
 
 crate::__api_object!(KolMaterialsProductsSearchData);
@@ -1467,8 +1525,10 @@ pub struct KolOrdersData {
 }
 
 crate::__object!(
-    KolOrdersData { orders : "orders" => LenientList < Order >, cursor : "cursor" =>
-    LenientStr, }
+    KolOrdersData {
+        orders: "orders" => LenientList<Order>,
+        cursor: "cursor" => LenientStr,
+    }
 );
 
 crate::__api_object!(KolOrdersData);
@@ -1636,8 +1696,11 @@ pub struct KolReputationData {
 }
 
 crate::__object!(
-    KolReputationData { score : "score" => LenientFloat, level : "level" => LenientStr,
-    sales : "sales" => LenientInt < i64 >, }
+    KolReputationData {
+        score: "score" => LenientFloat,
+        level: "level" => LenientStr,
+        sales: "sales" => LenientInt<i64>,
+    }
 );
 
 crate::__api_object!(KolReputationData);
@@ -1667,8 +1730,10 @@ pub struct KolStoreListData {
 }
 
 crate::__object!(
-    KolStoreListData { total : "total" => LenientInt < i64 >, results : "results" =>
-    LenientList < StoreProduct >, }
+    KolStoreListData {
+        total: "total" => LenientInt<i64>,
+        results: "results" => LenientList<StoreProduct>,
+    }
 );
 
 crate::__api_object!(KolStoreListData);
@@ -1735,7 +1800,11 @@ pub struct KolStoreRemoveData {
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
 
-crate::__object!(KolStoreRemoveData { success : "success" => LenientBool, });
+crate::__object!(
+    KolStoreRemoveData {
+        success: "success" => LenientBool,
+    }
+);
 
 crate::__api_object!(KolStoreRemoveData);
 
@@ -1794,8 +1863,10 @@ pub struct MaterialsProductCategoryData {
 }
 
 crate::__object!(
-    MaterialsProductCategoryData { total : "total" => LenientInt < i64 >, category_list :
-    "category_list" => LenientList < ProductCategory >, }
+    MaterialsProductCategoryData {
+        total: "total" => LenientInt<i64>,
+        category_list: "category_list" => LenientList<ProductCategory>,
+    }
 );
 
 crate::__api_object!(MaterialsProductCategoryData);
@@ -2143,36 +2214,50 @@ pub struct Order {
 }
 
 crate::__object!(
-    Order { order_id : "order_id" => LenientOpt < crate ::Id >, product_id : "product_id"
-    => LenientOpt < crate ::Id >, product_name : "product_name" => LenientStr,
-    product_img : "product_img" => LenientStr, author_account : "author_account" =>
-    LenientStr, author_openid : "author_openid" => LenientStr, author_short_id :
-    "author_short_id" => LenientStr, author_buyin_id : "author_buyin_id" => LenientStr,
-    shop_id : "shop_id" => LenientOpt < crate ::Id >, shop_name : "shop_name" =>
-    LenientStr, total_pay_amount : "total_pay_amount" => LenientInt < i64 >,
-    commission_rate : "commission_rate" => LenientInt < i64 >, flow_point : "flow_point"
-    => LenientOpt < OrderFlowPoint >, app : "app" => LenientStr, update_time :
-    "update_time" => LenientStr, pay_success_time : "pay_success_time" => LenientStr,
-    settle_time : "settle_time" => LenientStr, refund_time : "refund_time" => LenientStr,
-    confirm_time : "confirm_time" => LenientStr, pay_goods_amount : "pay_goods_amount" =>
-    LenientInt < i64 >, settled_goods_amount : "settled_goods_amount" => LenientInt < i64
-    >, estimated_commission : "estimated_commission" => LenientInt < i64 >,
-    real_commission : "real_commission" => LenientInt < i64 >, estimated_total_commission
-    : "estimated_total_commission" => LenientInt < i64 >, estimated_tech_service_fee :
-    "estimated_tech_service_fee" => LenientInt < i64 >, item_num : "item_num" =>
-    LenientInt < i64 >, extra : "extra" => LenientStr, pid_info : "pid_info" =>
-    LenientOpt < OrderPidInfo >, pick_source_client_key : "pick_source_client_key" =>
-    LenientStr, pick_extra : "pick_extra" => LenientStr, media_type : "media_type" =>
-    LenientOpt < OrderMediaType >, media_id : "media_id" => LenientOpt < crate ::Id >,
-    is_stepped_plan : "is_stepped_plan" => LenientBool, platform_subsidy :
-    "platform_subsidy" => LenientInt < i64 >, author_subsidy : "author_subsidy" =>
-    LenientInt < i64 >, pay_subsidy : "pay_subsidy" => LenientInt < i64 >,
-    settle_user_stepped_commission : "settle_user_stepped_commission" => LenientInt < i64
-    >, settle_inst_stepped_commission : "settle_inst_stepped_commission" => LenientInt <
-    i64 >, estimated_user_stepped_commission : "estimated_user_stepped_commission" =>
-    LenientInt < i64 >, estimated_inst_stepped_commission :
-    "estimated_inst_stepped_commission" => LenientInt < i64 >, product_activity_id :
-    "product_activity_id" => LenientStr, app_id : "app_id" => LenientInt < i64 >, }
+    Order {
+        order_id: "order_id" => LenientOpt<crate::Id>,
+        product_id: "product_id" => LenientOpt<crate::Id>,
+        product_name: "product_name" => LenientStr,
+        product_img: "product_img" => LenientStr,
+        author_account: "author_account" => LenientStr,
+        author_openid: "author_openid" => LenientStr,
+        author_short_id: "author_short_id" => LenientStr,
+        author_buyin_id: "author_buyin_id" => LenientStr,
+        shop_id: "shop_id" => LenientOpt<crate::Id>,
+        shop_name: "shop_name" => LenientStr,
+        total_pay_amount: "total_pay_amount" => LenientInt<i64>,
+        commission_rate: "commission_rate" => LenientInt<i64>,
+        flow_point: "flow_point" => LenientOpt<OrderFlowPoint>,
+        app: "app" => LenientStr,
+        update_time: "update_time" => LenientStr,
+        pay_success_time: "pay_success_time" => LenientStr,
+        settle_time: "settle_time" => LenientStr,
+        refund_time: "refund_time" => LenientStr,
+        confirm_time: "confirm_time" => LenientStr,
+        pay_goods_amount: "pay_goods_amount" => LenientInt<i64>,
+        settled_goods_amount: "settled_goods_amount" => LenientInt<i64>,
+        estimated_commission: "estimated_commission" => LenientInt<i64>,
+        real_commission: "real_commission" => LenientInt<i64>,
+        estimated_total_commission: "estimated_total_commission" => LenientInt<i64>,
+        estimated_tech_service_fee: "estimated_tech_service_fee" => LenientInt<i64>,
+        item_num: "item_num" => LenientInt<i64>,
+        extra: "extra" => LenientStr,
+        pid_info: "pid_info" => LenientOpt<OrderPidInfo>,
+        pick_source_client_key: "pick_source_client_key" => LenientStr,
+        pick_extra: "pick_extra" => LenientStr,
+        media_type: "media_type" => LenientOpt<OrderMediaType>,
+        media_id: "media_id" => LenientOpt<crate::Id>,
+        is_stepped_plan: "is_stepped_plan" => LenientBool,
+        platform_subsidy: "platform_subsidy" => LenientInt<i64>,
+        author_subsidy: "author_subsidy" => LenientInt<i64>,
+        pay_subsidy: "pay_subsidy" => LenientInt<i64>,
+        settle_user_stepped_commission: "settle_user_stepped_commission" => LenientInt<i64>,
+        settle_inst_stepped_commission: "settle_inst_stepped_commission" => LenientInt<i64>,
+        estimated_user_stepped_commission: "estimated_user_stepped_commission" => LenientInt<i64>,
+        estimated_inst_stepped_commission: "estimated_inst_stepped_commission" => LenientInt<i64>,
+        product_activity_id: "product_activity_id" => LenientStr,
+        app_id: "app_id" => LenientInt<i64>,
+    }
 );
 
 crate::__api_object!(Order);
@@ -2262,8 +2347,11 @@ pub struct OrderPidInfo {
 }
 
 crate::__object!(
-    OrderPidInfo { pid : "pid" => LenientStr, external_info : "external_info" =>
-    LenientStr, media_type_name : "media_type_name" => LenientStr, }
+    OrderPidInfo {
+        pid: "pid" => LenientStr,
+        external_info: "external_info" => LenientStr,
+        media_type_name: "media_type_name" => LenientStr,
+    }
 );
 
 crate::__api_object!(OrderPidInfo);
@@ -2296,8 +2384,10 @@ pub struct PictureObj {
 }
 
 crate::__object!(
-    PictureObj { little_picture : "little_picture" => LenientStr, big_picture :
-    "big_picture" => LenientStr, }
+    PictureObj {
+        little_picture: "little_picture" => LenientStr,
+        big_picture: "big_picture" => LenientStr,
+    }
 );
 
 crate::__api_object!(PictureObj);
@@ -2337,8 +2427,11 @@ pub struct ProductCategory {
 }
 
 crate::__object!(
-    ProductCategory { id : "id" => LenientOpt < crate ::Id >, name : "name" =>
-    LenientStr, level : "level" => LenientInt < i64 >, }
+    ProductCategory {
+        id: "id" => LenientOpt<crate::Id>,
+        name: "name" => LenientStr,
+        level: "level" => LenientInt<i64>,
+    }
 );
 
 crate::__api_object!(ProductCategory);
@@ -2385,9 +2478,12 @@ pub struct ProductDailyStatistics {
 }
 
 crate::__object!(
-    ProductDailyStatistics { date : "date" => LenientStr, order_num : "order_num" =>
-    LenientInt < i64 >, view_num : "view_num" => LenientInt < i64 >, kol_num : "kol_num"
-    => LenientInt < i64 >, }
+    ProductDailyStatistics {
+        date: "date" => LenientStr,
+        order_num: "order_num" => LenientInt<i64>,
+        view_num: "view_num" => LenientInt<i64>,
+        kol_num: "kol_num" => LenientInt<i64>,
+    }
 );
 
 crate::__api_object!(ProductDailyStatistics);
@@ -2411,7 +2507,9 @@ pub struct ProductPicksourceConvertData {
 }
 
 crate::__object!(
-    ProductPicksourceConvertData { product_url : "product_url" => LenientStr, }
+    ProductPicksourceConvertData {
+        product_url: "product_url" => LenientStr,
+    }
 );
 
 crate::__api_object!(ProductPicksourceConvertData);
@@ -2529,8 +2627,11 @@ pub struct ProductSkusData {
 }
 
 crate::__object!(
-    ProductSkusData { specs : "specs" => LenientList < SkuSpec >, pictures : "pictures"
-    => LenientOptMap < PictureObj >, skus : "skus" => LenientOptMap < SkuObj >, }
+    ProductSkusData {
+        specs: "specs" => LenientList<SkuSpec>,
+        pictures: "pictures" => LenientOptMap<PictureObj>,
+        skus: "skus" => LenientOptMap<SkuObj>,
+    }
 );
 
 crate::__api_object!(ProductSkusData);
@@ -2631,8 +2732,10 @@ pub struct RenewRefreshTokenData {
 }
 
 crate::__object!(
-    RenewRefreshTokenData { refresh_token : "refresh_token" => Plain < crate ::Secret >,
-    expires_in : "expires_in" => Int < i64 >, }
+    RenewRefreshTokenData {
+        refresh_token: "refresh_token" => Plain<crate::Secret>,
+        expires_in: "expires_in" => Int<i64>,
+    }
 );
 
 crate::__api_object!(RenewRefreshTokenData);
@@ -2736,8 +2839,11 @@ pub struct ShopScoreItem {
 }
 
 crate::__object!(
-    ShopScoreItem { text : "text" => LenientStr, score : "score" => LenientStr, level :
-    "level" => LenientOpt < ScoreLevel >, }
+    ShopScoreItem {
+        text: "text" => LenientStr,
+        score: "score" => LenientStr,
+        level: "level" => LenientOpt<ScoreLevel>,
+    }
 );
 
 crate::__api_object!(ShopScoreItem);
@@ -2784,10 +2890,12 @@ pub struct ShopTotalScore {
 }
 
 crate::__object!(
-    ShopTotalScore { shop_score : "shop_score" => LenientOpt < ShopScoreItem >,
-    product_score : "product_score" => LenientOpt < ShopScoreItem >, logistics_score :
-    "logistics_score" => LenientOpt < ShopScoreItem >, service_score : "service_score" =>
-    LenientOpt < ShopScoreItem >, }
+    ShopTotalScore {
+        shop_score: "shop_score" => LenientOpt<ShopScoreItem>,
+        product_score: "product_score" => LenientOpt<ShopScoreItem>,
+        logistics_score: "logistics_score" => LenientOpt<ShopScoreItem>,
+        service_score: "service_score" => LenientOpt<ShopScoreItem>,
+    }
 );
 
 crate::__api_object!(ShopTotalScore);
@@ -2827,8 +2935,11 @@ pub struct SkuObj {
 }
 
 crate::__object!(
-    SkuObj { effective_price : "effective_price" => LenientInt < i64 >, stock_num :
-    "stock_num" => LenientInt < i64 >, sku_id : "sku_id" => LenientOpt < crate ::Id >, }
+    SkuObj {
+        effective_price: "effective_price" => LenientInt<i64>,
+        stock_num: "stock_num" => LenientInt<i64>,
+        sku_id: "sku_id" => LenientOpt<crate::Id>,
+    }
 );
 
 crate::__api_object!(SkuObj);
@@ -2860,8 +2971,10 @@ pub struct SkuSpec {
 }
 
 crate::__object!(
-    SkuSpec { name : "name" => LenientStr, spec_items : "spec_items" => LenientList <
-    SkuSpecItem >, }
+    SkuSpec {
+        name: "name" => LenientStr,
+        spec_items: "spec_items" => LenientList<SkuSpecItem>,
+    }
 );
 
 crate::__api_object!(SkuSpec);
@@ -2893,7 +3006,12 @@ pub struct SkuSpecItem {
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
 
-crate::__object!(SkuSpecItem { id : "id" => LenientStr, name : "name" => LenientStr, });
+crate::__object!(
+    SkuSpecItem {
+        id: "id" => LenientStr,
+        name: "name" => LenientStr,
+    }
+);
 
 crate::__api_object!(SkuSpecItem);
 
@@ -2915,7 +3033,9 @@ pub struct StoreAddData {
 }
 
 crate::__object!(
-    StoreAddData { results : "results" => LenientList < StoreAddResult >, }
+    StoreAddData {
+        results: "results" => LenientList<StoreAddResult>,
+    }
 );
 
 crate::__api_object!(StoreAddData);
@@ -3064,8 +3184,11 @@ pub struct StoreAddResult {
 }
 
 crate::__object!(
-    StoreAddResult { product_id : "product_id" => LenientOpt < crate ::Id >, error_code :
-    "error_code" => LenientInt < i64 >, error_msg : "error_msg" => LenientStr, }
+    StoreAddResult {
+        product_id: "product_id" => LenientOpt<crate::Id>,
+        error_code: "error_code" => LenientInt<i64>,
+        error_msg: "error_msg" => LenientStr,
+    }
 );
 
 crate::__api_object!(StoreAddResult);
@@ -3183,13 +3306,18 @@ pub struct StoreProduct {
 }
 
 crate::__object!(
-    StoreProduct { product_id : "product_id" => LenientOpt < crate ::Id >, promotion_id :
-    "promotion_id" => LenientOpt < crate ::Id >, title : "title" => LenientStr, cover :
-    "cover" => LenientStr, promotion_type : "promotion_type" => LenientOpt <
-    StorePromotionType >, price : "price" => LenientInt < i64 >, cos_type : "cos_type" =>
-    LenientOpt < StoreCosType >, cos_ratio : "cos_ratio" => LenientFloat,
-    colonel_activity_id : "colonel_activity_id" => LenientOpt < crate ::Id >, hide_status
-    : "hide_status" => LenientBool, }
+    StoreProduct {
+        product_id: "product_id" => LenientOpt<crate::Id>,
+        promotion_id: "promotion_id" => LenientOpt<crate::Id>,
+        title: "title" => LenientStr,
+        cover: "cover" => LenientStr,
+        promotion_type: "promotion_type" => LenientOpt<StorePromotionType>,
+        price: "price" => LenientInt<i64>,
+        cos_type: "cos_type" => LenientOpt<StoreCosType>,
+        cos_ratio: "cos_ratio" => LenientFloat,
+        colonel_activity_id: "colonel_activity_id" => LenientOpt<crate::Id>,
+        hide_status: "hide_status" => LenientBool,
+    }
 );
 
 crate::__api_object!(StoreProduct);
@@ -3317,12 +3445,19 @@ pub struct UserInfoData {
 }
 
 crate::__object!(
-    UserInfoData { open_id : "open_id" => LenientStr, union_id : "union_id" =>
-    LenientStr, nickname : "nickname" => LenientStr, avatar : "avatar" => LenientStr,
-    avatar_larger : "avatar_larger" => LenientStr, e_account_role : "e_account_role" =>
-    LenientStr, gender : "gender" => LenientStr, country : "country" => LenientStr,
-    province : "province" => LenientStr, city : "city" => LenientStr, district :
-    "district" => LenientStr, }
+    UserInfoData {
+        open_id: "open_id" => LenientStr,
+        union_id: "union_id" => LenientStr,
+        nickname: "nickname" => LenientStr,
+        avatar: "avatar" => LenientStr,
+        avatar_larger: "avatar_larger" => LenientStr,
+        e_account_role: "e_account_role" => LenientStr,
+        gender: "gender" => LenientStr,
+        country: "country" => LenientStr,
+        province: "province" => LenientStr,
+        city: "city" => LenientStr,
+        district: "district" => LenientStr,
+    }
 );
 
 crate::__api_object!(UserInfoData);
@@ -3364,10 +3499,14 @@ pub struct UserTokenData {
 }
 
 crate::__object!(
-    UserTokenData { access_token : "access_token" => Plain < crate ::Secret >, expires_in
-    : "expires_in" => Int < i64 >, refresh_token : "refresh_token" => Plain < crate
-    ::Secret >, refresh_expires_in : "refresh_expires_in" => Int < i64 >, open_id :
-    "open_id" => Str, scope : "scope" => OptStr, }
+    UserTokenData {
+        access_token: "access_token" => Plain<crate::Secret>,
+        expires_in: "expires_in" => Int<i64>,
+        refresh_token: "refresh_token" => Plain<crate::Secret>,
+        refresh_expires_in: "refresh_expires_in" => Int<i64>,
+        open_id: "open_id" => Str,
+        scope: "scope" => OptStr,
+    }
 );
 
 crate::__api_object!(UserTokenData);
@@ -3387,7 +3526,11 @@ pub struct WebhookChallenge {
     pub extra_fields: BTreeMap<String, ::serde_json::Value>,
 }
 
-crate::__object!(WebhookChallenge { challenge : "challenge" => Int < i64 >, });
+crate::__object!(
+    WebhookChallenge {
+        challenge: "challenge" => Int<i64>,
+    }
+);
 
 crate::__api_object!(WebhookChallenge);
 
