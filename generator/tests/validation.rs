@@ -119,7 +119,7 @@ fn yaml_syntax_error() {
 fn unknown_key_of_an_endpoint() {
     assert_eq!(
         only(&edit("    summary:", "    sumary:")),
-        "spec/fx.yaml:3: `fx_list`, field `sumary`: unknown key `sumary` (expected one of `name`, \
+        "spec/fx.yaml:3: `fx_list`, field `sumary`: unknown key `sumary`; did you mean `summary`? (expected one of `name`, \
          `summary`, `title_zh`, `doc`, `doc_url`, `server`, `method`, `path`, `auth`, `credentials`, \
          `open_id_in_query`, `retry_safe`, `evidence`, `auth_evidence`, `scope`, `alternative_auth`, \
          `request`, `response`, `pagination`)"
@@ -130,7 +130,7 @@ fn unknown_key_of_an_endpoint() {
 fn unknown_key_nested_in_an_endpoint() {
     assert_eq!(
         only(&edit("      encoding: json", "      encodng: json")),
-        "spec/fx.yaml:13: `fx_list`, field `request.encodng`: unknown key `encodng` (expected one of \
+        "spec/fx.yaml:13: `fx_list`, field `request.encodng`: unknown key `encodng`; did you mean `encoding`? (expected one of \
          `encoding`, `type`, `inject`)"
     );
 }
@@ -173,9 +173,19 @@ fn missing_required_key_of_a_type_field() {
 fn unknown_type_reference_in_a_field() {
     assert_eq!(
         only(&edit("type: list<FxItem>", "type: list<FxItm>")),
-        "spec/fx.yaml:47: `FxListData`, field `items`: unknown type `FxItm` (expected string, secret, \
+        "spec/fx.yaml:47: `FxListData`, field `items`: unknown type `FxItm`; did you mean `FxItem`? (expected string, secret, \
          bool, i32, i64, f64, id, json, list<T>, map<T> or a named type)"
     );
+}
+
+#[test]
+fn a_misspelt_scalar_type_gets_a_suggestion_and_a_far_one_none() {
+    let near =
+        only(&edit("        type: i64\n        doc: Total.", "        type: strng\n        doc: Total."));
+    assert!(near.contains("unknown type `strng`; did you mean `string`?"), "{near}");
+    let far =
+        only(&edit("        type: i64\n        doc: Total.", "        type: qqqqqq\n        doc: Total."));
+    assert!(far.contains("unknown type `qqqqqq` (expected"), "{far}");
 }
 
 #[test]
@@ -566,7 +576,7 @@ fn evidence_citing_a_source_the_register_lacks_or_none_at_all() {
     assert_eq!(
         messages(&[("spec/fx.yaml", &cited), ("spec/sources.yaml", sources)]),
         ["spec/fx.yaml:25: `fx_list`, field `evidence`: evidence cites source `S9`, which the register does not \
-          list (expected an id under `sources:` (`S1`))"]
+          list; did you mean `S1`? (expected an id under `sources:` (`S1`))"]
     );
     let none = edit(
         "    evidence: {level: guessed, note: a test}\n    scope",

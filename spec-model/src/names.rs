@@ -71,9 +71,53 @@ pub fn constant(snake: &str) -> String {
     snake.to_ascii_uppercase()
 }
 
+/// The candidate closest to `word`, when it is a near miss (an edit distance of at most a
+/// third of the word, and at least 1): what a "did you mean" names. Ties go to the first.
+pub fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (word.chars().count() / 3).max(1);
+    candidates
+        .into_iter()
+        .filter(|c| *c != word)
+        .map(|c| (distance(word, c), c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+/// `"; did you mean `x`?"` for the near miss of `word` among `candidates`, else empty.
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+    nearest(word, candidates).map(|c| format!("; did you mean `{c}`?")).unwrap_or_default()
+}
+
+/// Levenshtein distance over chars (insertions, deletions, substitutions).
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let here = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(here + 1);
+            prev = here;
+        }
+    }
+    row[b.len()]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_near_miss_is_named_and_a_far_one_is_not() {
+        assert_eq!(nearest("strng", ["string", "secret", "bool"]), Some("string"));
+        assert_eq!(nearest("KolOrderData", ["KolOrdersData", "Order"]), Some("KolOrdersData"));
+        assert_eq!(nearest("x", ["string"]), None);
+        assert_eq!(nearest("string", ["string"]), None, "the word itself is no suggestion");
+        assert_eq!(did_you_mean("evidance", ["evidence", "doc"]), "; did you mean `evidence`?");
+        assert_eq!(did_you_mean("zzz", ["evidence"]), "");
+    }
 
     #[test]
     fn keywords_and_invalid_identifiers_are_made_safe() {

@@ -85,7 +85,12 @@ fn yaml_error(file: &str, text: &str, e: &serde_yaml::Error) -> SpecError {
             Some((k, x)) => (k, Some(x.to_string())),
             None => (r.split_once(',').map_or(r, |(k, _)| k), None),
         };
-        (Some(unquote(key)), format!("unknown key {key}"), expected)
+        // serde lists the keys it expected: "one of `a`, `b`" (or "`a`" alone).
+        let near = expected.as_deref().map_or(String::new(), |x| {
+            let keys = x.split(", ").map(|k| k.trim_start_matches("one of ").trim_matches('`'));
+            crate::names::did_you_mean(&unquote(key), keys)
+        });
+        (Some(unquote(key)), format!("unknown key {key}{near}"), expected)
     } else if let Some(r) = rest.strip_prefix("missing field ") {
         (Some(unquote(r)), format!("missing required key {r}"), None)
     } else if path.is_empty() {

@@ -31,12 +31,17 @@ impl Cx {
 
     /// Resolves an evidence value, or says what is wrong with it (message, hint).
     pub(super) fn evidence(&self, e: &EvidenceSpec) -> Result<Provenance, (String, String)> {
-        let level =
-            choice(&e.level, &levels()).map_err(|h| (format!("unknown evidence level `{}`", e.level), h))?;
+        let level = choice(&e.level, &levels()).map_err(|h| {
+            let near = names::did_you_mean(&e.level, Evidence::ALL.iter().map(|l| l.as_str()));
+            (format!("unknown evidence level `{}`{near}", e.level), h)
+        })?;
         if let Some(s) = e.sources.iter().find(|s| !self.sources.contains(*s)) {
             let known = self.sources.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ");
             return Err((
-                format!("evidence cites source `{s}`, which the register does not list"),
+                format!(
+                    "evidence cites source `{s}`, which the register does not list{}",
+                    names::did_you_mean(s, self.sources.iter().map(String::as_str))
+                ),
                 format!("an id under `sources:` ({known})"),
             ));
         }

@@ -55,7 +55,9 @@ pub(super) fn parse_ty(s: &str, known: &BTreeSet<String>) -> Result<Ty, String> 
     if known.contains(s) {
         return Ok(Ty::Named(s.to_string()));
     }
-    Err(format!("unknown type `{s}`"))
+    let near =
+        names::did_you_mean(s, SCALARS.iter().map(|(n, _)| *n).chain(known.iter().map(String::as_str)));
+    Err(format!("unknown type `{s}`{near}"))
 }
 
 pub(super) const TYPE_HINT: &str =
