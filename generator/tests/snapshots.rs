@@ -84,12 +84,13 @@ fn full_fixture_covers_every_spec_feature() {
     };
     expect(endpoints, &["Server::OpenDouyin,", "Server::OpenDouyinEc,", "Server::Lianmeng,"]);
     expect(endpoints, &["HttpMethod::Get,", "HttpMethod::Post,"]);
-    expect(endpoints, &["AuthKind::None,", "AuthKind::ClientToken,", "AuthKind::AccessToken,"]);
+    expect(endpoints, &["Placement::None,", "Placement::AppTokenHeader,", "Placement::UserHeader {"]);
+    expect(endpoints, &["Placement::AppInBody {", "secret: true", "Placement::UserInBody,"]);
     expect(endpoints, &["open_id_in_query: true,", "open_id_in_query: false,"]);
     expect(endpoints, &["retry_safe: true,", "retry_safe: false,"]);
     expect(endpoints, &["Encoding::Json,", "Encoding::Form,", "Encoding::Query,", "Encoding::None,"]);
     expect(endpoints, &["EnvelopeKind::DataExtra,", "EnvelopeKind::ErrNo,", "EnvelopeKind::CodeMsg,"]);
-    expect(endpoints, &["InjectFrom::ClientKey", "InjectFrom::ClientSecret", "InjectFrom::Const("]);
+    expect(endpoints, &["constants: &[(", "RateScope::App,"]);
     expect(endpoints, &["style: PageStyle::Page,", "style: PageStyle::Cursor,", "None::<&()>"]);
     expect(endpoints, &["impl crate::Client {", "impl crate::UserClient {"]);
     expect(

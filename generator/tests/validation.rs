@@ -122,7 +122,7 @@ fn unknown_key_of_an_endpoint() {
         "spec/fx.yaml:3: `fx_list`, field `sumary`: unknown key `sumary`; did you mean `summary`? (expected one of `name`, \
          `summary`, `title_zh`, `doc`, `doc_url`, `server`, `method`, `path`, `auth`, `credentials`, \
          `open_id_in_query`, `retry_safe`, `evidence`, `auth_evidence`, `scope`, `alternative_auth`, \
-         `request`, `response`, `pagination`)"
+         `role`, `rate_scope`, `request`, `response`, `pagination`)"
     );
 }
 
@@ -705,5 +705,39 @@ fn an_event_with_an_unknown_content_type_or_no_evidence() {
             "spec/fx.yaml:59: `fx_pushed`: the event states no `evidence` (expected `evidence: {level: confirmed, \
              sources: [S1, S2]}`; levels: documented, confirmed, single_source, analogue, seed_only, guessed)"
         ]
+    );
+}
+
+#[test]
+fn unknown_token_role() {
+    assert_eq!(
+        only(&edit("    retry_safe: true\n", "    retry_safe: true\n    role: refrsh\n")),
+        "spec/fx.yaml:12: `fx_list`, field `role`: unknown role `refrsh` (expected `app_token`, \
+         `stable_app_token`, `exchange_code`, `refresh`, `renew`)"
+    );
+}
+
+#[test]
+fn a_token_role_needs_the_fields_the_runtime_reads() {
+    let text = edit("    retry_safe: true\n", "    retry_safe: true\n    role: renew\n");
+    assert_eq!(
+        messages(&[("spec/fx.yaml", &text)]),
+        [
+            "spec/fx.yaml:15: `fx_list`, field `request.type`: role `renew` needs the required field(s) \
+             `refresh_token` (expected the fields the runtime's token lifecycle reads, at `documented` or \
+             `confirmed` evidence)",
+            "spec/fx.yaml:18: `fx_list`, field `response.type`: role `renew` needs the required field(s) \
+             `refresh_token`, `expires_in` (expected the fields the runtime's token lifecycle reads, at \
+             `documented` or `confirmed` evidence)",
+        ]
+    );
+}
+
+#[test]
+fn unknown_rate_scope() {
+    assert_eq!(
+        only(&edit("    retry_safe: true\n", "    retry_safe: true\n    rate_scope: apps\n")),
+        "spec/fx.yaml:12: `fx_list`, field `rate_scope`: unknown rate scope `apps` (expected `app`, \
+         `token_fetch`, `exempt`)"
     );
 }

@@ -1,214 +1,361 @@
 //! The vocabulary of the spec that both the generator and the runtime speak: which host, which
-//! HTTP method, which credential, which encoding, which envelope, which pagination style.
+//! HTTP method, which credential and where it travels, which encoding, which envelope, which
+//! pagination style, which rate scope, which token role.
 //!
 //! Both sides use these very types: the generator's model holds them and writes paths to them
 //! into generated code; the runtime (`douyin_alliance::endpoint`) re-exports them and acts on
-//! them. A rename or a new variant here fails to compile in the generator (its token mapping
-//! matches exhaustively), not later in the generated SDK.
+//! them. Each word of the vocabulary is written once, in a [`vocab!`] table below: its spec
+//! spelling, its Rust path and the phrase docs print come from that one line, so a new variant
+//! is one line here (and a compile error wherever behaviour must be decided for it).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-use std::fmt;
+/// Declares one enum of the vocabulary. Each variant is written once, with its spec spelling
+/// and the phrase docs print:
+///
+/// ```
+/// # use douyin_alliance_meta::vocab;
+/// vocab! {
+///     /// A colour.
+///     pub enum Colour {
+///         /// Red.
+///         Red = "red", "a red thing",
+///     }
+/// }
+/// assert_eq!(Colour::from_spec("red"), Some(Colour::Red));
+/// assert_eq!(Colour::Red.rust_path(), "Colour::Red");
+/// ```
+///
+/// It gives `ALL` (in declaration order), `COUNT`, `as_str` (the spec spelling, also
+/// `Display`), `from_spec`, `phrase`, `rust_path` (`Enum::Variant`, how generated code names
+/// it), `index` and `spellings` (for "expected one of" hints).
+#[macro_export]
+macro_rules! vocab {
+    ($(#[$m:meta])* pub enum $name:ident {
+        $($(#[$vm:meta])* $variant:ident = $spelling:literal, $phrase:literal,)+
+    }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name {
+            $($(#[$vm])* $variant,)+
+        }
 
-/// A host of the platform.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Server {
-    /// `open.douyin.com`: OAuth.
-    OpenDouyin,
-    /// `open.douyinec.com`: the Alliance API.
-    OpenDouyinEc,
-    /// `lianmengapi.snssdk.com`: the captain (团长) mobile API.
-    Lianmeng,
+        impl $name {
+            /// How many variants there are.
+            pub const COUNT: usize = [$(stringify!($variant),)+].len();
+            /// Every variant, in declaration order.
+            pub const ALL: [$name; Self::COUNT] = [$($name::$variant,)+];
+
+            /// The spec's spelling.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $spelling,)+
+                }
+            }
+
+            /// The variant the spec spells `s`.
+            pub fn from_spec(s: &str) -> Option<Self> {
+                Self::ALL.into_iter().find(|v| v.as_str() == s)
+            }
+
+            /// What docs call it.
+            pub const fn phrase(self) -> &'static str {
+                match self {
+                    $($name::$variant => $phrase,)+
+                }
+            }
+
+            /// `Enum::Variant`: how generated code names it.
+            pub const fn rust_path(self) -> &'static str {
+                match self {
+                    $($name::$variant => concat!(stringify!($name), "::", stringify!($variant)),)+
+                }
+            }
+
+            /// Position in [`Self::ALL`].
+            pub const fn index(self) -> usize {
+                self as usize
+            }
+
+            /// Every spelling as `` `a`, `b`, `c` ``, for "expected one of" hints.
+            pub fn spellings() -> String {
+                let all: Vec<String> = Self::ALL.iter().map(|v| format!("`{}`", v.as_str())).collect();
+                all.join(", ")
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+vocab! {
+    /// A host of the platform; the spec spells it by its host name.
+    pub enum Server {
+        /// `open.douyin.com`: OAuth.
+        OpenDouyin = "open.douyin.com", "the OAuth host",
+        /// `open.douyinec.com`: the Alliance API.
+        OpenDouyinEc = "open.douyinec.com", "the Alliance API host",
+        /// `lianmengapi.snssdk.com`: the captain (团长) mobile API.
+        Lianmeng = "lianmengapi.snssdk.com", "the captain mobile API host",
+    }
 }
 
 impl Server {
-    /// Every server.
-    pub const ALL: [Server; 3] = [Server::OpenDouyin, Server::OpenDouyinEc, Server::Lianmeng];
-
     /// The host name, as the spec spells it.
-    pub fn host(self) -> &'static str {
-        match self {
-            Server::OpenDouyin => "open.douyin.com",
-            Server::OpenDouyinEc => "open.douyinec.com",
-            Server::Lianmeng => "lianmengapi.snssdk.com",
-        }
+    pub const fn host(self) -> &'static str {
+        self.as_str()
     }
 
     /// The production base URL.
-    pub fn default_base_url(self) -> &'static str {
-        match self {
-            Server::OpenDouyin => "https://open.douyin.com",
-            Server::OpenDouyinEc => "https://open.douyinec.com",
-            Server::Lianmeng => "https://lianmengapi.snssdk.com",
-        }
+    pub fn default_base_url(self) -> String {
+        format!("https://{}", self.host())
     }
 
     /// The server whose host is `host`.
     pub fn from_host(host: &str) -> Option<Server> {
-        Server::ALL.into_iter().find(|s| s.host() == host)
-    }
-
-    /// Position in [`Server::ALL`].
-    pub fn index(self) -> usize {
-        self as usize
+        Server::from_spec(host)
     }
 }
 
-impl fmt::Display for Server {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.host())
+vocab! {
+    /// HTTP method; the spec spells it as on the wire.
+    pub enum HttpMethod {
+        /// GET
+        Get = "GET", "GET",
+        /// POST
+        Post = "POST", "POST",
     }
 }
 
-/// HTTP method.
+vocab! {
+    /// Which credential a call needs: decided by its [`Placement`], enforced by the type the
+    /// method is on.
+    pub enum AuthKind {
+        /// None (methods on `Client`).
+        None = "none", "none",
+        /// The app's client_token, fetched and cached by the client (methods on `Client`).
+        ClientToken = "client_token", "app `client_token`",
+        /// A user's access_token (methods on `UserClient`).
+        AccessToken = "access_token", "user `access_token`",
+    }
+}
+
+/// Where a REST call's credential travels: one value per valid combination, so an invalid one
+/// (a user token with no user, an `open_id` on an app call) cannot be written. The wire names
+/// of the fields are the platform's ([`Placement::CLIENT_KEY`] and kin).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum HttpMethod {
-    /// GET
-    Get,
-    /// POST
-    Post,
+pub enum Placement {
+    /// Nothing is sent.
+    None,
+    /// The app's `client_key`, and `client_secret` when `secret`, are added to the body.
+    AppInBody {
+        /// Whether `client_secret` goes too.
+        secret: bool,
+    },
+    /// The app's client_token in the `access-token` header.
+    AppTokenHeader,
+    /// The user's access_token in the `access-token` header.
+    UserHeader {
+        /// Whether the user's `open_id` goes in the query string.
+        open_id_in_query: bool,
+    },
+    /// The user's `access_token` and `open_id` are added to the body.
+    UserInBody,
 }
 
-impl HttpMethod {
-    /// The method's name on the wire: `GET`, `POST`.
-    pub fn as_str(self) -> &'static str {
+impl Placement {
+    /// The header a token travels in.
+    pub const TOKEN_HEADER: &'static str = "access-token";
+    /// Wire name of the app's key.
+    pub const CLIENT_KEY: &'static str = "client_key";
+    /// Wire name of the app's secret.
+    pub const CLIENT_SECRET: &'static str = "client_secret";
+    /// Wire name of the user's token in a body.
+    pub const ACCESS_TOKEN: &'static str = "access_token";
+    /// Wire name of the user's open_id, in a body or the query.
+    pub const OPEN_ID: &'static str = "open_id";
+
+    /// The credential the call needs.
+    pub const fn auth(self) -> AuthKind {
         match self {
-            HttpMethod::Get => "GET",
-            HttpMethod::Post => "POST",
+            Placement::None | Placement::AppInBody { .. } => AuthKind::None,
+            Placement::AppTokenHeader => AuthKind::ClientToken,
+            Placement::UserHeader { .. } | Placement::UserInBody => AuthKind::AccessToken,
+        }
+    }
+
+    /// Whether the user's `open_id` goes in the query string.
+    pub const fn open_id_in_query(self) -> bool {
+        matches!(self, Placement::UserHeader { open_id_in_query: true })
+    }
+
+    /// How generated code writes it.
+    pub fn rust_path(self) -> String {
+        match self {
+            Placement::None => "Placement::None".into(),
+            Placement::AppInBody { secret } => format!("Placement::AppInBody {{ secret: {secret} }}"),
+            Placement::AppTokenHeader => "Placement::AppTokenHeader".into(),
+            Placement::UserHeader { open_id_in_query } => {
+                format!("Placement::UserHeader {{ open_id_in_query: {open_id_in_query} }}")
+            }
+            Placement::UserInBody => "Placement::UserInBody".into(),
         }
     }
 }
 
-impl fmt::Display for HttpMethod {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+vocab! {
+    /// Request encoding.
+    pub enum Encoding {
+        /// JSON body (`application/json`, without a charset, as the platform wants).
+        Json = "json", "json",
+        /// `application/x-www-form-urlencoded` body.
+        Form = "form", "form",
+        /// Parameters in the query string.
+        Query = "query", "query",
+        /// Nothing is sent.
+        None = "none", "none",
     }
 }
 
-/// Which credential a call needs. Decided by the spec; enforced by the type the method is on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum AuthKind {
-    /// None (methods on `Client`).
-    None,
-    /// The app's client_token, fetched and cached by the client (methods on `Client`).
-    ClientToken,
-    /// A user's access_token (methods on `UserClient`).
-    AccessToken,
-}
-
-/// How credentials travel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Credentials {
-    /// Nothing is sent.
-    None,
-    /// The token goes in the `access-token` header.
-    Header,
-    /// client_key / client_secret are injected into the body.
-    Body,
-}
-
-/// Request encoding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Encoding {
-    /// JSON body (`application/json`, without a charset, as the platform wants).
-    Json,
-    /// `application/x-www-form-urlencoded` body.
-    Form,
-    /// Parameters in the query string.
-    Query,
-    /// Nothing is sent.
-    None,
-}
-
-/// Response envelope.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum EnvelopeKind {
-    /// `{"data": {"error_code", "description", ..}, "extra": {..}}`
-    DataExtra,
-    /// `{"err_no", "err_msg", "log_id", "data"}`
-    ErrNo,
-    /// `{"code", "msg", "data"}`
-    CodeMsg,
-    /// `{"status_code", "status_msg", ..}`: seen on other lianmengapi endpoints; the data is
-    /// `data` when present, else the rest of the body.
-    StatusCode,
-}
-
-impl EnvelopeKind {
-    /// Every envelope.
-    pub const ALL: [EnvelopeKind; 4] =
-        [EnvelopeKind::DataExtra, EnvelopeKind::ErrNo, EnvelopeKind::CodeMsg, EnvelopeKind::StatusCode];
-
-    /// The spec's spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EnvelopeKind::DataExtra => "data_extra",
-            EnvelopeKind::ErrNo => "err_no",
-            EnvelopeKind::CodeMsg => "code_msg",
-            EnvelopeKind::StatusCode => "status_code",
-        }
+vocab! {
+    /// Response envelope.
+    pub enum EnvelopeKind {
+        /// `{"data": {"error_code", "description", ..}, "extra": {..}}`
+        DataExtra = "data_extra", "`data` + `extra`",
+        /// `{"err_no", "err_msg", "log_id", "data"}`
+        ErrNo = "err_no", "`err_no` / `err_msg`",
+        /// `{"code", "msg", "data"}`
+        CodeMsg = "code_msg", "`code` / `msg`",
+        /// `{"status_code", "status_msg", ..}`: seen on other lianmengapi endpoints; the data is
+        /// `data` when present, else the rest of the body.
+        StatusCode = "status_code", "`status_code` / `status_msg`",
     }
 }
 
-/// How strongly a fact of the spec is evidenced, strongest first. Only [`Evidence::Documented`]
-/// and [`Evidence::Confirmed`] facts are trusted to fail a call: a field below them decodes
-/// leniently, an envelope below them is detected from the answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Evidence {
-    /// Stated by the platform's official documentation.
-    Documented,
-    /// Agreed by two independent working clients or sources.
-    Confirmed,
-    /// One source only.
-    SingleSource,
-    /// Taken from the Doudian gateway's equivalent API, which serves the same data.
-    Analogue,
-    /// Known only from the Python class this SDK replaces.
-    SeedOnly,
-    /// Our inference; no source states it.
-    Guessed,
+vocab! {
+    /// How strongly a fact of the spec is evidenced, strongest first. Only
+    /// [`Evidence::Documented`] and [`Evidence::Confirmed`] facts are trusted to fail a call: a
+    /// field below them decodes leniently, an envelope below them is detected from the answer.
+    pub enum Evidence {
+        /// Stated by the platform's official documentation.
+        Documented = "documented", "documented",
+        /// Agreed by two independent working clients or sources.
+        Confirmed = "confirmed", "confirmed",
+        /// One source only.
+        SingleSource = "single_source", "single source",
+        /// Taken from the Doudian gateway's equivalent API, which serves the same data.
+        Analogue = "analogue", "analogue",
+        /// Known only from the Python class this SDK replaces.
+        SeedOnly = "seed_only", "seed only",
+        /// Our inference; no source states it.
+        Guessed = "guessed", "guessed",
+    }
 }
 
 impl Evidence {
-    /// Every level, strongest first.
-    pub const ALL: [Evidence; 6] = [
-        Evidence::Documented,
-        Evidence::Confirmed,
-        Evidence::SingleSource,
-        Evidence::Analogue,
-        Evidence::SeedOnly,
-        Evidence::Guessed,
-    ];
-
-    /// The spec's spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Evidence::Documented => "documented",
-            Evidence::Confirmed => "confirmed",
-            Evidence::SingleSource => "single_source",
-            Evidence::Analogue => "analogue",
-            Evidence::SeedOnly => "seed_only",
-            Evidence::Guessed => "guessed",
-        }
-    }
-
     /// Whether the fact is documented or confirmed: strong enough to fail a call on.
     pub fn is_confirmed(self) -> bool {
         self <= Evidence::Confirmed
     }
 }
 
-impl fmt::Display for Evidence {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+vocab! {
+    /// Pagination style.
+    pub enum PageStyle {
+        /// page + page_size (+ total).
+        Page = "page", "page",
+        /// cursor + size.
+        Cursor = "cursor", "cursor",
     }
 }
 
-/// Pagination style.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum PageStyle {
-    /// page + page_size (+ total).
-    Page,
-    /// cursor + size.
-    Cursor,
+vocab! {
+    /// Which of the client's rate limits a call counts against.
+    pub enum RateScope {
+        /// The app's limit (and the endpoint's own).
+        App = "app", "the app's rate",
+        /// The ceiling on client_token fetches (and the endpoint's own); a throttle pauses the
+        /// app.
+        TokenFetch = "token_fetch", "the client_token fetch ceiling",
+        /// Only the endpoint's own limit; a throttle pauses the app.
+        Exempt = "exempt", "no app-wide rate",
+    }
+}
+
+vocab! {
+    /// The part an endpoint plays in the token lifecycle the runtime drives
+    /// (`douyin_alliance::auth::TokenApi`): at most one endpoint per role.
+    pub enum TokenRole {
+        /// Fetches the app's client_token.
+        AppToken = "app_token", "fetches the app's client_token",
+        /// Fetches the app's client_token without minting a new one while the current is valid.
+        StableAppToken = "stable_app_token", "fetches the app's current client_token",
+        /// Exchanges a user's authorization code for tokens.
+        ExchangeCode = "exchange_code", "exchanges an authorization code",
+        /// Refreshes a user's access_token.
+        Refresh = "refresh", "refreshes a user's access_token",
+        /// Renews a user's refresh_token.
+        Renew = "renew", "renews a user's refresh_token",
+    }
+}
+
+impl TokenRole {
+    /// The request fields an endpoint of this role takes: its one required parameter, which
+    /// the runtime's token lifecycle fills in (none for the app token).
+    pub const fn input(self) -> &'static [&'static str] {
+        match self {
+            TokenRole::AppToken | TokenRole::StableAppToken => &[],
+            TokenRole::ExchangeCode => &["code"],
+            TokenRole::Refresh | TokenRole::Renew => &["refresh_token"],
+        }
+    }
+
+    /// The required response fields the runtime reads from the answer.
+    pub const fn output(self) -> &'static [&'static str] {
+        match self {
+            TokenRole::AppToken | TokenRole::StableAppToken => &["access_token", "expires_in"],
+            TokenRole::ExchangeCode | TokenRole::Refresh => {
+                &["access_token", "expires_in", "refresh_token", "refresh_expires_in", "open_id"]
+            }
+            TokenRole::Renew => &["refresh_token", "expires_in"],
+        }
+    }
+
+    /// The rate scope a call of this role counts against, unless the spec says otherwise.
+    pub const fn default_rate_scope(self) -> RateScope {
+        match self {
+            TokenRole::AppToken | TokenRole::StableAppToken => RateScope::TokenFetch,
+            TokenRole::ExchangeCode | TokenRole::Refresh | TokenRole::Renew => RateScope::Exempt,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_spelling_reads_back() {
+        for s in Server::ALL {
+            assert_eq!(Server::from_spec(s.as_str()), Some(s));
+        }
+        for e in Evidence::ALL {
+            assert_eq!(Evidence::from_spec(e.as_str()), Some(e));
+        }
+        assert_eq!(EnvelopeKind::DataExtra.rust_path(), "EnvelopeKind::DataExtra");
+        assert_eq!(Server::COUNT, 3);
+        assert_eq!(Encoding::spellings(), "`json`, `form`, `query`, `none`");
+    }
+
+    #[test]
+    fn placement_decides_the_credential() {
+        assert_eq!(Placement::UserInBody.auth(), AuthKind::AccessToken);
+        assert_eq!(Placement::AppInBody { secret: true }.auth(), AuthKind::None);
+        assert!(Placement::UserHeader { open_id_in_query: true }.open_id_in_query());
+        assert!(!Placement::UserInBody.open_id_in_query());
+    }
 }

@@ -13,8 +13,8 @@ use futures_util::stream;
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use http::{HeaderValue, StatusCode};
 
+use crate::spec::Endpoint;
 use douyin_alliance::KnownCode;
-use spec_model::model::Endpoint;
 
 use crate::clock::Clock;
 use crate::reply::{bytes_response, error_body, example_body, json_response};

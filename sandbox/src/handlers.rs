@@ -13,9 +13,11 @@ use http::request::Parts;
 use http::{HeaderValue, StatusCode};
 use serde_json::{json, Map, Value};
 
+use crate::spec::{
+    self, AuthKind, Credential, Encoding, Endpoint, EnvelopeKind, Placement, RestBinding, Server,
+};
 use douyin_alliance::envelope;
 use douyin_alliance::{KnownCode, TOKEN_HEADER};
-use spec_model::model::{AuthKind, Credentials, Encoding, Endpoint, EnvelopeKind, InjectFrom, Server};
 
 use crate::auth::Denied;
 use crate::faults::{self, Fault};
@@ -165,12 +167,13 @@ pub(crate) async fn handle(State(ctx): State<ServerCtx>, req: Request) -> Respon
             json_response(StatusCode::OK, &error_body(ep, d.code, &d.description, &sh.clock))
         }
         Err(Reject::Method(m)) => {
-            let text = format!("method {m} not allowed: {} takes {}", ep.path, ep.method);
+            let rest = spec::rest(ep);
+            let text = format!("method {m} not allowed: {} takes {}", rest.path, rest.method);
             let mut r = json_response(
                 StatusCode::METHOD_NOT_ALLOWED,
                 &error_body(ep, parameter_code(ep, false), &text, &sh.clock),
             );
-            r.headers_mut().insert(http::header::ALLOW, HeaderValue::from_static(ep.method.as_str()));
+            r.headers_mut().insert(http::header::ALLOW, HeaderValue::from_static(rest.method.as_str()));
             r
         }
     }
@@ -211,7 +214,7 @@ fn parameters(
 ) -> Result<Map<String, Value>, Reject> {
     let strings =
         |pairs: Vec<(String, String)>| pairs.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
-    match ep.encoding {
+    match spec::rest(ep).encoding {
         Encoding::Json => {
             require_content_type(parts, "application/json")?;
             match serde_json::from_slice::<Value>(body) {
@@ -242,7 +245,8 @@ fn kind_of(v: &Value) -> &'static str {
 
 /// Everything after routing and faults.
 fn process(sh: &Shared, ep: &'static Endpoint, parts: &Parts, body: &Bytes) -> Result<Served, Reject> {
-    if parts.method.as_str() != ep.method.as_str() {
+    let rest = spec::rest(ep);
+    if parts.method.as_str() != rest.method.as_str() {
         return Err(Reject::Method(parts.method.clone()));
     }
     let query = query_pairs(parts);
@@ -250,95 +254,98 @@ fn process(sh: &Shared, ep: &'static Endpoint, parts: &Parts, body: &Bytes) -> R
     // Wall time, not the sandbox clock: a rate is about real seconds.
     lock(&sh.throttle).admit(&sh.config.rate_limits, &ep.name, std::time::Instant::now())?;
     let header_token = parts.headers.get(TOKEN_HEADER).and_then(|v| v.to_str().ok());
-    // A user call whose credentials travel in the body (`inject` from access_token / open_id)
-    // is read first, to find them.
-    let user_in_body =
-        ep.inject.iter().any(|i| matches!(i.from, InjectFrom::AccessToken | InjectFrom::OpenId));
+    // A user call whose credentials travel in the body is read first, to find them.
+    let user_in_body = rest.credential.placement == Placement::UserInBody;
     let body_params = if user_in_body { Some(parameters(ep, parts, body, &query)?) } else { None };
-    let injected = |from: InjectFrom| {
-        let name = ep.inject.iter().find(|i| i.from == from).map(|i| i.name.as_str())?;
-        body_params.as_ref()?.get(name)?.as_str()
-    };
-    let token = injected(InjectFrom::AccessToken).or(header_token);
-    let offer = offer(ep, token);
-    let caller = match offer.auth {
-        AuthKind::None => None,
-        AuthKind::ClientToken => {
+    let in_body = |name: &str| body_params.as_ref()?.get(name)?.as_str();
+    let token = if user_in_body { in_body(Placement::ACCESS_TOKEN) } else { None }.or(header_token);
+    let credential = credential(rest, token);
+    let caller = match credential.placement {
+        Placement::None | Placement::AppInBody { .. } => None,
+        Placement::AppTokenHeader => {
             lock(&sh.auth).check_client_token(token, now)?;
             None
         }
-        AuthKind::AccessToken => {
-            let open_id = if offer.open_id_in_query {
+        Placement::UserHeader { open_id_in_query } => {
+            let open_id = if open_id_in_query {
                 Some(
-                    query_value(&query, "open_id")
+                    query_value(&query, Placement::OPEN_ID)
                         .filter(|o| !o.is_empty())
-                        .ok_or_else(|| missing("open_id"))?,
+                        .ok_or_else(|| missing(Placement::OPEN_ID))?,
                 )
             } else {
-                injected(InjectFrom::OpenId)
+                None
             };
-            Some(lock(&sh.auth).check_user_token(token, open_id, offer.scope, now)?)
+            Some(lock(&sh.auth).check_user_token(token, open_id, credential.scope.as_deref(), now)?)
         }
+        Placement::UserInBody => Some(lock(&sh.auth).check_user_token(
+            token,
+            in_body(Placement::OPEN_ID),
+            credential.scope.as_deref(),
+            now,
+        )?),
     };
     let mut params = match body_params {
         Some(p) => p,
         None => parameters(ep, parts, body, &query)?,
     };
     if let Some(t) = &ep.request_type {
-        let source = if ep.encoding == Encoding::Json { Source::Json } else { Source::Text };
+        let source = if rest.encoding == Encoding::Json { Source::Json } else { Source::Text };
         if source == Source::Text {
             validate::numbers_from_text(t, &mut params);
         }
         validate::check(t, &params, source)?;
     }
-    for i in &ep.inject {
-        match params.get(&i.name) {
-            None | Some(Value::Null) => return Err(missing(&i.name)),
-            Some(Value::String(s)) if s.is_empty() => return Err(missing(&i.name)),
+    // Every field the SDK adds must be there, a string; constants must be what the spec says.
+    let constants = rest.constants.iter().map(|(k, v)| (k.as_str(), Some(v.as_str())));
+    let credentials = body_credentials(credential.placement).iter().map(|k| (*k, None));
+    for (name, constant) in constants.chain(credentials) {
+        match params.get(name) {
+            None | Some(Value::Null) => return Err(missing(name)),
+            Some(Value::String(s)) if s.is_empty() => return Err(missing(name)),
             Some(Value::String(s)) => {
-                if let InjectFrom::Const(c) = &i.from {
-                    if s != c {
-                        return Err(param(&i.name, format!("must be `{c}`, got `{s}`")));
-                    }
+                if let Some(c) = constant.filter(|c| s != c) {
+                    return Err(param(name, format!("must be `{c}`, got `{s}`")));
                 }
             }
-            Some(_) => return Err(param(&i.name, "must be a string")),
+            Some(_) => return Err(param(name, "must be a string")),
         }
     }
-    if ep.credentials == Credentials::Body {
-        check_app_credentials(ep, &params)?;
+    if let Placement::AppInBody { secret } = credential.placement {
+        check_app_credentials(secret, &params)?;
     }
     answer(sh, ep, &params, caller.as_deref())
 }
 
-/// The credential a call is checked against: the endpoint's own, or, for an endpoint the spec
-/// offers under two kinds, the one the token is (user access_tokens start with `act.`).
-struct Offer<'e> {
-    auth: AuthKind,
-    open_id_in_query: bool,
-    scope: Option<&'e str>,
+/// The wire fields a placement puts in the body.
+fn body_credentials(p: Placement) -> &'static [&'static str] {
+    match p {
+        Placement::AppInBody { secret: true } => &[Placement::CLIENT_KEY, Placement::CLIENT_SECRET],
+        Placement::AppInBody { secret: false } => &[Placement::CLIENT_KEY],
+        Placement::UserInBody => &[Placement::ACCESS_TOKEN, Placement::OPEN_ID],
+        Placement::None | Placement::AppTokenHeader | Placement::UserHeader { .. } => &[],
+    }
 }
 
-fn offer<'e>(ep: &'e Endpoint, token: Option<&str>) -> Offer<'e> {
-    let main = Offer { auth: ep.auth, open_id_in_query: ep.open_id_in_query, scope: ep.scope.as_deref() };
-    match &ep.alternative_auth {
-        Some(alt) if (alt.auth == AuthKind::AccessToken) == token.is_some_and(|t| t.starts_with("act.")) => {
-            Offer { auth: alt.auth, open_id_in_query: alt.open_id_in_query, scope: alt.scope.as_deref() }
-        }
-        _ => main,
+/// The credential a call is checked against: the endpoint's own, or, for an endpoint the spec
+/// offers under two kinds, the one the token is (user access_tokens start with `act.`).
+fn credential<'e>(rest: &'e RestBinding, token: Option<&str>) -> &'e Credential {
+    let user = |c: &Credential| c.placement.auth() == AuthKind::AccessToken;
+    match &rest.alternative {
+        Some(alt) if user(alt) == token.is_some_and(|t| t.starts_with("act.")) => alt,
+        _ => &rest.credential,
     }
 }
 
 /// client_key (and client_secret where the call sends it) must be the sandbox app's.
-fn check_app_credentials(ep: &Endpoint, params: &Map<String, Value>) -> Result<(), Reject> {
+fn check_app_credentials(secret: bool, params: &Map<String, Value>) -> Result<(), Reject> {
     let wrong = || Denied::new(KnownCode::WrongClientCredentials, "client_key or client_secret wrong");
-    for i in &ep.inject {
-        let expected = match i.from {
-            InjectFrom::ClientKey => Sandbox::CLIENT_KEY,
-            InjectFrom::ClientSecret => Sandbox::CLIENT_SECRET,
-            InjectFrom::Const(_) | InjectFrom::AccessToken | InjectFrom::OpenId => continue,
-        };
-        if params.get(&i.name).and_then(Value::as_str) != Some(expected) {
+    let mut expected = vec![(Placement::CLIENT_KEY, Sandbox::CLIENT_KEY)];
+    if secret {
+        expected.push((Placement::CLIENT_SECRET, Sandbox::CLIENT_SECRET));
+    }
+    for (name, value) in expected {
+        if params.get(name).and_then(Value::as_str) != Some(value) {
             return Err(wrong().into());
         }
     }

@@ -67,9 +67,9 @@ pub use faults::{Fault, FaultRule, ParseFaultError};
 pub use log::{LoggedRequest, Received};
 pub use push::{PushAttempt, ORDER_EVENT, RETRIES};
 
+use crate::spec::Endpoint;
 use douyin_alliance::endpoint::Server;
 use douyin_alliance::{Client, ClientBuilder};
-use spec_model::model::Endpoint;
 
 /// Why the sandbox could not start or take an order.
 #[derive(Debug, thiserror::Error)]
@@ -172,7 +172,7 @@ impl Sandbox {
         let routes = model
             .endpoints
             .iter()
-            .map(|e| ((e.server, e.path.trim_end_matches('/').to_string()), e))
+            .map(|e| ((spec::rest(e).server, spec::rest(e).path.trim_end_matches('/').to_string()), e))
             .collect();
         let (stop, closing) = watch::channel(());
         let mut listeners = Vec::new();
@@ -267,8 +267,7 @@ impl Sandbox {
         let mut scopes = vec!["user_info"];
         let endpoints = crate::spec::model().map(|m| m.endpoints.as_slice()).unwrap_or_default();
         for e in endpoints {
-            let alt = e.alternative_auth.as_ref().and_then(|a| a.scope.as_deref());
-            for s in e.scope.as_deref().into_iter().chain(alt) {
+            for s in e.credentials().filter_map(|c| c.scope.as_deref()) {
                 if !scopes.contains(&s) {
                     scopes.push(s);
                 }

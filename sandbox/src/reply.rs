@@ -7,8 +7,8 @@ use http::header::CONTENT_TYPE;
 use http::StatusCode;
 use serde_json::{json, Value};
 
+use crate::spec::{Endpoint, Server};
 use douyin_alliance::KnownCode;
-use spec_model::model::{Endpoint, Server};
 
 use crate::clock::{format_beijing, Clock};
 
@@ -20,7 +20,7 @@ pub(crate) fn logid(clock: &Clock) -> String {
 
 /// OAuth answers (open.douyin.com) carry a top-level `message`; alliance answers do not.
 pub(crate) fn is_oauth(ep: &Endpoint) -> bool {
-    ep.server == Server::OpenDouyin
+    crate::spec::rest(ep).server == Server::OpenDouyin
 }
 
 /// A JSON response.
@@ -44,7 +44,7 @@ fn written(ep: &Endpoint, answer: Answer, clock: &Clock) -> Value {
 
 /// The success body of `ep` with `data` as the payload.
 pub(crate) fn success_body(ep: &Endpoint, data: Value, clock: &Clock) -> Value {
-    written(ep, Answer::success(ep.envelope, data), clock)
+    written(ep, Answer::success(ep.envelope().0, data), clock)
 }
 
 /// The spec's example answer of `ep` with a fresh trace id and time; a bare success envelope
@@ -60,7 +60,7 @@ pub(crate) fn example_body(ep: &Endpoint, example: Option<&Value>, clock: &Clock
 
 /// An error answer of `ep` carrying the platform's `code`.
 pub(crate) fn error_body(ep: &Endpoint, code: i64, description: &str, clock: &Clock) -> Value {
-    written(ep, Answer::error(ep.envelope, code, description), clock)
+    written(ep, Answer::error(ep.envelope().0, code, description), clock)
 }
 
 /// The code of a parameter error on `ep`: 10002 (10005 when missing) on OAuth, 2100005 elsewhere.

@@ -6,8 +6,8 @@
 use std::sync::OnceLock;
 
 pub use spec_model::model::{
-    AuthKind, Credentials, Encoding, Endpoint, EnvelopeKind, Field, HttpMethod, Model, NamedType, Server, Ty,
-    TypeKind,
+    AuthKind, Binding, Credential, Encoding, EnvelopeKind, Field, HttpMethod, Model, NamedType,
+    Operation as Endpoint, Placement, RestBinding, Server, Ty, TypeKind,
 };
 
 use crate::SandboxError;
@@ -39,6 +39,13 @@ pub fn model() -> Result<&'static Model, SandboxError> {
 /// The endpoint called `name`.
 pub fn endpoint(name: &str) -> Option<&'static Endpoint> {
     model().ok()?.endpoints.iter().find(|e| e.name == name)
+}
+
+/// How `ep` travels: the sandbox serves the REST family.
+pub fn rest(ep: &Endpoint) -> &RestBinding {
+    match &ep.binding {
+        Binding::Rest(r) => r,
+    }
 }
 
 /// The named type called `name`.

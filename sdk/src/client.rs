@@ -10,7 +10,7 @@ use crate::auth::client_token::{TokenCache, TokenTiming};
 use crate::auth::store::{documented, lifetime, MemoryTokenStore, StoredToken, TokenStore};
 use crate::auth::user::UserCreds;
 use crate::auth::UserSession;
-use crate::endpoint::{Endpoint, Server};
+use crate::endpoint::{RestBinding, Server};
 use crate::{Error, ErrorKind, Hook, Result, RetryPolicy, Secret, UserAuth, UserClient};
 
 /// The default user agent.
@@ -52,7 +52,7 @@ pub(crate) struct Inner {
 pub(crate) struct Config {
     pub(crate) client_key: String,
     pub(crate) client_secret: Secret,
-    pub(crate) base_urls: [Url; 3],
+    pub(crate) base_urls: [Url; Server::COUNT],
     pub(crate) timeout: Duration,
     /// The connect timeout of the SDK's own HTTP client; `None` with a caller-supplied one,
     /// whose setting cannot be read.
@@ -108,8 +108,8 @@ impl Client {
     }
 
     /// The full URL of `endpoint` on this client's hosts.
-    pub(crate) fn url_of(&self, endpoint: &Endpoint) -> Url {
-        endpoint_url(self.base_url(endpoint.server), endpoint.path)
+    pub(crate) fn url_of(&self, rest: &RestBinding) -> Url {
+        endpoint_url(self.base_url(rest.server), rest.path)
     }
 
     /// The current client_token, fetched (once, for all concurrent callers) when none is cached.
@@ -124,11 +124,8 @@ impl Client {
                 .get(move || {
                     let this = this.clone();
                     async move {
-                        let t = if this.inner.config.stable_client_token {
-                            this.oauth_stable_client_token().await?
-                        } else {
-                            this.oauth_client_token().await?
-                        };
+                        let stable = this.inner.config.stable_client_token;
+                        let t = crate::auth::TokenApi::fetch_app_token(&this, stable).await?;
                         let life = lifetime(t.expires_in, "client_token", documented::CLIENT_TOKEN);
                         Ok(StoredToken::expiring_in(t.access_token, life))
                     }
@@ -160,7 +157,7 @@ impl Client {
 pub struct ClientBuilder {
     client_key: String,
     client_secret: Secret,
-    base_urls: [String; 3],
+    base_urls: [String; Server::COUNT],
     connect_timeout: Duration,
     timeout: Duration,
     retry: RetryPolicy,
@@ -179,7 +176,7 @@ impl Default for ClientBuilder {
         ClientBuilder {
             client_key: String::new(),
             client_secret: Secret::default(),
-            base_urls: Server::ALL.map(|s| s.default_base_url().to_string()),
+            base_urls: Server::ALL.map(Server::default_base_url),
             connect_timeout: Duration::from_secs(10),
             timeout: Duration::from_secs(30),
             retry: RetryPolicy::default(),
@@ -337,7 +334,8 @@ impl ClientBuilder {
             }
             urls.push(url);
         }
-        let base_urls: [Url; 3] = urls.try_into().map_err(|_| config_err("three base URLs".into()))?;
+        let base_urls: [Url; Server::COUNT] =
+            urls.try_into().map_err(|_| config_err("one base URL per server".into()))?;
         let (http, connect_timeout) = match self.http {
             Some(h) => {
                 match redirects_of(&h) {

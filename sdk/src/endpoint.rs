@@ -1,32 +1,13 @@
 //! Endpoint metadata: what the spec says about each call, handed by each generated method to the
-//! runtime with the call. The vocabulary (servers, methods, auth kinds, encodings, envelopes) is
-//! the one the generator uses (`douyin-alliance-meta`).
+//! runtime with the call. An [`Endpoint`] is what the operation is (name, docs, evidence, retry
+//! safety, paging, scope, rate scope); its [`Binding`] is how it travels. The vocabulary
+//! (servers, methods, placements, encodings, envelopes) is the one the generator uses
+//! (`douyin-alliance-meta`).
 
-pub use douyin_alliance_meta::{AuthKind, Encoding, EnvelopeKind, Evidence, HttpMethod, PageStyle, Server};
-
-/// Where an injected field's value comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum InjectFrom {
-    /// The client's client_key.
-    ClientKey,
-    /// The client's client_secret.
-    ClientSecret,
-    /// The user's access_token.
-    AccessToken,
-    /// The user's open_id.
-    OpenId,
-    /// A constant.
-    Const(&'static str),
-}
-
-/// A wire field the SDK fills in itself.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Inject {
-    /// Wire name.
-    pub name: &'static str,
-    /// Its value's source.
-    pub from: InjectFrom,
-}
+pub use douyin_alliance_meta::{
+    AuthKind, Encoding, EnvelopeKind, Evidence, HttpMethod, PageStyle, Placement, RateScope, Server,
+    TokenRole,
+};
 
 /// Pagination facts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -48,33 +29,78 @@ pub struct Endpoint {
     pub title_zh: &'static str,
     /// The platform's doc page.
     pub doc_url: &'static str,
-    /// Host.
-    pub server: Server,
-    /// Method.
-    pub method: HttpMethod,
-    /// Path.
-    pub path: &'static str,
-    /// Credential kind.
-    pub auth: AuthKind,
-    /// Whether the user's open_id goes in the query.
-    pub open_id_in_query: bool,
     /// Whether the call may be retried.
     pub retry_safe: bool,
-    /// Request encoding.
-    pub encoding: Encoding,
-    /// Response envelope.
-    pub envelope: EnvelopeKind,
-    /// Fields the SDK injects.
-    pub inject: &'static [Inject],
     /// Pagination.
     pub pagination: Option<PaginationMeta>,
     /// How strongly the endpoint itself is evidenced.
     pub evidence: Evidence,
-    /// How strongly its credential kind is evidenced.
-    pub auth_evidence: Evidence,
-    /// How strongly its envelope is evidenced: below [`Evidence::Confirmed`] the envelope of an
-    /// answer is detected from its keys instead of assumed.
-    pub envelope_evidence: Evidence,
     /// The OAuth scope the call needs, when known.
     pub scope: Option<&'static str>,
+    /// Which of the client's rate limits the call counts against.
+    pub rate_scope: RateScope,
+    /// How the call travels.
+    pub binding: Binding,
+}
+
+/// How a call travels. A second API family is a second variant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Binding {
+    /// A REST call of the Douyin open platform.
+    Rest(RestBinding),
+}
+
+/// A REST call: a path on a host, its encoding, where the credential travels, its envelope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RestBinding {
+    /// Host.
+    pub server: Server,
+    /// HTTP method.
+    pub method: HttpMethod,
+    /// Absolute path.
+    pub path: &'static str,
+    /// Request encoding.
+    pub encoding: Encoding,
+    /// Where the credential travels (which implies its kind).
+    pub placement: Placement,
+    /// How strongly the credential is evidenced.
+    pub placement_evidence: Evidence,
+    /// Constant fields the SDK adds to every request: (wire name, value).
+    pub constants: &'static [(&'static str, &'static str)],
+    /// Response envelope.
+    pub envelope: EnvelopeKind,
+    /// How strongly the envelope is evidenced: below [`Evidence::Confirmed`] the envelope of an
+    /// answer is detected from its keys instead of assumed.
+    pub envelope_evidence: Evidence,
+}
+
+impl Endpoint {
+    /// The credential the call needs.
+    pub const fn auth(&self) -> AuthKind {
+        match &self.binding {
+            Binding::Rest(r) => r.placement.auth(),
+        }
+    }
+
+    /// The REST binding, when the call is a REST call.
+    pub const fn rest(&self) -> Option<&RestBinding> {
+        match &self.binding {
+            Binding::Rest(r) => Some(r),
+        }
+    }
+
+    /// The envelope of its answers, and how strongly it is evidenced.
+    pub const fn envelope(&self) -> (EnvelopeKind, Evidence) {
+        match &self.binding {
+            Binding::Rest(r) => (r.envelope, r.envelope_evidence),
+        }
+    }
+
+    /// How strongly its credential is evidenced.
+    pub const fn auth_evidence(&self) -> Evidence {
+        match &self.binding {
+            Binding::Rest(r) => r.placement_evidence,
+        }
+    }
 }

@@ -149,10 +149,11 @@ pub fn detect(body: &[u8]) -> Option<EnvelopeKind> {
 /// The envelope to read `body` of `endpoint` with: the spec's when it is confirmed, else the
 /// one the body is written in.
 fn envelope_of(endpoint: &Endpoint, body: &[u8]) -> EnvelopeKind {
-    if endpoint.envelope_evidence.is_confirmed() {
-        endpoint.envelope
+    let (envelope, evidence) = endpoint.envelope();
+    if evidence.is_confirmed() {
+        envelope
     } else {
-        detect(body).unwrap_or(endpoint.envelope)
+        detect(body).unwrap_or(envelope)
     }
 }
 
@@ -388,6 +389,7 @@ fn parse<T: DeserializeOwned + ApiObject>(
                 Some(d) => take_status(d.extra_fields_mut())?,
                 None => None,
             };
+            crate::object::forget_unknown::<T>(&["error_code", "description"]);
             let extra = env.extra.unwrap_or_default();
             let status = no_error(code, extra.error_code, extra.sub_error_code, data.is_some())
                 .unwrap_or(Status::Unread);
@@ -411,9 +413,11 @@ fn parse<T: DeserializeOwned + ApiObject>(
                 // No `data`: the business fields sit beside the status.
                 (None, Status::Ok) => {
                     let mut d: T = serde_json::from_slice(body)?;
-                    for key in ["status_code", "status_msg", "data"] {
+                    const KEYS: [&str; 3] = ["status_code", "status_msg", "data"];
+                    for key in KEYS {
                         d.extra_fields_mut().remove(key);
                     }
+                    crate::object::forget_unknown::<T>(&KEYS);
                     Some(d)
                 }
                 (None, _) => None,

@@ -1,5 +1,6 @@
-//! One extension seam: hooks see (and may change) each request before it is sent, and see each
-//! outcome. Use them for custom headers, metrics or logging without forking the client.
+//! One extension seam: hooks see (and may change) each request before it is sent, see each
+//! answer with what decoding it found, and see each outcome. Use them for custom headers,
+//! metrics, logging or recording what the platform really sends, without forking the client.
 
 use std::time::Duration;
 
@@ -20,6 +21,24 @@ pub struct Outcome<'a> {
     pub error: Option<&'a crate::Error>,
 }
 
+/// What a hook learns about one answer: the HTTP status, the body as received, and what
+/// decoding found that the spec did not say.
+#[derive(Debug, Clone, Copy)]
+pub struct Answer<'a> {
+    /// The endpoint.
+    pub endpoint: &'static Endpoint,
+    /// 1-based attempt number.
+    pub attempt: u32,
+    /// HTTP status.
+    pub status: u16,
+    /// The body, as received (it may carry personal data: keep kinds and counts, not values).
+    pub body: &'a [u8],
+    /// Unknown keys and lenient misses of this answer's decode.
+    pub report: &'a crate::object::DecodeReport,
+    /// Whether the answer decoded into the call's typed data.
+    pub decoded: bool,
+}
+
 /// Observes or adjusts calls. Every method has a default that does nothing.
 ///
 /// ```
@@ -36,6 +55,12 @@ pub trait Hook: Send + Sync + 'static {
     /// headers are marked sensitive; do not log them.
     fn on_request(&self, endpoint: &'static Endpoint, request: &mut reqwest::Request) {
         let _ = (endpoint, request);
+    }
+
+    /// Called with each answer that arrived (once per attempt that got one), after it was
+    /// decoded and before [`Hook::on_outcome`].
+    fn on_answer(&self, answer: &Answer<'_>) {
+        let _ = answer;
     }
 
     /// Called after each attempt, successful or not.

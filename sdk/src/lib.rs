@@ -58,6 +58,7 @@ pub mod oauth;
 pub mod object;
 mod open_enum;
 pub mod paginate;
+mod protocol;
 mod retry;
 mod secret;
 mod transport;
@@ -70,8 +71,9 @@ pub use codes::KnownCode;
 pub use error::{mask_credentials, ApiError, Error, ErrorKind, RawBody, Result, TimeoutKind};
 pub use generated::endpoints::{self, ENDPOINTS};
 pub use generated::types;
-pub use hooks::{Hook, Outcome};
+pub use hooks::{Answer, Hook, Outcome};
 pub use id::{Id, ParseIdError};
+pub use object::{DecodeReport, FieldPath};
 #[doc(hidden)]
 pub use open_enum::UnknownValue;
 pub use retry::RetryPolicy;

@@ -43,6 +43,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::auth::store::{BoxFuture, StoreError};
+use crate::endpoint::{Endpoint, RateScope};
 
 /// A rate: `permits` per `period`, with up to `burst` permits at once after a quiet spell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -505,19 +506,20 @@ impl Limiter {
     /// The plan of `endpoint`'s calls: the app's limit and its own (the client_token ceiling for
     /// the token fetch when none is set), and, when limits are configured, the cool-downs of
     /// the app and of the endpoint.
-    fn plan(&self, endpoint: &'static str) -> Arc<Plan> {
+    fn plan(&self, ep: &'static Endpoint) -> Arc<Plan> {
+        let endpoint = ep.name;
         let mut plans = self.plans.lock().unwrap_or_else(|p| p.into_inner());
         plans
             .entry(endpoint)
             .or_insert_with(|| {
-                let token_fetch = matches!(endpoint, "oauth_client_token" | "oauth_stable_client_token");
+                let token_fetch = ep.rate_scope == RateScope::TokenFetch;
                 let own = self
                     .limits
                     .endpoints
                     .get(endpoint)
                     .copied()
                     .or(token_fetch.then_some(CLIENT_TOKEN_CEILING));
-                let app = self.limits.app.filter(|_| !endpoint.starts_with("oauth_"));
+                let app = self.limits.app.filter(|_| ep.rate_scope == RateScope::App);
                 let share = self.limits.local_share;
                 let limits = app
                     .map(|l| ("app", l))
@@ -605,11 +607,12 @@ impl Limiter {
     }
 
     /// Waits for `endpoint`'s permit (every limit and cool-down at once), at most `max_wait`.
-    pub(crate) async fn permit(&self, endpoint: &'static str, max_wait: Duration) -> Result<(), Throttled> {
-        if !self.configured() && !matches!(endpoint, "oauth_client_token" | "oauth_stable_client_token") {
+    pub(crate) async fn permit(&self, ep: &'static Endpoint, max_wait: Duration) -> Result<(), Throttled> {
+        if !self.configured() && ep.rate_scope != RateScope::TokenFetch {
             return Ok(());
         }
-        let plan = self.plan(endpoint);
+        let endpoint = ep.name;
+        let plan = self.plan(ep);
         if plan.limits.is_empty() && plan.cool_downs.is_empty() {
             return Ok(());
         }
@@ -633,12 +636,15 @@ impl Limiter {
 
     /// Records that the platform said "too frequent" to `endpoint` (app-wide for the token
     /// fetch): every process sharing the store pauses it.
-    pub(crate) async fn cool_down(&self, endpoint: &'static str) {
+    pub(crate) async fn cool_down(&self, ep: &'static Endpoint) {
         if !self.configured() {
             return;
         }
-        let scope =
-            if endpoint.starts_with("oauth_") { "cool:app".to_string() } else { format!("cool:{endpoint}") };
+        let endpoint = ep.name;
+        let scope = match ep.rate_scope {
+            RateScope::App => format!("cool:{endpoint}"),
+            RateScope::TokenFetch | RateScope::Exempt => "cool:app".to_string(),
+        };
         let (key, d) = (self.cool_key(&scope), self.limits.cool_down);
         tracing::warn!(
             endpoint,

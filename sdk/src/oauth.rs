@@ -78,7 +78,7 @@ impl AuthorizeUrl {
     pub fn endpoints<'e>(self, endpoints: impl IntoIterator<Item = &'e Endpoint>) -> Self {
         endpoints
             .into_iter()
-            .filter(|e| e.auth == AuthKind::AccessToken)
+            .filter(|e| e.auth() == AuthKind::AccessToken)
             .filter_map(|e| e.scope)
             .fold(self, Self::scope)
     }

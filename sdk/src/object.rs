@@ -174,7 +174,82 @@ fn keep_raw(
         error = why,
         "a field the spec knows only from weak evidence has another shape; kept in extra_fields"
     );
+    note(|r| r.lenient_misses.push(FieldPath { type_name: ty, field: key.clone() }));
     extra.insert(key, raw);
+}
+
+/// A field of a generated type: the type's name and the wire key (`results[3]` for an item of
+/// a list kept raw).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FieldPath {
+    /// The generated type, e.g. `Order`.
+    pub type_name: &'static str,
+    /// The wire key.
+    pub field: String,
+}
+
+impl fmt::Display for FieldPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.type_name, self.field)
+    }
+}
+
+/// What decoding one answer found that the spec did not say: keys no field names (kept in
+/// `extra_fields`), and weakly evidenced fields whose value had another shape (kept raw). Filled
+/// by the decoders while the runtime decodes an answer; what hooks see
+/// ([`crate::hooks::Answer::report`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DecodeReport {
+    /// Keys of the answer no field of their type names.
+    pub unknown: Vec<FieldPath>,
+    /// Weakly evidenced fields whose value had another shape.
+    pub lenient_misses: Vec<FieldPath>,
+}
+
+impl DecodeReport {
+    /// Whether the answer held nothing the spec did not say.
+    pub fn is_empty(&self) -> bool {
+        self.unknown.is_empty() && self.lenient_misses.is_empty()
+    }
+}
+
+thread_local! {
+    /// The report of the decode running on this thread, if one is being collected. Decoding is
+    /// synchronous, so a decode never moves threads while it writes here.
+    static REPORT: std::cell::RefCell<Option<DecodeReport>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `decode` and returns what it found besides its result. Only the rare paths (an unknown
+/// key, a value of another shape) write to the report; the common path never touches it.
+pub fn reporting<T>(decode: impl FnOnce() -> T) -> (T, DecodeReport) {
+    let outer = REPORT.with(|r| r.borrow_mut().replace(DecodeReport::default()));
+    let out = decode();
+    let report = REPORT.with(|r| std::mem::replace(&mut *r.borrow_mut(), outer)).unwrap_or_default();
+    (out, report)
+}
+
+fn note(f: impl FnOnce(&mut DecodeReport)) {
+    REPORT.with(|r| {
+        if let Some(report) = r.borrow_mut().as_mut() {
+            f(report);
+        }
+    });
+}
+
+/// Takes back the report's unknown `keys` of the top-level type `T`: envelope fields the
+/// envelope codec reads from inside `data` (`error_code`, `description`), not fields the spec
+/// lacks.
+pub(crate) fn forget_unknown<T>(keys: &[&str]) {
+    let full = std::any::type_name::<T>();
+    let ty = full.rsplit("::").next().unwrap_or(full);
+    note(|r| r.unknown.retain(|p| !(p.type_name == ty && keys.contains(&p.field.as_str()))));
+}
+
+/// Records a key of `ty` that no field names (generated decoders call it before keeping the
+/// key in `extra_fields`).
+#[doc(hidden)]
+pub fn unknown_key(ty: &'static str, key: &str) {
+    note(|r| r.unknown.push(FieldPath { type_name: ty, field: key.to_string() }));
 }
 
 /// How many items of the list field `wire` were left out of the decoded list (kept raw in
@@ -629,6 +704,7 @@ macro_rules! __object {
                                 $($wire => $crate::object::read::<$crate::object::$marker$(<$t>)?, A>(&mut map, &mut $field, &mut extra_fields, stringify!($name), $wire)?,)*
                                 _ => {
                                     let value: ::serde_json::Value = map.next_value()?;
+                                    $crate::object::unknown_key(stringify!($name), key.as_str());
                                     extra_fields.insert(key.into_string(), value);
                                 }
                             }

@@ -1,27 +1,30 @@
-//! The one place a call is sent: input checks, credential injection, encoding, hooks, retries,
-//! timeouts, the size limit, decoding, and a tracing span per call.
+//! The one loop every call runs, its steps named: per call, check and encode
+//! ([`protocol::encode`]); per attempt, resolve the identity, authorize ([`protocol::authorize`]:
+//! header, body fields or, in a later binding, a signature), hooks, send, decode with the
+//! endpoint's envelope codec (`envelope`), answer hooks; around them the limiter, retries,
+//! timeouts, the size limit and a tracing span per call.
 
 use std::time::Instant;
 
 use bytes::BytesMut;
-use reqwest::header::{HeaderValue, ACCEPT, CONTENT_TYPE, LOCATION, USER_AGENT};
+use reqwest::header::LOCATION;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use serde_json::{Map, Value};
 use tracing::Instrument;
 
 use crate::auth::user::UserCreds;
 use crate::check::Check;
 use crate::client::Config;
-use crate::endpoint::{AuthKind, Encoding, Endpoint, HttpMethod, InjectFrom};
-use crate::hooks::Outcome;
+use crate::endpoint::{AuthKind, Endpoint, Placement};
+use crate::hooks::{Answer, Outcome};
+use crate::protocol::{self, Identity, Wire};
 use crate::{
-    envelope, ApiObject, Client, Error, ErrorKind, KnownCode, Result, Secret, TimeoutKind, UserAuth,
+    envelope, object, ApiObject, Client, Error, ErrorKind, KnownCode, Result, TimeoutKind, UserAuth,
     UserClient,
 };
 
 /// The header that carries a token.
-pub const TOKEN_HEADER: &str = "access-token";
+pub const TOKEN_HEADER: &str = Placement::TOKEN_HEADER;
 
 /// What a call sends: a generated request type (serialised, checked before sending).
 pub trait RequestParams: Serialize + Check {}
@@ -38,7 +41,7 @@ pub async fn call<Req: RequestParams + ?Sized, Resp: ResponseData>(
     endpoint: &'static Endpoint,
     request: Option<&Req>,
 ) -> Result<Resp> {
-    let wire = client.encode(endpoint, request)?;
+    let wire = protocol::encode(client, endpoint, request)?;
     client.execute_as(endpoint, None, &wire).await
 }
 
@@ -50,7 +53,7 @@ pub async fn call_as_user<Req: RequestParams + ?Sized, Resp: ResponseData>(
     request: Option<&Req>,
 ) -> Result<Resp> {
     let client = &user.client;
-    let wire = client.encode(endpoint, request)?;
+    let wire = protocol::encode(client, endpoint, request)?;
     match &user.creds {
         UserCreds::Fixed(auth) => client.execute_as(endpoint, Some(auth), &wire).await,
         UserCreds::Session(session) => {
@@ -122,22 +125,23 @@ impl Client {
             };
             loop {
                 attempt += 1;
-                let token = match (endpoint.auth, user) {
-                    (AuthKind::ClientToken, _) => Some(match self.inner.tokens.local_fresh() {
+                // Resolve the identity: who this attempt is made as.
+                let identity = match (endpoint.auth(), user) {
+                    (AuthKind::ClientToken, _) => Identity::AppToken(match self.inner.tokens.local_fresh() {
                         Some(t) => t,
                         None => self
                             .client_token()
                             .await
                             .map_err(|e| Error::new(endpoint.name, ErrorKind::Token(Box::new(e))))?,
                     }),
-                    (AuthKind::AccessToken, Some(u)) => Some(u.access_token.clone()),
+                    (AuthKind::AccessToken, Some(u)) => Identity::User(u),
                     (AuthKind::AccessToken, None) => {
                         return Err(Error::new(
                             endpoint.name,
                             ErrorKind::Config("a user endpoint needs a UserClient".into()),
                         ));
                     }
-                    (AuthKind::None, _) => None,
+                    (AuthKind::None, _) => Identity::None,
                 };
                 let attempt_span = tracing::info_span!(
                     "douyin_attempt",
@@ -146,7 +150,7 @@ impl Client {
                     logid = tracing::field::Empty,
                     latency_ms = tracing::field::Empty,
                 );
-                if let Err(t) = self.inner.limiter.permit(endpoint.name, cfg.timeout).await {
+                if let Err(t) = self.inner.limiter.permit(endpoint, cfg.timeout).await {
                     finish(attempt);
                     return Err(Error::new(
                         endpoint.name,
@@ -154,7 +158,7 @@ impl Client {
                     ));
                 }
                 let result = self
-                    .attempt(endpoint, user, token.as_ref(), wire, attempt, &mut *decode)
+                    .attempt(endpoint, &identity, wire, attempt, &mut *decode)
                     .instrument(attempt_span)
                     .await;
                 let err = match result {
@@ -165,8 +169,8 @@ impl Client {
                     Err(e) => e,
                 };
                 // A rejected client_token: fetch a new one and send again, once.
-                if endpoint.auth == AuthKind::ClientToken && err.is_token_invalid() && !token_refetched {
-                    if let Some(t) = &token {
+                if err.is_token_invalid() && !token_refetched {
+                    if let Identity::AppToken(t) = &identity {
                         tracing::warn!(error = %err, "client_token rejected; fetching a new one");
                         self.invalidate_client_token(t).await;
                         token_refetched = true;
@@ -174,7 +178,7 @@ impl Client {
                     }
                 }
                 if err.is_rate_limited() || err.api().is_some_and(|a| a.any_known(KnownCode::is_busy)) {
-                    self.inner.limiter.cool_down(endpoint.name).await;
+                    self.inner.limiter.cool_down(endpoint).await;
                 }
                 let may_repeat = endpoint.retry_safe || err.was_not_sent();
                 if !(may_repeat && err.is_retryable()) || attempt >= cfg.retry.get_max_attempts() {
@@ -194,93 +198,11 @@ impl Client {
         .await
     }
 
-    /// The request as it travels, encoded once for every attempt: checked against the spec's
-    /// constraints, serialised once (the only step compiled per request type), with the
-    /// injected fields added.
-    fn encode<Req: RequestParams + ?Sized>(
-        &self,
-        endpoint: &'static Endpoint,
-        request: Option<&Req>,
-    ) -> Result<Wire> {
-        let body = match request {
-            None => None,
-            Some(r) => {
-                r.check().map_err(|v| invalid(endpoint, &v.field, v.problem))?;
-                Some(serde_json::to_vec(r).map_err(|e| invalid(endpoint, "(body)", e.to_string()))?)
-            }
-        };
-        self.wire(endpoint, body)
-    }
-
-    /// The serialised request in the endpoint's encoding.
-    fn wire(&self, endpoint: &'static Endpoint, body: Option<Vec<u8>>) -> Result<Wire> {
-        // The common case, a JSON object with nothing to add, goes as it is; anything else
-        // (absent, null, not an object) takes the general path, which says what is wrong.
-        let body = match body {
-            Some(b)
-                if endpoint.encoding == Encoding::Json
-                    && endpoint.inject.is_empty()
-                    && b.first() == Some(&b'{') =>
-            {
-                return Ok(Wire::Json(b.into()));
-            }
-            other => other,
-        };
-        let params = self.params(endpoint, body.as_deref())?;
-        Ok(match endpoint.encoding {
-            Encoding::Json => Wire::Json(
-                serde_json::to_vec(&params).map_err(|e| invalid(endpoint, "(body)", e.to_string()))?.into(),
-            ),
-            Encoding::Form => {
-                let pairs: Vec<(&str, String)> = flatten(&params).collect();
-                let body = serde_urlencoded::to_string(pairs)
-                    .map_err(|e| invalid(endpoint, "(body)", e.to_string()))?;
-                Wire::Form(body.into())
-            }
-            Encoding::Query => Wire::Query(flatten(&params).map(|(k, v)| (k.to_string(), v)).collect()),
-            Encoding::None => Wire::Empty,
-        })
-    }
-
-    /// The request as a JSON object, with the injected fields added.
-    fn params(&self, endpoint: &'static Endpoint, body: Option<&[u8]>) -> Result<Map<String, Value>> {
-        let mut params = match body.map(serde_json::from_slice::<Value>) {
-            None | Some(Ok(Value::Null)) => Map::new(),
-            Some(Ok(Value::Object(m))) => m,
-            Some(Ok(other)) => {
-                return Err(invalid(endpoint, "(body)", format!("must be an object, got {other}")))
-            }
-            Some(Err(e)) => return Err(invalid(endpoint, "(body)", e.to_string())),
-        };
-        let cfg = &self.inner.config;
-        for i in endpoint.inject {
-            let v = match i.from {
-                InjectFrom::ClientKey => cfg.client_key.clone(),
-                InjectFrom::ClientSecret => cfg.client_secret.expose().to_string(),
-                InjectFrom::Const(c) => c.to_string(),
-                // The user's credentials can change between attempts (a refreshed session):
-                // `build_request` adds them to each attempt.
-                InjectFrom::AccessToken | InjectFrom::OpenId => continue,
-            };
-            if v.is_empty() {
-                return Err(Error::new(
-                    endpoint.name,
-                    ErrorKind::Config(format!(
-                        "`{}` is not configured; set it with ClientBuilder::credentials",
-                        i.name
-                    )),
-                ));
-            }
-            params.insert(i.name.to_string(), Value::String(v));
-        }
-        Ok(params)
-    }
-
+    /// One attempt: authorize, hooks, send, decode, answer hooks, outcome hooks.
     async fn attempt(
         &self,
         endpoint: &'static Endpoint,
-        user: Option<&UserAuth>,
-        token: Option<&Secret>,
+        identity: &Identity<'_>,
         wire: &Wire,
         attempt: u32,
         decode: &mut Decode<'_>,
@@ -288,7 +210,7 @@ impl Client {
         let cfg = &self.inner.config;
         let started = Instant::now();
         let fail = |kind| Error::new(endpoint.name, kind);
-        let mut request = self.build_request(endpoint, user, token, wire).map_err(fail)?;
+        let mut request = protocol::authorize(self, endpoint, identity, wire).map_err(fail)?;
         for h in &self.inner.hooks {
             h.on_request(endpoint, &mut request);
         }
@@ -306,7 +228,23 @@ impl Client {
         }
         .await;
         let (status, result) = match sent {
-            Ok((s, body)) => (Some(s), decode(s, &body)),
+            Ok((s, body)) => {
+                let (result, report) = object::reporting(|| decode(s, &body));
+                if !self.inner.hooks.is_empty() {
+                    let answer = Answer {
+                        endpoint,
+                        attempt,
+                        status: s,
+                        body: &body,
+                        report: &report,
+                        decoded: result.is_ok(),
+                    };
+                    for h in &self.inner.hooks {
+                        h.on_answer(&answer);
+                    }
+                }
+                (Some(s), result)
+            }
             Err(k) => (None, Err(fail(k))),
         };
         let elapsed = started.elapsed();
@@ -330,133 +268,6 @@ impl Client {
         }
         result
     }
-
-    fn build_request(
-        &self,
-        endpoint: &'static Endpoint,
-        user: Option<&UserAuth>,
-        token: Option<&Secret>,
-        wire: &Wire,
-    ) -> Result<reqwest::Request, ErrorKind> {
-        let cfg = &self.inner.config;
-        let mut url = self.url_of(endpoint);
-        let open_id = user.filter(|_| endpoint.open_id_in_query).map(|u| u.open_id.as_str());
-        let query = match wire {
-            Wire::Query(pairs) => pairs.as_slice(),
-            _ => &[],
-        };
-        if open_id.is_some() || !query.is_empty() {
-            let mut pairs = url.query_pairs_mut();
-            if let Some(id) = open_id {
-                pairs.append_pair("open_id", id);
-            }
-            for (k, v) in query {
-                pairs.append_pair(k, v);
-            }
-        }
-        let method = match endpoint.method {
-            HttpMethod::Get => http::Method::GET,
-            HttpMethod::Post => http::Method::POST,
-        };
-        let mut request = reqwest::Request::new(method, url);
-        *request.timeout_mut() = Some(cfg.timeout);
-        let headers = request.headers_mut();
-        headers.insert(ACCEPT, HeaderValue::from_static(JSON));
-        headers.insert(USER_AGENT, cfg.user_agent.clone());
-        let user_fields = user_fields(endpoint, user, token);
-        if let Some(t) = token.filter(|_| user_fields.is_empty()) {
-            let mut v = HeaderValue::from_str(t.expose()).map_err(|_| {
-                ErrorKind::Config("the token contains characters a header cannot carry".into())
-            })?;
-            v.set_sensitive(true);
-            headers.insert(TOKEN_HEADER, v);
-        }
-        let (content_type, body) = match wire {
-            Wire::Json(body) if !user_fields.is_empty() => {
-                (Some(JSON), Some(with_json_fields(body, &user_fields)?))
-            }
-            Wire::Form(body) if !user_fields.is_empty() => {
-                let mut form =
-                    url::form_urlencoded::Serializer::new(String::from_utf8_lossy(body).into_owned());
-                form.extend_pairs(user_fields.iter().map(|(k, v)| (*k, v.as_str())));
-                (Some("application/x-www-form-urlencoded"), Some(form.finish().into()))
-            }
-            Wire::Json(body) => (Some(JSON), Some(body.clone())),
-            Wire::Form(body) => (Some("application/x-www-form-urlencoded"), Some(body.clone())),
-            // A bodiless POST still says JSON, as the working public clients send it.
-            Wire::Empty | Wire::Query(_) if endpoint.method == HttpMethod::Post => (Some(JSON), None),
-            Wire::Empty | Wire::Query(_) => (None, None),
-        };
-        if let Some(ct) = content_type {
-            request.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(ct));
-        }
-        *request.body_mut() = body.map(reqwest::Body::from);
-        Ok(request)
-    }
-}
-
-const JSON: &str = "application/json";
-
-/// The user credentials `endpoint` carries in its body (`inject` from `access_token` /
-/// `open_id`), with their values for this attempt. Such a call sends no token header.
-fn user_fields(
-    endpoint: &Endpoint,
-    user: Option<&UserAuth>,
-    token: Option<&Secret>,
-) -> Vec<(&'static str, String)> {
-    endpoint
-        .inject
-        .iter()
-        .filter_map(|i| match i.from {
-            InjectFrom::AccessToken => token.map(|t| (i.name, t.expose().to_string())),
-            InjectFrom::OpenId => user.map(|u| (i.name, u.open_id.clone())),
-            _ => None,
-        })
-        .collect()
-}
-
-/// A JSON object body with `fields` added.
-fn with_json_fields(body: &[u8], fields: &[(&'static str, String)]) -> Result<bytes::Bytes, ErrorKind> {
-    let mut object: Map<String, Value> = serde_json::from_slice(body)
-        .map_err(|e| ErrorKind::Config(format!("the encoded body is not a JSON object: {e}")))?;
-    for (k, v) in fields {
-        object.insert((*k).to_string(), Value::String(v.clone()));
-    }
-    serde_json::to_vec(&object).map(Into::into).map_err(|e| ErrorKind::Config(e.to_string()))
-}
-
-fn invalid(endpoint: &Endpoint, field: &str, problem: String) -> Error {
-    Error::new(endpoint.name, ErrorKind::InvalidInput { field: field.into(), problem })
-}
-
-/// A call's parameters as they travel, encoded once for all its attempts.
-enum Wire {
-    /// A JSON body.
-    Json(bytes::Bytes),
-    /// A form body.
-    Form(bytes::Bytes),
-    /// Query-string pairs.
-    Query(Vec<(String, String)>),
-    /// Nothing.
-    Empty,
-}
-
-/// Top-level parameters as strings, for query strings and forms: scalars as text, lists of
-/// scalars comma-joined, objects as JSON; `null` omitted.
-fn flatten(params: &Map<String, Value>) -> impl Iterator<Item = (&str, String)> {
-    params.iter().filter_map(|(k, v)| {
-        let text = match v {
-            Value::Null => return None,
-            Value::String(s) => s.clone(),
-            Value::Array(items) if items.iter().all(|i| !i.is_object() && !i.is_array()) => items
-                .iter()
-                .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string))
-                .collect::<Vec<_>>()
-                .join(","),
-            other => other.to_string(),
-        };
-        Some((k.as_str(), text))
-    })
 }
 
 /// What a failure of reqwest is: a timeout (which one, after how long), or another transport

@@ -17,7 +17,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::model::{AuthKind, Endpoint, EnumDef, Field, Model, Pagination, TypeKind};
+use crate::model::{AuthKind, Binding, EnumDef, Field, Model, Operation, Pagination, RestBinding, TypeKind};
 
 /// What a change does to users, most severe first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -106,6 +106,13 @@ impl Out {
     }
 }
 
+/// The credential kind of an operation's own offer (which client its method is on).
+fn auth(e: &Operation) -> AuthKind {
+    match &e.binding {
+        Binding::Rest(r) => r.credential.placement.auth(),
+    }
+}
+
 fn side(a: AuthKind) -> &'static str {
     if a == AuthKind::AccessToken {
         "UserClient"
@@ -140,12 +147,12 @@ fn endpoints(out: &mut Out, old: &Model, new: &Model) {
             Pair::Removed(e) => out.push(
                 Class::Breaking,
                 &e.name,
-                format!("endpoint removed (method `{}::{}` is gone)", side(e.auth), e.name),
+                format!("endpoint removed (method `{}::{}` is gone)", side(auth(e)), e.name),
             ),
             Pair::Added(e) => out.push(
                 Class::Additive,
                 &e.name,
-                format!("new endpoint (method `{}::{}`)", side(e.auth), e.name),
+                format!("new endpoint (method `{}::{}`)", side(auth(e)), e.name),
             ),
             Pair::Both(o, e) => endpoint(out, o, e),
         }
@@ -181,23 +188,17 @@ fn events(out: &mut Out, old: &Model, new: &Model) {
     }
 }
 
-fn endpoint(out: &mut Out, o: &Endpoint, n: &Endpoint) {
+fn endpoint(out: &mut Out, o: &Operation, n: &Operation) {
     let item = n.name.as_str();
     // What the Rust API shows: the method's client, arguments, result and streams.
-    if o.auth != n.auth {
+    let (a, b) = (auth(o), auth(n));
+    if a != b {
         out.push(
             Class::Breaking,
             item,
-            format!(
-                "auth changed from {:?} to {:?} (method on `{}`, now `{}`)",
-                o.auth,
-                n.auth,
-                side(o.auth),
-                side(n.auth)
-            ),
+            format!("auth changed from {a:?} to {b:?} (method on `{}`, now `{}`)", side(a), side(b)),
         );
     }
-    out.differ(Class::Breaking, item, "server", &o.server, &n.server);
     out.differ(
         Class::Breaking,
         item,
@@ -220,29 +221,12 @@ fn endpoint(out: &mut Out, o: &Endpoint, n: &Endpoint) {
         (Some(p), Some(q)) => pagination(out, item, p, q),
         (None, None) => {}
     }
-    let alt = |e: &Endpoint| e.alternative_auth.as_ref().map(|a| a.auth);
-    match (alt(o), alt(n)) {
-        (Some(a), None) => out.push(Class::Breaking, item, format!("no longer offered on `{}`", side(a))),
-        (None, Some(a)) => out.push(Class::Additive, item, format!("now also offered on `{}`", side(a))),
-        (a, b) => out.differ(Class::Breaking, item, "alternative credential", &a, &b),
+    match (&o.binding, &n.binding) {
+        (Binding::Rest(p), Binding::Rest(q)) => rest(out, item, p, q),
     }
-    // The call on the wire.
-    out.differ(Class::WireOnly, item, "method", &o.method, &n.method);
-    out.differ(Class::WireOnly, item, "path", &o.path, &n.path);
-    out.differ(Class::WireOnly, item, "encoding", &o.encoding, &n.encoding);
-    out.differ(Class::WireOnly, item, "envelope", &o.envelope, &n.envelope);
-    out.differ(Class::WireOnly, item, "credential placement", &o.credentials, &n.credentials);
-    out.differ(Class::WireOnly, item, "`open_id` in the query", &o.open_id_in_query, &n.open_id_in_query);
     out.differ(Class::WireOnly, item, "retry safety", &o.retry_safe, &n.retry_safe);
-    out.differ(Class::WireOnly, item, "scope", &o.scope, &n.scope);
-    let injected =
-        |e: &Endpoint| e.inject.iter().map(|i| format!("{}={:?}", i.name, i.from)).collect::<Vec<_>>();
-    out.differ(Class::WireOnly, item, "injected fields", &injected(o), &injected(n));
-    let detected = |e: &Endpoint| !e.envelope_evidence.level.is_confirmed();
-    if detected(o) != detected(n) {
-        let how = if detected(n) { "now detected from each answer" } else { "now trusted as the spec says" };
-        out.push(Class::WireOnly, item, format!("the envelope is {how} (its evidence changed)"));
-    }
+    out.differ(Class::WireOnly, item, "token role", &o.role, &n.role);
+    out.differ(Class::WireOnly, item, "rate scope", &o.rate_scope, &n.rate_scope);
     // Documentation.
     out.differ(Class::Docs, item, "summary", &o.summary, &n.summary);
     out.differ(Class::Docs, item, "Chinese title", &o.title_zh, &n.title_zh);
@@ -250,7 +234,37 @@ fn endpoint(out: &mut Out, o: &Endpoint, n: &Endpoint) {
     out.differ(Class::Docs, item, "doc URL", &o.doc_url, &n.doc_url);
     out.differ(Class::Docs, item, "example", &o.example, &n.example);
     out.differ(Class::Docs, item, "evidence", &o.evidence, &n.evidence);
-    out.differ(Class::Docs, item, "credential evidence", &o.auth_evidence, &n.auth_evidence);
+}
+
+/// How a REST call changed: its host (which base URL a user configures), the alternative
+/// credential, and the call on the wire.
+fn rest(out: &mut Out, item: &str, o: &RestBinding, n: &RestBinding) {
+    out.differ(Class::Breaking, item, "server", &o.server, &n.server);
+    let alt = |r: &RestBinding| r.alternative.as_ref().map(|a| a.placement.auth());
+    match (alt(o), alt(n)) {
+        (Some(a), None) => out.push(Class::Breaking, item, format!("no longer offered on `{}`", side(a))),
+        (None, Some(a)) => out.push(Class::Additive, item, format!("now also offered on `{}`", side(a))),
+        (a, b) => out.differ(Class::Breaking, item, "alternative credential", &a, &b),
+    }
+    out.differ(Class::WireOnly, item, "method", &o.method, &n.method);
+    out.differ(Class::WireOnly, item, "path", &o.path, &n.path);
+    out.differ(Class::WireOnly, item, "encoding", &o.encoding, &n.encoding);
+    out.differ(Class::WireOnly, item, "envelope", &o.envelope, &n.envelope);
+    out.differ(
+        Class::WireOnly,
+        item,
+        "credential placement",
+        &o.credential.placement,
+        &n.credential.placement,
+    );
+    out.differ(Class::WireOnly, item, "scope", &o.credential.scope, &n.credential.scope);
+    out.differ(Class::WireOnly, item, "injected constants", &o.constants, &n.constants);
+    let detected = |r: &RestBinding| !r.envelope_evidence.level.is_confirmed();
+    if detected(o) != detected(n) {
+        let how = if detected(n) { "now detected from each answer" } else { "now trusted as the spec says" };
+        out.push(Class::WireOnly, item, format!("the envelope is {how} (its evidence changed)"));
+    }
+    out.differ(Class::Docs, item, "credential evidence", &o.credential.evidence, &n.credential.evidence);
     out.differ(Class::Docs, item, "envelope evidence", &o.envelope_evidence, &n.envelope_evidence);
 }
 

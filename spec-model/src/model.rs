@@ -6,14 +6,15 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 pub use douyin_alliance_meta::{
-    AuthKind, Credentials, Encoding, EnvelopeKind, Evidence, HttpMethod, PageStyle, Server,
+    AuthKind, Encoding, EnvelopeKind, Evidence, HttpMethod, PageStyle, Placement, RateScope, Server,
+    TokenRole,
 };
 
 /// The whole API.
 #[derive(Debug, Clone)]
 pub struct Model {
     /// Endpoints in spec order (files sorted by name, then file order).
-    pub endpoints: Vec<Endpoint>,
+    pub endpoints: Vec<Operation>,
     /// Named types, sorted by name.
     pub types: Vec<NamedType>,
     /// The source register, in spec order.
@@ -93,7 +94,7 @@ pub struct Provenance {
 impl Provenance {
     /// `single source (S1)`, with the note after a colon: the phrase docs print.
     pub fn phrase(&self) -> String {
-        let mut s = self.level.as_str().replace('_', " ");
+        let mut s = self.level.phrase().to_string();
         if !self.sources.is_empty() {
             s.push_str(&format!(" ({})", self.sources.join(", ")));
         }
@@ -104,46 +105,10 @@ impl Provenance {
     }
 }
 
-/// The same call offered under a second credential kind.
+/// One operation of the platform: what it is (name, docs, input, output, evidence, retry
+/// safety, paging), apart from how it travels ([`Binding`]).
 #[derive(Debug, Clone)]
-pub struct AlternativeAuth {
-    /// The other kind.
-    pub auth: AuthKind,
-    /// Whether `open_id` goes in the query.
-    pub open_id_in_query: bool,
-    /// The OAuth scope (user calls), when known.
-    pub scope: Option<String>,
-    /// Its evidence.
-    pub evidence: Provenance,
-}
-
-/// Where an injected field's value comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum InjectFrom {
-    /// The client's client_key.
-    ClientKey,
-    /// The client's client_secret.
-    ClientSecret,
-    /// The user's access_token.
-    AccessToken,
-    /// The user's open_id.
-    OpenId,
-    /// A constant.
-    Const(String),
-}
-
-/// A field the SDK fills in.
-#[derive(Debug, Clone)]
-pub struct Inject {
-    /// Wire name.
-    pub name: String,
-    /// Value source.
-    pub from: InjectFrom,
-}
-
-/// One endpoint.
-#[derive(Debug, Clone)]
-pub struct Endpoint {
+pub struct Operation {
     /// snake_case name, also the method name.
     pub name: String,
     /// The spec file it came from.
@@ -156,44 +121,81 @@ pub struct Endpoint {
     pub doc: Option<String>,
     /// Doc URL.
     pub doc_url: String,
-    /// Server.
-    pub server: Server,
-    /// Method.
-    pub method: HttpMethod,
-    /// Path.
-    pub path: String,
-    /// Auth kind.
-    pub auth: AuthKind,
-    /// Credential transport.
-    pub credentials: Credentials,
-    /// Whether `open_id` goes in the query.
-    pub open_id_in_query: bool,
     /// Retry safety.
     pub retry_safe: bool,
-    /// Request encoding.
-    pub encoding: Encoding,
     /// Request parameter type, if any.
     pub request_type: Option<String>,
-    /// Injected fields.
-    pub inject: Vec<Inject>,
-    /// Response envelope.
-    pub envelope: EnvelopeKind,
     /// Response `data` type.
     pub response_type: String,
     /// Example response body, compact JSON.
     pub example: Option<String>,
     /// Pagination.
     pub pagination: Option<Pagination>,
-    /// Evidence for the endpoint itself.
+    /// Evidence for the operation itself.
     pub evidence: Provenance,
-    /// Evidence for its credential kind.
-    pub auth_evidence: Provenance,
-    /// Evidence for its envelope.
+    /// The part it plays in the token lifecycle, if any.
+    pub role: Option<TokenRole>,
+    /// Which client rate limit it counts against.
+    pub rate_scope: RateScope,
+    /// How it travels.
+    pub binding: Binding,
+}
+
+/// How an operation travels. A second API family is a second variant.
+#[derive(Debug, Clone)]
+pub enum Binding {
+    /// A Douyin REST call: a path on a host, a token header or body fields, an envelope.
+    Rest(RestBinding),
+}
+
+impl Operation {
+    /// Every credential the operation is offered under: its own, then the alternative.
+    pub fn credentials(&self) -> impl Iterator<Item = &Credential> {
+        match &self.binding {
+            Binding::Rest(r) => std::iter::once(&r.credential).chain(r.alternative.as_ref()),
+        }
+    }
+
+    /// The envelope of its answers and the evidence for it.
+    pub fn envelope(&self) -> (EnvelopeKind, &Provenance) {
+        match &self.binding {
+            Binding::Rest(r) => (r.envelope, &r.envelope_evidence),
+        }
+    }
+}
+
+/// A REST call of the Douyin open platform.
+#[derive(Debug, Clone)]
+pub struct RestBinding {
+    /// Host.
+    pub server: Server,
+    /// HTTP method.
+    pub method: HttpMethod,
+    /// Absolute path.
+    pub path: String,
+    /// Request encoding.
+    pub encoding: Encoding,
+    /// The credential and where it travels.
+    pub credential: Credential,
+    /// The same call under a second credential, where sources disagree.
+    pub alternative: Option<Credential>,
+    /// Constant fields added to every request (wire name, value).
+    pub constants: Vec<(String, String)>,
+    /// Response envelope.
+    pub envelope: EnvelopeKind,
+    /// Evidence for the envelope.
     pub envelope_evidence: Provenance,
+}
+
+/// A credential an operation is offered under.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Credential {
+    /// Where it travels (which implies the kind).
+    pub placement: Placement,
     /// The OAuth scope a user call needs, when known.
     pub scope: Option<String>,
-    /// The call under the other credential kind, where sources disagree.
-    pub alternative_auth: Option<AlternativeAuth>,
+    /// Its evidence.
+    pub evidence: Provenance,
 }
 
 /// Pagination, resolved to fields.

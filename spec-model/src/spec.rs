@@ -141,6 +141,14 @@ pub struct EndpointSpec {
     /// The same call under the other credential kind, where sources disagree.
     #[serde(default)]
     pub alternative_auth: Option<AlternativeAuthSpec>,
+    /// The part the endpoint plays in the token lifecycle the runtime drives: `app_token`,
+    /// `stable_app_token`, `exchange_code`, `refresh` or `renew` (at most one endpoint each).
+    #[serde(default)]
+    pub role: Option<String>,
+    /// Which client rate limit the call counts against: `app` (the default), `token_fetch` (the
+    /// default of the app-token roles) or `exempt`.
+    #[serde(default)]
+    pub rate_scope: Option<String>,
     /// The request.
     #[serde(default)]
     pub request: Option<RequestSpec>,

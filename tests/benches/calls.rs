@@ -269,7 +269,8 @@ fn path(endpoint_name: &str) -> &'static str {
     douyin_alliance::ENDPOINTS
         .iter()
         .find(|e| e.name == endpoint_name)
-        .map(|e| e.path)
+        .and_then(|e| e.rest())
+        .map(|r| r.path)
         .unwrap_or_else(|| panic!("no endpoint {endpoint_name}"))
 }
 

@@ -11,10 +11,10 @@ use crate::names;
 #[derive(Serialize)]
 pub struct Cx {
     spec_dir: String,
-    /// Whether any endpoint injects fields / is paginated: their metadata types are imported
-    /// only then, so the generated code has no unused import.
-    any_inject: bool,
+    /// Whether any endpoint is paginated: the pagination metadata types are imported only
+    /// then, so the generated code has no unused import.
     any_pagination: bool,
+    roles: TokenRolesCx,
     types: Vec<TypeCx>,
     endpoints: Vec<EndpointCx>,
     summary: Vec<LevelCount>,
@@ -94,6 +94,8 @@ struct ValueCx {
     doc: String,
 }
 
+/// One offer of an operation (its own credential, or the alternative): one metadata static
+/// and one SDK method.
 #[derive(Serialize)]
 struct EndpointCx {
     name: String,
@@ -102,24 +104,9 @@ struct EndpointCx {
     summary: String,
     title_zh: String,
     doc_url: String,
-    server: String,
-    host: String,
-    method: String,
-    method_upper: String,
-    path: String,
-    path_lit: String,
-    auth: String,
-    auth_md: String,
-    credentials_body: bool,
-    open_id_in_query: bool,
     retry_safe: bool,
-    encoding: String,
-    encoding_md: String,
-    envelope: String,
-    envelope_md: String,
     request_type: Option<String>,
     response_type: String,
-    inject: Vec<InjectCx>,
     user: bool,
     call_md: String,
     pagination: Option<PageCx>,
@@ -127,17 +114,40 @@ struct EndpointCx {
     title_lit: String,
     doc_url_lit: String,
     evidence: String,
-    auth_evidence: String,
-    envelope_evidence: String,
+    rate_scope: String,
     scope: String,
     scope_md: String,
+    auth_md: String,
     evidence_md: String,
+    /// The binding's own context: exactly one is set, and its template partial writes the
+    /// `binding:` of the static and the wire lines of the docs.
+    rest: Option<super::rest::RestCx>,
+    /// The request line of the endpoint reference.
+    wire_md: String,
+    /// The envelope, as the reference names it.
+    envelope_md: String,
+    /// What its auth line adds about where the credential travels.
+    credentials_md: String,
+    /// The "method and path" cell of the reference's table.
+    wire_short_md: String,
+}
+
+/// The endpoints that play the token lifecycle's roles, for the generated `TokenApi` impl.
+#[derive(Serialize, Default)]
+struct TokenRolesCx {
+    app_token: Option<RoleCx>,
+    stable_app_token: Option<RoleCx>,
+    exchange_code: Option<RoleCx>,
+    refresh: Option<RoleCx>,
+    renew: Option<RoleCx>,
+    /// Response types of the user-token roles, each converted into `auth::UserTokens`.
+    user_token_types: Vec<String>,
 }
 
 #[derive(Serialize)]
-struct InjectCx {
-    name: String,
-    from: String,
+struct RoleCx {
+    method: String,
+    request_type: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -164,8 +174,8 @@ pub fn build(m: &Model, spec_dir: &str) -> Cx {
     let roles = Roles::of(m);
     Cx {
         spec_dir: spec_dir.to_string(),
-        any_inject: m.endpoints.iter().any(|e| !e.inject.is_empty()),
         any_pagination: m.endpoints.iter().any(|e| e.pagination.is_some()),
+        roles: token_roles(m),
         types: m.types.iter().map(|t| type_cx(t, &roles)).collect(),
         endpoints: m.endpoints.iter().flat_map(endpoint_cxs).collect(),
         summary: summary(m),
@@ -205,14 +215,8 @@ pub fn summary(m: &Model) -> Vec<LevelCount> {
         })
         .flatten()
         .collect();
-    let credentials: Vec<Evidence> = m
-        .endpoints
-        .iter()
-        .flat_map(|e| {
-            std::iter::once(e.auth_evidence.level)
-                .chain(e.alternative_auth.as_ref().map(|a| a.evidence.level))
-        })
-        .collect();
+    let credentials: Vec<Evidence> =
+        m.endpoints.iter().flat_map(|e| e.credentials().map(|c| c.evidence.level)).collect();
     let count = |levels: &mut dyn Iterator<Item = Evidence>, l: Evidence| levels.filter(|x| *x == l).count();
     Evidence::ALL
         .iter()
@@ -220,7 +224,7 @@ pub fn summary(m: &Model) -> Vec<LevelCount> {
             level: l.as_str(),
             endpoints: count(&mut m.endpoints.iter().map(|e| e.evidence.level), l),
             credentials: count(&mut credentials.iter().copied(), l),
-            envelopes: count(&mut m.endpoints.iter().map(|e| e.envelope_evidence.level), l),
+            envelopes: count(&mut m.endpoints.iter().map(|e| e.envelope().1.level), l),
             fields: count(&mut fields.iter().copied(), l),
         })
         .collect()
@@ -401,7 +405,7 @@ fn page_cx(p: &Pagination) -> PageCx {
     let items = format!("crate::paginate::PageItems::of({items_len}, &d.extra_fields, {items_wire:?})");
     PageCx {
         cursor: p.style == PageStyle::Cursor,
-        style: rust::page_style(p.style).to_string(),
+        style: p.style.rust_path().to_string(),
         has_total: p.total.is_some(),
         style_md: match p.style {
             PageStyle::Page => format!(
@@ -432,30 +436,46 @@ fn page_cx(p: &Pagination) -> PageCx {
     }
 }
 
-/// The endpoint's methods: one, or two when it is offered under a second credential kind.
-fn endpoint_cxs(e: &Endpoint) -> Vec<EndpointCx> {
-    let main = Offer {
-        auth: e.auth,
-        open_id_in_query: e.open_id_in_query,
-        scope: e.scope.as_deref(),
-        auth_evidence: &e.auth_evidence,
-        konst: names::constant(&e.name),
-        other: None,
-    };
-    let Some(alt) = &e.alternative_auth else {
-        return vec![endpoint_cx(e, &main)];
-    };
-    let suffix = if alt.auth == AuthKind::AccessToken { "_AS_USER" } else { "_AS_APP" };
-    let second = Offer {
-        auth: alt.auth,
-        open_id_in_query: alt.open_id_in_query,
-        scope: alt.scope.as_deref(),
-        auth_evidence: &alt.evidence,
-        konst: format!("{}{suffix}", names::constant(&e.name)),
-        other: Some((e.auth, &e.auth_evidence)),
-    };
-    let main = Offer { other: Some((alt.auth, &alt.evidence)), ..main };
-    vec![endpoint_cx(e, &main), endpoint_cx(e, &second)]
+/// The endpoint's offers: one, or two when it is offered under a second credential kind.
+fn endpoint_cxs(e: &Operation) -> Vec<EndpointCx> {
+    let credentials: Vec<&Credential> = e.credentials().collect();
+    let konst = names::constant(&e.name);
+    credentials
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let other = credentials.iter().find(|o| !std::ptr::eq(**o, *c)).copied();
+            let konst = match (i, c.placement.auth()) {
+                (0, _) => konst.clone(),
+                (_, AuthKind::AccessToken) => format!("{konst}_AS_USER"),
+                _ => format!("{konst}_AS_APP"),
+            };
+            endpoint_cx(e, &Offer { credential: c, konst, other })
+        })
+        .collect()
+}
+
+/// The endpoints playing each token role.
+fn token_roles(m: &Model) -> TokenRolesCx {
+    let mut cx = TokenRolesCx::default();
+    for e in &m.endpoints {
+        let Some(role) = e.role else { continue };
+        let r = RoleCx { method: e.name.clone(), request_type: e.request_type.clone() };
+        let slot = match role {
+            TokenRole::AppToken => &mut cx.app_token,
+            TokenRole::StableAppToken => &mut cx.stable_app_token,
+            TokenRole::ExchangeCode => &mut cx.exchange_code,
+            TokenRole::Refresh => &mut cx.refresh,
+            TokenRole::Renew => &mut cx.renew,
+        };
+        *slot = Some(r);
+        if matches!(role, TokenRole::ExchangeCode | TokenRole::Refresh)
+            && !cx.user_token_types.contains(&e.response_type)
+        {
+            cx.user_token_types.push(e.response_type.clone());
+        }
+    }
+    cx
 }
 
 fn event_cx(e: &Event) -> EventCx {
@@ -488,70 +508,62 @@ fn event_cx(e: &Event) -> EventCx {
         title_zh: e.title_zh.clone(),
         docs: rust::doc_attrs(&paragraphs),
         content: e.content.clone(),
-        evidence: rust::evidence(e.evidence.level).to_string(),
-        name_evidence: rust::evidence(e.name_evidence.level).to_string(),
+        evidence: e.evidence.level.rust_path().to_string(),
+        name_evidence: e.name_evidence.level.rust_path().to_string(),
         keys: e.keys.iter().map(|k| rust::lit(k)).collect::<Vec<_>>().join(", "),
         evidence_md: evidence.replace('|', "\\|"),
     }
 }
 
 /// One credential under which an endpoint is offered.
-struct Offer<'e> {
-    auth: AuthKind,
-    open_id_in_query: bool,
-    scope: Option<&'e str>,
-    auth_evidence: &'e Provenance,
+pub(super) struct Offer<'e> {
+    pub(super) credential: &'e Credential,
     konst: String,
-    /// The other credential it is also offered under, with its evidence.
-    other: Option<(AuthKind, &'e Provenance)>,
+    /// The other credential it is also offered under.
+    pub(super) other: Option<&'e Credential>,
 }
 
-fn auth_phrase(a: AuthKind) -> &'static str {
-    match a {
-        AuthKind::None => "none",
-        AuthKind::ClientToken => "app `client_token`",
-        AuthKind::AccessToken => "user `access_token`",
-    }
-}
-
-fn endpoint_cx(e: &Endpoint, o: &Offer<'_>) -> EndpointCx {
-    let auth_md = auth_phrase(o.auth);
-    let user = o.auth == AuthKind::AccessToken;
+fn endpoint_cx(e: &Operation, o: &Offer<'_>) -> EndpointCx {
+    let auth = o.credential.placement.auth();
+    let auth_md = auth.phrase();
+    let user = auth == AuthKind::AccessToken;
     let arg = if e.request_type.is_some() { "&request" } else { "" };
     let call_md = if user {
         format!("client.user(&user).{}({arg})", e.name)
     } else {
         format!("client.{}({arg})", e.name)
     };
+    let scope = o.credential.scope.as_deref();
+    let wire = match &e.binding {
+        Binding::Rest(r) => super::rest::wire(r, o),
+    };
     let mut paragraphs = vec![e.summary.clone(), format!("{} · [doc]({})", e.title_zh, e.doc_url)];
     if let Some(d) = &e.doc {
         paragraphs.push(d.clone());
     }
     paragraphs.push(format!(
-        "`{} https://{}{}`{} · auth: {auth_md}{} · {}",
-        e.method.as_str(),
-        e.server.host(),
-        e.path,
-        if o.open_id_in_query { "?open_id=…" } else { "" },
-        o.scope.map_or(String::new(), |s| format!(" (scope `{s}`)")),
+        "{} · auth: {auth_md}{} · {}",
+        wire.doc_line,
+        scope.map_or(String::new(), |s| format!(" (scope `{s}`)")),
         if e.retry_safe { "retried on transient failures" } else { "never retried (not safe to repeat)" }
     ));
+    let (_, envelope_evidence) = e.envelope();
     let mut evidence = format!(
         "Evidence: endpoint {}; credential {}; envelope {}.",
         e.evidence.phrase(),
-        o.auth_evidence.phrase(),
-        e.envelope_evidence.phrase()
+        o.credential.evidence.phrase(),
+        envelope_evidence.phrase()
     );
-    if !e.envelope_evidence.level.is_confirmed() {
+    if !envelope_evidence.level.is_confirmed() {
         evidence.push_str(
             " The envelope is detected from each answer (`data`/`extra`, `err_no`, `code`, `status_code`).",
         );
     }
-    if let Some((other, ev)) = o.other {
+    if let Some(other) = o.other {
         evidence.push_str(&format!(
             " Sources disagree on the credential: the call is also offered with the {} (evidence: {}).",
-            auth_phrase(other),
-            ev.phrase()
+            other.placement.auth().phrase(),
+            other.evidence.phrase()
         ));
     }
     paragraphs.push(evidence.clone());
@@ -562,52 +574,26 @@ fn endpoint_cx(e: &Endpoint, o: &Offer<'_>) -> EndpointCx {
         summary: e.summary.replace('\n', " "),
         title_zh: e.title_zh.clone(),
         doc_url: e.doc_url.clone(),
-        server: rust::server(e.server).to_string(),
-        host: e.server.host().to_string(),
-        method: rust::method(e.method).to_string(),
-        method_upper: e.method.as_str().to_string(),
-        path: e.path.clone(),
-        path_lit: rust::lit(&e.path),
-        auth: rust::auth(o.auth).to_string(),
-        auth_md: auth_md.to_string(),
-        credentials_body: e.credentials == Credentials::Body,
-        open_id_in_query: o.open_id_in_query,
         retry_safe: e.retry_safe,
-        encoding: rust::encoding(e.encoding).to_string(),
-        encoding_md: match e.encoding {
-            Encoding::Json => "json",
-            Encoding::Form => "form",
-            Encoding::Query => "query",
-            Encoding::None => "none",
-        }
-        .to_string(),
-        envelope: rust::envelope(e.envelope).to_string(),
-        envelope_md: match e.envelope {
-            EnvelopeKind::DataExtra => "`data` + `extra`",
-            EnvelopeKind::ErrNo => "`err_no` / `err_msg`",
-            EnvelopeKind::CodeMsg => "`code` / `msg`",
-            EnvelopeKind::StatusCode => "`status_code` / `status_msg`",
-        }
-        .to_string(),
         request_type: e.request_type.clone(),
         response_type: e.response_type.clone(),
-        inject: e
-            .inject
-            .iter()
-            .map(|i| InjectCx { name: rust::lit(&i.name), from: rust::inject_from(&i.from).to_string() })
-            .collect(),
         user,
         call_md,
         pagination: e.pagination.as_ref().map(page_cx),
         summary_lit: rust::lit(&e.summary),
         title_lit: rust::lit(&e.title_zh),
         doc_url_lit: rust::lit(&e.doc_url),
-        evidence: rust::evidence(e.evidence.level).to_string(),
-        auth_evidence: rust::evidence(o.auth_evidence.level).to_string(),
-        envelope_evidence: rust::evidence(e.envelope_evidence.level).to_string(),
-        scope: o.scope.map_or("None".to_string(), |s| format!("Some({})", rust::lit(s))),
-        scope_md: o.scope.map_or("—".to_string(), |s| format!("`{s}`")),
+        evidence: e.evidence.level.rust_path().to_string(),
+        rate_scope: e.rate_scope.rust_path().to_string(),
+        scope: scope.map_or("None".to_string(), |s| format!("Some({})", rust::lit(s))),
+        scope_md: scope.map_or("—".to_string(), |s| format!("`{s}`")),
+        auth_md: auth_md.to_string(),
         evidence_md: evidence.replace('|', "\\|"),
+        rest: wire.rest,
+        wire_md: wire.md,
+        envelope_md: e.envelope().0.phrase().to_string(),
+        credentials_md: wire.credentials_md.to_string(),
+        wire_short_md: wire.short_md,
     }
 }
 

@@ -3,6 +3,7 @@
 //! naming the endpoint or type) and formatted with `prettyplease`.
 
 pub mod context;
+mod rest;
 pub mod rust;
 
 use minijinja::{AutoEscape, Environment};
@@ -43,6 +44,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("types.rs", include_str!("../../templates/types.rs.jinja")),
     ("endpoints.rs", include_str!("../../templates/endpoints.rs.jinja")),
     ("endpoints.md", include_str!("../../templates/endpoints.md.jinja")),
+    ("bindings/rest.rs.jinja", include_str!("../../templates/bindings/rest.rs.jinja")),
 ];
 
 /// Renders every output file of the model into `target`, in a fixed order.

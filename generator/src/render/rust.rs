@@ -3,10 +3,7 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
-use crate::model::{
-    AuthKind, Constraints, Encoding, EnvelopeKind, Evidence, Field, HttpMethod, InjectFrom, PageStyle,
-    Server, Ty,
-};
+use crate::model::{Constraints, Field, Ty};
 use crate::names;
 
 /// A Rust string literal for `s`, escaped.
@@ -177,83 +174,6 @@ pub fn field_docs(f: &Field) -> Vec<String> {
 
 // The vocabulary shared with the runtime (`douyin-alliance-meta`), as paths the generated code
 // names. The matches are exhaustive: a renamed or added variant fails to compile here.
-
-/// `Server::…`
-pub fn server(s: Server) -> TokenStream {
-    match s {
-        Server::OpenDouyin => quote!(Server::OpenDouyin),
-        Server::OpenDouyinEc => quote!(Server::OpenDouyinEc),
-        Server::Lianmeng => quote!(Server::Lianmeng),
-    }
-}
-
-/// `HttpMethod::…`
-pub fn method(m: HttpMethod) -> TokenStream {
-    match m {
-        HttpMethod::Get => quote!(HttpMethod::Get),
-        HttpMethod::Post => quote!(HttpMethod::Post),
-    }
-}
-
-/// `AuthKind::…`
-pub fn auth(a: AuthKind) -> TokenStream {
-    match a {
-        AuthKind::None => quote!(AuthKind::None),
-        AuthKind::ClientToken => quote!(AuthKind::ClientToken),
-        AuthKind::AccessToken => quote!(AuthKind::AccessToken),
-    }
-}
-
-/// `Encoding::…`
-pub fn encoding(e: Encoding) -> TokenStream {
-    match e {
-        Encoding::Json => quote!(Encoding::Json),
-        Encoding::Form => quote!(Encoding::Form),
-        Encoding::Query => quote!(Encoding::Query),
-        Encoding::None => quote!(Encoding::None),
-    }
-}
-
-/// `EnvelopeKind::…`
-pub fn envelope(e: EnvelopeKind) -> TokenStream {
-    match e {
-        EnvelopeKind::DataExtra => quote!(EnvelopeKind::DataExtra),
-        EnvelopeKind::ErrNo => quote!(EnvelopeKind::ErrNo),
-        EnvelopeKind::CodeMsg => quote!(EnvelopeKind::CodeMsg),
-        EnvelopeKind::StatusCode => quote!(EnvelopeKind::StatusCode),
-    }
-}
-
-/// `Evidence::…`
-pub fn evidence(e: Evidence) -> TokenStream {
-    match e {
-        Evidence::Documented => quote!(Evidence::Documented),
-        Evidence::Confirmed => quote!(Evidence::Confirmed),
-        Evidence::SingleSource => quote!(Evidence::SingleSource),
-        Evidence::Analogue => quote!(Evidence::Analogue),
-        Evidence::SeedOnly => quote!(Evidence::SeedOnly),
-        Evidence::Guessed => quote!(Evidence::Guessed),
-    }
-}
-
-/// `PageStyle::…`
-pub fn page_style(p: PageStyle) -> TokenStream {
-    match p {
-        PageStyle::Page => quote!(PageStyle::Page),
-        PageStyle::Cursor => quote!(PageStyle::Cursor),
-    }
-}
-
-/// `InjectFrom::…`
-pub fn inject_from(i: &InjectFrom) -> TokenStream {
-    match i {
-        InjectFrom::ClientKey => quote!(InjectFrom::ClientKey),
-        InjectFrom::ClientSecret => quote!(InjectFrom::ClientSecret),
-        InjectFrom::AccessToken => quote!(InjectFrom::AccessToken),
-        InjectFrom::OpenId => quote!(InjectFrom::OpenId),
-        InjectFrom::Const(v) => quote!(InjectFrom::Const(#v)),
-    }
-}
 
 /// The statements that check a request field's stated constraints before sending (none when it
 /// has none), and a check of its nested values when `nested` says their type has constraints.

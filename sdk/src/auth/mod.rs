@@ -1,5 +1,7 @@
-//! Credentials: the app's client_token cache, token stores, and user handles.
+//! Credentials: the token lifecycle the runtime drives ([`TokenApi`]), the app's client_token
+//! cache, token stores, and user handles.
 
+mod api;
 pub(crate) mod client_token;
 #[cfg(feature = "redis")]
 pub mod redis;
@@ -7,5 +9,7 @@ mod session;
 pub mod store;
 pub(crate) mod user;
 
+pub use api::{missing_role, AppToken, RenewedRefresh, TokenApi, UserTokens};
 pub use session::{SessionPolicy, UserSession};
+pub use store::BoxFuture;
 pub use user::{UserAuth, UserClient};

@@ -11,10 +11,10 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::api::{TokenApi, UserTokens};
 use super::client_token::TokenCache;
 use super::store::{documented, lifetime, StoredToken, TokenStore};
 use crate::codes::KnownCode;
-use crate::types::{RefreshTokenRequest, RenewRefreshTokenRequest, UserTokenData};
 use crate::{Client, Error, ErrorKind, Result, Secret, UserAuth};
 
 /// The platform's limit on refresh_token renewals.
@@ -99,13 +99,14 @@ fn refresh_life(expires_in: i64) -> Duration {
 impl UserSession {
     /// Exchanges an authorization `code` for the user's tokens and keeps them.
     pub async fn authorize(client: &Client, code: &str) -> Result<UserSession> {
-        let tokens =
-            client.oauth_access_token(&crate::types::AccessTokenRequest::new(code.to_string())).await?;
-        Self::from_tokens(client, &tokens).await
+        let tokens = client.exchange_code(code).await?;
+        Self::from_tokens(client, tokens).await
     }
 
-    /// Keeps tokens obtained elsewhere (a code exchange or a refresh) for their user.
-    pub async fn from_tokens(client: &Client, tokens: &UserTokenData) -> Result<UserSession> {
+    /// Keeps tokens obtained elsewhere (a code exchange or a refresh, e.g. the generated
+    /// `UserTokenData` by reference) for their user.
+    pub async fn from_tokens(client: &Client, tokens: impl Into<UserTokens>) -> Result<UserSession> {
+        let tokens: UserTokens = tokens.into();
         let session = Self::resume_with(client, &tokens.open_id, SessionPolicy::default());
         session.store_refresh(&tokens.refresh_token, refresh_life(tokens.refresh_expires_in), 0).await?;
         let access = StoredToken::expiring_in(tokens.access_token.clone(), access_life(tokens.expires_in));
@@ -204,8 +205,7 @@ impl UserSession {
         let client = &self.inner.client;
         let (mut state, stored) = self.load_refresh().await?;
         if stored.remaining() < self.inner.policy.renew_before && state.renewals < MAX_RENEWALS {
-            let req = RenewRefreshTokenRequest::new(Secret::new(state.refresh_token.clone()));
-            match client.oauth_renew_refresh_token(&req).await {
+            match client.renew_refresh(&Secret::new(state.refresh_token.clone())).await {
                 Ok(renewed) => {
                     state = RefreshState {
                         refresh_token: renewed.refresh_token.expose().to_string(),
@@ -236,8 +236,7 @@ impl UserSession {
                 }
             }
         }
-        let req = RefreshTokenRequest::new(Secret::new(state.refresh_token.clone()));
-        let tokens = match client.oauth_refresh_token(&req).await {
+        let tokens = match client.refresh_access(&Secret::new(state.refresh_token.clone())).await {
             Ok(t) => t,
             Err(e) if e.api().and_then(|a| a.known()) == Some(KnownCode::RefreshTokenExpired) => {
                 return Err(reauth("the refresh_token expired"));

@@ -4,8 +4,8 @@
 #[allow(unused_imports)]
 use super::types::*;
 use crate::endpoint::{
-    AuthKind, Encoding, Endpoint, EnvelopeKind, Evidence, HttpMethod, Inject, InjectFrom,
-    PageStyle, PaginationMeta, Server,
+    Binding, Encoding, Endpoint, EnvelopeKind, Evidence, HttpMethod, Placement,
+    RateScope, RestBinding, Server, PageStyle, PaginationMeta,
 };
 /// The metadata of every endpoint of the spec, in spec order, for inspecting the API (the
 /// runtime itself never reads it: each method hands its own metadata to the call).
@@ -40,20 +40,24 @@ pub static KOL_BUYIN_ID: Endpoint = Endpoint {
     summary: "Get the creator's Buyin (百应) id.",
     title_zh: "获取达人百应ID",
     doc_url: "https://buyin.jinritemai.com/dashboard/service-provider/doc-center?docId=2339",
-    server: Server::OpenDouyinEc,
-    method: HttpMethod::Post,
-    path: "/alliance/kol/buyin_id/",
-    auth: AuthKind::AccessToken,
-    open_id_in_query: true,
     retry_safe: true,
-    encoding: Encoding::None,
-    envelope: EnvelopeKind::DataExtra,
-    inject: &[],
     pagination: None,
     evidence: Evidence::Confirmed,
-    auth_evidence: Evidence::Confirmed,
-    envelope_evidence: Evidence::Confirmed,
     scope: Some("alliance.kol.buyin_id"),
+    rate_scope: RateScope::App,
+    binding: Binding::Rest(RestBinding {
+        server: Server::OpenDouyinEc,
+        method: HttpMethod::Post,
+        path: "/alliance/kol/buyin_id/",
+        encoding: Encoding::None,
+        placement: Placement::UserHeader {
+            open_id_in_query: true,
+        },
+        placement_evidence: Evidence::Confirmed,
+        constants: &[],
+        envelope: EnvelopeKind::DataExtra,
+        envelope_evidence: Evidence::Confirmed,
+    }),
 };
 
 /// Metadata of the `kol_store_list` endpoint: List the products in the creator's showcase (橱窗), one page at a time.
@@ -62,23 +66,27 @@ pub static KOL_STORE_LIST: Endpoint = Endpoint {
     summary: "List the products in the creator's showcase (橱窗), one page at a time.",
     title_zh: "查询橱窗商品",
     doc_url: "https://buyin.jinritemai.com/dashboard/service-provider/doc-center?docId=2320",
-    server: Server::OpenDouyinEc,
-    method: HttpMethod::Post,
-    path: "/alliance/kol/store/list/",
-    auth: AuthKind::AccessToken,
-    open_id_in_query: true,
     retry_safe: true,
-    encoding: Encoding::Json,
-    envelope: EnvelopeKind::DataExtra,
-    inject: &[],
     pagination: Some(PaginationMeta {
         style: PageStyle::Page,
         max_page_size: 20,
     }),
     evidence: Evidence::Confirmed,
-    auth_evidence: Evidence::Confirmed,
-    envelope_evidence: Evidence::Confirmed,
     scope: Some("alliance.kol.store_manage"),
+    rate_scope: RateScope::App,
+    binding: Binding::Rest(RestBinding {
+        server: Server::OpenDouyinEc,
+        method: HttpMethod::Post,
+        path: "/alliance/kol/store/list/",
+        encoding: Encoding::Json,
+        placement: Placement::UserHeader {
+            open_id_in_query: true,
+        },
+        placement_evidence: Evidence::Confirmed,
+        constants: &[],
+        envelope: EnvelopeKind::DataExtra,
+        envelope_evidence: Evidence::Confirmed,
+    }),
 };
 
 /// Metadata of the `store_add` endpoint: Add alliance products to the creator's showcase; a call can succeed while single products fail.
@@ -87,20 +95,24 @@ pub static STORE_ADD: Endpoint = Endpoint {
     summary: "Add alliance products to the creator's showcase; a call can succeed while single products fail.",
     title_zh: "添加商品到达人橱窗",
     doc_url: "https://buyin.jinritemai.com/dashboard/service-provider/doc-center?docId=2319",
-    server: Server::OpenDouyinEc,
-    method: HttpMethod::Post,
-    path: "/alliance/store/add/",
-    auth: AuthKind::AccessToken,
-    open_id_in_query: true,
     retry_safe: false,
-    encoding: Encoding::Json,
-    envelope: EnvelopeKind::DataExtra,
-    inject: &[],
     pagination: None,
     evidence: Evidence::Confirmed,
-    auth_evidence: Evidence::Confirmed,
-    envelope_evidence: Evidence::Confirmed,
     scope: Some("alliance.kol.store_manage"),
+    rate_scope: RateScope::App,
+    binding: Binding::Rest(RestBinding {
+        server: Server::OpenDouyinEc,
+        method: HttpMethod::Post,
+        path: "/alliance/store/add/",
+        encoding: Encoding::Json,
+        placement: Placement::UserHeader {
+            open_id_in_query: true,
+        },
+        placement_evidence: Evidence::Confirmed,
+        constants: &[],
+        envelope: EnvelopeKind::DataExtra,
+        envelope_evidence: Evidence::Confirmed,
+    }),
 };
 
 /// Metadata of the `kol_store_remove` endpoint: Remove products from the creator's showcase.
@@ -109,20 +121,24 @@ pub static KOL_STORE_REMOVE: Endpoint = Endpoint {
     summary: "Remove products from the creator's showcase.",
     title_zh: "橱窗商品移除",
     doc_url: "https://buyin.jinritemai.com/dashboard/service-provider/doc-center?docId=2322",
-    server: Server::OpenDouyinEc,
-    method: HttpMethod::Post,
-    path: "/alliance/kol/store/remove/",
-    auth: AuthKind::AccessToken,
-    open_id_in_query: true,
     retry_safe: false,
-    encoding: Encoding::Json,
-    envelope: EnvelopeKind::DataExtra,
-    inject: &[],
     pagination: None,
     evidence: Evidence::Confirmed,
-    auth_evidence: Evidence::Confirmed,
-    envelope_evidence: Evidence::Confirmed,
     scope: Some("alliance.kol.store_manage"),
+    rate_scope: RateScope::App,
+    binding: Binding::Rest(RestBinding {
+        server: Server::OpenDouyinEc,
+        method: HttpMethod::Post,
+        path: "/alliance/kol/store/remove/",
+        encoding: Encoding::Json,
+        placement: Placement::UserHeader {
+            open_id_in_query: true,
+        },
+        placement_evidence: Evidence::Confirmed,
+        constants: &[],
+        envelope: EnvelopeKind::DataExtra,
+        envelope_evidence: Evidence::Confirmed,
+    }),
 };
 
 /// Metadata of the `kol_reputation` endpoint: Get the creator's sales reputation (带货口碑) and showcase sales.
@@ -131,20 +147,24 @@ pub static KOL_REPUTATION: Endpoint = Endpoint {
     summary: "Get the creator's sales reputation (带货口碑) and showcase sales.",
     title_zh: "查询达人的带货口碑和橱窗销量",
     doc_url: "https://buyin.jinritemai.com/dashboard/service-provider/doc-center?docId=2328",
-    server: Server::OpenDouyinEc,
-    method: HttpMethod::Post,
-    path: "/alliance/kol/reputation/",
-    auth: AuthKind::AccessToken,
-    open_id_in_query: true,
     retry_safe: true,
-    encoding: Encoding::None,
-    envelope: EnvelopeKind::DataExtra,
-    inject: &[],
     pagination: None,
     evidence: Evidence::SingleSource,
-    auth_evidence: Evidence::SingleSource,
-    envelope_evidence: Evidence::Confirmed,
     scope: Some("alliance.kol.reputation"),
+    rate_scope: RateScope::App,
+    binding: Binding::Rest(RestBinding {
+        server: Server::OpenDouyinEc,
+        method: HttpMethod::Post,
+        path: "/alliance/kol/reputation/",
+        encoding: Encoding::None,
+        placement: Placement::UserHeader {
+            open_id_in_query: true,
+        },
+        placement_evidence: Evidence::SingleSource,
+        constants: &[],
+        envelope: EnvelopeKind::DataExtra,
+        envelope_evidence: Evidence::Confirmed,
+    }),
 };
 
 /// Metadata of the `kol_orders` endpoint: List the creator's alliance orders in a time window, page by page with a cursor.
@@ -153,23 +173,27 @@ pub static KOL_ORDERS: Endpoint = Endpoint {
     summary: "List the creator's alliance orders in a time window, page by page with a cursor.",
     title_zh: "达人订单查询",
     doc_url: "https://buyin.jinritemai.com/dashboard/service-provider/doc-center?docId=2172",
-    server: Server::OpenDouyinEc,
-    method: HttpMethod::Post,
-    path: "/alliance/kol/orders/",
-    auth: AuthKind::AccessToken,
-    open_id_in_query: true,
     retry_safe: true,
-    encoding: Encoding::Json,
-    envelope: EnvelopeKind::DataExtra,
-    inject: &[],
     pagination: Some(PaginationMeta {
         style: PageStyle::Cursor,
         max_page_size: 20,
     }),
     evidence: Evidence::Confirmed,
-    auth_evidence: Evidence::Confirmed,
-    envelope_evidence: Evidence::Confirmed,
     scope: Some("alliance.kol.orders"),
+    rate_scope: RateScope::App,
+    binding: Binding::Rest(RestBinding {
+        server: Server::OpenDouyinEc,
+        method: HttpMethod::Post,
+        path: "/alliance/kol/orders/",
+        encoding: Encoding::Json,
+        placement: Placement::UserHeader {
+            open_id_in_query: true,
+        },
+        placement_evidence: Evidence::Confirmed,
+        constants: &[],
+        envelope: EnvelopeKind::DataExtra,
+        envelope_evidence: Evidence::Confirmed,
+    }),
 };
 
 /// Metadata of the `colonel_award_task_apply` endpoint: Sign the creator up for a colonel's (团长) award task (赏金任务).
@@ -178,20 +202,24 @@ pub static COLONEL_AWARD_TASK_APPLY: Endpoint = Endpoint {
     summary: "Sign the creator up for a colonel's (团长) award task (赏金任务).",
     title_zh: "团长奖励任务报名",
     doc_url: "https://buyin.jinritemai.com/dashboard/service-provider/doc-center?docId=3570",
-    server: Server::OpenDouyinEc,
-    method: HttpMethod::Post,
-    path: "/alliance/colonel/award_task/apply/",
-    auth: AuthKind::AccessToken,
-    open_id_in_query: true,
     retry_safe: false,
-    encoding: Encoding::Json,
-    envelope: EnvelopeKind::ErrNo,
-    inject: &[],
     pagination: None,
     evidence: Evidence::SeedOnly,
-    auth_evidence: Evidence::SeedOnly,
-    envelope_evidence: Evidence::SeedOnly,
     scope: None,
+    rate_scope: RateScope::App,
+    binding: Binding::Rest(RestBinding {
+        server: Server::OpenDouyinEc,
+        method: HttpMethod::Post,
+        path: "/alliance/colonel/award_task/apply/",
+        encoding: Encoding::Json,
+        placement: Placement::UserHeader {
+            open_id_in_query: true,
+        },
+        placement_evidence: Evidence::SeedOnly,
+        constants: &[],
+        envelope: EnvelopeKind::ErrNo,
+        envelope_evidence: Evidence::SeedOnly,
+    }),
 };
 
 /// Metadata of the `materials_product_category` endpoint: List product categories, drilling down from a parent category (0 = first level).
@@ -200,20 +228,22 @@ pub static MATERIALS_PRODUCT_CATEGORY: Endpoint = Endpoint {
     summary: "List product categories, drilling down from a parent category (0 = first level).",
     title_zh: "类目查询",
     doc_url: "https://buyin.jinritemai.com/dashboard/service-provider/doc-center?docId=2326",
-    server: Server::OpenDouyinEc,
-    method: HttpMethod::Post,
-    path: "/alliance/materials/product/category/",
-    auth: AuthKind::ClientToken,
-    open_id_in_query: false,
     retry_safe: true,
-    encoding: Encoding::Json,
-    envelope: EnvelopeKind::DataExtra,
-    inject: &[],
     pagination: None,
     evidence: Evidence::SeedOnly,
-    auth_evidence: Evidence::SeedOnly,
-    envelope_evidence: Evidence::Guessed,
     scope: None,
+    rate_scope: RateScope::App,
+    binding: Binding::Rest(RestBinding {
+        server: Server::OpenDouyinEc,
+        method: HttpMethod::Post,
+        path: "/alliance/materials/product/category/",
+        encoding: Encoding::Json,
+        placement: Placement::AppTokenHeader,
+        placement_evidence: Evidence::SeedOnly,
+        constants: &[],
+        envelope: EnvelopeKind::DataExtra,
+        envelope_evidence: Evidence::Guessed,
+    }),
 };
 
 /// Metadata of the `kol_materials_products_search` endpoint: Search alliance products from the creator's point of view, with filters and sorting.
@@ -222,23 +252,27 @@ pub static KOL_MATERIALS_PRODUCTS_SEARCH: Endpoint = Endpoint {
     summary: "Search alliance products from the creator's point of view, with filters and sorting.",
     title_zh: "达人视角搜索商品",
     doc_url: "https://buyin.jinritemai.com/dashboard/service-provider/doc-center?docId=2324",
-    server: Server::OpenDouyinEc,
-    method: HttpMethod::Post,
-    path: "/alliance/kol/materials/products/search/",
-    auth: AuthKind::AccessToken,
-    open_id_in_query: true,
     retry_safe: true,
-    encoding: Encoding::Json,
-    envelope: EnvelopeKind::DataExtra,
-    inject: &[],
     pagination: Some(PaginationMeta {
         style: PageStyle::Page,
         max_page_size: 20,
     }),
     evidence: Evidence::SeedOnly,
-    auth_evidence: Evidence::SeedOnly,
-    envelope_evidence: Evidence::Guessed,
     scope: None,
+    rate_scope: RateScope::App,
+    binding: Binding::Rest(RestBinding {
+        server: Server::OpenDouyinEc,
+        method: HttpMethod::Post,
+        path: "/alliance/kol/materials/products/search/",
+        encoding: Encoding::Json,
+        placement: Placement::UserHeader {
+            open_id_in_query: true,
+        },
+        placement_evidence: Evidence::SeedOnly,
+        constants: &[],
+        envelope: EnvelopeKind::DataExtra,
+        envelope_evidence: Evidence::Guessed,
+    }),
 };
 
 /// Metadata of the `kol_materials_products_details` endpoint: Get the details of up to 20 alliance products from the creator's point of view.
@@ -247,20 +281,24 @@ pub static KOL_MATERIALS_PRODUCTS_DETAILS: Endpoint = Endpoint {
     summary: "Get the details of up to 20 alliance products from the creator's point of view.",
     title_zh: "达人视角商品详情",
     doc_url: "https://buyin.jinritemai.com/dashboard/service-provider/doc-center?docId=2325",
-    server: Server::OpenDouyinEc,
-    method: HttpMethod::Post,
-    path: "/alliance/kol/materials/products/details/",
-    auth: AuthKind::AccessToken,
-    open_id_in_query: true,
     retry_safe: true,
-    encoding: Encoding::Json,
-    envelope: EnvelopeKind::DataExtra,
-    inject: &[],
     pagination: None,
     evidence: Evidence::SeedOnly,
-    auth_evidence: Evidence::SeedOnly,
-    envelope_evidence: Evidence::Guessed,
     scope: None,
+    rate_scope: RateScope::App,
+    binding: Binding::Rest(RestBinding {
+        server: Server::OpenDouyinEc,
+        method: HttpMethod::Post,
+        path: "/alliance/kol/materials/products/details/",
+        encoding: Encoding::Json,
+        placement: Placement::UserHeader {
+            open_id_in_query: true,
+        },
+        placement_evidence: Evidence::SeedOnly,
+        constants: &[],
+        envelope: EnvelopeKind::DataExtra,
+        envelope_evidence: Evidence::Guessed,
+    }),
 };
 
 /// Metadata of the `product_skus` endpoint: Get a product's SKUs, spec dimensions and spec pictures.
@@ -269,20 +307,22 @@ pub static PRODUCT_SKUS: Endpoint = Endpoint {
     summary: "Get a product's SKUs, spec dimensions and spec pictures.",
     title_zh: "查询商品SKU信息",
     doc_url: "https://buyin.jinritemai.com/dashboard/service-provider/doc-center?docId=2338",
-    server: Server::OpenDouyinEc,
-    method: HttpMethod::Post,
-    path: "/alliance/product/skus/",
-    auth: AuthKind::ClientToken,
-    open_id_in_query: false,
     retry_safe: true,
-    encoding: Encoding::Json,
-    envelope: EnvelopeKind::DataExtra,
-    inject: &[],
     pagination: None,
     evidence: Evidence::SeedOnly,
-    auth_evidence: Evidence::SeedOnly,
-    envelope_evidence: Evidence::Guessed,
     scope: None,
+    rate_scope: RateScope::App,
+    binding: Binding::Rest(RestBinding {
+        server: Server::OpenDouyinEc,
+        method: HttpMethod::Post,
+        path: "/alliance/product/skus/",
+        encoding: Encoding::Json,
+        placement: Placement::AppTokenHeader,
+        placement_evidence: Evidence::SeedOnly,
+        constants: &[],
+        envelope: EnvelopeKind::DataExtra,
+        envelope_evidence: Evidence::Guessed,
+    }),
 };
 
 /// Metadata of the `product_picksource_convert` endpoint: Convert a product link into one whose orders are attributed to this app as pick source.
@@ -291,20 +331,22 @@ pub static PRODUCT_PICKSOURCE_CONVERT: Endpoint = Endpoint {
     summary: "Convert a product link into one whose orders are attributed to this app as pick source.",
     title_zh: "选品来源转链",
     doc_url: "https://buyin.jinritemai.com/dashboard/service-provider/doc-center?docId=2329",
-    server: Server::OpenDouyinEc,
-    method: HttpMethod::Post,
-    path: "/alliance/product/picksource/convert/",
-    auth: AuthKind::ClientToken,
-    open_id_in_query: false,
     retry_safe: true,
-    encoding: Encoding::Json,
-    envelope: EnvelopeKind::DataExtra,
-    inject: &[],
     pagination: None,
     evidence: Evidence::SeedOnly,
-    auth_evidence: Evidence::SeedOnly,
-    envelope_evidence: Evidence::Guessed,
     scope: None,
+    rate_scope: RateScope::App,
+    binding: Binding::Rest(RestBinding {
+        server: Server::OpenDouyinEc,
+        method: HttpMethod::Post,
+        path: "/alliance/product/picksource/convert/",
+        encoding: Encoding::Json,
+        placement: Placement::AppTokenHeader,
+        placement_evidence: Evidence::SeedOnly,
+        constants: &[],
+        envelope: EnvelopeKind::DataExtra,
+        envelope_evidence: Evidence::Guessed,
+    }),
 };
 
 /// Metadata of the `product_picksource_convert` endpoint: Convert a product link into one whose orders are attributed to this app as pick source.
@@ -313,20 +355,24 @@ pub static PRODUCT_PICKSOURCE_CONVERT_AS_USER: Endpoint = Endpoint {
     summary: "Convert a product link into one whose orders are attributed to this app as pick source.",
     title_zh: "选品来源转链",
     doc_url: "https://buyin.jinritemai.com/dashboard/service-provider/doc-center?docId=2329",
-    server: Server::OpenDouyinEc,
-    method: HttpMethod::Post,
-    path: "/alliance/product/picksource/convert/",
-    auth: AuthKind::AccessToken,
-    open_id_in_query: true,
     retry_safe: true,
-    encoding: Encoding::Json,
-    envelope: EnvelopeKind::DataExtra,
-    inject: &[],
     pagination: None,
     evidence: Evidence::SeedOnly,
-    auth_evidence: Evidence::SingleSource,
-    envelope_evidence: Evidence::Guessed,
     scope: Some("alliance.picksource.convert"),
+    rate_scope: RateScope::App,
+    binding: Binding::Rest(RestBinding {
+        server: Server::OpenDouyinEc,
+        method: HttpMethod::Post,
+        path: "/alliance/product/picksource/convert/",
+        encoding: Encoding::Json,
+        placement: Placement::UserHeader {
+            open_id_in_query: true,
+        },
+        placement_evidence: Evidence::SingleSource,
+        constants: &[],
+        envelope: EnvelopeKind::DataExtra,
+        envelope_evidence: Evidence::Guessed,
+    }),
 };
 
 /// Metadata of the `isv_pick_order` endpoint: List an institution's (机构) pick-source orders of one day with their GMV. Unverified: request and response.
@@ -335,20 +381,24 @@ pub static ISV_PICK_ORDER: Endpoint = Endpoint {
     summary: "List an institution's (机构) pick-source orders of one day with their GMV. Unverified: request and response.",
     title_zh: "机构单天选品订单号和GMV",
     doc_url: "https://buyin.jinritemai.com/dashboard/service-provider/doc-center?docId=2337",
-    server: Server::OpenDouyinEc,
-    method: HttpMethod::Post,
-    path: "/alliance/isv/pick_order/",
-    auth: AuthKind::AccessToken,
-    open_id_in_query: false,
     retry_safe: true,
-    encoding: Encoding::Json,
-    envelope: EnvelopeKind::DataExtra,
-    inject: &[],
     pagination: None,
     evidence: Evidence::SingleSource,
-    auth_evidence: Evidence::SingleSource,
-    envelope_evidence: Evidence::Guessed,
     scope: None,
+    rate_scope: RateScope::App,
+    binding: Binding::Rest(RestBinding {
+        server: Server::OpenDouyinEc,
+        method: HttpMethod::Post,
+        path: "/alliance/isv/pick_order/",
+        encoding: Encoding::Json,
+        placement: Placement::UserHeader {
+            open_id_in_query: false,
+        },
+        placement_evidence: Evidence::SingleSource,
+        constants: &[],
+        envelope: EnvelopeKind::DataExtra,
+        envelope_evidence: Evidence::Guessed,
+    }),
 };
 
 /// Metadata of the `captain_task_detail` endpoint: Get the details of a colonel's award task (赏金任务), without authentication. Inferred: undocumented.
@@ -357,20 +407,22 @@ pub static CAPTAIN_TASK_DETAIL: Endpoint = Endpoint {
     summary: "Get the details of a colonel's award task (赏金任务), without authentication. Inferred: undocumented.",
     title_zh: "获取赏金任务详情",
     doc_url: "https://buyin.jinritemai.com/dashboard/service-provider/doc-center?docId=3570",
-    server: Server::Lianmeng,
-    method: HttpMethod::Get,
-    path: "/ecom/captain/mobile/task/detail",
-    auth: AuthKind::None,
-    open_id_in_query: false,
     retry_safe: true,
-    encoding: Encoding::Query,
-    envelope: EnvelopeKind::CodeMsg,
-    inject: &[],
     pagination: None,
     evidence: Evidence::SeedOnly,
-    auth_evidence: Evidence::SeedOnly,
-    envelope_evidence: Evidence::SeedOnly,
     scope: None,
+    rate_scope: RateScope::App,
+    binding: Binding::Rest(RestBinding {
+        server: Server::Lianmeng,
+        method: HttpMethod::Get,
+        path: "/ecom/captain/mobile/task/detail",
+        encoding: Encoding::Query,
+        placement: Placement::None,
+        placement_evidence: Evidence::SeedOnly,
+        constants: &[],
+        envelope: EnvelopeKind::CodeMsg,
+        envelope_evidence: Evidence::SeedOnly,
+    }),
 };
 
 /// Metadata of the `captain_task_product_list` endpoint: List the products of a colonel's award task, page by page, without authentication. Inferred: undocumented.
@@ -379,23 +431,25 @@ pub static CAPTAIN_TASK_PRODUCT_LIST: Endpoint = Endpoint {
     summary: "List the products of a colonel's award task, page by page, without authentication. Inferred: undocumented.",
     title_zh: "赏金任务关联商品列表",
     doc_url: "https://buyin.jinritemai.com/dashboard/service-provider/doc-center?docId=3570",
-    server: Server::Lianmeng,
-    method: HttpMethod::Get,
-    path: "/ecom/captain/mobile/task/promotion/product/list",
-    auth: AuthKind::None,
-    open_id_in_query: false,
     retry_safe: true,
-    encoding: Encoding::Query,
-    envelope: EnvelopeKind::CodeMsg,
-    inject: &[],
     pagination: Some(PaginationMeta {
         style: PageStyle::Page,
         max_page_size: 20,
     }),
     evidence: Evidence::SeedOnly,
-    auth_evidence: Evidence::SeedOnly,
-    envelope_evidence: Evidence::SeedOnly,
     scope: None,
+    rate_scope: RateScope::App,
+    binding: Binding::Rest(RestBinding {
+        server: Server::Lianmeng,
+        method: HttpMethod::Get,
+        path: "/ecom/captain/mobile/task/promotion/product/list",
+        encoding: Encoding::Query,
+        placement: Placement::None,
+        placement_evidence: Evidence::SeedOnly,
+        constants: &[],
+        envelope: EnvelopeKind::CodeMsg,
+        envelope_evidence: Evidence::SeedOnly,
+    }),
 };
 
 /// Metadata of the `oauth_client_token` endpoint: Get the app's client_token, the credential of calls that need no user authorization.
@@ -404,33 +458,24 @@ pub static OAUTH_CLIENT_TOKEN: Endpoint = Endpoint {
     summary: "Get the app's client_token, the credential of calls that need no user authorization.",
     title_zh: "获取 client_token",
     doc_url: "https://developer.open-douyin.com/docs/resource/zh-CN/dop/develop/openapi/account-permission/client-token",
-    server: Server::OpenDouyin,
-    method: HttpMethod::Post,
-    path: "/oauth/client_token/",
-    auth: AuthKind::None,
-    open_id_in_query: false,
     retry_safe: true,
-    encoding: Encoding::Json,
-    envelope: EnvelopeKind::DataExtra,
-    inject: &[
-        Inject {
-            name: "client_key",
-            from: InjectFrom::ClientKey,
-        },
-        Inject {
-            name: "client_secret",
-            from: InjectFrom::ClientSecret,
-        },
-        Inject {
-            name: "grant_type",
-            from: InjectFrom::Const("client_credential"),
-        },
-    ],
     pagination: None,
     evidence: Evidence::Documented,
-    auth_evidence: Evidence::Documented,
-    envelope_evidence: Evidence::Documented,
     scope: None,
+    rate_scope: RateScope::TokenFetch,
+    binding: Binding::Rest(RestBinding {
+        server: Server::OpenDouyin,
+        method: HttpMethod::Post,
+        path: "/oauth/client_token/",
+        encoding: Encoding::Json,
+        placement: Placement::AppInBody {
+            secret: true,
+        },
+        placement_evidence: Evidence::Documented,
+        constants: &[("grant_type", "client_credential")],
+        envelope: EnvelopeKind::DataExtra,
+        envelope_evidence: Evidence::Documented,
+    }),
 };
 
 /// Metadata of the `oauth_stable_client_token` endpoint: Get the app's client_token without invalidating the current one (stable variant).
@@ -439,33 +484,24 @@ pub static OAUTH_STABLE_CLIENT_TOKEN: Endpoint = Endpoint {
     summary: "Get the app's client_token without invalidating the current one (stable variant).",
     title_zh: "获取 stable_client_token",
     doc_url: "https://developer.open-douyin.com/docs/resource/zh-CN/dop/develop/openapi/account-permission/generate-stable-client-token",
-    server: Server::OpenDouyin,
-    method: HttpMethod::Post,
-    path: "/oauth/stable_client_token/",
-    auth: AuthKind::None,
-    open_id_in_query: false,
     retry_safe: true,
-    encoding: Encoding::Json,
-    envelope: EnvelopeKind::DataExtra,
-    inject: &[
-        Inject {
-            name: "client_key",
-            from: InjectFrom::ClientKey,
-        },
-        Inject {
-            name: "client_secret",
-            from: InjectFrom::ClientSecret,
-        },
-        Inject {
-            name: "grant_type",
-            from: InjectFrom::Const("client_credential"),
-        },
-    ],
     pagination: None,
     evidence: Evidence::SingleSource,
-    auth_evidence: Evidence::SingleSource,
-    envelope_evidence: Evidence::Documented,
     scope: None,
+    rate_scope: RateScope::TokenFetch,
+    binding: Binding::Rest(RestBinding {
+        server: Server::OpenDouyin,
+        method: HttpMethod::Post,
+        path: "/oauth/stable_client_token/",
+        encoding: Encoding::Json,
+        placement: Placement::AppInBody {
+            secret: true,
+        },
+        placement_evidence: Evidence::SingleSource,
+        constants: &[("grant_type", "client_credential")],
+        envelope: EnvelopeKind::DataExtra,
+        envelope_evidence: Evidence::Documented,
+    }),
 };
 
 /// Metadata of the `oauth_access_token` endpoint: Exchange a user's authorization code for an access_token, refresh_token and open_id.
@@ -474,33 +510,24 @@ pub static OAUTH_ACCESS_TOKEN: Endpoint = Endpoint {
     summary: "Exchange a user's authorization code for an access_token, refresh_token and open_id.",
     title_zh: "获取 access_token",
     doc_url: "https://developer.open-douyin.com/docs/resource/zh-CN/dop/develop/openapi/account-permission/get-access-token",
-    server: Server::OpenDouyin,
-    method: HttpMethod::Post,
-    path: "/oauth/access_token/",
-    auth: AuthKind::None,
-    open_id_in_query: false,
     retry_safe: false,
-    encoding: Encoding::Form,
-    envelope: EnvelopeKind::DataExtra,
-    inject: &[
-        Inject {
-            name: "client_key",
-            from: InjectFrom::ClientKey,
-        },
-        Inject {
-            name: "client_secret",
-            from: InjectFrom::ClientSecret,
-        },
-        Inject {
-            name: "grant_type",
-            from: InjectFrom::Const("authorization_code"),
-        },
-    ],
     pagination: None,
     evidence: Evidence::Documented,
-    auth_evidence: Evidence::Documented,
-    envelope_evidence: Evidence::Documented,
     scope: None,
+    rate_scope: RateScope::Exempt,
+    binding: Binding::Rest(RestBinding {
+        server: Server::OpenDouyin,
+        method: HttpMethod::Post,
+        path: "/oauth/access_token/",
+        encoding: Encoding::Form,
+        placement: Placement::AppInBody {
+            secret: true,
+        },
+        placement_evidence: Evidence::Documented,
+        constants: &[("grant_type", "authorization_code")],
+        envelope: EnvelopeKind::DataExtra,
+        envelope_evidence: Evidence::Documented,
+    }),
 };
 
 /// Metadata of the `oauth_refresh_token` endpoint: Extend a user's access_token with the refresh_token (a new 15-day access_token).
@@ -509,29 +536,24 @@ pub static OAUTH_REFRESH_TOKEN: Endpoint = Endpoint {
     summary: "Extend a user's access_token with the refresh_token (a new 15-day access_token).",
     title_zh: "刷新 access_token",
     doc_url: "https://developer.open-douyin.com/docs/resource/zh-CN/dop/develop/openapi/account-permission/refresh-access-token",
-    server: Server::OpenDouyin,
-    method: HttpMethod::Post,
-    path: "/oauth/refresh_token/",
-    auth: AuthKind::None,
-    open_id_in_query: false,
     retry_safe: false,
-    encoding: Encoding::Form,
-    envelope: EnvelopeKind::DataExtra,
-    inject: &[
-        Inject {
-            name: "client_key",
-            from: InjectFrom::ClientKey,
-        },
-        Inject {
-            name: "grant_type",
-            from: InjectFrom::Const("refresh_token"),
-        },
-    ],
     pagination: None,
     evidence: Evidence::Documented,
-    auth_evidence: Evidence::Documented,
-    envelope_evidence: Evidence::Documented,
     scope: None,
+    rate_scope: RateScope::Exempt,
+    binding: Binding::Rest(RestBinding {
+        server: Server::OpenDouyin,
+        method: HttpMethod::Post,
+        path: "/oauth/refresh_token/",
+        encoding: Encoding::Form,
+        placement: Placement::AppInBody {
+            secret: false,
+        },
+        placement_evidence: Evidence::Documented,
+        constants: &[("grant_type", "refresh_token")],
+        envelope: EnvelopeKind::DataExtra,
+        envelope_evidence: Evidence::Documented,
+    }),
 };
 
 /// Metadata of the `oauth_renew_refresh_token` endpoint: Renew a user's refresh_token for another 30 days (at most 5 times).
@@ -540,25 +562,24 @@ pub static OAUTH_RENEW_REFRESH_TOKEN: Endpoint = Endpoint {
     summary: "Renew a user's refresh_token for another 30 days (at most 5 times).",
     title_zh: "刷新 refresh_token",
     doc_url: "https://developer.open-douyin.com/docs/resource/zh-CN/dop/develop/openapi/account-permission/refresh-token",
-    server: Server::OpenDouyin,
-    method: HttpMethod::Post,
-    path: "/oauth/renew_refresh_token/",
-    auth: AuthKind::None,
-    open_id_in_query: false,
     retry_safe: false,
-    encoding: Encoding::Form,
-    envelope: EnvelopeKind::DataExtra,
-    inject: &[
-        Inject {
-            name: "client_key",
-            from: InjectFrom::ClientKey,
-        },
-    ],
     pagination: None,
     evidence: Evidence::Documented,
-    auth_evidence: Evidence::Documented,
-    envelope_evidence: Evidence::Documented,
     scope: Some("renew_refresh_token"),
+    rate_scope: RateScope::Exempt,
+    binding: Binding::Rest(RestBinding {
+        server: Server::OpenDouyin,
+        method: HttpMethod::Post,
+        path: "/oauth/renew_refresh_token/",
+        encoding: Encoding::Form,
+        placement: Placement::AppInBody {
+            secret: false,
+        },
+        placement_evidence: Evidence::Documented,
+        constants: &[],
+        envelope: EnvelopeKind::DataExtra,
+        envelope_evidence: Evidence::Documented,
+    }),
 };
 
 /// Metadata of the `oauth_userinfo` endpoint: Get the public profile of the user behind an access_token (nickname, avatar, ids).
@@ -567,29 +588,22 @@ pub static OAUTH_USERINFO: Endpoint = Endpoint {
     summary: "Get the public profile of the user behind an access_token (nickname, avatar, ids).",
     title_zh: "获取用户信息",
     doc_url: "https://developer.open-douyin.com/docs/resource/zh-CN/dop/develop/openapi/account-permission/get-access-token",
-    server: Server::OpenDouyin,
-    method: HttpMethod::Post,
-    path: "/oauth/userinfo/",
-    auth: AuthKind::AccessToken,
-    open_id_in_query: false,
     retry_safe: true,
-    encoding: Encoding::Json,
-    envelope: EnvelopeKind::DataExtra,
-    inject: &[
-        Inject {
-            name: "access_token",
-            from: InjectFrom::AccessToken,
-        },
-        Inject {
-            name: "open_id",
-            from: InjectFrom::OpenId,
-        },
-    ],
     pagination: None,
     evidence: Evidence::Confirmed,
-    auth_evidence: Evidence::Confirmed,
-    envelope_evidence: Evidence::Confirmed,
     scope: Some("user_info"),
+    rate_scope: RateScope::Exempt,
+    binding: Binding::Rest(RestBinding {
+        server: Server::OpenDouyin,
+        method: HttpMethod::Post,
+        path: "/oauth/userinfo/",
+        encoding: Encoding::Json,
+        placement: Placement::UserInBody,
+        placement_evidence: Evidence::Confirmed,
+        constants: &[],
+        envelope: EnvelopeKind::DataExtra,
+        envelope_evidence: Evidence::Confirmed,
+    }),
 };
 
 impl crate::Client {
@@ -1290,5 +1304,78 @@ impl crate::UserClient {
     /// Evidence: endpoint confirmed (S1, S2): S1 sends a multipart form, S2 JSON; both put access_token and open_id in the body; credential confirmed (S1, S2): S1 sends a multipart form, S2 JSON; both put access_token and open_id in the body; envelope confirmed (S1, S2): S1 sends a multipart form, S2 JSON; both put access_token and open_id in the body.
     pub async fn oauth_userinfo(&self) -> crate::Result<UserInfoData> {
         crate::transport::call_as_user(self, &OAUTH_USERINFO, None::<&()>).await
+    }
+}
+
+/// The token lifecycle the runtime drives, played by the endpoints the spec gives a `role`
+/// (a role no endpoint plays answers a configuration error).
+impl crate::auth::TokenApi for crate::Client {
+    fn fetch_app_token(
+        &self,
+        stable: bool,
+    ) -> crate::auth::BoxFuture<'_, crate::Result<crate::auth::AppToken>> {
+        Box::pin(async move {
+            if stable {
+                let d = self.oauth_stable_client_token().await?;
+                Ok(crate::auth::AppToken {
+                    access_token: d.access_token,
+                    expires_in: d.expires_in,
+                })
+            } else {
+                let d = self.oauth_client_token().await?;
+                Ok(crate::auth::AppToken {
+                    access_token: d.access_token,
+                    expires_in: d.expires_in,
+                })
+            }
+        })
+    }
+    fn exchange_code<'a>(
+        &'a self,
+        code: &'a str,
+    ) -> crate::auth::BoxFuture<'a, crate::Result<crate::auth::UserTokens>> {
+        Box::pin(async move {
+            let d = self.oauth_access_token(&AccessTokenRequest::new(code)).await?;
+            Ok(crate::auth::UserTokens::from(&d))
+        })
+    }
+    fn refresh_access<'a>(
+        &'a self,
+        refresh_token: &'a crate::Secret,
+    ) -> crate::auth::BoxFuture<'a, crate::Result<crate::auth::UserTokens>> {
+        Box::pin(async move {
+            let d = self
+                .oauth_refresh_token(&RefreshTokenRequest::new(refresh_token.clone()))
+                .await?;
+            Ok(crate::auth::UserTokens::from(&d))
+        })
+    }
+    fn renew_refresh<'a>(
+        &'a self,
+        refresh_token: &'a crate::Secret,
+    ) -> crate::auth::BoxFuture<'a, crate::Result<crate::auth::RenewedRefresh>> {
+        Box::pin(async move {
+            let d = self
+                .oauth_renew_refresh_token(
+                    &RenewRefreshTokenRequest::new(refresh_token.clone()),
+                )
+                .await?;
+            Ok(crate::auth::RenewedRefresh {
+                refresh_token: d.refresh_token,
+                expires_in: d.expires_in,
+            })
+        })
+    }
+}
+
+impl From<&UserTokenData> for crate::auth::UserTokens {
+    fn from(d: &UserTokenData) -> Self {
+        crate::auth::UserTokens {
+            access_token: d.access_token.clone(),
+            expires_in: d.expires_in,
+            refresh_token: d.refresh_token.clone(),
+            refresh_expires_in: d.refresh_expires_in,
+            open_id: d.open_id.clone(),
+        }
     }
 }

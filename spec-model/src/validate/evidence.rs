@@ -31,7 +31,7 @@ impl Cx {
 
     /// Resolves an evidence value, or says what is wrong with it (message, hint).
     pub(super) fn evidence(&self, e: &EvidenceSpec) -> Result<Provenance, (String, String)> {
-        let level = choice(&e.level, &levels()).map_err(|h| {
+        let level = spelled!(Evidence, &e.level).map_err(|h| {
             let near = names::did_you_mean(&e.level, Evidence::ALL.iter().map(|l| l.as_str()));
             (format!("unknown evidence level `{}`{near}", e.level), h)
         })?;

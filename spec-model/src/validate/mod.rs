@@ -12,6 +12,7 @@ mod endpoints;
 mod events;
 mod evidence;
 mod paging;
+mod rest;
 mod types;
 
 use crate::positions::*;
@@ -96,11 +97,6 @@ fn mark_lenient(m: &mut Model) {
     }
 }
 
-/// The spec's spelling of every evidence level.
-fn levels() -> Vec<(&'static str, Evidence)> {
-    Evidence::ALL.iter().map(|e| (e.as_str(), *e)).collect()
-}
-
 struct Cx {
     errors: Vec<SpecError>,
     /// The ids of the source register.
@@ -155,10 +151,10 @@ impl At<'_> {
     }
 }
 
-fn choice<T: Copy>(value: &str, options: &[(&str, T)]) -> Result<T, String> {
-    options
-        .iter()
-        .find(|(n, _)| *n == value)
-        .map(|(_, t)| *t)
-        .ok_or_else(|| options.iter().map(|(n, _)| format!("`{n}`")).collect::<Vec<_>>().join(", "))
+/// The vocabulary word `value` spells, or the hint listing every spelling.
+macro_rules! spelled {
+    ($ty:ty, $value:expr) => {
+        <$ty>::from_spec($value).ok_or_else(<$ty>::spellings)
+    };
 }
+use spelled;

@@ -9,7 +9,7 @@
 
 pub(crate) use douyin_alliance::{__api_object, __object, __open_enum};
 pub use douyin_alliance::{
-    check, codec, endpoint, paginate, webhook, ApiObject, Id, Result, Secret, UserAuth,
+    auth, check, codec, endpoint, paginate, webhook, ApiObject, Id, Result, Secret, UserAuth,
 };
 
 /// This client's unknown enum values: like the SDK's, readable and only made by this crate.

@@ -392,8 +392,8 @@ async fn picksource_convert_sends_each_kind_of_credentials_as_its_kind() {
     assert_eq!(app.json(), mine.json());
     assert_eq!(server.requests_to("/oauth/client_token/").len(), 1, "only the app call needs a client_token");
     // The metadata says the same.
-    assert_eq!(endpoints::PRODUCT_PICKSOURCE_CONVERT.auth, AuthKind::ClientToken);
-    assert_eq!(endpoints::PRODUCT_PICKSOURCE_CONVERT_AS_USER.auth, AuthKind::AccessToken);
+    assert_eq!(endpoints::PRODUCT_PICKSOURCE_CONVERT.auth(), AuthKind::ClientToken);
+    assert_eq!(endpoints::PRODUCT_PICKSOURCE_CONVERT_AS_USER.auth(), AuthKind::AccessToken);
 }
 
 // ------------------------------------------------------------------- i. oauth_userinfo

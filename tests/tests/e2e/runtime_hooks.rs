@@ -153,3 +153,52 @@ async fn hooks_run_in_order_and_may_change_existing_headers() {
     assert_eq!(r.header("user-agent"), Some("hooked/kol_store_list"));
     assert_eq!(r.header("access-token"), Some("act.t"));
 }
+
+/// What an answer hook saw: status, body length, the decode report as text, whether it decoded.
+type Heard = (u16, usize, Vec<String>, Vec<String>, bool);
+
+#[derive(Clone, Default)]
+struct Recorder {
+    answers: Arc<Mutex<Vec<Heard>>>,
+}
+
+impl Hook for Recorder {
+    fn on_answer(&self, a: &douyin_alliance::Answer<'_>) {
+        let unknown = a.report.unknown.iter().map(ToString::to_string).collect();
+        let misses = a.report.lenient_misses.iter().map(ToString::to_string).collect();
+        self.answers.lock().unwrap().push((a.status, a.body.len(), unknown, misses, a.decoded));
+    }
+}
+
+#[tokio::test]
+async fn an_answer_hook_sees_the_body_and_what_decoding_found_off_spec() {
+    let server = MockServer::start().await;
+    let body = ok_data(json!({
+        "total": 1,
+        "new_page_key": true,
+        "results": [{"product_id": 1, "price": "一百", "title": "t", "ad_type": "x"}]
+    }));
+    let length = body.to_string().len();
+    server.on(STORE_LIST, move |_, i| {
+        if i == 0 {
+            MockResponse::raw(503, "busy")
+        } else {
+            MockResponse::json(body.clone())
+        }
+    });
+    let recorder = Recorder::default();
+    let client = server.client_builder().retry(fast_retries(2)).hook(recorder.clone()).build().unwrap();
+    let user = client.user(&UserAuth::new("open-1", "act.token"));
+    let page = user.kol_store_list(&KolStoreListRequest::new(1, 20)).await.unwrap();
+    assert_eq!(page.results[0].price, None, "the value of another shape is kept raw");
+    let answers = recorder.answers.lock().unwrap().clone();
+    assert_eq!(answers.len(), 2, "{answers:?}");
+    let (status, _, unknown, misses, decoded) = &answers[0];
+    assert_eq!((*status, unknown.is_empty(), misses.is_empty(), *decoded), (503, true, true, false));
+    let (status, len, unknown, misses, decoded) = &answers[1];
+    assert_eq!((*status, *len, *decoded), (200, length, true));
+    let mut unknown = unknown.clone();
+    unknown.sort();
+    assert_eq!(unknown, ["KolStoreListData.new_page_key", "StoreProduct.ad_type"]);
+    assert_eq!(misses, &["StoreProduct.price"]);
+}

@@ -79,10 +79,11 @@ fn codes_allow_success(kind: EnvelopeKind, body: &Value) -> bool {
 /// The envelope an answer of `e` is read in: the spec's when its evidence is confirmed, else
 /// the one the body's top-level keys name (the spec's when they name none).
 fn envelope_read(e: &Endpoint, body: &[u8]) -> EnvelopeKind {
-    if e.envelope_evidence.is_confirmed() {
-        e.envelope
+    let (envelope, evidence) = e.envelope();
+    if evidence.is_confirmed() {
+        envelope
     } else {
-        detect(body).unwrap_or(e.envelope)
+        detect(body).unwrap_or(envelope)
     }
 }
 
@@ -324,7 +325,7 @@ proptest! {
     fn examples_with_any_spelling_of_zero_decode(zero in prop::sample::select(vec![json!(0), json!("0"), json!(0.0), json!(" 0 ")]), status in 200u16..300) {
         for e in douyin_alliance::ENDPOINTS.iter().copied() {
             let mut body = example(e);
-            match e.envelope {
+            match e.envelope().0 {
                 EnvelopeKind::DataExtra => {
                     body["data"]["error_code"] = zero.clone();
                     if body.get("extra").is_some() {
@@ -351,7 +352,7 @@ proptest! {
     ) {
         for e in douyin_alliance::ENDPOINTS.iter().copied() {
             let mut body = example(e);
-            match e.envelope {
+            match e.envelope().0 {
                 EnvelopeKind::DataExtra => {
                     // Unknown fields next to the business fields change nothing.
                     if let Some(d) = body["data"].as_object_mut() {
