@@ -3,7 +3,6 @@
 
 mod downstream;
 mod endpoints_decode;
-mod endpoints_wire;
 mod evidence;
 mod fixture_client;
 mod hostile;
@@ -26,3 +25,4 @@ mod smoke;
 mod user_session;
 mod webhooks;
 mod webhooks_durable;
+mod wire;
