@@ -284,7 +284,8 @@ fn md_ty(t: &Ty) -> String {
     }
 }
 
-fn field_cx(f: &Field, gated: bool) -> FieldCx {
+fn field_cx(f: &Field, gated: bool, evidence_in_type_doc: bool) -> FieldCx {
+    let docs = rust::field_docs(f, evidence_in_type_doc);
     FieldCx {
         ident: rust::ident(&f.ident),
         bare: names::bare(&f.ident).to_string(),
@@ -292,8 +293,8 @@ fn field_cx(f: &Field, gated: bool) -> FieldCx {
         setter: setter_name(&f.ident),
         wire: f.wire.clone(),
         wire_lit: rust::lit(&f.wire),
-        docs: rust::doc_attrs(&rust::field_docs(f)),
-        doc: rust::field_docs(f).join(" ").replace('\n', " ").replace('|', "\\|"),
+        docs: rust::doc_attrs(&docs),
+        doc: docs.join(" ").replace('\n', " ").replace('|', "\\|"),
         serde_attr: rust::serde_attr(f, gated),
         marker: rust::decode_marker(f),
         rust_ty: rust::field_ty(f),
@@ -309,11 +310,26 @@ fn type_cx(t: &NamedType, roles: &Roles<'_>) -> TypeCx {
     let sent = roles.sent.contains(name);
     // A type no endpoint uses is still data a user may decode.
     let received = roles.received.contains(name) || !sent;
+    // When every field has the type's own evidence (and is read the same way), the type's doc
+    // says it once instead of every field's.
+    let shared = match (&t.kind, &t.evidence) {
+        (TypeKind::Object(fields), Some(e)) if fields.len() > 1 => fields
+            .iter()
+            .all(|f| f.evidence == *e && f.lenient == fields[0].lenient)
+            .then(|| {
+                let words = ["Evidence of every field", "Every field is read leniently"];
+                rust::evidence_sentence(e, fields[0].lenient, words)
+            }),
+        _ => None,
+    };
     // A type only received serialises only with the `serialize` feature.
-    let field_cx = |f: &Field| field_cx(f, !sent);
+    let field_cx = |f: &Field| field_cx(f, !sent, shared.is_some());
     let mut paragraphs = vec![t.doc.clone()];
     if let Some(zh) = &t.doc_zh {
         paragraphs.push(zh.clone());
+    }
+    if let Some(s) = &shared {
+        paragraphs.push(s.clone());
     }
     let (fields, values, int_enum) = match &t.kind {
         TypeKind::Object(fields) => (fields.iter().map(field_cx).collect::<Vec<_>>(), Vec::new(), false),

@@ -3,7 +3,7 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
-use crate::model::{Constraints, Field, Ty};
+use crate::model::{Constraints, Field, Provenance, Ty};
 use crate::names;
 
 /// A Rust string literal for `s`, escaped.
@@ -146,7 +146,7 @@ pub fn constraints_sentence(c: &Constraints) -> Option<String> {
 }
 
 /// Documentation paragraphs of a field.
-pub fn field_docs(f: &Field) -> Vec<String> {
+pub fn field_docs(f: &Field, evidence_in_type_doc: bool) -> Vec<String> {
     let mut p = vec![f.doc.clone()];
     if let Some(zh) = &f.doc_zh {
         p.push(zh.clone());
@@ -161,19 +161,24 @@ pub fn field_docs(f: &Field) -> Vec<String> {
     if let Some(e) = &f.example {
         facts.push(format!("Example: `{e}`."));
     }
-    facts.push(format!("Evidence: {}.", f.evidence.phrase().trim_end_matches('.')));
-    if f.lenient {
-        facts.push(
-            "Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset."
-                .to_string(),
-        );
+    if !evidence_in_type_doc {
+        facts.push(evidence_sentence(&f.evidence, f.lenient, ["Evidence", "Read leniently"]));
     }
-    p.push(facts.join(" "));
+    if !facts.is_empty() {
+        p.push(facts.join(" "));
+    }
     p
 }
 
-// The vocabulary shared with the runtime (`douyin-alliance-meta`), as paths the generated code
-// names. The matches are exhaustive: a renamed or added variant fails to compile here.
+/// `Evidence: …` and, when lenient, how it is read, each sentence led by its `words`
+/// (`["Evidence", "Read leniently"]` for a field, other words when a type says it for all).
+pub fn evidence_sentence(e: &Provenance, lenient: bool, [evidence, read]: [&str; 2]) -> String {
+    let mut s = format!("{evidence}: {}.", e.phrase().trim_end_matches('.'));
+    if lenient {
+        s.push_str(&format!(" {read}: absent, or of another shape (then kept in `extra_fields`), it is unset."));
+    }
+    s
+}
 
 /// The statements that check a request field's stated constraints before sending (none when it
 /// has none), and a check of its nested values when `nested` says their type has constraints.

@@ -87,6 +87,8 @@ crate::__open_enum!(
 /// Inferred: an award task. No field is documented; every field here is a guess typed as text (numbers are kept as their digits), and the real content is kept in `extra_fields`.
 ///
 /// 赏金任务详情
+///
+/// Evidence of every field: guessed: the Python class returns data without reading any field (api-facts §5.8, §5.9). Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
@@ -94,36 +96,26 @@ pub struct CaptainTaskDetailData {
     /// Inferred: the task id.
     ///
     /// 任务ID
-    ///
-    /// Evidence: guessed: the Python class returns data without reading any field (api-facts §5.8, §5.9). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub task_id: Option<String>,
     /// Inferred: the task name.
     ///
     /// 任务名称
-    ///
-    /// Evidence: guessed: the Python class returns data without reading any field (api-facts §5.8, §5.9). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub task_name: Option<String>,
     /// Inferred: when the task starts (format unknown: a date string or a timestamp).
     ///
     /// 开始时间
-    ///
-    /// Evidence: guessed: the Python class returns data without reading any field (api-facts §5.8, §5.9). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub start_time: Option<String>,
     /// Inferred: when the task ends (format unknown: a date string or a timestamp).
     ///
     /// 结束时间
-    ///
-    /// Evidence: guessed: the Python class returns data without reading any field (api-facts §5.8, §5.9). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub end_time: Option<String>,
     /// Inferred: the task status (values unknown).
     ///
     /// 任务状态
-    ///
-    /// Evidence: guessed: the Python class returns data without reading any field (api-facts §5.8, §5.9). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub status: Option<String>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
@@ -177,6 +169,8 @@ crate::__api_object!(CaptainTaskDetailRequest);
 /// Inferred: one product of an award task. Scalars other than the id are typed as text because their wire types are unknown (numbers are kept as their digits).
 ///
 /// 赏金任务商品
+///
+/// Evidence of every field: guessed: the Python class returns data without reading any field (api-facts §5.8, §5.9). Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
@@ -185,49 +179,37 @@ pub struct CaptainTaskProduct {
     ///
     /// 商品ID
     ///
-    /// Example: `3450632721376902816`. Evidence: guessed: the Python class returns data without reading any field (api-facts §5.8, §5.9). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    /// Example: `3450632721376902816`.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub product_id: Option<crate::Id>,
     /// Inferred: product title.
     ///
     /// 商品标题
-    ///
-    /// Evidence: guessed: the Python class returns data without reading any field (api-facts §5.8, §5.9). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub title: Option<String>,
     /// Inferred: main image URL.
     ///
     /// 商品主图
-    ///
-    /// Evidence: guessed: the Python class returns data without reading any field (api-facts §5.8, §5.9). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub cover: Option<String>,
     /// Inferred: price, probably in fen.
     ///
     /// 价格
-    ///
-    /// Evidence: guessed: the Python class returns data without reading any field (api-facts §5.8, §5.9). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub price: Option<String>,
     /// Inferred: commission rate, unit unknown.
     ///
     /// 佣金率
-    ///
-    /// Evidence: guessed: the Python class returns data without reading any field (api-facts §5.8, §5.9). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub cos_ratio: Option<String>,
     /// Inferred: sales count.
     ///
     /// 销量
-    ///
-    /// Evidence: guessed: the Python class returns data without reading any field (api-facts §5.8, §5.9). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub sales: Option<String>,
     /// Inferred: shop name.
     ///
     /// 店铺名称
-    ///
-    /// Evidence: guessed: the Python class returns data without reading any field (api-facts §5.8, §5.9). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub shop_name: Option<String>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
@@ -251,6 +233,8 @@ crate::__object!(
 crate::__api_object!(CaptainTaskProduct);
 
 /// Inferred: one page of an award task's products. The field names are guesses; the real content is kept in `extra_fields`.
+///
+/// Evidence of every field: guessed: the Python class returns data without reading any field (api-facts §5.8, §5.9). Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
@@ -258,15 +242,11 @@ pub struct CaptainTaskProductListData {
     /// Inferred: number of the task's products matching the query.
     ///
     /// 商品总数
-    ///
-    /// Evidence: guessed: the Python class returns data without reading any field (api-facts §5.8, §5.9). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub total: Option<i64>,
     /// Inferred: the products of this page (empty when the server names the list differently).
     ///
     /// 商品列表
-    ///
-    /// Evidence: guessed: the Python class returns data without reading any field (api-facts §5.8, §5.9). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     pub list: Vec<CaptainTaskProduct>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
@@ -284,46 +264,44 @@ crate::__object!(
 crate::__api_object!(CaptainTaskProductListData);
 
 /// Which products of an award task to list. Inferred: the parameters the replaced Python class sends.
+///
+/// Evidence of every field: seed only (seed): the query the Python class sends; meanings of order_by and the page limit are our inference.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct CaptainTaskProductListRequest {
     /// Inferred: search keyword over the task's products; omit to list all.
     ///
     /// 搜索关键字
-    ///
-    /// Evidence: seed only (seed): the query the Python class sends; meanings of order_by and the page limit are our inference.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub product_info: Option<String>,
     /// Inferred: award task id, sent as text.
     ///
     /// 任务ID
     ///
-    /// Example: `"7265432109876543210"`. Evidence: seed only (seed): the query the Python class sends; meanings of order_by and the page limit are our inference.
+    /// Example: `"7265432109876543210"`.
     pub task_id: String,
     /// Inferred: page number, starting at 1.
     ///
     /// 页码
     ///
-    /// Constraints: at least 1; checked before sending. Example: `1`. Evidence: seed only (seed): the query the Python class sends; meanings of order_by and the page limit are our inference.
+    /// Constraints: at least 1; checked before sending. Example: `1`.
     pub page: i64,
     /// Inferred: products per page, at most 20 (the Python class's default).
     ///
     /// 每页数量
     ///
-    /// Constraints: between 1 and 20; checked before sending. Example: `20`. Evidence: seed only (seed): the query the Python class sends; meanings of order_by and the page limit are our inference.
+    /// Constraints: between 1 and 20; checked before sending. Example: `20`.
     pub page_size: i64,
     /// Inferred: the sort key, as the Python class documents it.
     ///
     /// 排序方式
-    ///
-    /// Evidence: seed only (seed): the query the Python class sends; meanings of order_by and the page limit are our inference.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub order_field: Option<CaptainProductOrderField>,
     /// Inferred: sort direction, 0 ascending and 1 descending (the Python class sends 0 by default).
     ///
     /// 排序顺序
     ///
-    /// Example: `0`. Evidence: seed only (seed): the query the Python class sends; meanings of order_by and the page limit are our inference.
+    /// Example: `0`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub order_by: Option<i64>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
@@ -384,17 +362,19 @@ impl crate::check::Check for CaptainTaskProductListRequest {
 crate::__api_object!(CaptainTaskProductListRequest);
 
 /// A client_token and its lifetime.
+///
+/// Evidence of every field: documented (S3, S4, S5).
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct ClientTokenData {
     /// The client_token (prefix `clt.`).
     ///
-    /// Example: `"clt.xxxx"`. Evidence: documented (S3, S4, S5).
+    /// Example: `"clt.xxxx"`.
     pub access_token: crate::Secret,
     /// Seconds until the token expires (7200). Numeric strings are accepted.
     ///
-    /// Unit: seconds. Example: `7200`. Evidence: documented (S3, S4, S5).
+    /// Unit: seconds. Example: `7200`.
     pub expires_in: i64,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
@@ -460,18 +440,16 @@ impl crate::check::Check for ColonelAwardTaskApplyRequest {}
 crate::__api_object!(ColonelAwardTaskApplyRequest);
 
 /// Inferred: one pick-source order of an institution and its GMV.
+///
+/// Evidence of every field: guessed: api-facts §10.2: no source reads the answer. Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct IsvPickOrder {
     /// Inferred: order number (text, as the creator-orders call sends it).
-    ///
-    /// Evidence: guessed: api-facts §10.2: no source reads the answer. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub order_id: Option<String>,
     /// Inferred: the order's GMV; unit unknown (the alliance API states amounts in fen elsewhere).
-    ///
-    /// Evidence: guessed: api-facts §10.2: no source reads the answer. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub gmv: Option<i64>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
@@ -490,18 +468,16 @@ crate::__object!(
 crate::__api_object!(IsvPickOrder);
 
 /// Inferred: one page of an institution's pick-source orders of one day. No field is known; every field here is a guess, and what the server returns is kept in `extra_fields`.
+///
+/// Evidence of every field: guessed: api-facts §10.2: no source reads the answer. Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct IsvPickOrderData {
     /// Inferred: number of orders.
-    ///
-    /// Evidence: guessed: api-facts §10.2: no source reads the answer. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub total: Option<i64>,
     /// Inferred: the orders of this page.
-    ///
-    /// Evidence: guessed: api-facts §10.2: no source reads the answer. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub orders: Option<Vec<IsvPickOrder>>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
@@ -520,6 +496,8 @@ crate::__object!(
 crate::__api_object!(IsvPickOrderData);
 
 /// Which page of the institution's pick-source orders to get. Unverified: one working client's doc comment, which looks copied from the showcase list.
+///
+/// Evidence of every field: single source (S2): S2's doc comment; looks copied from the showcase list (api-facts §10.2).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct IsvPickOrderRequest {
@@ -527,14 +505,14 @@ pub struct IsvPickOrderRequest {
     ///
     /// 页码
     ///
-    /// Constraints: at least 1; checked before sending. Example: `1`. Evidence: single source (S2): S2's doc comment; looks copied from the showcase list (api-facts §10.2).
+    /// Constraints: at least 1; checked before sending. Example: `1`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub page: Option<i64>,
     /// Orders per page, at most 20.
     ///
     /// 每页数量
     ///
-    /// Constraints: between 1 and 20; checked before sending. Example: `20`. Evidence: single source (S2): S2's doc comment; looks copied from the showcase list (api-facts §10.2).
+    /// Constraints: between 1 and 20; checked before sending. Example: `20`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub page_size: Option<i64>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
@@ -828,6 +806,8 @@ crate::__api_object!(KolMaterialsProduct);
 /// Details of one product. From the Doudian analogue `buyin.kolMaterialsProductsDetails`.
 ///
 /// 商品详情
+///
+/// Evidence of every field: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
@@ -836,234 +816,182 @@ pub struct KolMaterialsProductDetail {
     ///
     /// 商品ID
     ///
-    /// Example: `3400312511185213726`. Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    /// Example: `3400312511185213726`.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub product_id: Option<crate::Id>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: product title.
     ///
     /// 商品标题
-    ///
-    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub title: Option<String>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: price.
     ///
     /// 商品价格
     ///
-    /// Unit: fen (1/100 CNY). Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    /// Unit: fen (1/100 CNY).
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub price: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: price after coupon.
     ///
     /// 券后价
     ///
-    /// Unit: fen (1/100 CNY). Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    /// Unit: fen (1/100 CNY).
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub coupon_price: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: normal-plan commission ratio.
     ///
     /// 普通佣金率
     ///
-    /// Unit: percent (10 means 10 %). Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    /// Unit: percent (10 means 10 %).
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub cos_ratio: Option<f64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: normal-plan commission amount.
     ///
     /// 普通佣金金额
     ///
-    /// Unit: fen (1/100 CNY). Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    /// Unit: fen (1/100 CNY).
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub cos_fee: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: the creator's commission ratio.
     ///
     /// 达人佣金率
     ///
-    /// Unit: percent (10 means 10 %). Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    /// Unit: percent (10 means 10 %).
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub kol_cos_ratio: Option<f64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: the creator's commission amount.
     ///
     /// 达人佣金金额
     ///
-    /// Unit: fen (1/100 CNY). Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    /// Unit: fen (1/100 CNY).
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub kol_cos_fee: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: first-level category id.
     ///
     /// 一级类目ID
-    ///
-    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub first_cid: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: second-level category id.
     ///
     /// 二级类目ID
-    ///
-    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub second_cid: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: third-level category id.
     ///
     /// 三级类目ID
-    ///
-    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub third_cid: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: whether the product is in stock.
     ///
     /// 是否有库存
-    ///
-    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub in_stock: Option<bool>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: historical sales.
     ///
     /// 历史销量
-    ///
-    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub sales: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: main image URL.
     ///
     /// 商品主图
-    ///
-    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub cover: Option<String>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: image URLs.
     ///
     /// 商品图片
-    ///
-    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub imgs: Option<Vec<String>>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: product link.
     ///
     /// 商品链接
-    ///
-    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub detail_url: Option<String>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: shop id.
     ///
     /// 店铺ID
-    ///
-    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub shop_id: Option<crate::Id>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: shop name.
     ///
     /// 店铺名称
-    ///
-    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub shop_name: Option<String>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: activity audit status (values not documented).
     ///
     /// 活动审核状态
-    ///
-    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub status: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: reason for the audit status.
     ///
     /// 原因
-    ///
-    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub reason: Option<String>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: review score, 5-point scale, one decimal.
     ///
     /// 商品评分
     ///
-    /// Example: `4.8`. Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    /// Example: `4.8`.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub comment_score: Option<f64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: number of reviews.
     ///
     /// 评价数
-    ///
-    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub comment_num: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: orders in the last 30 days.
     ///
     /// 近30天订单数
-    ///
-    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub order_num: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: views in the last 30 days.
     ///
     /// 近30天浏览量
-    ///
-    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub view_num: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: creators promoting it in the last 30 days.
     ///
     /// 近30天带货达人数
-    ///
-    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub kol_num: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: per-day figures.
     ///
     /// 每日数据
-    ///
-    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub daily_statistics: Option<Vec<ProductDailyStatistics>>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: category name.
     ///
     /// 类目名称
-    ///
-    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub category_name: Option<String>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: category id.
     ///
     /// 类目ID
-    ///
-    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub category_id: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: whether the product is assured. Inferred: the 放心购 mark.
-    ///
-    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub is_assured: Option<bool>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: logistics information.
     ///
     /// 物流信息
-    ///
-    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub logistics_info: Option<String>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: a flag whose meaning is not documented. Inferred: whether the product can be boosted with 随心推 (sxt).
-    ///
-    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub has_sxt: Option<bool>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: the shop's experience scores.
     ///
     /// 店铺评分
-    ///
-    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub shop_total_score: Option<ShopTotalScore>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: whether the product can be distributed; filled when `with_share_status` is true.
     ///
     /// 是否可分销
-    ///
-    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub sharable: Option<bool>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: activity, 0 none, 1 超值购.
     ///
     /// 活动类型
-    ///
-    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub activity_id: Option<i64>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
@@ -1114,6 +1042,8 @@ crate::__object!(
 crate::__api_object!(KolMaterialsProductDetail);
 
 /// Details of the requested products. From the Doudian analogue `buyin.kolMaterialsProductsDetails`.
+///
+/// Evidence of every field: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
@@ -1122,14 +1052,12 @@ pub struct KolMaterialsProductsDetailsData {
     ///
     /// 总数
     ///
-    /// Example: `1`. Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    /// Example: `1`.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub total: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: the products; products taken off promotion are missing or empty.
     ///
     /// 商品列表
-    ///
-    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     pub products: Vec<KolMaterialsProductDetail>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
@@ -1147,6 +1075,8 @@ crate::__object!(
 crate::__api_object!(KolMaterialsProductsDetailsData);
 
 /// The products to describe. From the Doudian analogue `buyin.kolMaterialsProductsDetails`.
+///
+/// Evidence of every field: analogue (S6): Doudian buyin.kolMaterialsProductsDetails.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct KolMaterialsProductsDetailsRequest {
@@ -1154,13 +1084,11 @@ pub struct KolMaterialsProductsDetailsRequest {
     ///
     /// 商品ID列表
     ///
-    /// Constraints: at most 20 items; checked before sending. Example: `[3400312511185213726]`. Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails.
+    /// Constraints: at most 20 items; checked before sending. Example: `[3400312511185213726]`.
     pub product_ids: Vec<crate::Id>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: `true` fills `sharable` in the answer.
     ///
     /// 是否返回分销状态
-    ///
-    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub with_share_status: Option<bool>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
@@ -1196,6 +1124,8 @@ impl crate::check::Check for KolMaterialsProductsDetailsRequest {
 crate::__api_object!(KolMaterialsProductsDetailsRequest);
 
 /// One page of search results. From the Doudian analogue `buyin.kolMaterialsProductsSearch`.
+///
+/// Evidence of every field: analogue (S6, S10): Doudian buyin.kolMaterialsProductsSearch. Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
@@ -1204,14 +1134,12 @@ pub struct KolMaterialsProductsSearchData {
     ///
     /// 总数
     ///
-    /// Example: `1`. Evidence: analogue (S6, S10): Doudian buyin.kolMaterialsProductsSearch. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    /// Example: `1`.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub total: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: the products of this page.
     ///
     /// 商品列表
-    ///
-    /// Evidence: analogue (S6, S10): Doudian buyin.kolMaterialsProductsSearch. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     pub products: Vec<KolMaterialsProduct>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
@@ -1229,124 +1157,108 @@ crate::__object!(
 crate::__api_object!(KolMaterialsProductsSearchData);
 
 /// Filters, sorting and page of a product search. From the Doudian analogue `buyin.kolMaterialsProductsSearch`; every filter is optional.
+///
+/// Evidence of every field: analogue (S6, S5): Doudian buyin.kolMaterialsProductsSearch (S6); S5 has the same request fields for the sibling alliance.materialsProductsSearch.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct KolMaterialsProductsSearchRequest {
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: keyword the title must contain.
     ///
     /// 商品标题关键词
-    ///
-    /// Evidence: analogue (S6, S5): Doudian buyin.kolMaterialsProductsSearch (S6); S5 has the same request fields for the sibling alliance.materialsProductsSearch.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: first-level category ids.
     ///
     /// 一级类目
-    ///
-    /// Evidence: analogue (S6, S5): Doudian buyin.kolMaterialsProductsSearch (S6); S5 has the same request fields for the sibling alliance.materialsProductsSearch.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_cids: Option<Vec<i64>>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: second-level category ids.
     ///
     /// 二级类目
-    ///
-    /// Evidence: analogue (S6, S5): Doudian buyin.kolMaterialsProductsSearch (S6); S5 has the same request fields for the sibling alliance.materialsProductsSearch.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub second_cids: Option<Vec<i64>>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: third-level category ids.
     ///
     /// 三级类目
-    ///
-    /// Evidence: analogue (S6, S5): Doudian buyin.kolMaterialsProductsSearch (S6); S5 has the same request fields for the sibling alliance.materialsProductsSearch.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub third_cids: Option<Vec<i64>>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: lowest price.
     ///
     /// 最低价格
     ///
-    /// Unit: fen (1/100 CNY). Evidence: analogue (S6, S5): Doudian buyin.kolMaterialsProductsSearch (S6); S5 has the same request fields for the sibling alliance.materialsProductsSearch.
+    /// Unit: fen (1/100 CNY).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub price_min: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: highest price.
     ///
     /// 最高价格
     ///
-    /// Unit: fen (1/100 CNY). Evidence: analogue (S6, S5): Doudian buyin.kolMaterialsProductsSearch (S6); S5 has the same request fields for the sibling alliance.materialsProductsSearch.
+    /// Unit: fen (1/100 CNY).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub price_max: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: lowest historical sales.
     ///
     /// 最低历史销量
-    ///
-    /// Evidence: analogue (S6, S5): Doudian buyin.kolMaterialsProductsSearch (S6); S5 has the same request fields for the sibling alliance.materialsProductsSearch.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sell_num_min: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: highest historical sales.
     ///
     /// 最高历史销量
-    ///
-    /// Evidence: analogue (S6, S5): Doudian buyin.kolMaterialsProductsSearch (S6); S5 has the same request fields for the sibling alliance.materialsProductsSearch.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sell_num_max: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: sort key.
     ///
     /// 排序字段
-    ///
-    /// Evidence: analogue (S6, S5): Doudian buyin.kolMaterialsProductsSearch (S6); S5 has the same request fields for the sibling alliance.materialsProductsSearch.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub search_type: Option<ProductSearchType>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: sort direction.
     ///
     /// 排序方式
-    ///
-    /// Evidence: analogue (S6, S5): Doudian buyin.kolMaterialsProductsSearch (S6); S5 has the same request fields for the sibling alliance.materialsProductsSearch.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sort_type: Option<ProductSortType>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: lowest commission amount.
     ///
     /// 最低佣金金额
     ///
-    /// Unit: fen (1/100 CNY). Evidence: analogue (S6, S5): Doudian buyin.kolMaterialsProductsSearch (S6); S5 has the same request fields for the sibling alliance.materialsProductsSearch.
+    /// Unit: fen (1/100 CNY).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cos_fee_min: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: highest commission amount.
     ///
     /// 最高佣金金额
     ///
-    /// Unit: fen (1/100 CNY). Evidence: analogue (S6, S5): Doudian buyin.kolMaterialsProductsSearch (S6); S5 has the same request fields for the sibling alliance.materialsProductsSearch.
+    /// Unit: fen (1/100 CNY).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cos_fee_max: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: lowest commission ratio (ratio × 100 here, unlike the percent of `cos_ratio` in the answer).
     ///
     /// 最低佣金率
     ///
-    /// Unit: ratio × 100 (1.1 % is 110). Example: `110`. Evidence: analogue (S6, S5): Doudian buyin.kolMaterialsProductsSearch (S6); S5 has the same request fields for the sibling alliance.materialsProductsSearch.
+    /// Unit: ratio × 100 (1.1 % is 110). Example: `110`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cos_ratio_min: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: highest commission ratio (ratio × 100).
     ///
     /// 最高佣金率
     ///
-    /// Unit: ratio × 100 (1.1 % is 110). Example: `5000`. Evidence: analogue (S6, S5): Doudian buyin.kolMaterialsProductsSearch (S6); S5 has the same request fields for the sibling alliance.materialsProductsSearch.
+    /// Unit: ratio × 100 (1.1 % is 110). Example: `5000`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cos_ratio_max: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: page number, starting at 1.
     ///
     /// 页码
     ///
-    /// Constraints: at least 1; checked before sending. Example: `1`. Evidence: analogue (S6, S5): Doudian buyin.kolMaterialsProductsSearch (S6); S5 has the same request fields for the sibling alliance.materialsProductsSearch.
+    /// Constraints: at least 1; checked before sending. Example: `1`.
     pub page: i64,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: products per page, at most 20.
     ///
     /// 每页数量
     ///
-    /// Constraints: between 1 and 20; checked before sending. Example: `20`. Evidence: analogue (S6, S5): Doudian buyin.kolMaterialsProductsSearch (S6); S5 has the same request fields for the sibling alliance.materialsProductsSearch.
+    /// Constraints: between 1 and 20; checked before sending. Example: `20`.
     pub page_size: i64,
     /// From the Doudian analogue `buyin.kolMaterialsProductsSearch`: whether to return only distributable products.
     ///
     /// 分销状态
-    ///
-    /// Evidence: analogue (S6, S5): Doudian buyin.kolMaterialsProductsSearch (S6); S5 has the same request fields for the sibling alliance.materialsProductsSearch.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub share_status: Option<ShareStatusFilter>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
@@ -1501,6 +1413,8 @@ pub enum KolOrderTimeType {
 crate::__open_enum!(KolOrderTimeType, str, [Pay = "pay", Update = "update",]);
 
 /// One page of orders.
+///
+/// Evidence of every field: single source (S1). Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
@@ -1508,14 +1422,10 @@ pub struct KolOrdersData {
     /// The orders of this page; fewer than `size` means this is the last page.
     ///
     /// 订单列表
-    ///
-    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     pub orders: Vec<Order>,
     /// Cursor of the next page.
     ///
     /// 下一页游标
-    ///
-    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub cursor: Option<String>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
@@ -1664,6 +1574,8 @@ crate::__api_object!(KolOrdersRequest);
 /// Inferred: the creator's sales reputation and showcase sales. No field is documented; every field here is a guess, and what the server returns is kept in `extra_fields`.
 ///
 /// 带货口碑和橱窗销量
+///
+/// Evidence of every field: guessed: api-facts §5.5, §9: no public source names the response fields. Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
@@ -1672,21 +1584,17 @@ pub struct KolReputationData {
     ///
     /// 带货口碑分
     ///
-    /// Example: `4.8`. Evidence: guessed: api-facts §5.5, §9: no public source names the response fields. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    /// Example: `4.8`.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub score: Option<f64>,
     /// Inferred: the reputation level or percentile, as text (a number is kept as its digits).
     ///
     /// 口碑等级
-    ///
-    /// Evidence: guessed: api-facts §5.5, §9: no public source names the response fields. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub level: Option<String>,
     /// Inferred: showcase sales count.
     ///
     /// 橱窗销量
-    ///
-    /// Evidence: guessed: api-facts §5.5, §9: no public source names the response fields. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub sales: Option<i64>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
@@ -1706,6 +1614,8 @@ crate::__object!(
 crate::__api_object!(KolReputationData);
 
 /// One page of the creator's showcase.
+///
+/// Evidence of every field: single source (S1). Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
@@ -1714,14 +1624,12 @@ pub struct KolStoreListData {
     ///
     /// 商品总数
     ///
-    /// Example: `57`. Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    /// Example: `57`.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub total: Option<i64>,
     /// The products of this page.
     ///
     /// 橱窗商品列表
-    ///
-    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     pub results: Vec<StoreProduct>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
@@ -1739,6 +1647,8 @@ crate::__object!(
 crate::__api_object!(KolStoreListData);
 
 /// One page of the showcase.
+///
+/// Evidence of every field: confirmed (S1, S2): the limit page_size <= 20 is from S2 only.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct KolStoreListRequest {
@@ -1746,13 +1656,13 @@ pub struct KolStoreListRequest {
     ///
     /// 页码
     ///
-    /// Constraints: at least 1; checked before sending. Example: `1`. Evidence: confirmed (S1, S2): the limit page_size <= 20 is from S2 only.
+    /// Constraints: at least 1; checked before sending. Example: `1`.
     pub page: i64,
     /// Products per page, at most 20.
     ///
     /// 每页数量
     ///
-    /// Constraints: between 1 and 20; checked before sending. Example: `20`. Evidence: confirmed (S1, S2): the limit page_size <= 20 is from S2 only.
+    /// Constraints: between 1 and 20; checked before sending. Example: `20`.
     pub page_size: i64,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
@@ -1839,6 +1749,8 @@ impl crate::check::Check for KolStoreRemoveRequest {}
 crate::__api_object!(KolStoreRemoveRequest);
 
 /// Categories under a parent. From the Doudian analogue `alliance.materialsProductCategory`.
+///
+/// Evidence of every field: analogue (S6, S7): Doudian alliance.materialsProductCategory. Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
@@ -1847,14 +1759,12 @@ pub struct MaterialsProductCategoryData {
     ///
     /// 总数
     ///
-    /// Example: `2`. Evidence: analogue (S6, S7): Doudian alliance.materialsProductCategory. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    /// Example: `2`.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub total: Option<i64>,
     /// From the Doudian analogue `alliance.materialsProductCategory`: the queried parent plus its direct children.
     ///
     /// 类目列表
-    ///
-    /// Evidence: analogue (S6, S7): Doudian alliance.materialsProductCategory. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     pub category_list: Vec<ProductCategory>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
@@ -1909,6 +1819,8 @@ crate::__api_object!(MaterialsProductCategoryRequest);
 /// One alliance order of the creator. Amounts are fen.
 ///
 /// 达人订单
+///
+/// Evidence of every field: single source (S1). Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
@@ -1917,294 +1829,244 @@ pub struct Order {
     ///
     /// 订单号
     ///
-    /// Example: `4968253612345678901`. Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    /// Example: `4968253612345678901`.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub order_id: Option<crate::Id>,
     /// Product id (a JSON string on the wire).
     ///
     /// 商品ID
     ///
-    /// Example: `3450632721376902816`. Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    /// Example: `3450632721376902816`.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub product_id: Option<crate::Id>,
     /// Product name.
     ///
     /// 商品名称
-    ///
-    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub product_name: Option<String>,
     /// Product image URL.
     ///
     /// 商品图片
-    ///
-    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub product_img: Option<String>,
     /// Creator nickname.
     ///
     /// 达人昵称
-    ///
-    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub author_account: Option<String>,
     /// Creator open_id (wire name `author_openid`, no underscore before `id`).
     ///
     /// 达人open_id
-    ///
-    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub author_openid: Option<String>,
     /// Creator's Douyin number.
     ///
     /// 达人抖音号
-    ///
-    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub author_short_id: Option<String>,
     /// Creator's Buyin (百应) id.
     ///
     /// 达人百应ID
-    ///
-    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub author_buyin_id: Option<String>,
     /// Shop id (a JSON number here; a string in some Doudian examples).
     ///
     /// 店铺ID
-    ///
-    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub shop_id: Option<crate::Id>,
     /// Shop name.
     ///
     /// 店铺名称
-    ///
-    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub shop_name: Option<String>,
     /// Amount paid.
     ///
     /// 支付金额
     ///
-    /// Unit: fen (1/100 CNY). Example: `5990`. Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    /// Unit: fen (1/100 CNY). Example: `5990`.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub total_pay_amount: Option<i64>,
     /// Creator commission rate.
     ///
     /// 佣金率
     ///
-    /// Unit: ratio × 10000 (0.35 is 3500). Example: `2000`. Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    /// Unit: ratio × 10000 (0.35 is 3500). Example: `2000`.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub commission_rate: Option<i64>,
     /// Where the order is in its life.
     ///
     /// 订单状态
-    ///
-    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub flow_point: Option<OrderFlowPoint>,
     /// App the order came from (抖音 / 火山).
     ///
     /// 下单App
-    ///
-    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub app: Option<String>,
     /// Last update, `YYYY-MM-DD HH:MM:SS`.
     ///
     /// 更新时间
-    ///
-    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub update_time: Option<String>,
     /// Payment time, `YYYY-MM-DD HH:MM:SS`.
     ///
     /// 付款时间
-    ///
-    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub pay_success_time: Option<String>,
     /// Settlement time, `YYYY-MM-DD HH:MM:SS`; empty before settlement.
     ///
     /// 结算时间
-    ///
-    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub settle_time: Option<String>,
     /// Refund time, `YYYY-MM-DD HH:MM:SS`.
     ///
     /// 退款时间
-    ///
-    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub refund_time: Option<String>,
     /// Receipt-confirmation time, `YYYY-MM-DD HH:MM:SS`.
     ///
     /// 确认收货时间
-    ///
-    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub confirm_time: Option<String>,
     /// Estimated settlement base.
     ///
     /// 预估参与结算金额
     ///
-    /// Unit: fen (1/100 CNY). Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    /// Unit: fen (1/100 CNY).
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub pay_goods_amount: Option<i64>,
     /// Actual settlement base.
     ///
     /// 实际参与结算金额
     ///
-    /// Unit: fen (1/100 CNY). Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    /// Unit: fen (1/100 CNY).
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub settled_goods_amount: Option<i64>,
     /// Creator's estimated commission.
     ///
     /// 达人预估佣金收入
     ///
-    /// Unit: fen (1/100 CNY). Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    /// Unit: fen (1/100 CNY).
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub estimated_commission: Option<i64>,
     /// Creator's actual commission.
     ///
     /// 达人实际佣金收入
     ///
-    /// Unit: fen (1/100 CNY). Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    /// Unit: fen (1/100 CNY).
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub real_commission: Option<i64>,
     /// Estimated total commission (matches the Buyin order detail).
     ///
     /// 预估总佣金
     ///
-    /// Unit: fen (1/100 CNY). Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    /// Unit: fen (1/100 CNY).
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub estimated_total_commission: Option<i64>,
     /// Estimated platform tech-service fee.
     ///
     /// 预估技术服务费
     ///
-    /// Unit: fen (1/100 CNY). Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    /// Unit: fen (1/100 CNY).
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub estimated_tech_service_fee: Option<i64>,
     /// Quantity.
     ///
     /// 商品数目
-    ///
-    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub item_num: Option<i64>,
     /// Other information.
     ///
     /// 其他
-    ///
-    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub extra: Option<String>,
     /// Distribution (PID) information.
     ///
     /// 分销信息
-    ///
-    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub pid_info: Option<OrderPidInfo>,
     /// client_key of the app that picked the product (the pick source).
     ///
     /// 选品来源client_key
-    ///
-    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub pick_source_client_key: Option<String>,
     /// The `pick_extra` set at `store_add` or link conversion.
     ///
     /// 选品自定义参数
-    ///
-    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub pick_extra: Option<String>,
     /// Where the sale happened.
     ///
     /// 带货体裁
-    ///
-    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub media_type: Option<OrderMediaType>,
     /// Id of the video or live room.
     ///
     /// 视频/直播间ID
-    ///
-    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub media_id: Option<crate::Id>,
     /// Whether the order is in a stepped-commission plan.
     ///
     /// 是否阶梯佣金计划
-    ///
-    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub is_stepped_plan: Option<bool>,
     /// Platform subsidy.
     ///
     /// 平台补贴
     ///
-    /// Unit: fen (1/100 CNY). Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    /// Unit: fen (1/100 CNY).
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub platform_subsidy: Option<i64>,
     /// Creator subsidy.
     ///
     /// 达人补贴
     ///
-    /// Unit: fen (1/100 CNY). Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    /// Unit: fen (1/100 CNY).
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub author_subsidy: Option<i64>,
     /// Payment subsidy.
     ///
     /// 支付补贴
     ///
-    /// Unit: fen (1/100 CNY). Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    /// Unit: fen (1/100 CNY).
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub pay_subsidy: Option<i64>,
     /// Settled stepped commission of the creator.
     ///
     /// 结算达人阶梯佣金
     ///
-    /// Unit: fen (1/100 CNY). Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    /// Unit: fen (1/100 CNY).
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub settle_user_stepped_commission: Option<i64>,
     /// Settled stepped commission of the institution.
     ///
     /// 结算机构阶梯佣金
     ///
-    /// Unit: fen (1/100 CNY). Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    /// Unit: fen (1/100 CNY).
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub settle_inst_stepped_commission: Option<i64>,
     /// Estimated stepped commission of the creator.
     ///
     /// 预估达人阶梯佣金
     ///
-    /// Unit: fen (1/100 CNY). Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    /// Unit: fen (1/100 CNY).
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub estimated_user_stepped_commission: Option<i64>,
     /// Estimated stepped commission of the institution.
     ///
     /// 预估机构阶梯佣金
     ///
-    /// Unit: fen (1/100 CNY). Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    /// Unit: fen (1/100 CNY).
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub estimated_inst_stepped_commission: Option<i64>,
     /// Product activity id.
     ///
     /// 商品活动ID
-    ///
-    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub product_activity_id: Option<String>,
     /// App id.
     ///
     /// 应用ID
-    ///
-    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub app_id: Option<i64>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
@@ -2315,6 +2177,8 @@ crate::__open_enum!(
 /// Distribution (PID) information of an order.
 ///
 /// 分销信息
+///
+/// Evidence of every field: single source (S1). Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
@@ -2322,22 +2186,16 @@ pub struct OrderPidInfo {
     /// Promotion position id (PID).
     ///
     /// 推广位ID
-    ///
-    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub pid: Option<String>,
     /// Custom information attached to the PID link.
     ///
     /// 自定义参数
-    ///
-    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub external_info: Option<String>,
     /// Name of the media type.
     ///
     /// 媒体类型名称
-    ///
-    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub media_type_name: Option<String>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
@@ -2359,6 +2217,8 @@ crate::__api_object!(OrderPidInfo);
 /// Pictures of one spec value. From the Doudian analogue `buyin.productSkus`.
 ///
 /// 规格图片
+///
+/// Evidence of every field: analogue (S6, S7): Doudian buyin.productSkus. Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
@@ -2366,15 +2226,11 @@ pub struct PictureObj {
     /// From the Doudian analogue `buyin.productSkus`: small picture URL.
     ///
     /// 小图
-    ///
-    /// Evidence: analogue (S6, S7): Doudian buyin.productSkus. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub little_picture: Option<String>,
     /// From the Doudian analogue `buyin.productSkus`: large picture URL.
     ///
     /// 大图
-    ///
-    /// Evidence: analogue (S6, S7): Doudian buyin.productSkus. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub big_picture: Option<String>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
@@ -2395,6 +2251,8 @@ crate::__api_object!(PictureObj);
 /// One product category. From the Doudian analogue `alliance.materialsProductCategory`.
 ///
 /// 商品类目
+///
+/// Evidence of every field: analogue (S6, S7): Doudian alliance.materialsProductCategory. Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
@@ -2403,21 +2261,19 @@ pub struct ProductCategory {
     ///
     /// 类目ID
     ///
-    /// Example: `20000`. Evidence: analogue (S6, S7): Doudian alliance.materialsProductCategory. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    /// Example: `20000`.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub id: Option<crate::Id>,
     /// From the Doudian analogue `alliance.materialsProductCategory`: category name.
     ///
     /// 类目名称
-    ///
-    /// Evidence: analogue (S6, S7): Doudian alliance.materialsProductCategory. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub name: Option<String>,
     /// From the Doudian analogue `alliance.materialsProductCategory`: level, 1, 2 or 3.
     ///
     /// 类目层级
     ///
-    /// Example: `1`. Evidence: analogue (S6, S7): Doudian alliance.materialsProductCategory. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    /// Example: `1`.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub level: Option<i64>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
@@ -2439,6 +2295,8 @@ crate::__api_object!(ProductCategory);
 /// One day of a product's figures. From the Doudian analogue `buyin.kolMaterialsProductsDetails`.
 ///
 /// 每日数据
+///
+/// Evidence of every field: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
@@ -2447,28 +2305,22 @@ pub struct ProductDailyStatistics {
     ///
     /// 日期
     ///
-    /// Example: `"20230811"`. Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    /// Example: `"20230811"`.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub date: Option<String>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: orders that day.
     ///
     /// 订单数
-    ///
-    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub order_num: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: views that day.
     ///
     /// 浏览量
-    ///
-    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub view_num: Option<i64>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: creators promoting it that day.
     ///
     /// 带货达人数
-    ///
-    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub kol_num: Option<i64>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
@@ -2515,6 +2367,8 @@ crate::__object!(
 crate::__api_object!(ProductPicksourceConvertData);
 
 /// The link to convert. From the Doudian analogue `buyin.instPickSourceConvert`.
+///
+/// Evidence of every field: analogue (S2, S7): Doudian buyin.instPickSourceConvert.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct ProductPicksourceConvertRequest {
@@ -2522,13 +2376,13 @@ pub struct ProductPicksourceConvertRequest {
     ///
     /// 商品链接
     ///
-    /// Example: `"https://haohuo.jinritemai.com/views/product/item2?id=3400312511185213726"`. Evidence: analogue (S2, S7): Doudian buyin.instPickSourceConvert.
+    /// Example: `"https://haohuo.jinritemai.com/views/product/item2?id=3400312511185213726"`.
     pub product_url: String,
     /// From the Doudian analogue `buyin.instPickSourceConvert`: custom tag carried into the orders (digits, letters and `_`, at most 20 characters).
     ///
     /// 自定义参数
     ///
-    /// Constraints: at most 20 characters, matches `^[0-9A-Za-z_]*$`; checked before sending. Example: `"campaign_a"`. Evidence: analogue (S2, S7): Doudian buyin.instPickSourceConvert.
+    /// Constraints: at most 20 characters, matches `^[0-9A-Za-z_]*$`; checked before sending. Example: `"campaign_a"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pick_extra: Option<String>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
@@ -2596,6 +2450,8 @@ crate::__open_enum!(
 );
 
 /// A product's spec dimensions, pictures and SKUs. From the Doudian analogue `buyin.productSkus`.
+///
+/// Evidence of every field: analogue (S6, S7): Doudian buyin.productSkus. Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
@@ -2603,21 +2459,15 @@ pub struct ProductSkusData {
     /// From the Doudian analogue `buyin.productSkus`: the spec dimensions (e.g. colour, size).
     ///
     /// 规格
-    ///
-    /// Evidence: analogue (S6, S7): Doudian buyin.productSkus. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     pub specs: Vec<SkuSpec>,
     /// From the Doudian analogue `buyin.productSkus`: spec pictures, an object keyed by a string. Inferred: the key is a spec-item id or a combination of them.
     ///
     /// 规格图片
-    ///
-    /// Evidence: analogue (S6, S7): Doudian buyin.productSkus. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub pictures: Option<::std::collections::BTreeMap<String, PictureObj>>,
     /// From the Doudian analogue `buyin.productSkus`: the SKUs, an object keyed by a string. Inferred: the key is a combination of spec-item ids.
     ///
     /// SKU列表
-    ///
-    /// Evidence: analogue (S6, S7): Doudian buyin.productSkus. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub skus: Option<::std::collections::BTreeMap<String, SkuObj>>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
@@ -2807,6 +2657,8 @@ pub enum ShareStatusFilter {
 crate::__open_enum!(ShareStatusFilter, int, [All = "0", SharableOnly = "1",]);
 
 /// One shop score. From the Doudian analogue `buyin.kolMaterialsProductsDetails`.
+///
+/// Evidence of every field: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
@@ -2815,21 +2667,19 @@ pub struct ShopScoreItem {
     ///
     /// 等级文案
     ///
-    /// Example: `"高"`. Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    /// Example: `"高"`.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub text: Option<String>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: the score, as a decimal string.
     ///
     /// 分数
     ///
-    /// Example: `"4.85"`. Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    /// Example: `"4.85"`.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub score: Option<String>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: high, middle or low.
     ///
     /// 等级
-    ///
-    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub level: Option<ScoreLevel>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
@@ -2851,6 +2701,8 @@ crate::__api_object!(ShopScoreItem);
 /// A shop's experience scores. From the Doudian analogue `buyin.kolMaterialsProductsDetails`.
 ///
 /// 店铺评分
+///
+/// Evidence of every field: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
@@ -2858,29 +2710,21 @@ pub struct ShopTotalScore {
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: overall shop score.
     ///
     /// 店铺综合分
-    ///
-    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub shop_score: Option<ShopScoreItem>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: product experience score.
     ///
     /// 商品体验分
-    ///
-    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub product_score: Option<ShopScoreItem>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: logistics experience score.
     ///
     /// 物流体验分
-    ///
-    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub logistics_score: Option<ShopScoreItem>,
     /// From the Doudian analogue `buyin.kolMaterialsProductsDetails`: service experience score.
     ///
     /// 服务体验分
-    ///
-    /// Evidence: analogue (S6): Doudian buyin.kolMaterialsProductsDetails. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub service_score: Option<ShopScoreItem>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
@@ -2947,6 +2791,8 @@ crate::__api_object!(SkuObj);
 /// One spec dimension of a product. From the Doudian analogue `buyin.productSkus`.
 ///
 /// 规格
+///
+/// Evidence of every field: analogue (S6, S7): Doudian buyin.productSkus. Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
@@ -2955,14 +2801,12 @@ pub struct SkuSpec {
     ///
     /// 规格名称
     ///
-    /// Example: `"颜色"`. Evidence: analogue (S6, S7): Doudian buyin.productSkus. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    /// Example: `"颜色"`.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub name: Option<String>,
     /// From the Doudian analogue `buyin.productSkus`: the values of this dimension.
     ///
     /// 规格值
-    ///
-    /// Evidence: analogue (S6, S7): Doudian buyin.productSkus. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     pub spec_items: Vec<SkuSpecItem>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
@@ -2982,6 +2826,8 @@ crate::__api_object!(SkuSpec);
 /// One value of a spec dimension. From the Doudian analogue `buyin.productSkus`.
 ///
 /// 规格值
+///
+/// Evidence of every field: analogue (S6, S7): Doudian buyin.productSkus. Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
@@ -2990,14 +2836,14 @@ pub struct SkuSpecItem {
     ///
     /// 规格值ID
     ///
-    /// Example: `"1773601442473016"`. Evidence: analogue (S6, S7): Doudian buyin.productSkus. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    /// Example: `"1773601442473016"`.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub id: Option<String>,
     /// From the Doudian analogue `buyin.productSkus`: value name, e.g. white.
     ///
     /// 规格值名称
     ///
-    /// Example: `"白色"`. Evidence: analogue (S6, S7): Doudian buyin.productSkus. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    /// Example: `"白色"`.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub name: Option<String>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
@@ -3041,6 +2887,8 @@ crate::__object!(
 crate::__api_object!(StoreAddData);
 
 /// One product to add.
+///
+/// Evidence of every field: single source (S1).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct StoreAddProduct {
@@ -3048,13 +2896,11 @@ pub struct StoreAddProduct {
     ///
     /// 商品ID
     ///
-    /// Example: `3450632721376902816`. Evidence: single source (S1).
+    /// Example: `3450632721376902816`.
     pub product_id: crate::Id,
     /// Link of the colonel (团长) activity or high-commission plan the product should be bound to.
     ///
     /// 活动链接
-    ///
-    /// Evidence: single source (S1).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub activity_url: Option<String>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
@@ -3152,6 +2998,8 @@ impl crate::check::Check for StoreAddRequest {
 crate::__api_object!(StoreAddRequest);
 
 /// The outcome for one product of `store_add`.
+///
+/// Evidence of every field: single source (S1). Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
@@ -3160,21 +3008,19 @@ pub struct StoreAddResult {
     ///
     /// 商品ID
     ///
-    /// Example: `3450632721376902816`. Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    /// Example: `3450632721376902816`.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub product_id: Option<crate::Id>,
     /// 0 = the product was added; anything else = this product failed (see `error_msg`).
     ///
     /// 错误码
     ///
-    /// Example: `0`. Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    /// Example: `0`.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub error_code: Option<i64>,
     /// Why the product failed, readable by the creator; empty on success.
     ///
     /// 错误信息
-    ///
-    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub error_msg: Option<String>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
@@ -3225,6 +3071,8 @@ crate::__open_enum!(
 /// One product in a creator's showcase.
 ///
 /// 橱窗商品
+///
+/// Evidence of every field: single source (S1). Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
@@ -3233,70 +3081,58 @@ pub struct StoreProduct {
     ///
     /// 商品ID
     ///
-    /// Example: `3450632721376902816`. Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    /// Example: `3450632721376902816`.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub product_id: Option<crate::Id>,
     /// Promotion id of the product in this showcase; `kol_store_remove` needs it.
     ///
     /// 推广ID
     ///
-    /// Example: `3450632721374033833`. Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    /// Example: `3450632721374033833`.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub promotion_id: Option<crate::Id>,
     /// Product title.
     ///
     /// 商品标题
-    ///
-    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub title: Option<String>,
     /// URL of the main image.
     ///
     /// 商品主图
-    ///
-    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub cover: Option<String>,
     /// Normal or colonel (团长) promotion.
     ///
     /// 推广类型
-    ///
-    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub promotion_type: Option<StorePromotionType>,
     /// Price.
     ///
     /// 价格
     ///
-    /// Unit: fen (1/100 CNY). Example: `5990`. Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    /// Unit: fen (1/100 CNY). Example: `5990`.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub price: Option<i64>,
     /// Commission type.
     ///
     /// 佣金类型
-    ///
-    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub cos_type: Option<StoreCosType>,
     /// Commission rate.
     ///
     /// 佣金率
     ///
-    /// Unit: percent (10 means 10 %). Example: `20.5`. Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    /// Unit: percent (10 means 10 %). Example: `20.5`.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub cos_ratio: Option<f64>,
     /// Colonel (团长) activity id; 0 when none.
     ///
     /// 团长活动ID
-    ///
-    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub colonel_activity_id: Option<crate::Id>,
     /// Whether the product is hidden in the showcase.
     ///
     /// 是否隐藏
-    ///
-    /// Evidence: single source (S1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub hide_status: Option<bool>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
@@ -3341,6 +3177,8 @@ pub enum StorePromotionType {
 crate::__open_enum!(StorePromotionType, int, [Normal = "0", Colonel = "1",]);
 
 /// One showcase product to remove.
+///
+/// Evidence of every field: confirmed (S1, S2): S1 sends the ids as numbers, S2's doc example as strings.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct StoreRemoveProduct {
@@ -3348,13 +3186,13 @@ pub struct StoreRemoveProduct {
     ///
     /// 商品ID
     ///
-    /// Example: `3450632721376902816`. Evidence: confirmed (S1, S2): S1 sends the ids as numbers, S2's doc example as strings.
+    /// Example: `3450632721376902816`.
     pub product_id: crate::Id,
     /// Promotion id, from `kol_store_list`.
     ///
     /// 推广ID
     ///
-    /// Example: `3450632721374033833`. Evidence: confirmed (S1, S2): S1 sends the ids as numbers, S2's doc example as strings.
+    /// Example: `3450632721374033833`.
     pub promotion_id: crate::Id,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
     /// fields to send as they are).
@@ -3379,63 +3217,45 @@ impl StoreRemoveProduct {
 crate::__api_object!(StoreRemoveProduct);
 
 /// The public profile of a user. Field names are those one working client reads; the facts give no wire types, so every field is text (which also accepts a number).
+///
+/// Evidence of every field: single source (S1): S1 reads these fields; S2 returns the raw answer. Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
 pub struct UserInfoData {
     /// The user's id for this app.
     ///
-    /// Example: `"sandbox-open-id"`. Evidence: single source (S1): S1 reads these fields; S2 returns the raw answer. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    /// Example: `"sandbox-open-id"`.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub open_id: Option<String>,
     /// The user's union id. Inferred: the same for one user across the apps of one developer.
-    ///
-    /// Evidence: single source (S1): S1 reads these fields; S2 returns the raw answer. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub union_id: Option<String>,
     /// Nickname.
-    ///
-    /// Evidence: single source (S1): S1 reads these fields; S2 returns the raw answer. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub nickname: Option<String>,
     /// Avatar URL.
-    ///
-    /// Evidence: single source (S1): S1 reads these fields; S2 returns the raw answer. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub avatar: Option<String>,
     /// URL of the large avatar.
-    ///
-    /// Evidence: single source (S1): S1 reads these fields; S2 returns the raw answer. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub avatar_larger: Option<String>,
     /// Inferred from the name: the role of the enterprise (E) account; values not in the facts. Wire type unknown: text, which also accepts a number.
-    ///
-    /// Evidence: single source (S1): S1 reads these fields; S2 returns the raw answer. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub e_account_role: Option<String>,
     /// Gender (values not in the facts). Wire type unknown: text, which also accepts a number (kept as its digits).
-    ///
-    /// Evidence: single source (S1): S1 reads these fields; S2 returns the raw answer. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub gender: Option<String>,
     /// Country.
-    ///
-    /// Evidence: single source (S1): S1 reads these fields; S2 returns the raw answer. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub country: Option<String>,
     /// Province.
-    ///
-    /// Evidence: single source (S1): S1 reads these fields; S2 returns the raw answer. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub province: Option<String>,
     /// City.
-    ///
-    /// Evidence: single source (S1): S1 reads these fields; S2 returns the raw answer. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub city: Option<String>,
     /// District.
-    ///
-    /// Evidence: single source (S1): S1 reads these fields; S2 returns the raw answer. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
     #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
     pub district: Option<String>,
     /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
