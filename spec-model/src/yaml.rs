@@ -1,12 +1,23 @@
 //! All YAML parsing lives here, so the file format's parser can be swapped in one place.
+//!
+//! A file is parsed to a [`serde_yaml::Value`] first (a syntax error is the file's one error),
+//! then read item by item ([`items`]), so that every missing or unknown key of every item is
+//! reported in one run; only a file without such errors is deserialized as a whole.
+
+mod items;
 
 use std::path::Path;
 
+use serde_yaml::Value;
+
 use crate::error::{Errors, SpecError};
+use crate::positions::{path_line, Step};
 use crate::spec::{LoadedFile, SpecFile};
+use items::{Kind, Problem};
 
 /// Reads every `*.yaml` file directly under `dir`, sorted by name, and parses each one.
-/// Every file is parsed even when an earlier one fails, so one run reports all syntax errors.
+/// Every file is parsed even when an earlier one fails, and every item of a file even when an
+/// earlier one fails, so one run reports all syntax errors and all missing or unknown keys.
 /// Messages call a file `<last component of dir>/<file name>`, e.g. `spec/alliance.yaml`.
 pub fn load_dir(dir: &Path) -> Result<Vec<LoadedFile>, Errors> {
     let base = dir.file_name().map(|b| b.to_string_lossy().into_owned()).unwrap_or_default();
@@ -33,9 +44,9 @@ pub fn load_dir_as(dir: &Path, shown: &str) -> Result<Vec<LoadedFile>, Errors> {
     for path in paths {
         let name = display_name(dir, shown, &path);
         match std::fs::read_to_string(&path) {
-            Ok(text) => match parse_str(&name, &text) {
+            Ok(text) => match parse_file(&name, &text) {
                 Ok(f) => files.push(f),
-                Err(e) => errors.push(e),
+                Err(e) => errors.extend(e.0),
             },
             Err(e) => errors.push(SpecError::new(&name, format!("cannot read: {e}"))),
         }
@@ -47,14 +58,39 @@ pub fn load_dir_as(dir: &Path, shown: &str) -> Result<Vec<LoadedFile>, Errors> {
     }
 }
 
-/// Parses one spec file's text; `name` is what messages call the file.
+/// Parses one spec file's text; `name` is what messages call the file. A file with errors
+/// gives all of them: its syntax error, or every missing or unknown key and wrong value of
+/// each of its items (in file order).
+pub fn parse_file(name: &str, text: &str) -> Result<LoadedFile, Errors> {
+    let loaded = |spec| LoadedFile { path: name.to_string(), text: text.to_string(), spec };
+    if text.trim().is_empty() {
+        return Ok(loaded(SpecFile::default()));
+    }
+    let root: Value = serde_yaml::from_str(text).map_err(|e| serde_error(name, text, &Value::Null, &e))?;
+    if let Value::Mapping(m) = &root {
+        let mut errors = Vec::new();
+        for item in items::check_file(m) {
+            let mut these: Vec<SpecError> =
+                item.iter().map(|p| spec_error(name, text, &root, p, None)).collect();
+            // serde finds an item's problems key by key, then nested keys, then missing keys.
+            these.sort_by_key(|e| e.location.line);
+            errors.extend(these);
+        }
+        if !errors.is_empty() {
+            return Err(Errors(errors));
+        }
+    }
+    // Every item reads on its own, so this reads too (the same call as before per-item reading,
+    // so a valid spec loads exactly as it did); its error is a safety net.
+    let spec = serde_yaml::from_str(text).map_err(|e| serde_error(name, text, &root, &e))?;
+    Ok(loaded(spec))
+}
+
+/// Like [`parse_file`], but only the first of the file's errors (the one a reader of a single
+/// file shows first): for callers that report one error per file.
 pub fn parse_str(name: &str, text: &str) -> Result<LoadedFile, SpecError> {
-    let spec: SpecFile = if text.trim().is_empty() {
-        SpecFile::default()
-    } else {
-        serde_yaml::from_str(text).map_err(|e| yaml_error(name, text, &e))?
-    };
-    Ok(LoadedFile { path: name.to_string(), text: text.to_string(), spec })
+    parse_file(name, text)
+        .map_err(|e| e.0.into_iter().next().unwrap_or_else(|| SpecError::new(name, "the file does not load")))
 }
 
 fn display_name(dir: &Path, shown: &str, path: &Path) -> String {
@@ -65,45 +101,42 @@ fn display_name(dir: &Path, shown: &str, path: &Path) -> String {
     }
 }
 
-/// Turns serde_yaml's message into one that names the line, the endpoint or type (by its
-/// `name:`, not its list index), the field and, for unknown keys, the keys that would be right.
-fn yaml_error(file: &str, text: &str, e: &serde_yaml::Error) -> SpecError {
-    let line = e.location().map(|l| l.line());
-    let raw = e.to_string();
-    // serde_yaml appends " at line X column Y"; the location is shown separately.
-    let msg = match raw.find(" at line ") {
-        Some(i) => &raw[..i],
-        None => raw.as_str(),
+/// A serde_yaml error of the whole file (syntax, or the safety net), placed on serde's line.
+fn serde_error(file: &str, text: &str, root: &Value, e: &serde_yaml::Error) -> SpecError {
+    spec_error(file, text, root, &items::classify(e), e.location().map(|l| l.line()))
+}
+
+/// A problem as a message naming the line, the endpoint or type (by its `name:`, not its list
+/// index), the field and, for unknown keys, the keys that would be right. `line` is serde's, when
+/// it has one; else the line of the key or item concerned, found in `text`.
+fn spec_error(file: &str, text: &str, root: &Value, p: &Problem, line: Option<usize>) -> SpecError {
+    let (key, message, hint) = match &p.kind {
+        Kind::Unknown { key, expected } => {
+            let near = expected
+                .as_deref()
+                .map_or(String::new(), |x| crate::names::did_you_mean(key, items::expected_keys(x)));
+            (Some(key.as_str()), format!("unknown key `{key}`{near}"), expected.clone())
+        }
+        Kind::Missing { key } => (Some(key.as_str()), format!("missing required key `{key}`"), None),
+        Kind::Other(m) if p.path.is_empty() => (None, format!("YAML error: {m}"), None),
+        Kind::Other(m) => (None, m.clone(), None),
     };
-    // A shape error starts with the path of the value concerned: `endpoints[0].request: ...`.
-    let (path, rest) = match msg.split_once(": ").and_then(|(p, r)| Some((parse_path(p)?, r))) {
-        Some(found) => found,
-        None => (Vec::new(), msg),
-    };
-    let (key, message, hint) = if let Some(r) = rest.strip_prefix("unknown field ") {
-        let (key, expected) = match r.split_once(", expected ") {
-            Some((k, x)) => (k, Some(x.to_string())),
-            None => (r.split_once(',').map_or(r, |(k, _)| k), None),
+    // An unknown key sits on its own line; a missing one is missing from the mapping at `path`.
+    let line = line.or_else(|| {
+        let own = match (&p.kind, key) {
+            (Kind::Unknown { .. }, Some(k)) => {
+                path_line(text, &[p.path.as_slice(), &[Step::Key(k.to_string())]].concat())
+            }
+            _ => None,
         };
-        // serde lists the keys it expected: "one of `a`, `b`" (or "`a`" alone).
-        let near = expected.as_deref().map_or(String::new(), |x| {
-            let keys = x.split(", ").map(|k| k.trim_start_matches("one of ").trim_matches('`'));
-            crate::names::did_you_mean(&unquote(key), keys)
-        });
-        (Some(unquote(key)), format!("unknown key {key}{near}"), expected)
-    } else if let Some(r) = rest.strip_prefix("missing field ") {
-        (Some(unquote(r)), format!("missing required key {r}"), None)
-    } else if path.is_empty() {
-        (None, format!("YAML error: {rest}"), None)
-    } else {
-        (None, rest.to_string(), None)
-    };
-    let located = locate(text, &path, key.as_deref());
-    let message = match (&located, msg.split_once(": ")) {
-        // Not placed by name (the text does not parse as a whole): keep serde_yaml's path.
-        (None, Some((p, _))) if !path.is_empty() => format!("{p}: {message}"),
+        own.or_else(|| (0..=p.path.len()).rev().find_map(|n| path_line(text, &p.path[..n])))
+    });
+    let located = locate(root, &p.path, key);
+    let message = match &located {
+        // Not inside a named item (a top-level key, or the text does not parse): keep the path.
+        None if !p.path.is_empty() => format!("{}: {message}", dotted(&p.path).unwrap_or_default()),
         // A key inside a type's field: name it, the field is named by its `name:`.
-        (Some((_, _, Some(key))), _) => format!("key `{key}`: {message}"),
+        Some((_, _, Some(inner))) => format!("key `{inner}`: {message}"),
         _ => message,
     };
     let mut err = SpecError::new(file, message).line(line);
@@ -119,53 +152,20 @@ fn yaml_error(file: &str, text: &str, e: &serde_yaml::Error) -> SpecError {
     err
 }
 
-fn unquote(s: &str) -> String {
-    s.trim().trim_matches('`').to_string()
-}
-
-/// One step of a serde_yaml value path.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Step {
-    Key(String),
-    Index(usize),
-}
-
-/// Parses `endpoints[0].request.inject[1]`; `None` when `s` is not such a path.
-fn parse_path(s: &str) -> Option<Vec<Step>> {
-    let mut steps = Vec::new();
-    for part in s.split('.') {
-        let (key, mut indexes) = match part.find('[') {
-            Some(i) => (&part[..i], &part[i..]),
-            None => (part, ""),
-        };
-        if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            return None;
-        }
-        steps.push(Step::Key(key.to_string()));
-        while !indexes.is_empty() {
-            let close = indexes.find(']')?;
-            steps.push(Step::Index(indexes.get(1..close)?.parse().ok()?));
-            indexes = &indexes[close + 1..];
-            if !indexes.is_empty() && !indexes.starts_with('[') {
-                return None;
-            }
-        }
-    }
-    Some(steps)
-}
-
 /// The endpoint or type a path points into (by its `name:`, else as `endpoints[i]`) and the
-/// field: a dotted key path inside an endpoint or type, or the `name:` of a type's field.
-/// `key` is the unknown or missing key the message is about, appended to a key path.
-fn locate(text: &str, path: &[Step], key: Option<&str>) -> Option<(String, Option<String>, Option<String>)> {
+/// field: a dotted key path inside an endpoint or type, or the `name:` of a type's field (then
+/// with the key path inside that field). `key` is the unknown or missing key the message is
+/// about, appended to a key path.
+fn locate(
+    root: &Value,
+    path: &[Step],
+    key: Option<&str>,
+) -> Option<(String, Option<String>, Option<String>)> {
     let [Step::Key(top), Step::Index(i), rest @ ..] = path else {
         return None;
     };
-    // The shape error is in the item, so the text is valid YAML; the value is read only to find
-    // the names that serde_yaml's path gives as list indexes.
-    let doc: serde_yaml::Value = serde_yaml::from_str(text).ok()?;
-    let item_value = doc.get(top.as_str())?.get(*i)?;
-    let name_of = |v: &serde_yaml::Value| v.get("name").and_then(|n| n.as_str()).map(str::to_string);
+    let item_value = root.get(top.as_str())?.get(*i)?;
+    let name_of = |v: &Value| v.get("name").and_then(Value::as_str).map(str::to_string);
     let item = name_of(item_value).unwrap_or_else(|| format!("{top}[{i}]"));
     if top == "types" {
         if let [Step::Key(fields), Step::Index(j), inner @ ..] = rest {
