@@ -108,7 +108,7 @@ fn every_unknown_and_missing_key_of_an_item_is_reported() {
     let text = format!("{text}  - doc: Nameless.\n");
     let keys = "`name`, `summary`, `title_zh`, `doc`, `doc_url`, `server`, `method`, `path`, `auth`, \
                 `credentials`, `open_id_in_query`, `retry_safe`, `evidence`, `auth_evidence`, `scope`, \
-                `alternative_auth`, `request`, `response`, `pagination`";
+                `alternative_auth`, `role`, `rate_scope`, `request`, `response`, `pagination`";
     assert_eq!(
         messages(&text),
         [
