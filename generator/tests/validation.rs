@@ -120,7 +120,7 @@ fn unknown_key_of_an_endpoint() {
     assert_eq!(
         only(&edit("    summary:", "    sumary:")),
         "spec/fx.yaml:3: `fx_list`, field `sumary`: unknown key `sumary`; did you mean `summary`? (expected one of `name`, \
-         `summary`, `title_zh`, `doc`, `doc_url`, `server`, `method`, `path`, `auth`, `credentials`, \
+         `summary`, `title_zh`, `doc`, `doc_url`, `server`, `method`, `path`, `auth`, `authority`, `credentials`, \
          `open_id_in_query`, `retry_safe`, `evidence`, `auth_evidence`, `scope`, `alternative_auth`, \
          `role`, `rate_scope`, `request`, `response`, `pagination`)"
     );
@@ -303,7 +303,7 @@ fn unknown_server() {
     assert_eq!(
         only(&edit("open.douyinec.com", "open.example.com")),
         "spec/fx.yaml:6: `fx_list`, field `server`: unknown server `open.example.com` (expected \
-         `open.douyin.com`, `open.douyinec.com`, `lianmengapi.snssdk.com`)"
+         `open.douyin.com`, `open.douyinec.com`, `lianmengapi.snssdk.com`, `openapi-fxg.jinritemai.com`)"
     );
 }
 
@@ -313,7 +313,7 @@ fn unknown_auth_kind() {
     assert_eq!(
         only(&edit("auth: access_token", "auth: user_token")),
         "spec/fx.yaml:9: `fx_list`, field `auth`: unknown auth kind `user_token` (expected `none`, \
-         `client_token`, `access_token`)"
+         `client_token`, `access_token`, `doudian_token`)"
     );
 }
 
@@ -322,7 +322,7 @@ fn unknown_envelope() {
     assert_eq!(
         only(&edit("envelope: data_extra", "envelope: data")),
         "spec/fx.yaml:16: `fx_list`, field `response.envelope`: unknown envelope `data` (expected \
-         `data_extra`, `err_no`, `code_msg`, `status_code`)"
+         `data_extra`, `err_no`, `code_msg`, `status_code`, `doudian`)"
     );
 }
 

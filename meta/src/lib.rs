@@ -101,7 +101,18 @@ vocab! {
         OpenDouyinEc = "open.douyinec.com", "the Alliance API host",
         /// `lianmengapi.snssdk.com`: the captain (团长) mobile API.
         Lianmeng = "lianmengapi.snssdk.com", "the captain mobile API host",
+        /// `openapi-fxg.jinritemai.com`: the Doudian open-platform gateway (signed `method` calls).
+        Doudian = "openapi-fxg.jinritemai.com", "the Doudian gateway",
     }
+}
+
+/// How the calls to a host travel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Protocol {
+    /// A REST call: a path, a token header or body fields.
+    Rest,
+    /// A signed gateway call: the path from a `method` name, `param_json` signed per attempt.
+    Signed,
 }
 
 impl Server {
@@ -118,6 +129,14 @@ impl Server {
     /// The server whose host is `host`.
     pub fn from_host(host: &str) -> Option<Server> {
         Server::from_spec(host)
+    }
+
+    /// How its calls travel.
+    pub const fn protocol(self) -> Protocol {
+        match self {
+            Server::OpenDouyin | Server::OpenDouyinEc | Server::Lianmeng => Protocol::Rest,
+            Server::Doudian => Protocol::Signed,
+        }
     }
 }
 
@@ -141,6 +160,38 @@ vocab! {
         ClientToken = "client_token", "app `client_token`",
         /// A user's access_token (methods on `UserClient`).
         AccessToken = "access_token", "user `access_token`",
+        /// The Doudian access_token of an authority (a creator, colonel, institution, douke or
+        /// shop), beside the app's signature (methods on `DoudianClient`).
+        DoudianToken = "doudian_token", "Doudian `access_token` of an authority",
+    }
+}
+
+impl AuthKind {
+    /// The client type whose methods need this credential.
+    pub const fn client_type(self) -> &'static str {
+        match self {
+            AuthKind::None | AuthKind::ClientToken => "Client",
+            AuthKind::AccessToken => "UserClient",
+            AuthKind::DoudianToken => "DoudianClient",
+        }
+    }
+}
+
+vocab! {
+    /// Who granted a Doudian access_token: the subject whose data a signed call reaches. A call
+    /// made with a token of another kind is refused by the gateway (`40003`
+    /// `isv.authorization-type-invalid`), so the SDK checks it before sending.
+    pub enum Authority {
+        /// A creator (达人), through Buyin (百应).
+        Kol = "kol", "creator (达人/百应)",
+        /// A colonel (团长).
+        Colonel = "colonel", "colonel (团长)",
+        /// An institution (机构, an MCN).
+        Institution = "institution", "institution (机构)",
+        /// A douke (抖客).
+        Douke = "douke", "douke (抖客)",
+        /// A shop (店铺).
+        Shop = "shop", "shop (店铺)",
     }
 }
 
@@ -233,6 +284,9 @@ vocab! {
         /// `{"status_code", "status_msg", ..}`: seen on other lianmengapi endpoints; the data is
         /// `data` when present, else the rest of the body.
         StatusCode = "status_code", "`status_code` / `status_msg`",
+        /// The Doudian gateway's `{"code", "msg", "sub_code", "sub_msg", "log_id", "data"}`:
+        /// success is `code` 10000 (a number or a string).
+        Doudian = "doudian", "`code` / `sub_code` (Doudian)",
     }
 }
 
@@ -347,7 +401,7 @@ mod tests {
             assert_eq!(Evidence::from_spec(e.as_str()), Some(e));
         }
         assert_eq!(EnvelopeKind::DataExtra.rust_path(), "EnvelopeKind::DataExtra");
-        assert_eq!(Server::COUNT, 3);
+        assert_eq!(Server::COUNT, 4);
         assert_eq!(Encoding::spellings(), "`json`, `form`, `query`, `none`");
     }
 

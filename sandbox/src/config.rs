@@ -1,5 +1,6 @@
 //! Settings of a [`super::Sandbox`]: where it listens, token lifetimes, limits and seeded data.
 
+use crate::spec::Server;
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
@@ -23,7 +24,7 @@ use std::time::Duration;
 #[derive(Debug, Clone)]
 pub struct SandboxConfig {
     pub(crate) host: IpAddr,
-    pub(crate) ports: [u16; 3],
+    pub(crate) ports: [u16; Server::COUNT],
     pub(crate) client_token_lifetime: Duration,
     pub(crate) client_token_grace: Duration,
     pub(crate) client_token_rate_limit: Option<(usize, Duration)>,
@@ -50,7 +51,7 @@ impl Default for SandboxConfig {
     fn default() -> Self {
         SandboxConfig {
             host: IpAddr::V4(Ipv4Addr::LOCALHOST),
-            ports: [0; 3],
+            ports: [0; Server::COUNT],
             client_token_lifetime: Duration::from_secs(2 * 3600),
             client_token_grace: Duration::from_secs(5 * 60),
             client_token_rate_limit: Some((500, Duration::from_secs(5 * 60))),
@@ -82,15 +83,16 @@ impl SandboxConfig {
         self
     }
 
-    /// Listens on `port` (open.douyin.com), `port + 1` (open.douyinec.com) and `port + 2`
-    /// (lianmengapi.snssdk.com). 0 (the default) picks three free ports.
+    /// Listens on `port` and the ports after it, one per server in
+    /// [`crate::endpoint::Server::ALL`] order (open.douyin.com, open.douyinec.com,
+    /// lianmengapi.snssdk.com, openapi-fxg.jinritemai.com). 0 (the default) picks free ports.
     pub fn base_port(mut self, port: u16) -> Self {
-        self.ports = if port == 0 { [0; 3] } else { [port, port.saturating_add(1), port.saturating_add(2)] };
+        self.ports = std::array::from_fn(|i| if port == 0 { 0 } else { port.saturating_add(i as u16) });
         self
     }
 
     /// One port per server, in [`crate::endpoint::Server::ALL`] order; 0 picks a free one.
-    pub fn ports(mut self, ports: [u16; 3]) -> Self {
+    pub fn ports(mut self, ports: [u16; Server::COUNT]) -> Self {
         self.ports = ports;
         self
     }
@@ -284,7 +286,7 @@ impl SandboxConfig {
     }
 
     /// The configured ports.
-    pub fn get_ports(&self) -> [u16; 3] {
+    pub fn get_ports(&self) -> [u16; Server::COUNT] {
         self.ports
     }
 }

@@ -138,7 +138,7 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// Dropping it (or [`Sandbox::shutdown`]) stops the servers.
 pub struct Sandbox {
     shared: Arc<Shared>,
-    addrs: [SocketAddr; 3],
+    addrs: [SocketAddr; Server::COUNT],
     stop: Option<watch::Sender<()>>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -172,7 +172,7 @@ impl Sandbox {
         let routes = model
             .endpoints
             .iter()
-            .map(|e| ((spec::rest(e).server, spec::rest(e).path.trim_end_matches('/').to_string()), e))
+            .map(|e| ((e.server(), e.path().trim_end_matches('/').to_string()), e))
             .collect();
         let (stop, closing) = watch::channel(());
         let mut listeners = Vec::new();
@@ -225,8 +225,8 @@ impl Sandbox {
             )));
             addrs.push(local);
         }
-        let addrs: [SocketAddr; 3] =
-            addrs.try_into().map_err(|_| SandboxError::Config("three listeners expected".into()))?;
+        let addrs: [SocketAddr; Server::COUNT] =
+            addrs.try_into().map_err(|_| SandboxError::Config("one listener per server expected".into()))?;
         Ok(Sandbox { shared, addrs, stop: Some(stop), tasks })
     }
 
@@ -267,7 +267,7 @@ impl Sandbox {
         let mut scopes = vec!["user_info"];
         let endpoints = crate::spec::model().map(|m| m.endpoints.as_slice()).unwrap_or_default();
         for e in endpoints {
-            for s in e.credentials().filter_map(|c| c.scope.as_deref()) {
+            for s in e.scopes() {
                 if !scopes.contains(&s) {
                     scopes.push(s);
                 }

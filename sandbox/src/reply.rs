@@ -20,7 +20,7 @@ pub(crate) fn logid(clock: &Clock) -> String {
 
 /// OAuth answers (open.douyin.com) carry a top-level `message`; alliance answers do not.
 pub(crate) fn is_oauth(ep: &Endpoint) -> bool {
-    crate::spec::rest(ep).server == Server::OpenDouyin
+    ep.server() == Server::OpenDouyin
 }
 
 /// A JSON response.

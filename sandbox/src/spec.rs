@@ -16,6 +16,7 @@ use crate::SandboxError;
 pub(crate) const FILES: &[(&str, &str)] = &[
     ("spec/alliance.yaml", include_str!("../../spec/alliance.yaml")),
     ("spec/captain.yaml", include_str!("../../spec/captain.yaml")),
+    ("spec/doudian.yaml", include_str!("../../spec/doudian.yaml")),
     ("spec/oauth.yaml", include_str!("../../spec/oauth.yaml")),
     ("spec/sources.yaml", include_str!("../../spec/sources.yaml")),
     ("spec/webhooks.yaml", include_str!("../../spec/webhooks.yaml")),
@@ -41,10 +42,11 @@ pub fn endpoint(name: &str) -> Option<&'static Endpoint> {
     model().ok()?.endpoints.iter().find(|e| e.name == name)
 }
 
-/// How `ep` travels: the sandbox serves the REST family.
-pub fn rest(ep: &Endpoint) -> &RestBinding {
+/// The REST binding of `ep`, when it is a REST call.
+pub fn rest(ep: &Endpoint) -> Option<&RestBinding> {
     match &ep.binding {
-        Binding::Rest(r) => r,
+        Binding::Rest(r) => Some(r),
+        Binding::Signed(_) => None,
     }
 }
 

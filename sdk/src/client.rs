@@ -62,6 +62,16 @@ pub(crate) struct Config {
     pub(crate) user_agent: HeaderValue,
     /// Fetch the client_token from `/oauth/stable_client_token/`.
     pub(crate) stable_client_token: bool,
+    /// The app's Doudian gateway credentials and digest.
+    pub(crate) doudian: DoudianApp,
+}
+
+/// The app's Doudian gateway credentials: what signs every gateway call.
+#[derive(Clone, Default)]
+pub(crate) struct DoudianApp {
+    pub(crate) app_key: String,
+    pub(crate) app_secret: Secret,
+    pub(crate) sign_method: crate::signing::SignMethod,
 }
 
 impl std::fmt::Debug for Client {
@@ -169,6 +179,7 @@ pub struct ClientBuilder {
     timing: TokenTiming,
     stable_client_token: bool,
     rate_limits: crate::limit::RateLimits,
+    doudian: DoudianApp,
 }
 
 impl Default for ClientBuilder {
@@ -188,6 +199,7 @@ impl Default for ClientBuilder {
             timing: TokenTiming::default(),
             stable_client_token: false,
             rate_limits: crate::limit::RateLimits::new(),
+            doudian: DoudianApp::default(),
         }
     }
 }
@@ -207,6 +219,20 @@ impl ClientBuilder {
     pub fn credentials(mut self, client_key: impl Into<String>, client_secret: impl Into<Secret>) -> Self {
         self.client_key = client_key.into();
         self.client_secret = client_secret.into();
+        self
+    }
+
+    /// The app's Doudian gateway `app_key` and `app_secret`, which sign every call of the
+    /// Doudian family (a separate app from the open.douyin.com `client_key`).
+    pub fn doudian_credentials(mut self, app_key: impl Into<String>, app_secret: impl Into<Secret>) -> Self {
+        self.doudian.app_key = app_key.into();
+        self.doudian.app_secret = app_secret.into();
+        self
+    }
+
+    /// How Doudian gateway calls are signed: HMAC-SHA256 (the default) or MD5.
+    pub fn doudian_sign_method(mut self, method: crate::signing::SignMethod) -> Self {
+        self.doudian.sign_method = method;
         self
     }
 
@@ -387,6 +413,7 @@ impl ClientBuilder {
                     max_response_bytes: self.max_response_bytes,
                     user_agent,
                     stable_client_token: self.stable_client_token,
+                    doudian: self.doudian,
                 },
                 tokens: TokenCache::new(store.clone(), key, self.timing),
                 store,
@@ -430,7 +457,7 @@ fn redirects_of(http: &reqwest::Client) -> Redirects {
 }
 
 /// `path` appended to the path of `base` (which may carry a prefix, as a proxy's does).
-fn endpoint_url(base: &Url, path: &str) -> Url {
+pub(crate) fn endpoint_url(base: &Url, path: &str) -> Url {
     let mut url = base.clone();
     let joined = format!("{}{path}", base.path().trim_end_matches('/'));
     url.set_path(&joined);

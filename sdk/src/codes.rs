@@ -1,4 +1,7 @@
-//! The platform's documented error codes (api-facts §3), with names and meanings.
+//! The platforms' documented error codes, with names and meanings: open.douyin.com /
+//! open.douyinec.com by number (api-facts §3), the Doudian gateway by its `sub_code` and, for a
+//! few, its `code` (doudian-facts §4.2). The two code spaces are kept apart: a gateway answer is
+//! read only against the gateway's table.
 
 /// A documented error code of open.douyin.com / open.douyinec.com.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -60,7 +63,54 @@ pub enum KnownCode {
     QuotaUsedUpNew,
     /// 28003018: request frequency too high.
     TooFrequent,
+    /// Doudian `isv.signature-invalid` / `isv.signature-missing`: the signature did not verify.
+    GatewaySignatureInvalid,
+    /// Doudian `isv.timestamp-invalid` / `isv.timestamp-format-error`: the timestamp is more than
+    /// 10 minutes off the gateway's clock, or malformed.
+    GatewayTimestampInvalid,
+    /// Doudian `isv.access-token-expired` / `isv.access-token-no-existed` /
+    /// `dop.authorization-no-existed`: the authority's token expired or is gone; refresh it.
+    GatewayTokenExpired,
+    /// Doudian `isv.access-token-invalid`: the token belongs to another app.
+    GatewayTokenMismatch,
+    /// Doudian `isv.authorization-type-invalid`: the token is of another kind of authority.
+    GatewayAuthorityMismatch,
+    /// Doudian `isv.app-permissions-insufficient`: the app lacks the API's permission package.
+    GatewayNoPermission,
+    /// Doudian `60000` / `isv.traffic-limited`: too frequent.
+    GatewayTrafficLimited,
+    /// Doudian `20000` / `dop.service-error` / `isp.service-error…`: the service is unavailable.
+    GatewayServiceError,
 }
+
+/// The Doudian gateway's sub-codes, matched exactly or, for those ending in `:`, by prefix.
+const GATEWAY: &[(&str, KnownCode, &str)] = &[
+    ("isv.signature-invalid", KnownCode::GatewaySignatureInvalid, "the signature did not verify"),
+    ("isv.signature-missing", KnownCode::GatewaySignatureInvalid, "the signature is missing"),
+    ("isv.timestamp-invalid", KnownCode::GatewayTimestampInvalid, "the timestamp is off the gateway's clock"),
+    ("isv.timestamp-format-error", KnownCode::GatewayTimestampInvalid, "the timestamp is malformed"),
+    ("isv.access-token-expired", KnownCode::GatewayTokenExpired, "access_token expired"),
+    ("isv.access-token-no-existed", KnownCode::GatewayTokenExpired, "access_token does not exist"),
+    ("dop.authorization-no-existed", KnownCode::GatewayTokenExpired, "the authorization is no longer valid"),
+    ("isv.access-token-invalid", KnownCode::GatewayTokenMismatch, "app_key and access_token do not match"),
+    (
+        "isv.authorization-type-invalid",
+        KnownCode::GatewayAuthorityMismatch,
+        "the token is of another authority",
+    ),
+    (
+        "isv.app-permissions-insufficient",
+        KnownCode::GatewayNoPermission,
+        "the app lacks this API's permission",
+    ),
+    ("isv.traffic-limited", KnownCode::GatewayTrafficLimited, "too frequent"),
+    ("dop.service-error", KnownCode::GatewayServiceError, "service unavailable"),
+    ("isp.service-error:", KnownCode::GatewayServiceError, "service unavailable"),
+];
+
+/// The gateway's main codes with a meaning of their own.
+const GATEWAY_CODES: &[(i64, KnownCode)] =
+    &[(60000, KnownCode::GatewayTrafficLimited), (20000, KnownCode::GatewayServiceError)];
 
 const TABLE: &[(i64, KnownCode, &str)] = &[
     (10001, KnownCode::SystemError, "system error"),
@@ -94,9 +144,18 @@ const TABLE: &[(i64, KnownCode, &str)] = &[
 ];
 
 impl KnownCode {
-    /// The documented code for a numeric code.
+    /// The documented code for a numeric code of open.douyin.com / open.douyinec.com.
     pub fn from_code(code: i64) -> Option<KnownCode> {
         TABLE.iter().find(|(c, _, _)| *c == code).map(|(_, k, _)| *k)
+    }
+
+    /// The documented meaning of a Doudian gateway answer: by its `sub_code`, else its `code`.
+    pub fn from_gateway(code: i64, sub_code: &str) -> Option<KnownCode> {
+        let by_sub = GATEWAY.iter().find(|(s, _, _)| match s.strip_suffix(':') {
+            Some(prefix) => sub_code.starts_with(prefix),
+            None => sub_code == *s,
+        });
+        by_sub.map(|(_, k, _)| *k).or_else(|| GATEWAY_CODES.iter().find(|(c, _)| *c == code).map(|(_, k)| *k))
     }
 
     /// The numeric code.
@@ -106,7 +165,14 @@ impl KnownCode {
 
     /// What the code means, in English.
     pub fn meaning(self) -> &'static str {
-        TABLE.iter().find(|(_, k, _)| *k == self).map_or("", |(_, _, m)| m)
+        let gateway = GATEWAY.iter().map(|(_, k, m)| (*k, *m));
+        TABLE.iter().map(|(_, k, m)| (*k, *m)).chain(gateway).find(|(k, _)| *k == self).map_or("", |(_, m)| m)
+    }
+
+    /// The signed call itself was refused (signature or timestamp): never retried, since the
+    /// same bytes fail the same way.
+    pub fn is_signature_error(self) -> bool {
+        matches!(self, KnownCode::GatewaySignatureInvalid | KnownCode::GatewayTimestampInvalid)
     }
 
     /// The token used is invalid or expired: fetch a new one (client_token) or refresh.
@@ -117,12 +183,13 @@ impl KnownCode {
                 | KnownCode::AccessTokenInvalidLegacy
                 | KnownCode::AccessTokenExpired
                 | KnownCode::TokenExpired
+                | KnownCode::GatewayTokenExpired
         )
     }
 
     /// The platform is throttling the caller.
     pub fn is_rate_limited(self) -> bool {
-        matches!(self, KnownCode::TooFrequent)
+        matches!(self, KnownCode::TooFrequent | KnownCode::GatewayTrafficLimited)
     }
 
     /// The user has not granted the scope the call needs.
@@ -132,6 +199,6 @@ impl KnownCode {
 
     /// The platform is busy; the same call may succeed later.
     pub fn is_busy(self) -> bool {
-        matches!(self, KnownCode::SystemBusy)
+        matches!(self, KnownCode::SystemBusy | KnownCode::GatewayServiceError)
     }
 }

@@ -5,8 +5,8 @@
 //! (`douyin-alliance-meta`).
 
 pub use douyin_alliance_meta::{
-    AuthKind, Encoding, EnvelopeKind, Evidence, HttpMethod, PageStyle, Placement, RateScope, Server,
-    TokenRole,
+    AuthKind, Authority, Encoding, EnvelopeKind, Evidence, HttpMethod, PageStyle, Placement, Protocol,
+    RateScope, Server, TokenRole,
 };
 
 /// Pagination facts.
@@ -49,6 +49,31 @@ pub struct Endpoint {
 pub enum Binding {
     /// A REST call of the Douyin open platform.
     Rest(RestBinding),
+    /// A signed call of the Doudian gateway.
+    Signed(SignedBinding),
+}
+
+/// A signed call of the Doudian gateway: `POST` to the path of its `method`, the request's
+/// canonical JSON as the body (`param_json`), signed on every attempt with the app's secret, and
+/// the authority's access_token when the call takes one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SignedBinding {
+    /// The gateway.
+    pub server: Server,
+    /// The `method` name, e.g. `buyin.kolProductShare`.
+    pub method: &'static str,
+    /// `/` + `method` with every `.` replaced by `/`.
+    pub path: &'static str,
+    /// Whether an authority's access_token goes with the call.
+    pub token: bool,
+    /// The kinds of authority whose token the call takes (empty: any).
+    pub authorities: &'static [Authority],
+    /// How strongly the token kind and authority are evidenced.
+    pub token_evidence: Evidence,
+    /// Response envelope.
+    pub envelope: EnvelopeKind,
+    /// How strongly the envelope is evidenced.
+    pub envelope_evidence: Evidence,
 }
 
 /// A REST call: a path on a host, its encoding, where the credential travels, its envelope.
@@ -80,6 +105,8 @@ impl Endpoint {
     pub const fn auth(&self) -> AuthKind {
         match &self.binding {
             Binding::Rest(r) => r.placement.auth(),
+            Binding::Signed(s) if s.token => AuthKind::DoudianToken,
+            Binding::Signed(_) => AuthKind::None,
         }
     }
 
@@ -87,6 +114,31 @@ impl Endpoint {
     pub const fn rest(&self) -> Option<&RestBinding> {
         match &self.binding {
             Binding::Rest(r) => Some(r),
+            Binding::Signed(_) => None,
+        }
+    }
+
+    /// The signed binding, when the call is a Doudian gateway call.
+    pub const fn signed(&self) -> Option<&SignedBinding> {
+        match &self.binding {
+            Binding::Signed(s) => Some(s),
+            Binding::Rest(_) => None,
+        }
+    }
+
+    /// The host it is sent to.
+    pub const fn server(&self) -> Server {
+        match &self.binding {
+            Binding::Rest(r) => r.server,
+            Binding::Signed(s) => s.server,
+        }
+    }
+
+    /// The path it is sent to.
+    pub const fn path(&self) -> &'static str {
+        match &self.binding {
+            Binding::Rest(r) => r.path,
+            Binding::Signed(s) => s.path,
         }
     }
 
@@ -94,6 +146,7 @@ impl Endpoint {
     pub const fn envelope(&self) -> (EnvelopeKind, Evidence) {
         match &self.binding {
             Binding::Rest(r) => (r.envelope, r.envelope_evidence),
+            Binding::Signed(s) => (s.envelope, s.envelope_evidence),
         }
     }
 
@@ -101,6 +154,7 @@ impl Endpoint {
     pub const fn auth_evidence(&self) -> Evidence {
         match &self.binding {
             Binding::Rest(r) => r.placement_evidence,
+            Binding::Signed(s) => s.token_evidence,
         }
     }
 }

@@ -113,6 +113,15 @@ pub enum ErrorKind {
     /// The client is not configured for this call.
     #[error("configuration: {0}")]
     Config(String),
+    /// Not sent: the Doudian endpoint takes a token of another kind of authority (the gateway
+    /// would answer `40003 isv.authorization-type-invalid`).
+    #[error("not sent: the endpoint takes the token of a {}, not of a {}", authority_list(.needed), .given.phrase())]
+    WrongAuthority {
+        /// The kinds the endpoint takes.
+        needed: &'static [crate::endpoint::Authority],
+        /// The kind of the token given.
+        given: crate::endpoint::Authority,
+    },
     /// A paging stream ended without yielding every item the answers carried or announced:
     /// items of another shape were left out (each kept raw in its page's `extra_fields`), a
     /// page's list could not be read at all, or `total` counts more items than arrived. It is
@@ -128,6 +137,10 @@ pub enum ErrorKind {
         /// The answers' `total`, when they give one.
         total: Option<i64>,
     },
+}
+
+fn authority_list(a: &[crate::endpoint::Authority]) -> String {
+    a.iter().map(|a| a.phrase()).collect::<Vec<_>>().join(" or ")
 }
 
 fn incomplete_detail(left_out: u64, unreadable: bool, total: Option<i64>) -> String {
@@ -190,17 +203,26 @@ pub struct ApiError {
     pub logid: Option<String>,
     /// The HTTP status of the answer.
     pub http_status: u16,
+    /// The Doudian gateway's textual `sub_code` (`isv.access-token-expired`, …): `Some` exactly
+    /// for answers of the gateway, whose codes are read against its own table.
+    pub gateway_sub_code: Option<String>,
 }
 
 impl ApiError {
     /// The documented meaning of the code (or of the sub code), if known.
     pub fn known(&self) -> Option<KnownCode> {
+        if let Some(sub) = &self.gateway_sub_code {
+            return KnownCode::from_gateway(self.code, sub);
+        }
         KnownCode::from_code(self.code).or_else(|| self.sub_code.and_then(KnownCode::from_code))
     }
 
     /// Whether the code or the sub code has a documented meaning that `test` accepts: an
     /// answer "busy" (2100004) with a sub code "too frequent" (28003018) is both.
     pub fn any_known(&self, test: impl Fn(KnownCode) -> bool) -> bool {
+        if self.gateway_sub_code.is_some() {
+            return self.known().is_some_and(test);
+        }
         [Some(self.code), self.sub_code].into_iter().flatten().filter_map(KnownCode::from_code).any(test)
     }
 }
@@ -210,11 +232,25 @@ impl fmt::Display for ApiError {
         // The texts come from the server: keep them on one line.
         let f = &mut OneLine(f);
         write!(f, "API error {}", self.code)?;
-        if let Some(k) = KnownCode::from_code(self.code) {
+        let known =
+            if self.gateway_sub_code.is_some() { self.known() } else { KnownCode::from_code(self.code) };
+        if let Some(k) = known {
             write!(f, " ({})", k.meaning())?;
         }
         if !self.description.is_empty() {
             write!(f, ": {}", self.description)?;
+        }
+        if let Some(sub) = self.gateway_sub_code.as_deref().filter(|s| !s.is_empty()) {
+            write!(f, "; {sub}")?;
+            if let Some(d) = self.sub_description.as_deref().filter(|d| !d.is_empty()) {
+                write!(f, ": {d}")?;
+            }
+        }
+        if known.is_some_and(KnownCode::is_signature_error) {
+            write!(
+                f,
+                " (likely causes: the app_secret, this machine's clock, or a body that is not the signed text)"
+            )?;
         }
         if let Some(sub) = self.sub_code.filter(|c| *c != 0) {
             write!(f, "; sub code {sub}")?;
@@ -394,7 +430,7 @@ pub fn mask_credentials(text: &str) -> String {
     static RE: OnceLock<Option<regex::Regex>> = OnceLock::new();
     let re = RE.get_or_init(|| {
         regex::Regex::new(
-            r#"("?(?:access[_-]token|refresh[_-]token|client[_-]secret|client[_-]token)"?\s*[:=]\s*"?)[^",&}\s]*"#,
+            r#"("?\b(?:access[_-]token|refresh[_-]token|client[_-]secret|client[_-]token|app[_-]secret|sign)\b"?\s*[:=]\s*"?)[^",&}\s]*"#,
         )
         .ok()
     });

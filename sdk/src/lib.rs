@@ -61,11 +61,12 @@ pub mod paginate;
 mod protocol;
 mod retry;
 mod secret;
+pub mod signing;
 mod transport;
 pub mod webhook;
 
 pub use auth::store::{MemoryTokenStore, StoredToken, TokenStore};
-pub use auth::{SessionPolicy, UserAuth, UserClient, UserSession};
+pub use auth::{DoudianAuth, DoudianClient, SessionPolicy, UserAuth, UserClient, UserSession};
 pub use client::{Client, ClientBuilder, DEFAULT_USER_AGENT};
 pub use codes::KnownCode;
 pub use error::{mask_credentials, ApiError, Error, ErrorKind, RawBody, Result, TimeoutKind};
@@ -85,7 +86,7 @@ pub use transport::TOKEN_HEADER;
 /// release.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::transport::{call, call_as_user, RequestParams, ResponseData};
+    pub use crate::transport::{call, call_as_authority, call_as_user, RequestParams, ResponseData};
 }
 
 use std::collections::BTreeMap;

@@ -17,9 +17,9 @@ use crate::check::Check;
 use crate::client::Config;
 use crate::endpoint::{AuthKind, Endpoint, Placement};
 use crate::hooks::{Answer, Outcome};
-use crate::protocol::{self, Identity, Wire};
+use crate::protocol::{self, Caller, Identity, Wire};
 use crate::{
-    envelope, object, ApiObject, Client, Error, ErrorKind, KnownCode, Result, TimeoutKind, UserAuth,
+    envelope, object, ApiObject, Client, DoudianClient, Error, ErrorKind, KnownCode, Result, TimeoutKind,
     UserClient,
 };
 
@@ -42,7 +42,21 @@ pub async fn call<Req: RequestParams + ?Sized, Resp: ResponseData>(
     request: Option<&Req>,
 ) -> Result<Resp> {
     let wire = protocol::encode(client, endpoint, request)?;
-    client.execute_as(endpoint, None, &wire).await
+    client.execute_as(endpoint, Caller::App, &wire).await
+}
+
+/// A call of `endpoint` for a Doudian authority: what every generated method of
+/// [`DoudianClient`] runs. A token of a kind the endpoint does not take is refused before
+/// anything is sent.
+pub async fn call_as_authority<Req: RequestParams + ?Sized, Resp: ResponseData>(
+    doudian: &DoudianClient,
+    endpoint: &'static Endpoint,
+    request: Option<&Req>,
+) -> Result<Resp> {
+    protocol::signed::check_authority(endpoint, doudian.auth.authority)?;
+    let client = &doudian.client;
+    let wire = protocol::encode(client, endpoint, request)?;
+    client.execute_as(endpoint, Caller::Authority(&doudian.auth), &wire).await
 }
 
 /// A user call of `endpoint`: what every generated method of [`UserClient`] runs. A session's
@@ -55,15 +69,15 @@ pub async fn call_as_user<Req: RequestParams + ?Sized, Resp: ResponseData>(
     let client = &user.client;
     let wire = protocol::encode(client, endpoint, request)?;
     match &user.creds {
-        UserCreds::Fixed(auth) => client.execute_as(endpoint, Some(auth), &wire).await,
+        UserCreds::Fixed(auth) => client.execute_as(endpoint, Caller::User(auth), &wire).await,
         UserCreds::Session(session) => {
             let auth = session.auth().await?;
-            match client.execute_as(endpoint, Some(&auth), &wire).await {
+            match client.execute_as(endpoint, Caller::User(&auth), &wire).await {
                 Err(e) if e.is_token_invalid() => {
                     tracing::warn!(error = %e, "access_token rejected; refreshing the user session");
                     session.invalidate(&auth.access_token).await;
                     let auth = session.auth().await?;
-                    client.execute_as(endpoint, Some(&auth), &wire).await
+                    client.execute_as(endpoint, Caller::User(&auth), &wire).await
                 }
                 other => other,
             }
@@ -84,7 +98,7 @@ impl Client {
     async fn execute_as<Resp: ResponseData>(
         &self,
         endpoint: &'static Endpoint,
-        user: Option<&UserAuth>,
+        caller: Caller<'_>,
         wire: &Wire,
     ) -> Result<Resp> {
         let mut data = None;
@@ -92,7 +106,7 @@ impl Client {
             data = Some(envelope::decode::<Resp>(endpoint, status, body)?);
             Ok(())
         };
-        self.execute(endpoint, user, wire, &mut decode).await?;
+        self.execute(endpoint, caller, wire, &mut decode).await?;
         // `execute` succeeds only after `decode` did, which kept the data.
         data.ok_or_else(|| Error::new(endpoint.name, ErrorKind::Config("the decoded answer was lost".into())))
     }
@@ -101,7 +115,7 @@ impl Client {
     async fn execute(
         &self,
         endpoint: &'static Endpoint,
-        user: Option<&UserAuth>,
+        caller: Caller<'_>,
         wire: &Wire,
         decode: &mut Decode<'_>,
     ) -> Result<()> {
@@ -126,7 +140,7 @@ impl Client {
             loop {
                 attempt += 1;
                 // Resolve the identity: who this attempt is made as.
-                let identity = match (endpoint.auth(), user) {
+                let identity = match (endpoint.auth(), caller) {
                     (AuthKind::ClientToken, _) => Identity::AppToken(match self.inner.tokens.local_fresh() {
                         Some(t) => t,
                         None => self
@@ -134,11 +148,13 @@ impl Client {
                             .await
                             .map_err(|e| Error::new(endpoint.name, ErrorKind::Token(Box::new(e))))?,
                     }),
-                    (AuthKind::AccessToken, Some(u)) => Identity::User(u),
-                    (AuthKind::AccessToken, None) => {
+                    (AuthKind::AccessToken, Caller::User(u)) => Identity::User(u),
+                    (AuthKind::DoudianToken, Caller::Authority(a)) => Identity::Authority(a),
+                    (AuthKind::AccessToken | AuthKind::DoudianToken, _) => {
+                        let needs = endpoint.auth().client_type();
                         return Err(Error::new(
                             endpoint.name,
-                            ErrorKind::Config("a user endpoint needs a UserClient".into()),
+                            ErrorKind::Config(format!("this endpoint's methods are on {needs}")),
                         ));
                     }
                     (AuthKind::None, _) => Identity::None,

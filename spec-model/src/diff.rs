@@ -17,7 +17,9 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::model::{AuthKind, Binding, EnumDef, Field, Model, Operation, Pagination, RestBinding, TypeKind};
+use crate::model::{
+    AuthKind, Binding, EnumDef, Field, Model, Operation, Pagination, RestBinding, SignedBinding, TypeKind,
+};
 
 /// What a change does to users, most severe first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -110,15 +112,13 @@ impl Out {
 fn auth(e: &Operation) -> AuthKind {
     match &e.binding {
         Binding::Rest(r) => r.credential.placement.auth(),
+        Binding::Signed(s) if s.credential.token => AuthKind::DoudianToken,
+        Binding::Signed(_) => AuthKind::None,
     }
 }
 
 fn side(a: AuthKind) -> &'static str {
-    if a == AuthKind::AccessToken {
-        "UserClient"
-    } else {
-        "Client"
-    }
+    a.client_type()
 }
 
 /// One item of the old and the new version, matched by key.
@@ -223,6 +223,10 @@ fn endpoint(out: &mut Out, o: &Operation, n: &Operation) {
     }
     match (&o.binding, &n.binding) {
         (Binding::Rest(p), Binding::Rest(q)) => rest(out, item, p, q),
+        (Binding::Signed(p), Binding::Signed(q)) => signed(out, item, p, q),
+        (_, _) => {
+            out.push(Class::Breaking, item, "moved to another API family (its host and protocol changed)")
+        }
     }
     out.differ(Class::WireOnly, item, "retry safety", &o.retry_safe, &n.retry_safe);
     out.differ(Class::WireOnly, item, "token role", &o.role, &n.role);
@@ -264,6 +268,16 @@ fn rest(out: &mut Out, item: &str, o: &RestBinding, n: &RestBinding) {
         let how = if detected(n) { "now detected from each answer" } else { "now trusted as the spec says" };
         out.push(Class::WireOnly, item, format!("the envelope is {how} (its evidence changed)"));
     }
+    out.differ(Class::Docs, item, "credential evidence", &o.credential.evidence, &n.credential.evidence);
+    out.differ(Class::Docs, item, "envelope evidence", &o.envelope_evidence, &n.envelope_evidence);
+}
+
+/// How a signed gateway call changed.
+fn signed(out: &mut Out, item: &str, o: &SignedBinding, n: &SignedBinding) {
+    out.differ(Class::WireOnly, item, "gateway method", &o.method, &n.method);
+    out.differ(Class::WireOnly, item, "token", &o.credential.token, &n.credential.token);
+    out.differ(Class::WireOnly, item, "authority", &o.credential.authorities, &n.credential.authorities);
+    out.differ(Class::WireOnly, item, "envelope", &o.envelope, &n.envelope);
     out.differ(Class::Docs, item, "credential evidence", &o.credential.evidence, &n.credential.evidence);
     out.differ(Class::Docs, item, "envelope evidence", &o.envelope_evidence, &n.envelope_evidence);
 }

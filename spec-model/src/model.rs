@@ -6,8 +6,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 pub use douyin_alliance_meta::{
-    AuthKind, Encoding, EnvelopeKind, Evidence, HttpMethod, PageStyle, Placement, RateScope, Server,
-    TokenRole,
+    AuthKind, Authority, Encoding, EnvelopeKind, Evidence, HttpMethod, PageStyle, Placement, Protocol,
+    RateScope, Server, TokenRole,
 };
 
 /// The whole API.
@@ -146,13 +146,59 @@ pub struct Operation {
 pub enum Binding {
     /// A Douyin REST call: a path on a host, a token header or body fields, an envelope.
     Rest(RestBinding),
+    /// A signed call of the Doudian gateway.
+    Signed(SignedBinding),
+}
+
+/// A signed call of the Doudian gateway: `POST` to the path derived from `method`, the app's
+/// signature over `param_json` (the body), the authority's access_token when it needs one.
+#[derive(Debug, Clone)]
+pub struct SignedBinding {
+    /// The gateway.
+    pub server: Server,
+    /// The `method` name, e.g. `buyin.kolProductShare`.
+    pub method: String,
+    /// `/` + `method` with every `.` replaced by `/`.
+    pub path: String,
+    /// Whether an authority's access_token goes with the call, and which kinds it may be.
+    pub credential: SignedCredential,
+    /// Response envelope.
+    pub envelope: EnvelopeKind,
+    /// Evidence for the envelope.
+    pub envelope_evidence: Provenance,
+}
+
+/// The token a signed call takes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SignedCredential {
+    /// Whether the call carries an authority's access_token (else it is signed only).
+    pub token: bool,
+    /// The authority kinds whose token it takes (empty: any, or no token).
+    pub authorities: Vec<Authority>,
+    /// Evidence for the token kind and authority.
+    pub evidence: Provenance,
 }
 
 impl Operation {
-    /// Every credential the operation is offered under: its own, then the alternative.
-    pub fn credentials(&self) -> impl Iterator<Item = &Credential> {
+    /// The evidence of every credential the operation is offered under: its own, then the
+    /// alternative.
+    pub fn credential_evidence(&self) -> Vec<&Provenance> {
         match &self.binding {
-            Binding::Rest(r) => std::iter::once(&r.credential).chain(r.alternative.as_ref()),
+            Binding::Rest(r) => {
+                std::iter::once(&r.credential).chain(r.alternative.as_ref()).map(|c| &c.evidence).collect()
+            }
+            Binding::Signed(s) => vec![&s.credential.evidence],
+        }
+    }
+
+    /// Every OAuth scope its user calls need.
+    pub fn scopes(&self) -> Vec<&str> {
+        match &self.binding {
+            Binding::Rest(r) => std::iter::once(&r.credential)
+                .chain(r.alternative.as_ref())
+                .filter_map(|c| c.scope.as_deref())
+                .collect(),
+            Binding::Signed(_) => Vec::new(),
         }
     }
 
@@ -160,6 +206,23 @@ impl Operation {
     pub fn envelope(&self) -> (EnvelopeKind, &Provenance) {
         match &self.binding {
             Binding::Rest(r) => (r.envelope, &r.envelope_evidence),
+            Binding::Signed(s) => (s.envelope, &s.envelope_evidence),
+        }
+    }
+
+    /// The host it is sent to.
+    pub fn server(&self) -> Server {
+        match &self.binding {
+            Binding::Rest(r) => r.server,
+            Binding::Signed(s) => s.server,
+        }
+    }
+
+    /// The path it is sent to.
+    pub fn path(&self) -> &str {
+        match &self.binding {
+            Binding::Rest(r) => &r.path,
+            Binding::Signed(s) => &s.path,
         }
     }
 }

@@ -112,14 +112,22 @@ pub struct EndpointSpec {
     pub doc: Option<String>,
     /// The platform's doc page.
     pub doc_url: String,
-    /// Host name: `open.douyin.com`, `open.douyinec.com` or `lianmengapi.snssdk.com`.
+    /// Host name: `open.douyin.com`, `open.douyinec.com`, `lianmengapi.snssdk.com` (REST) or
+    /// `openapi-fxg.jinritemai.com` (the signed Doudian gateway).
     pub server: String,
-    /// `GET` or `POST`.
+    /// REST: `GET` or `POST`. Signed gateway: the `method` name, e.g. `buyin.kolProductShare`.
     pub method: String,
-    /// Absolute path, starting with `/`, without a query string.
-    pub path: String,
-    /// `none`, `client_token` or `access_token`.
+    /// REST: absolute path, starting with `/`, without a query string. Signed gateway: absent
+    /// (derived from `method`).
+    #[serde(default)]
+    pub path: Option<String>,
+    /// `none`, `client_token`, `access_token` (REST) or `none`, `doudian_token` (signed).
     pub auth: String,
+    /// Signed gateway, `auth: doudian_token`: the kinds of authority whose token the call
+    /// takes (`kol`, `colonel`, `institution`, `douke`, `shop`); its evidence is
+    /// `auth_evidence`.
+    #[serde(default)]
+    pub authority: Option<Vec<String>>,
     /// How credentials travel: `header` (the `access-token` header), `body` (client_key /
     /// client_secret injected into the body) or `none`. Defaults from `auth`.
     #[serde(default)]

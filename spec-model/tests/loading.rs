@@ -107,7 +107,7 @@ fn every_unknown_and_missing_key_of_an_item_is_reported() {
     let text = edit(&text, "        type: i64\n", "        type: i64\n        required: maybe\n");
     let text = format!("{text}  - doc: Nameless.\n");
     let keys = "`name`, `summary`, `title_zh`, `doc`, `doc_url`, `server`, `method`, `path`, `auth`, \
-                `credentials`, `open_id_in_query`, `retry_safe`, `evidence`, `auth_evidence`, `scope`, \
+                `authority`, `credentials`, `open_id_in_query`, `retry_safe`, `evidence`, `auth_evidence`, `scope`, \
                 `alternative_auth`, `role`, `rate_scope`, `request`, `response`, `pagination`";
     assert_eq!(
         messages(&text),

@@ -14,6 +14,10 @@ pub struct Cx {
     /// Whether any endpoint is paginated: the pagination metadata types are imported only
     /// then, so the generated code has no unused import.
     any_pagination: bool,
+    /// Whether any endpoint is on the Doudian gateway with a token: `DoudianClient` gets methods.
+    any_doudian: bool,
+    /// Whether any endpoint is a signed call: its binding types are imported.
+    any_signed: bool,
     roles: TokenRolesCx,
     types: Vec<TypeCx>,
     endpoints: Vec<EndpointCx>,
@@ -119,9 +123,13 @@ struct EndpointCx {
     scope_md: String,
     auth_md: String,
     evidence_md: String,
-    /// The binding's own context: exactly one is set, and its template partial writes the
-    /// `binding:` of the static and the wire lines of the docs.
-    rest: Option<super::rest::RestCx>,
+    /// The binding's own context: exactly one part is set, and its template partial writes
+    /// the `binding:` of the static.
+    binding: BindingCx,
+    /// The client type the method is on.
+    client: String,
+    /// The runtime function the method calls.
+    call_fn: String,
     /// The request line of the endpoint reference.
     wire_md: String,
     /// The envelope, as the reference names it.
@@ -176,6 +184,11 @@ pub fn build(m: &Model, spec_dir: &str) -> Cx {
         spec_dir: spec_dir.to_string(),
         any_pagination: m.endpoints.iter().any(|e| e.pagination.is_some()),
         roles: token_roles(m),
+        any_doudian: m
+            .endpoints
+            .iter()
+            .any(|e| matches!(&e.binding, Binding::Signed(s) if s.credential.token)),
+        any_signed: m.endpoints.iter().any(|e| matches!(e.binding, Binding::Signed(_))),
         types: m.types.iter().map(|t| type_cx(t, &roles)).collect(),
         endpoints: m.endpoints.iter().flat_map(endpoint_cxs).collect(),
         summary: summary(m),
@@ -216,7 +229,7 @@ pub fn summary(m: &Model) -> Vec<LevelCount> {
         .flatten()
         .collect();
     let credentials: Vec<Evidence> =
-        m.endpoints.iter().flat_map(|e| e.credentials().map(|c| c.evidence.level)).collect();
+        m.endpoints.iter().flat_map(|e| e.credential_evidence().into_iter().map(|c| c.level)).collect();
     let count = |levels: &mut dyn Iterator<Item = Evidence>, l: Evidence| levels.filter(|x| *x == l).count();
     Evidence::ALL
         .iter()
@@ -313,13 +326,12 @@ fn type_cx(t: &NamedType, roles: &Roles<'_>) -> TypeCx {
     // When every field has the type's own evidence (and is read the same way), the type's doc
     // says it once instead of every field's.
     let shared = match (&t.kind, &t.evidence) {
-        (TypeKind::Object(fields), Some(e)) if fields.len() > 1 => fields
-            .iter()
-            .all(|f| f.evidence == *e && f.lenient == fields[0].lenient)
-            .then(|| {
+        (TypeKind::Object(fields), Some(e)) if fields.len() > 1 => {
+            fields.iter().all(|f| f.evidence == *e && f.lenient == fields[0].lenient).then(|| {
                 let words = ["Evidence of every field", "Every field is read leniently"];
                 rust::evidence_sentence(e, fields[0].lenient, words)
-            }),
+            })
+        }
         _ => None,
     };
     // A type only received serialises only with the `serialize` feature.
@@ -452,23 +464,13 @@ fn page_cx(p: &Pagination) -> PageCx {
     }
 }
 
-/// The endpoint's offers: one, or two when it is offered under a second credential kind.
+/// The endpoint's offers (one method each), as its binding makes them.
 fn endpoint_cxs(e: &Operation) -> Vec<EndpointCx> {
-    let credentials: Vec<&Credential> = e.credentials().collect();
-    let konst = names::constant(&e.name);
-    credentials
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let other = credentials.iter().find(|o| !std::ptr::eq(**o, *c)).copied();
-            let konst = match (i, c.placement.auth()) {
-                (0, _) => konst.clone(),
-                (_, AuthKind::AccessToken) => format!("{konst}_AS_USER"),
-                _ => format!("{konst}_AS_APP"),
-            };
-            endpoint_cx(e, &Offer { credential: c, konst, other })
-        })
-        .collect()
+    let offers = match &e.binding {
+        Binding::Rest(r) => super::rest::offers(e, r),
+        Binding::Signed(s) => vec![super::signed::offer(e, s)],
+    };
+    offers.iter().map(|o| endpoint_cx(e, o)).collect()
 }
 
 /// The endpoints playing each token role.
@@ -531,28 +533,51 @@ fn event_cx(e: &Event) -> EventCx {
     }
 }
 
-/// One credential under which an endpoint is offered.
+/// One credential under which an endpoint is offered: one metadata static and one method.
 pub(super) struct Offer<'e> {
-    pub(super) credential: &'e Credential,
-    konst: String,
-    /// The other credential it is also offered under.
-    pub(super) other: Option<&'e Credential>,
+    pub(super) auth: AuthKind,
+    pub(super) scope: Option<&'e str>,
+    pub(super) evidence: &'e Provenance,
+    pub(super) konst: String,
+    /// The other credential it is also offered under, with its evidence.
+    pub(super) other: Option<(AuthKind, &'e Provenance)>,
+    /// How this offer travels, as its binding's context builder wrote it.
+    pub(super) wire: Wire,
+}
+
+/// An offer's wire, as the docs and the static show it.
+pub(super) struct Wire {
+    /// The doc comment's request line (before ` · auth: …`).
+    pub(super) doc_line: String,
+    /// The endpoint reference's request line.
+    pub(super) md: String,
+    /// What the reference's auth line adds about where the credential travels.
+    pub(super) credentials_md: String,
+    /// The reference table's "method and path" cell.
+    pub(super) short_md: String,
+    /// The static's `binding:`, written by the binding's partial.
+    pub(super) binding: BindingCx,
+}
+
+/// The binding part of a static: one field set, named by the partial that writes it.
+#[derive(Serialize, Default)]
+pub(super) struct BindingCx {
+    pub(super) rest: Option<super::rest::RestCx>,
+    pub(super) signed: Option<super::signed::SignedCx>,
 }
 
 fn endpoint_cx(e: &Operation, o: &Offer<'_>) -> EndpointCx {
-    let auth = o.credential.placement.auth();
+    let auth = o.auth;
     let auth_md = auth.phrase();
     let user = auth == AuthKind::AccessToken;
     let arg = if e.request_type.is_some() { "&request" } else { "" };
-    let call_md = if user {
-        format!("client.user(&user).{}({arg})", e.name)
-    } else {
-        format!("client.{}({arg})", e.name)
+    let call_md = match auth {
+        AuthKind::AccessToken => format!("client.user(&user).{}({arg})", e.name),
+        AuthKind::DoudianToken => format!("client.doudian(&authority).{}({arg})", e.name),
+        AuthKind::None | AuthKind::ClientToken => format!("client.{}({arg})", e.name),
     };
-    let scope = o.credential.scope.as_deref();
-    let wire = match &e.binding {
-        Binding::Rest(r) => super::rest::wire(r, o),
-    };
+    let scope = o.scope;
+    let wire = &o.wire;
     let mut paragraphs = vec![e.summary.clone(), format!("{} · [doc]({})", e.title_zh, e.doc_url)];
     if let Some(d) = &e.doc {
         paragraphs.push(d.clone());
@@ -567,7 +592,7 @@ fn endpoint_cx(e: &Operation, o: &Offer<'_>) -> EndpointCx {
     let mut evidence = format!(
         "Evidence: endpoint {}; credential {}; envelope {}.",
         e.evidence.phrase(),
-        o.credential.evidence.phrase(),
+        o.evidence.phrase(),
         envelope_evidence.phrase()
     );
     if !envelope_evidence.level.is_confirmed() {
@@ -575,11 +600,11 @@ fn endpoint_cx(e: &Operation, o: &Offer<'_>) -> EndpointCx {
             " The envelope is detected from each answer (`data`/`extra`, `err_no`, `code`, `status_code`).",
         );
     }
-    if let Some(other) = o.other {
+    if let Some((other, ev)) = o.other {
         evidence.push_str(&format!(
             " Sources disagree on the credential: the call is also offered with the {} (evidence: {}).",
-            other.placement.auth().phrase(),
-            other.evidence.phrase()
+            other.phrase(),
+            ev.phrase()
         ));
     }
     paragraphs.push(evidence.clone());
@@ -605,11 +630,18 @@ fn endpoint_cx(e: &Operation, o: &Offer<'_>) -> EndpointCx {
         scope_md: scope.map_or("—".to_string(), |s| format!("`{s}`")),
         auth_md: auth_md.to_string(),
         evidence_md: evidence.replace('|', "\\|"),
-        rest: wire.rest,
-        wire_md: wire.md,
+        binding: BindingCx { rest: wire.binding.rest.clone(), signed: wire.binding.signed.clone() },
+        client: auth.client_type().to_string(),
+        call_fn: match auth {
+            AuthKind::None | AuthKind::ClientToken => "call",
+            AuthKind::AccessToken => "call_as_user",
+            AuthKind::DoudianToken => "call_as_authority",
+        }
+        .to_string(),
+        wire_md: wire.md.clone(),
         envelope_md: e.envelope().0.phrase().to_string(),
-        credentials_md: wire.credentials_md.to_string(),
-        wire_short_md: wire.short_md,
+        credentials_md: wire.credentials_md.clone(),
+        wire_short_md: wire.short_md.clone(),
     }
 }
 

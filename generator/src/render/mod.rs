@@ -5,6 +5,7 @@
 pub mod context;
 mod rest;
 pub mod rust;
+mod signed;
 
 use minijinja::{AutoEscape, Environment};
 
@@ -45,6 +46,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("endpoints.rs", include_str!("../../templates/endpoints.rs.jinja")),
     ("endpoints.md", include_str!("../../templates/endpoints.md.jinja")),
     ("bindings/rest.rs.jinja", include_str!("../../templates/bindings/rest.rs.jinja")),
+    ("bindings/signed.rs.jinja", include_str!("../../templates/bindings/signed.rs.jinja")),
 ];
 
 /// Renders every output file of the model into `target`, in a fixed order.

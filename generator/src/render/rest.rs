@@ -3,12 +3,13 @@
 
 use serde::Serialize;
 
-use super::context::Offer;
+use super::context::{BindingCx, Offer, Wire};
 use super::rust;
-use crate::model::{Placement, RestBinding};
+use crate::model::{AuthKind, Credential, Operation, Placement, RestBinding};
+use crate::names;
 
 /// What the partial pastes into `Binding::Rest(RestBinding { .. })`.
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 pub struct RestCx {
     server: &'static str,
     method: &'static str,
@@ -22,23 +23,40 @@ pub struct RestCx {
     envelope_evidence: &'static str,
 }
 
-/// An offer's wire, as the docs and the static show it.
-pub struct Wire {
-    /// The doc comment's request line (before ` · auth: …`).
-    pub doc_line: String,
-    /// The endpoint reference's request line.
-    pub md: String,
-    /// What the reference's auth line adds about where the credential travels.
-    pub credentials_md: &'static str,
-    /// The reference table's "method and path" cell.
-    pub short_md: String,
-    /// The static's binding.
-    pub rest: Option<RestCx>,
+/// The offers of a REST operation: its own credential, and the alternative one when sources
+/// disagree (a second static, `_AS_USER` / `_AS_APP`).
+pub fn offers<'e>(e: &'e Operation, r: &'e RestBinding) -> Vec<Offer<'e>> {
+    let credentials: Vec<&Credential> =
+        std::iter::once(&r.credential).chain(r.alternative.as_ref()).collect();
+    let konst = names::constant(&e.name);
+    credentials
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let other = credentials
+                .iter()
+                .find(|o| !std::ptr::eq(**o, *c))
+                .map(|o| (o.placement.auth(), &o.evidence));
+            let konst = match (i, c.placement.auth()) {
+                (0, _) => konst.clone(),
+                (_, AuthKind::AccessToken) => format!("{konst}_AS_USER"),
+                _ => format!("{konst}_AS_APP"),
+            };
+            Offer {
+                auth: c.placement.auth(),
+                scope: c.scope.as_deref(),
+                evidence: &c.evidence,
+                konst,
+                other,
+                wire: wire(r, c),
+            }
+        })
+        .collect()
 }
 
 /// The wire of offer `o` of a REST operation.
-pub fn wire(r: &RestBinding, o: &Offer<'_>) -> Wire {
-    let placement = o.credential.placement;
+fn wire(r: &RestBinding, c: &Credential) -> Wire {
+    let placement = c.placement;
     let open_id = placement.open_id_in_query();
     let in_body = matches!(placement, Placement::AppInBody { .. } | Placement::UserInBody);
     Wire {
@@ -57,18 +75,21 @@ pub fn wire(r: &RestBinding, o: &Offer<'_>) -> Wire {
             if open_id { " with `?open_id=…`" } else { "" },
             r.encoding,
         ),
-        credentials_md: if in_body { "; credentials sent in the body by the SDK" } else { "" },
+        credentials_md: if in_body { "; credentials sent in the body by the SDK" } else { "" }.to_string(),
         short_md: format!("`{} {}`", r.method, r.path),
-        rest: Some(RestCx {
-            server: r.server.rust_path(),
-            method: r.method.rust_path(),
-            path_lit: rust::lit(&r.path),
-            encoding: r.encoding.rust_path(),
-            placement: placement.rust_path(),
-            placement_evidence: o.credential.evidence.level.rust_path(),
-            constants: r.constants.iter().map(|(k, v)| (rust::lit(k), rust::lit(v))).collect(),
-            envelope: r.envelope.rust_path(),
-            envelope_evidence: r.envelope_evidence.level.rust_path(),
-        }),
+        binding: BindingCx {
+            rest: Some(RestCx {
+                server: r.server.rust_path(),
+                method: r.method.rust_path(),
+                path_lit: rust::lit(&r.path),
+                encoding: r.encoding.rust_path(),
+                placement: placement.rust_path(),
+                placement_evidence: c.evidence.level.rust_path(),
+                constants: r.constants.iter().map(|(k, v)| (rust::lit(k), rust::lit(v))).collect(),
+                envelope: r.envelope.rust_path(),
+                envelope_evidence: r.envelope_evidence.level.rust_path(),
+            }),
+            signed: None,
+        },
     }
 }

@@ -175,7 +175,9 @@ pub fn field_docs(f: &Field, evidence_in_type_doc: bool) -> Vec<String> {
 pub fn evidence_sentence(e: &Provenance, lenient: bool, [evidence, read]: [&str; 2]) -> String {
     let mut s = format!("{evidence}: {}.", e.phrase().trim_end_matches('.'));
     if lenient {
-        s.push_str(&format!(" {read}: absent, or of another shape (then kept in `extra_fields`), it is unset."));
+        s.push_str(&format!(
+            " {read}: absent, or of another shape (then kept in `extra_fields`), it is unset."
+        ));
     }
     s
 }

@@ -184,7 +184,7 @@ mod tests {
     fn flags_parse_and_errors_are_clear() {
         let a = parse(&["--port", "9000", "--fault", "kol_store_list=status:503:2", "--orders=10"]).unwrap();
         assert_eq!(a.port, 9000);
-        assert_eq!(a.config().get_ports(), [9000, 9001, 9002]);
+        assert_eq!(a.config().get_ports(), [9000, 9001, 9002, 9003]);
         assert_eq!(a.faults.len(), 1);
         assert!(parse(&["--port"]).unwrap_err().contains("a value is required"));
         assert!(parse(&["--port", "x"]).unwrap_err().contains("not a port number"));

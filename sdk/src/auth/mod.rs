@@ -3,6 +3,7 @@
 
 mod api;
 pub(crate) mod client_token;
+mod doudian;
 #[cfg(feature = "redis")]
 pub mod redis;
 mod session;
@@ -10,6 +11,7 @@ pub mod store;
 pub(crate) mod user;
 
 pub use api::{missing_role, AppToken, RenewedRefresh, TokenApi, UserTokens};
+pub use doudian::{DoudianAuth, DoudianClient};
 pub use session::{SessionPolicy, UserSession};
 pub use store::BoxFuture;
 pub use user::{UserAuth, UserClient};

@@ -5,7 +5,7 @@
 use super::types::*;
 use crate::endpoint::{
     Binding, Encoding, Endpoint, EnvelopeKind, Evidence, HttpMethod, Placement,
-    RateScope, RestBinding, Server, PageStyle, PaginationMeta,
+    RateScope, RestBinding, Server, PageStyle, PaginationMeta, Authority, SignedBinding,
 };
 /// The metadata of every endpoint of the spec, in spec order, for inspecting the API (the
 /// runtime itself never reads it: each method hands its own metadata to the call).
@@ -26,6 +26,9 @@ pub static ENDPOINTS: &[&Endpoint] = &[
     &ISV_PICK_ORDER,
     &CAPTAIN_TASK_DETAIL,
     &CAPTAIN_TASK_PRODUCT_LIST,
+    &DOUDIAN_TOKEN_CREATE,
+    &DOUDIAN_TOKEN_REFRESH,
+    &BUYIN_KOL_PRODUCT_SHARE,
     &OAUTH_CLIENT_TOKEN,
     &OAUTH_STABLE_CLIENT_TOKEN,
     &OAUTH_ACCESS_TOKEN,
@@ -452,6 +455,75 @@ pub static CAPTAIN_TASK_PRODUCT_LIST: Endpoint = Endpoint {
     }),
 };
 
+/// Metadata of the `doudian_token_create` endpoint: Create a Doudian access_token for an authority, from an authorization code or for a self-built app.
+pub static DOUDIAN_TOKEN_CREATE: Endpoint = Endpoint {
+    name: "doudian_token_create",
+    summary: "Create a Doudian access_token for an authority, from an authorization code or for a self-built app.",
+    title_zh: "生成token",
+    doc_url: "https://op.jinritemai.com/docs/guide-docs/148/814",
+    retry_safe: false,
+    pagination: None,
+    evidence: Evidence::Confirmed,
+    scope: None,
+    rate_scope: RateScope::App,
+    binding: Binding::Signed(SignedBinding {
+        server: Server::Doudian,
+        method: "token.create",
+        path: "/token/create",
+        token: false,
+        authorities: &[],
+        token_evidence: Evidence::Confirmed,
+        envelope: EnvelopeKind::Doudian,
+        envelope_evidence: Evidence::Confirmed,
+    }),
+};
+
+/// Metadata of the `doudian_token_refresh` endpoint: Refresh a Doudian access_token with its refresh_token.
+pub static DOUDIAN_TOKEN_REFRESH: Endpoint = Endpoint {
+    name: "doudian_token_refresh",
+    summary: "Refresh a Doudian access_token with its refresh_token.",
+    title_zh: "刷新token",
+    doc_url: "https://op.jinritemai.com/docs/guide-docs/148/814",
+    retry_safe: true,
+    pagination: None,
+    evidence: Evidence::Confirmed,
+    scope: None,
+    rate_scope: RateScope::App,
+    binding: Binding::Signed(SignedBinding {
+        server: Server::Doudian,
+        method: "token.refresh",
+        path: "/token/refresh",
+        token: false,
+        authorities: &[],
+        token_evidence: Evidence::Confirmed,
+        envelope: EnvelopeKind::Doudian,
+        envelope_evidence: Evidence::Confirmed,
+    }),
+};
+
+/// Metadata of the `buyin_kol_product_share` endpoint: Convert a product link into the creator's share link (转链) for one of its PIDs.
+pub static BUYIN_KOL_PRODUCT_SHARE: Endpoint = Endpoint {
+    name: "buyin_kol_product_share",
+    summary: "Convert a product link into the creator's share link (转链) for one of its PIDs.",
+    title_zh: "达人商品分销转链",
+    doc_url: "https://op.jinritemai.com/docs/api-docs/61/1464",
+    retry_safe: true,
+    pagination: None,
+    evidence: Evidence::Confirmed,
+    scope: None,
+    rate_scope: RateScope::App,
+    binding: Binding::Signed(SignedBinding {
+        server: Server::Doudian,
+        method: "buyin.kolProductShare",
+        path: "/buyin/kolProductShare",
+        token: true,
+        authorities: &[Authority::Kol, Authority::Douke],
+        token_evidence: Evidence::SingleSource,
+        envelope: EnvelopeKind::Doudian,
+        envelope_evidence: Evidence::Confirmed,
+    }),
+};
+
 /// Metadata of the `oauth_client_token` endpoint: Get the app's client_token, the credential of calls that need no user authorization.
 pub static OAUTH_CLIENT_TOKEN: Endpoint = Endpoint {
     name: "oauth_client_token",
@@ -780,6 +852,45 @@ impl crate::Client {
             self.captain_task_product_list_pages(request, max_pages),
             |d: CaptainTaskProductListData| d.list,
         )
+    }
+
+    /// Create a Doudian access_token for an authority, from an authorization code or for a self-built app.
+    ///
+    /// 生成token · [doc](https://op.jinritemai.com/docs/guide-docs/148/814)
+    ///
+    /// Tool-type apps pass the authorization `code` (valid 10 minutes) with `grant_type:
+    /// authorization_code`; self-built apps pass `code: ""` with `grant_type: authorization_self`
+    /// and `shop_id`, or `auth_id` with `auth_subject_type` for non-shop subjects. The answer's
+    /// `expires_in` is seconds of validity left (7 days by default), and the refresh_token lives
+    /// 14 days. Not retried: a code works once.
+    ///
+    /// signed `token.create` (`POST https://openapi-fxg.jinritemai.com/token/create`) · auth: none · never retried (not safe to repeat)
+    ///
+    /// Evidence: endpoint confirmed (DD1, DD6, DD3); credential confirmed (DD1, DD6, DD3); envelope confirmed (DD1, DD6, DD3).
+    pub async fn doudian_token_create(
+        &self,
+        request: &DoudianTokenCreateRequest,
+    ) -> crate::Result<DoudianTokenData> {
+        crate::transport::call(self, &DOUDIAN_TOKEN_CREATE, Some(request)).await
+    }
+
+    /// Refresh a Doudian access_token with its refresh_token.
+    ///
+    /// 刷新token · [doc](https://op.jinritemai.com/docs/guide-docs/148/814)
+    ///
+    /// More than an hour before the access_token expires, the same tokens come back unchanged;
+    /// within its last hour, new tokens come back and the old ones stay valid one more hour; after
+    /// it expired, new tokens come back and the old ones stop at once (doudian-facts §3.4, one
+    /// source; an early refresh returning the same token was seen live).
+    ///
+    /// signed `token.refresh` (`POST https://openapi-fxg.jinritemai.com/token/refresh`) · auth: none · retried on transient failures
+    ///
+    /// Evidence: endpoint confirmed (DD1, DD6, DD8); credential confirmed (DD1, DD6, DD8); envelope confirmed (DD1, DD6, DD8).
+    pub async fn doudian_token_refresh(
+        &self,
+        request: &DoudianTokenRefreshRequest,
+    ) -> crate::Result<DoudianTokenData> {
+        crate::transport::call(self, &DOUDIAN_TOKEN_REFRESH, Some(request)).await
     }
 
     /// Get the app's client_token, the credential of calls that need no user authorization.
@@ -1304,6 +1415,33 @@ impl crate::UserClient {
     /// Evidence: endpoint confirmed (S1, S2): S1 sends a multipart form, S2 JSON; both put access_token and open_id in the body; credential confirmed (S1, S2): S1 sends a multipart form, S2 JSON; both put access_token and open_id in the body; envelope confirmed (S1, S2): S1 sends a multipart form, S2 JSON; both put access_token and open_id in the body.
     pub async fn oauth_userinfo(&self) -> crate::Result<UserInfoData> {
         crate::transport::call_as_user(self, &OAUTH_USERINFO, None::<&()>).await
+    }
+}
+
+impl crate::DoudianClient {
+    /// Convert a product link into the creator's share link (转链) for one of its PIDs.
+    ///
+    /// 达人商品分销转链 · [doc](https://op.jinritemai.com/docs/api-docs/61/1464)
+    ///
+    /// Takes a product URL, 抖口令 or short link and the creator's `pid`; answers the 抖口令,
+    /// deeplink, optionally a QR code and an off-site H5 link. A token of a colonel or institution
+    /// is refused (`40003 isv.authorization-type-invalid`, seen live), so the SDK checks the
+    /// authority before sending. Business failures come as `isv.business-failed:<n>`, e.g. 4399
+    /// (the product has no alliance promotion) or `isv.parameter-invalid:4102` (invalid PID).
+    ///
+    /// signed `buyin.kolProductShare` (`POST https://openapi-fxg.jinritemai.com/buyin/kolProductShare`) of a creator (达人/百应) or douke (抖客) · auth: Doudian `access_token` of an authority · retried on transient failures
+    ///
+    /// Evidence: endpoint confirmed (DD1, DD3); credential single source (DD5): a colonel token was refused live; coverage-facts lists 达人/抖客; envelope confirmed (DD1, DD3).
+    pub async fn buyin_kol_product_share(
+        &self,
+        request: &KolProductShareRequest,
+    ) -> crate::Result<KolProductShareData> {
+        crate::transport::call_as_authority(
+                self,
+                &BUYIN_KOL_PRODUCT_SHARE,
+                Some(request),
+            )
+            .await
     }
 }
 

@@ -439,6 +439,224 @@ impl crate::check::Check for ColonelAwardTaskApplyRequest {}
 
 crate::__api_object!(ColonelAwardTaskApplyRequest);
 
+/// What `token.create` takes.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct DoudianTokenCreateRequest {
+    /// The authorization code (tool-type apps; valid 10 minutes, single use), or `""` for a self-built app.
+    ///
+    /// 授权码
+    ///
+    /// Evidence: confirmed (DD1, DD6).
+    pub code: String,
+    /// `authorization_code` (tool-type apps) or `authorization_self` (self-built apps).
+    ///
+    /// 授权类型
+    ///
+    /// Evidence: confirmed (DD1, DD6).
+    pub grant_type: String,
+    /// The shop, for a self-built app's shop authorization.
+    ///
+    /// 店铺ID
+    ///
+    /// Evidence: confirmed (DD1, DD6).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shop_id: Option<crate::Id>,
+    /// The subject's authorization id, in place of `shop_id` for non-shop subjects.
+    ///
+    /// 授权id
+    ///
+    /// Evidence: confirmed (DD1, DD6).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth_id: Option<String>,
+    /// The subject's type with `auth_id`, e.g. `MCN`, `DouKe` or `Colonel`.
+    ///
+    /// 授权主体类型
+    ///
+    /// Evidence: single source (DD1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth_subject_type: Option<String>,
+    /// `1` to create a test shop.
+    ///
+    /// 测试店铺标识
+    ///
+    /// Evidence: confirmed (DD1, DD6).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub test_shop: Option<String>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[serde(flatten)]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+impl DoudianTokenCreateRequest {
+    /// Creates the value from its required fields; optional fields start unset.
+    pub fn new(code: impl Into<String>, grant_type: impl Into<String>) -> Self {
+        Self {
+            code: code.into(),
+            grant_type: grant_type.into(),
+            shop_id: None,
+            auth_id: None,
+            auth_subject_type: None,
+            test_shop: None,
+            extra_fields: BTreeMap::new(),
+        }
+    }
+
+    /// Sets `shop_id`.
+    pub fn with_shop_id(mut self, value: impl Into<crate::Id>) -> Self {
+        self.shop_id = Some(value.into());
+        self
+    }
+
+    /// Sets `auth_id`.
+    pub fn with_auth_id(mut self, value: impl Into<String>) -> Self {
+        self.auth_id = Some(value.into());
+        self
+    }
+
+    /// Sets `auth_subject_type`.
+    pub fn with_auth_subject_type(mut self, value: impl Into<String>) -> Self {
+        self.auth_subject_type = Some(value.into());
+        self
+    }
+
+    /// Sets `test_shop`.
+    pub fn with_test_shop(mut self, value: impl Into<String>) -> Self {
+        self.test_shop = Some(value.into());
+        self
+    }
+}
+
+impl crate::check::Check for DoudianTokenCreateRequest {}
+
+crate::__api_object!(DoudianTokenCreateRequest);
+
+/// A Doudian token, as `token.create` and `token.refresh` answer it.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct DoudianTokenData {
+    /// The access_token for API calls.
+    ///
+    /// 接口调用凭证
+    ///
+    /// Evidence: confirmed (DD1, DD6).
+    pub access_token: crate::Secret,
+    /// Seconds of validity left (7 days by default), not a timestamp.
+    ///
+    /// 过期时间
+    ///
+    /// Unit: seconds. Evidence: confirmed (DD1, DD6).
+    pub expires_in: i64,
+    /// The refresh_token (valid 14 days).
+    ///
+    /// 刷新令牌
+    ///
+    /// Evidence: confirmed (DD1, DD6).
+    pub refresh_token: crate::Secret,
+    /// Reserved; comma-separated scopes.
+    ///
+    /// 授权作用域
+    ///
+    /// Evidence: confirmed (DD1, DD6).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub scope: Option<String>,
+    /// The shop, for a shop authorization (sent as a number or a string).
+    ///
+    /// 店铺ID
+    ///
+    /// Evidence: confirmed (DD1, DD6).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub shop_id: Option<crate::Id>,
+    /// The shop's name.
+    ///
+    /// 店铺名称
+    ///
+    /// Evidence: confirmed (DD1, DD6).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub shop_name: Option<String>,
+    /// The authorized subject's id (the shop's id, or the creator's).
+    ///
+    /// 授权ID
+    ///
+    /// Evidence: confirmed (DD1, DD6).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub authority_id: Option<String>,
+    /// The authorized subject's type.
+    ///
+    /// 授权主体类型
+    ///
+    /// Evidence: single source (DD1). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub auth_subject_type: Option<String>,
+    /// 0 an ordinary shop, 1 an instant-retail chain, 2 an instant-retail single shop.
+    ///
+    /// 店铺业务类型
+    ///
+    /// Evidence: single source (DD6). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub shop_biz_type: Option<i64>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    DoudianTokenData {
+        access_token: "access_token" => Plain<crate::Secret>,
+        expires_in: "expires_in" => Int<i64>,
+        refresh_token: "refresh_token" => Plain<crate::Secret>,
+        scope: "scope" => OptStr,
+        shop_id: "shop_id" => Opt<crate::Id>,
+        shop_name: "shop_name" => OptStr,
+        authority_id: "authority_id" => OptStr,
+        auth_subject_type: "auth_subject_type" => LenientStr,
+        shop_biz_type: "shop_biz_type" => LenientInt<i64>,
+    }
+);
+
+crate::__api_object!(DoudianTokenData);
+
+/// What `token.refresh` takes.
+///
+/// Evidence of every field: confirmed (DD1, DD6).
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct DoudianTokenRefreshRequest {
+    /// Always `refresh_token`.
+    ///
+    /// 授权类型
+    pub grant_type: String,
+    /// The refresh_token (valid 14 days).
+    ///
+    /// 刷新令牌
+    pub refresh_token: crate::Secret,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[serde(flatten)]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+impl DoudianTokenRefreshRequest {
+    /// Creates the value from its required fields; optional fields start unset.
+    pub fn new(
+        grant_type: impl Into<String>,
+        refresh_token: impl Into<crate::Secret>,
+    ) -> Self {
+        Self {
+            grant_type: grant_type.into(),
+            refresh_token: refresh_token.into(),
+            extra_fields: BTreeMap::new(),
+        }
+    }
+}
+
+impl crate::check::Check for DoudianTokenRefreshRequest {}
+
+crate::__api_object!(DoudianTokenRefreshRequest);
+
 /// Inferred: one pick-source order of an institution and its GMV.
 ///
 /// Evidence of every field: guessed: api-facts §10.2: no source reads the answer. Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
@@ -1571,6 +1789,182 @@ impl crate::check::Check for KolOrdersRequest {
 
 crate::__api_object!(KolOrdersRequest);
 
+/// A product's share link for a creator.
+///
+/// Evidence of every field: single source (DD1). Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct KolProductShareData {
+    /// The 抖口令 to paste.
+    ///
+    /// 抖口令
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub dy_password: Option<String>,
+    /// The deeplink into the Douyin app.
+    ///
+    /// 抖音deeplink
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub dy_deeplink: Option<String>,
+    /// The QR code, when asked for.
+    ///
+    /// 二维码
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub qr_code: Option<ShareQrCode>,
+    /// The off-site H5 link, when asked for.
+    ///
+    /// 站外链接
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub share_link: Option<String>,
+    /// Whether the product limits douke promotion.
+    ///
+    /// 是否限制抖客
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub is_limit_douke: Option<bool>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    KolProductShareData {
+        dy_password: "dy_password" => LenientStr,
+        dy_deeplink: "dy_deeplink" => LenientStr,
+        qr_code: "qr_code" => LenientOpt<ShareQrCode>,
+        share_link: "share_link" => LenientStr,
+        is_limit_douke: "is_limit_douke" => LenientBool,
+    }
+);
+
+crate::__api_object!(KolProductShareData);
+
+/// What `buyin.kolProductShare` takes.
+///
+/// Evidence of every field: confirmed (DD1, DD3).
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct KolProductShareRequest {
+    /// The product's URL, 抖口令 or short link.
+    ///
+    /// 商品链接
+    pub product_url: String,
+    /// The creator's PID (推广位), e.g. `dy_107...`.
+    ///
+    /// 推广位ID
+    pub pid: String,
+    /// The caller's own tag (digits, letters and `_`, at most 40), returned in the order APIs.
+    ///
+    /// 外部参数
+    ///
+    /// Constraints: at most 40 characters; checked before sending.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external_info: Option<String>,
+    /// Whether to answer a QR code too (slower).
+    ///
+    /// 是否需要二维码
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub need_qr_code: Option<bool>,
+    /// The app the link opens: 0 抖音, 1 抖音极速版.
+    ///
+    /// 回流平台
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform: Option<i64>,
+    /// Whether to answer the coupon (惠后价) link when the product has one.
+    ///
+    /// 是否使用优惠券
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub use_coupon: Option<bool>,
+    /// Whether to answer an off-site H5 link.
+    ///
+    /// 是否需要站外链接
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub need_share_link: Option<bool>,
+    /// The colonel (团长) parameter.
+    ///
+    /// 团长参数
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ins_activity_param: Option<String>,
+    /// Whether to answer a zlink.
+    ///
+    /// 是否需要zlink
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub need_zlink: Option<bool>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[serde(flatten)]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+impl KolProductShareRequest {
+    /// Creates the value from its required fields; optional fields start unset.
+    pub fn new(product_url: impl Into<String>, pid: impl Into<String>) -> Self {
+        Self {
+            product_url: product_url.into(),
+            pid: pid.into(),
+            external_info: None,
+            need_qr_code: None,
+            platform: None,
+            use_coupon: None,
+            need_share_link: None,
+            ins_activity_param: None,
+            need_zlink: None,
+            extra_fields: BTreeMap::new(),
+        }
+    }
+
+    /// Sets `external_info`.
+    pub fn with_external_info(mut self, value: impl Into<String>) -> Self {
+        self.external_info = Some(value.into());
+        self
+    }
+
+    /// Sets `need_qr_code`.
+    pub fn with_need_qr_code(mut self, value: impl Into<bool>) -> Self {
+        self.need_qr_code = Some(value.into());
+        self
+    }
+
+    /// Sets `platform`.
+    pub fn with_platform(mut self, value: impl Into<i64>) -> Self {
+        self.platform = Some(value.into());
+        self
+    }
+
+    /// Sets `use_coupon`.
+    pub fn with_use_coupon(mut self, value: impl Into<bool>) -> Self {
+        self.use_coupon = Some(value.into());
+        self
+    }
+
+    /// Sets `need_share_link`.
+    pub fn with_need_share_link(mut self, value: impl Into<bool>) -> Self {
+        self.need_share_link = Some(value.into());
+        self
+    }
+
+    /// Sets `ins_activity_param`.
+    pub fn with_ins_activity_param(mut self, value: impl Into<String>) -> Self {
+        self.ins_activity_param = Some(value.into());
+        self
+    }
+
+    /// Sets `need_zlink`.
+    pub fn with_need_zlink(mut self, value: impl Into<bool>) -> Self {
+        self.need_zlink = Some(value.into());
+        self
+    }
+}
+
+impl crate::check::Check for KolProductShareRequest {
+    fn check(&self) -> Result<(), crate::check::Violation> {
+        crate::check::max_length("external_info", self.external_info.as_ref(), 40)?;
+        Ok(())
+    }
+}
+
+crate::__api_object!(KolProductShareRequest);
+
 /// Inferred: the creator's sales reputation and showcase sales. No field is documented; every field here is a guess, and what the server returns is kept in `extra_fields`.
 ///
 /// 带货口碑和橱窗销量
@@ -2637,6 +3031,44 @@ pub enum ScoreLevel {
 }
 
 crate::__open_enum!(ScoreLevel, int, [High = "1", Middle = "2", Low = "3",]);
+
+/// A QR code image.
+///
+/// Evidence of every field: single source (DD1). Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct ShareQrCode {
+    /// The image URL.
+    ///
+    /// 二维码链接
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub url: Option<String>,
+    /// Width in pixels.
+    ///
+    /// 宽
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub width: Option<i64>,
+    /// Height in pixels.
+    ///
+    /// 高
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub height: Option<i64>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    ShareQrCode {
+        url: "url" => LenientStr,
+        width: "width" => LenientInt<i64>,
+        height: "height" => LenientInt<i64>,
+    }
+);
+
+crate::__api_object!(ShareQrCode);
 
 /// Which products a search returns by distributability. From the Doudian analogue `buyin.kolMaterialsProductsSearch`.
 ///

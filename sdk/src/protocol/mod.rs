@@ -4,8 +4,10 @@
 //! envelope codec's (`envelope`).
 
 mod rest;
+pub(crate) mod signed;
 
 use crate::auth::user::UserAuth;
+use crate::auth::DoudianAuth;
 use crate::check::Check;
 use crate::endpoint::{Binding, Endpoint};
 use crate::{Client, Error, ErrorKind, Result, Secret};
@@ -19,6 +21,20 @@ pub(crate) enum Identity<'a> {
     AppToken(Secret),
     /// A user's access_token and open_id.
     User(&'a UserAuth),
+    /// A Doudian authority's access_token.
+    Authority(&'a DoudianAuth),
+}
+
+/// Who a call is made for, as the generated method's client says: the app, a user, or a
+/// Doudian authority. The identity of each attempt is resolved from it.
+#[derive(Clone, Copy)]
+pub(crate) enum Caller<'a> {
+    /// The app itself (methods on `Client`).
+    App,
+    /// A user (methods on `UserClient`).
+    User(&'a UserAuth),
+    /// A Doudian authority (methods on `DoudianClient`).
+    Authority(&'a DoudianAuth),
 }
 
 /// A call's parameters as they travel, encoded once for all its attempts.
@@ -31,6 +47,8 @@ pub(crate) enum Wire {
     Query(Vec<(String, String)>),
     /// Nothing.
     Empty,
+    /// The Doudian gateway's `param_json`: the canonical JSON that is both body and signed.
+    Signed(bytes::Bytes),
 }
 
 /// Checks the request against the spec's constraints and serialises it (the only step compiled
@@ -49,6 +67,7 @@ pub(crate) fn encode<Req: serde::Serialize + Check + ?Sized>(
     };
     match &endpoint.binding {
         Binding::Rest(rest) => rest::encode(client, endpoint, rest, body),
+        Binding::Signed(_) => signed::encode(endpoint, body),
     }
 }
 
@@ -62,6 +81,7 @@ pub(crate) fn authorize(
 ) -> Result<reqwest::Request, ErrorKind> {
     match &endpoint.binding {
         Binding::Rest(rest) => rest::authorize(client, rest, identity, wire),
+        Binding::Signed(s) => signed::authorize(client, endpoint, s, identity, wire),
     }
 }
 

@@ -96,7 +96,7 @@ pub(super) fn authorize(
     let cfg = &client.inner.config;
     let user = match identity {
         Identity::User(u) => Some(*u),
-        Identity::None | Identity::AppToken(_) => None,
+        Identity::None | Identity::AppToken(_) | Identity::Authority(_) => None,
     };
     let mut url = client.url_of(rest);
     let open_id = user.filter(|_| rest.placement.open_id_in_query()).map(|u| u.open_id.as_str());
@@ -153,6 +153,7 @@ pub(super) fn authorize(
         // A bodiless POST still says JSON, as the working public clients send it.
         Wire::Empty | Wire::Query(_) if rest.method == HttpMethod::Post => (Some(JSON), None),
         Wire::Empty | Wire::Query(_) => (None, None),
+        Wire::Signed(_) => return Err(ErrorKind::Config("a gateway body on a REST call".into())),
     };
     if let Some(ct) = content_type {
         request.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(ct));

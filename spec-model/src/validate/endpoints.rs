@@ -93,7 +93,10 @@ impl Cx {
                 TypeKind::Enum(_) => None,
             })
         };
-        let binding = self.rest(at, e, &evidence);
+        let binding = match Server::from_host(&e.server).map(Server::protocol) {
+            Some(Protocol::Signed) => self.signed(at, e, &evidence),
+            Some(Protocol::Rest) | None => self.rest(at, e, &evidence),
+        };
         if object(&e.response.ty).is_none() {
             self.errors.push(
                 at.err("response.type", format!("unknown type reference `{}`", e.response.ty))

@@ -13,6 +13,7 @@ mod events;
 mod evidence;
 mod paging;
 mod rest;
+mod signed;
 mod types;
 
 use crate::positions::*;

@@ -29,18 +29,39 @@ impl Cx {
         let method = spelled!(HttpMethod, &e.method)
             .map_err(|h| self.errors.push(at.err("method", format!("unknown method `{}`", e.method)).hint(h)))
             .ok();
-        if !e.path.starts_with('/') {
+        let path = e.path.as_deref().unwrap_or_default();
+        if e.path.is_none() {
             self.errors.push(
-                at.err("path", format!("path `{}` does not start with `/`", e.path))
+                at.err("path", "missing required key `path`")
+                    .hint("a REST call's absolute path, like `/alliance/kol/store/list/`"),
+            );
+        } else if !path.starts_with('/') {
+            self.errors.push(
+                at.err("path", format!("path `{path}` does not start with `/`"))
                     .hint("an absolute path like `/alliance/kol/store/list/`"),
             );
         }
-        if e.path.contains('?') || e.path.contains('#') {
-            self.errors.push(at.err("path", format!("path `{}` carries a query string or fragment", e.path)).hint("the path alone; query parameters belong in the request type with `encoding: query`, and `open_id` in `open_id_in_query`"));
+        if path.contains('?') || path.contains('#') {
+            self.errors.push(at.err("path", format!("path `{path}` carries a query string or fragment")).hint("the path alone; query parameters belong in the request type with `encoding: query`, and `open_id` in `open_id_in_query`"));
         }
-        let auth = spelled!(AuthKind, &e.auth)
-            .map_err(|h| self.errors.push(at.err("auth", format!("unknown auth kind `{}`", e.auth)).hint(h)))
-            .ok();
+        if e.authority.is_some() {
+            self.errors.push(at.err("authority", "`authority` is set on a REST call").hint(
+                "`authority` belongs to the signed Doudian gateway (`server: openapi-fxg.jinritemai.com`)",
+            ));
+        }
+        let auth = match spelled!(AuthKind, &e.auth) {
+            Ok(AuthKind::DoudianToken) => {
+                self.errors.push(at.err("auth", "`auth: doudian_token` on a REST call").hint(
+                    "`none`, `client_token` or `access_token`; `doudian_token` is the signed gateway's",
+                ));
+                None
+            }
+            Ok(a) => Some(a),
+            Err(h) => {
+                self.errors.push(at.err("auth", format!("unknown auth kind `{}`", e.auth)).hint(h));
+                None
+            }
+        };
         let in_body = match (&e.credentials, auth) {
             (Some(c), _) => match c.as_str() {
                 "body" => Some(true),
@@ -144,7 +165,7 @@ impl Cx {
         Some(Binding::Rest(RestBinding {
             server: server?,
             method: method?,
-            path: e.path.clone(),
+            path: path.to_string(),
             encoding: encoding?,
             credential: Credential { placement, scope, evidence: auth_evidence? },
             alternative,

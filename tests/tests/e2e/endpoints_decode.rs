@@ -620,7 +620,7 @@ async fn every_spec_example_decodes_into_its_typed_response() {
         let example_json: Value = serde_json::from_str(example).unwrap();
         let body = example.to_string();
         // The client_token the app calls need comes from oauth_client_token's own example.
-        server.on(&spec::rest(e).path, move |_, _| MockResponse::raw(200, body.clone()));
+        server.on(e.path(), move |_, _| MockResponse::raw(200, body.clone()));
         let mut problems = Vec::new();
         off_spec(&e.response_type, &example_data(e.envelope().0, &example_json), &e.name, &mut problems);
         assert!(
@@ -634,14 +634,14 @@ async fn every_spec_example_decodes_into_its_typed_response() {
     let user = client.user(&UserAuth::new("sandbox-open-id", "act.sandbox"));
     for e in endpoints {
         let example_json: Value = serde_json::from_str(e.example.as_deref().unwrap()).unwrap();
-        let before = server.requests_to(&spec::rest(e).path).len();
+        let before = server.requests_to(e.path()).len();
         let (typed, extra) = call_typed(&e.name, &client, &user)
             .await
             .unwrap_or_else(|err| panic!("{}: the spec example does not decode: {err:#}", e.name));
         assert!(extra.is_empty(), "{}: example fields the type does not know: {extra:?}", e.name);
         let data = example_data(e.envelope().0, &example_json);
         assert!(same(&typed, &data), "{}: decoded\n{typed:#}\nexample data\n{data:#}", e.name);
-        assert_eq!(server.requests_to(&spec::rest(e).path).len(), before + 1, "{}: one call", e.name);
+        assert_eq!(server.requests_to(e.path()).len(), before + 1, "{}: one call", e.name);
     }
     assert_eq!(checked, endpoints.len());
 }

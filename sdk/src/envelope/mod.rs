@@ -1,4 +1,6 @@
-//! Decoding the platform's three response envelopes, and the success rule.
+//! Decoding the platforms' response envelopes, and their success rules. The Doudian gateway's
+//! envelope is its own codec (`doudian.rs`); the four of open.douyin(ec).com / lianmengapi are
+//! here.
 //!
 //! `data` + `extra` (api-facts §2.1): success is HTTP 2xx **and** `data.error_code == 0` **and**
 //! (`extra` absent, or `extra.error_code == 0` and `extra.sub_error_code == 0`); an error may sit
@@ -22,6 +24,8 @@ use serde_json::{Map, Value};
 use crate::endpoint::{Endpoint, EnvelopeKind};
 use crate::error::{snippet, ApiError, Error, ErrorKind, RawBody, Result};
 use crate::ApiObject;
+
+mod doudian;
 
 const SNIPPET_CHARS: usize = 200;
 
@@ -117,6 +121,8 @@ struct Keys {
     #[serde(default)]
     err_no: Option<serde::de::IgnoredAny>,
     #[serde(default)]
+    sub_code: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
     status_code: Option<serde::de::IgnoredAny>,
     #[serde(default)]
     code: Option<serde::de::IgnoredAny>,
@@ -126,8 +132,9 @@ struct Keys {
     data: Option<serde::de::IgnoredAny>,
 }
 
-/// The envelope a body is written in, by its top-level keys (`err_no`, `status_code`, `code`,
-/// then `extra` / `data`); `None` when it is not a JSON object or has none of them.
+/// The envelope a body is written in, by its top-level keys (`err_no`, `status_code`, `code`
+/// with `sub_code` (Doudian), `code`, then `extra` / `data`); `None` when it is not a JSON
+/// object or has none of them.
 pub fn detect(body: &[u8]) -> Option<EnvelopeKind> {
     if !is_object(body) {
         return None;
@@ -137,6 +144,8 @@ pub fn detect(body: &[u8]) -> Option<EnvelopeKind> {
         Some(EnvelopeKind::ErrNo)
     } else if k.status_code.is_some() {
         Some(EnvelopeKind::StatusCode)
+    } else if k.code.is_some() && k.sub_code.is_some() {
+        Some(EnvelopeKind::Doudian)
     } else if k.code.is_some() {
         Some(EnvelopeKind::CodeMsg)
     } else if k.extra.is_some() || k.data.is_some() {
@@ -178,6 +187,8 @@ pub struct Answer {
     logid: Option<String>,
     now_ms: Option<i64>,
     oauth: bool,
+    /// The Doudian gateway's `sub_code` and `sub_msg`.
+    sub: Option<(String, String)>,
 }
 
 impl Answer {
@@ -191,6 +202,7 @@ impl Answer {
             logid: None,
             now_ms: None,
             oauth: false,
+            sub: None,
         }
     }
 
@@ -204,7 +216,14 @@ impl Answer {
             logid: None,
             now_ms: None,
             oauth: false,
+            sub: None,
         }
+    }
+
+    /// The Doudian gateway's `sub_code` and `sub_msg` of an error.
+    pub fn sub_code(mut self, sub_code: impl Into<String>, sub_msg: impl Into<String>) -> Self {
+        self.sub = Some((sub_code.into(), sub_msg.into()));
+        self
     }
 
     /// The trace id (`extra.logid`, or `log_id`).
@@ -275,6 +294,7 @@ impl Answer {
                 status_msg: msg(),
                 data: self.data.clone(),
             }),
+            EnvelopeKind::Doudian => doudian::write(self),
         };
         // Plain data structures with string keys always serialise.
         written.unwrap_or(Value::Null)
@@ -369,6 +389,7 @@ fn api(code: i64, description: Option<String>, http_status: u16) -> ApiError {
         sub_description: None,
         logid: None,
         http_status,
+        gateway_sub_code: None,
     }
 }
 
@@ -424,6 +445,7 @@ fn parse<T: DeserializeOwned + ApiObject>(
             };
             (status, data)
         }
+        EnvelopeKind::Doudian => doudian::parse(http, body)?,
     })
 }
 
@@ -508,6 +530,7 @@ fn data_extra_status(
         sub_description: extra.sub_description.filter(|d| !d.is_empty()),
         logid,
         http_status: http,
+        gateway_sub_code: None,
     })
 }
 
@@ -535,5 +558,6 @@ fn status_only(kind: EnvelopeKind, http: u16, body: &[u8]) -> Option<Status> {
             let env: StatusCode<serde::de::IgnoredAny> = serde_json::from_slice(body).ok()?;
             Some(coded(env.status_code, env.status_msg, None, http))
         }
+        EnvelopeKind::Doudian => doudian::status_only(http, body),
     }
 }
