@@ -173,3 +173,98 @@ fn write_string(out: &mut String, s: &str) {
     // Serialising a `&str` cannot fail.
     out.push_str(&serde_json::to_string(s).unwrap_or_default());
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    /// JSON values with unicode, HTML-special characters, emoji and 64-bit integers.
+    fn value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            "[a-z<>&\"'\\\\/ 汉字😀\u{7}]{0,8}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(3, 24, 5, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::vec(("[a-z_]{1,6}", inner), 0..5)
+                    .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// The same object with its members in reverse order, at every level.
+    fn reversed(v: &Value) -> Value {
+        match v {
+            Value::Object(m) => {
+                let mut out = serde_json::Map::new();
+                for (k, v) in m.iter().rev() {
+                    out.insert(k.clone(), reversed(v));
+                }
+                Value::Object(out)
+            }
+            Value::Array(items) => Value::Array(items.iter().map(reversed).collect()),
+            other => other.clone(),
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn any_member_order_gives_one_text_that_reads_back(v in value()) {
+            let text = canonical_json(&v);
+            prop_assert_eq!(&text, &canonical_json(&reversed(&v)));
+            prop_assert!(!text.contains(' ') || text.contains('"'), "whitespace outside strings: {}", text);
+            if v.is_object() {
+                let back: Value = serde_json::from_str(&text).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                prop_assert_eq!(back, v);
+            }
+        }
+
+        #[test]
+        fn the_sign_verifies_only_its_own_text(body in "[a-z{}:\",0-9]{0,40}", other in "[a-z]{1,5}") {
+            let s = Signed { app_key: "7043675397937989128", method: "buyin.kolProductShare", param_json: &body, timestamp: "1700000000" };
+            for m in [SignMethod::HmacSha256, SignMethod::Md5] {
+                let sign = sign(&s, "secret", m);
+                prop_assert!(verify(&s, "secret", m, &sign));
+                prop_assert!(!verify(&s, &other, m, &sign));
+                let changed = format!("{body} ");
+                let tampered = Signed { param_json: &changed, ..s };
+                prop_assert!(!verify(&tampered, "secret", m, &sign), "a changed body verified");
+            }
+        }
+    }
+
+    #[test]
+    fn strings_stay_raw_and_integers_exact() {
+        let v = json!({"t": "汉<>&\"😀", "id": 3450632721376902816u64, "neg": -9223372036854775808i64});
+        assert_eq!(
+            canonical_json(&v),
+            r#"{"id":3450632721376902816,"neg":-9223372036854775808,"t":"汉<>&\"😀"}"#
+        );
+    }
+
+    #[test]
+    fn the_official_example_signs_as_published() {
+        let s = Signed {
+            app_key: "6844048284663924231",
+            method: "product.list",
+            param_json: r#"{"page":"0","size":"20"}"#,
+            timestamp: "2020-07-05 22:33:59",
+        };
+        let secret = "749698a6-fcb3-4358-b241-ec1d93cf9c1f";
+        assert_eq!(
+            sign_pattern(&s, secret),
+            "749698a6-fcb3-4358-b241-ec1d93cf9c1fapp_key6844048284663924231methodproduct.listparam_json\
+             {\"page\":\"0\",\"size\":\"20\"}timestamp2020-07-05 22:33:59v2749698a6-fcb3-4358-b241-ec1d93cf9c1f"
+        );
+        assert_eq!(
+            sign(&s, secret, SignMethod::HmacSha256),
+            "a84fc5747114e63196565192a19f80d9d78819b8c8f5940eeb282bf78260901d"
+        );
+        assert_eq!(sign(&s, secret, SignMethod::Md5).len(), 32);
+    }
+}

@@ -96,10 +96,13 @@ impl MockServer {
         self.requests().into_iter().filter(|r| r.path == path).collect()
     }
 
-    /// A client builder with every server pointed here, test credentials, and fast retries.
+    /// A client builder with every server pointed here, test credentials (the open platform's
+    /// and the Doudian gateway's: [`DOUDIAN_APP_KEY`], [`DOUDIAN_APP_SECRET`]), and fast retries.
     pub fn client_builder(&self) -> ClientBuilder {
-        let mut b =
-            douyin_alliance::Client::builder().credentials("test_client_key", "test_client_secret").retry(
+        let mut b = douyin_alliance::Client::builder()
+            .credentials("test_client_key", "test_client_secret")
+            .doudian_credentials(DOUDIAN_APP_KEY, DOUDIAN_APP_SECRET)
+            .retry(
                 RetryPolicy::default()
                     .initial_backoff(Duration::from_millis(5))
                     .max_backoff(Duration::from_millis(20)),
@@ -139,6 +142,19 @@ async fn handle(State(inner): State<Arc<Inner>>, req: Request) -> Response {
 /// A successful `data`+`extra` answer with `data` fields merged in.
 pub fn ok_data(data: serde_json::Value) -> serde_json::Value {
     Answer::success(EnvelopeKind::DataExtra, data).logid("test-logid").now_ms(1_700_000_000_000).to_json()
+}
+
+/// A Doudian gateway success answer (`code` 10000) carrying `data`.
+pub fn ok_gateway(data: serde_json::Value) -> serde_json::Value {
+    Answer::success(EnvelopeKind::Doudian, data).logid("gateway-logid").to_json()
+}
+
+/// A Doudian gateway error answer with its `sub_code`.
+pub fn err_gateway(code: i64, sub_code: &str, msg: &str) -> serde_json::Value {
+    Answer::error(EnvelopeKind::Doudian, code, msg)
+        .sub_code(sub_code, msg)
+        .logid("gateway-err-logid")
+        .to_json()
 }
 
 /// A `data`+`extra` error answer.
@@ -238,6 +254,13 @@ pub struct TestEnv {
     pub user: douyin_alliance::UserClient,
 }
 
+/// The test client's Doudian app_key (19 digits, as the gateway's are).
+pub const DOUDIAN_APP_KEY: &str = "7043675397937989128";
+/// The test client's Doudian app_secret.
+pub const DOUDIAN_APP_SECRET: &str = "test-doudian-app-secret";
+/// The Doudian access_token of [`TestEnv::kol`].
+pub const DOUDIAN_TOKEN: &str = "doudian-kol-token-for-tests";
+
 impl TestEnv {
     /// Starts the server (client_tokens `clt.test-N`, 2 h) and builds the client and user.
     pub async fn start(open_id: &str, access_token: &str) -> TestEnv {
@@ -246,6 +269,14 @@ impl TestEnv {
         let client = server.client_builder().build().expect("client builds");
         let user = client.user(&douyin_alliance::UserAuth::new(open_id, access_token));
         TestEnv { server, client, user }
+    }
+
+    /// The client acting for a creator (达人) on the Doudian gateway with [`DOUDIAN_TOKEN`].
+    pub fn kol(&self) -> douyin_alliance::DoudianClient {
+        self.client.doudian(&douyin_alliance::DoudianAuth::new(
+            douyin_alliance::endpoint::Authority::Kol,
+            DOUDIAN_TOKEN,
+        ))
     }
 }
 

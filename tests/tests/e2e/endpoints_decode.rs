@@ -8,11 +8,12 @@ use std::collections::BTreeMap;
 use douyin_alliance::endpoint::EnvelopeKind;
 use douyin_alliance::types::{
     AccessTokenRequest, CaptainTaskDetailRequest, CaptainTaskProductListRequest,
-    ColonelAwardTaskApplyRequest, IsvPickOrderRequest, KolMaterialsProductsDetailsRequest,
-    KolMaterialsProductsSearchRequest, KolOrdersRequest, KolStoreListRequest, KolStoreRemoveRequest,
-    MaterialsProductCategoryRequest, OrderFlowPoint, OrderMediaType, ProductPicksourceConvertRequest,
-    ProductSkusRequest, RefreshTokenRequest, RenewRefreshTokenRequest, ScoreLevel, StoreAddProduct,
-    StoreAddRequest, StoreCosType, StorePromotionType, StoreRemoveProduct,
+    ColonelAwardTaskApplyRequest, DoudianTokenCreateRequest, DoudianTokenRefreshRequest, IsvPickOrderRequest,
+    KolMaterialsProductsDetailsRequest, KolMaterialsProductsSearchRequest, KolOrdersRequest,
+    KolProductShareRequest, KolStoreListRequest, KolStoreRemoveRequest, MaterialsProductCategoryRequest,
+    OrderFlowPoint, OrderMediaType, ProductPicksourceConvertRequest, ProductSkusRequest, RefreshTokenRequest,
+    RenewRefreshTokenRequest, ScoreLevel, StoreAddProduct, StoreAddRequest, StoreCosType, StorePromotionType,
+    StoreRemoveProduct,
 };
 use douyin_alliance::{ApiObject, Client, Error, ErrorKind, Id, UserAuth, UserClient};
 use douyin_sandbox::spec::{self, Ty, TypeKind};
@@ -494,11 +495,25 @@ async fn call_typed(
         "captain_task_product_list" => {
             out(client.captain_task_product_list(&CaptainTaskProductListRequest::new("1", 1, 20)).await?)
         }
+        "doudian_token_create" => out(client
+            .doudian_token_create(&DoudianTokenCreateRequest::new("code", "authorization_code"))
+            .await?),
+        "doudian_token_refresh" => out(client
+            .doudian_token_refresh(&DoudianTokenRefreshRequest::new("refresh_token", "dd.refresh"))
+            .await?),
+        "buyin_kol_product_share" => out(kol(client)
+            .buyin_kol_product_share(&KolProductShareRequest::new("https://x/y?id=1", "dy_1"))
+            .await?),
         other => panic!("endpoint `{other}` has no typed call in endpoints_decode.rs; add one"),
     })
 }
 
 /// The `data` of an example, without the envelope's own fields.
+/// A creator's Doudian client.
+fn kol(client: &Client) -> douyin_alliance::DoudianClient {
+    client.doudian(&douyin_alliance::DoudianAuth::new(douyin_alliance::endpoint::Authority::Kol, "dd.kol"))
+}
+
 fn example_data(kind: EnvelopeKind, example: &Value) -> Value {
     let mut data = example.get("data").cloned().unwrap_or(Value::Null);
     if kind == EnvelopeKind::DataExtra {

@@ -16,11 +16,12 @@ macro_rules! call {
     };
 }
 
+mod doudian;
 mod douyin;
 
 use douyin_alliance::endpoint::{AuthKind, Endpoint, HttpMethod, Server};
 use douyin_alliance::{Error, ErrorKind, ENDPOINTS};
-use e2e_tests::{MockResponse, Recorded, TestEnv};
+use e2e_tests::{MockResponse, Recorded, TestEnv, DOUDIAN_APP_KEY, DOUDIAN_APP_SECRET, DOUDIAN_TOKEN};
 use futures_util::future::BoxFuture;
 use serde_json::{json, Value};
 
@@ -37,13 +38,14 @@ const FORM: &str = "application/x-www-form-urlencoded";
 
 /// Every case of every family.
 fn all_cases() -> impl Iterator<Item = &'static WireCase> {
-    douyin::CASES.iter()
+    douyin::CASES.iter().chain(doudian::CASES)
 }
 
 /// What the spec says of an endpoint: the only place the generated metadata is read.
 fn spec_says(e: &Endpoint) -> (HttpMethod, Server, &'static str, AuthKind) {
-    let rest = e.rest().unwrap_or_else(|| panic!("{}: not a REST endpoint", e.name));
-    (rest.method, rest.server, rest.path, e.auth())
+    // A gateway call is always a POST.
+    let method = e.rest().map_or(HttpMethod::Post, |r| r.method);
+    (method, e.server(), e.path(), e.auth())
 }
 
 /// One typed call and the one request it must send. An endpoint may have several rows (variants
@@ -89,6 +91,11 @@ pub enum Cred {
     UserHeader { open_id_query: bool },
     /// The user's access_token and open_id in the body (the row's body); no token header.
     UserInBody,
+    /// A signed Doudian gateway call: `app_key`, `method` (from the path), `timestamp` (now, in
+    /// epoch seconds), `v=2`, `sign_method=hmac-sha256` and a `sign` that verifies over the raw
+    /// body with the app's secret in the query; the creator's [`DOUDIAN_TOKEN`] as
+    /// `access_token` when `token`; the body byte-identical to the canonical JSON of the row's.
+    Signed { token: bool },
 }
 
 impl Cred {
@@ -98,6 +105,8 @@ impl Cred {
             Cred::None | Cred::AppInBody { .. } => AuthKind::None,
             Cred::AppToken => AuthKind::ClientToken,
             Cred::UserHeader { .. } | Cred::UserInBody => AuthKind::AccessToken,
+            Cred::Signed { token: true } => AuthKind::DoudianToken,
+            Cred::Signed { token: false } => AuthKind::None,
         }
     }
 }
@@ -163,13 +172,17 @@ pub async fn check_wire(case: &WireCase) {
     if e.cred == (Cred::UserHeader { open_id_query: true }) {
         query.push(("open_id", OPEN_ID));
     }
-    check_query(name, rec, &query);
+    if let Cred::Signed { token } = e.cred {
+        check_signature(name, rec, e.path, token);
+    } else {
+        check_query(name, rec, &query);
+    }
 
     let token = rec.header("access-token");
     match e.cred {
         Cred::AppToken => assert_eq!(token, Some(CLIENT_TOKEN), "{name}: the client_token header"),
         Cred::UserHeader { .. } => assert_eq!(token, Some(USER_TOKEN), "{name}: the user's token header"),
-        Cred::None | Cred::AppInBody { .. } | Cred::UserInBody => {
+        Cred::None | Cred::AppInBody { .. } | Cred::UserInBody | Cred::Signed { .. } => {
             let names: Vec<_> = rec.headers.keys().map(|k| k.as_str()).collect();
             assert!(names.iter().all(|k| !k.contains("token")), "{name}: a token header in {names:?}");
         }
@@ -199,6 +212,10 @@ pub async fn check_wire(case: &WireCase) {
         Body::Json(want) => {
             assert_eq!(content_type, Some(JSON), "{name}: content type");
             assert_eq!(rec.json(), want(), "{name}: JSON body, raw {raw_body}");
+            if matches!(e.cred, Cred::Signed { .. }) {
+                let canonical = douyin_alliance::signing::canonical_json(&want());
+                assert_eq!(raw_body, canonical, "{name}: the body is not the canonical param_json");
+            }
         }
         Body::Form(want) => {
             assert_eq!(content_type, Some(FORM), "{name}: content type");
@@ -234,6 +251,40 @@ fn check_query(name: &str, rec: &Recorded, want: &[(&str, &str)]) {
     for (k, v) in want.iter().filter(|(_, v)| v.bytes().all(|b| b.is_ascii_alphanumeric())) {
         assert!(parts.contains(&format!("{k}={v}").as_str()), "{name}: `{k}={v}` not in {raw}");
     }
+}
+
+/// The gateway's common parameters of a signed call, and its signature over the raw body.
+fn check_signature(name: &str, rec: &Recorded, path: &str, token: bool) {
+    use douyin_alliance::signing::{verify, SignMethod, Signed};
+    let pairs = rec.query_pairs();
+    let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let method = path.trim_start_matches('/').replace('/', ".");
+    let mut names: Vec<&str> = pairs.iter().map(|(k, _)| k.as_str()).collect();
+    names.sort_unstable();
+    let mut want = vec!["app_key", "method", "sign", "sign_method", "timestamp", "v"];
+    if token {
+        want.push("access_token");
+        want.sort_unstable();
+    }
+    assert_eq!(names, want, "{name}: the gateway's query parameters");
+    assert_eq!(get("app_key"), Some(DOUDIAN_APP_KEY), "{name}: app_key");
+    assert_eq!(get("method"), Some(method.as_str()), "{name}: method");
+    assert_eq!(get("v"), Some("2"), "{name}: v");
+    assert_eq!(get("sign_method"), Some("hmac-sha256"), "{name}: sign_method");
+    assert_eq!(get("access_token"), token.then_some(DOUDIAN_TOKEN), "{name}: access_token");
+    let timestamp = get("timestamp").unwrap_or_default();
+    let secs: u64 =
+        timestamp.parse().unwrap_or_else(|_| panic!("{name}: timestamp `{timestamp}` is not epoch seconds"));
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    assert!(now.abs_diff(secs) < 60, "{name}: timestamp {secs} is not now ({now})");
+    let body = String::from_utf8_lossy(&rec.body);
+    let signed = Signed { app_key: DOUDIAN_APP_KEY, method: &method, param_json: &body, timestamp };
+    let sign = get("sign").unwrap_or_default();
+    assert!(
+        verify(&signed, DOUDIAN_APP_SECRET, SignMethod::HmacSha256, sign),
+        "{name}: the sign does not verify"
+    );
+    assert!(!format!("{:?}", rec.headers).contains(DOUDIAN_APP_SECRET), "{name}: the secret travels");
 }
 
 fn sorted<K: Into<String>, V: Into<String>>(
