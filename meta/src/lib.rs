@@ -337,6 +337,9 @@ vocab! {
         TokenFetch = "token_fetch", "the client_token fetch ceiling",
         /// Only the endpoint's own limit; a throttle pauses the app.
         Exempt = "exempt", "no app-wide rate",
+        /// A Doudian gateway call: only the endpoint's own limit (the gateway limits each API on
+        /// its own); a throttle pauses the app's gateway calls, not its open-platform calls.
+        Gateway = "gateway", "the Doudian gateway's own limits",
     }
 }
 
@@ -354,17 +357,23 @@ vocab! {
         Refresh = "refresh", "refreshes a user's access_token",
         /// Renews a user's refresh_token.
         Renew = "renew", "renews a user's refresh_token",
+        /// Creates a Doudian authority's token from an authorization code (`token.create`).
+        AuthorityToken = "authority_token", "creates a Doudian authority's token",
+        /// Refreshes a Doudian authority's token (`token.refresh`).
+        AuthorityRefresh = "authority_refresh", "refreshes a Doudian authority's token",
     }
 }
 
 impl TokenRole {
-    /// The request fields an endpoint of this role takes: its one required parameter, which
-    /// the runtime's token lifecycle fills in (none for the app token).
+    /// The required request fields of an endpoint of this role, in order (the generated
+    /// constructor's arguments), which the runtime's token lifecycle fills in.
     pub const fn input(self) -> &'static [&'static str] {
         match self {
             TokenRole::AppToken | TokenRole::StableAppToken => &[],
             TokenRole::ExchangeCode => &["code"],
             TokenRole::Refresh | TokenRole::Renew => &["refresh_token"],
+            TokenRole::AuthorityToken => &["code", "grant_type"],
+            TokenRole::AuthorityRefresh => &["grant_type", "refresh_token"],
         }
     }
 
@@ -376,6 +385,9 @@ impl TokenRole {
                 &["access_token", "expires_in", "refresh_token", "refresh_expires_in", "open_id"]
             }
             TokenRole::Renew => &["refresh_token", "expires_in"],
+            TokenRole::AuthorityToken | TokenRole::AuthorityRefresh => {
+                &["access_token", "expires_in", "refresh_token"]
+            }
         }
     }
 
@@ -384,6 +396,7 @@ impl TokenRole {
         match self {
             TokenRole::AppToken | TokenRole::StableAppToken => RateScope::TokenFetch,
             TokenRole::ExchangeCode | TokenRole::Refresh | TokenRole::Renew => RateScope::Exempt,
+            TokenRole::AuthorityToken | TokenRole::AuthorityRefresh => RateScope::Gateway,
         }
     }
 }

@@ -66,7 +66,9 @@ mod transport;
 pub mod webhook;
 
 pub use auth::store::{MemoryTokenStore, StoredToken, TokenStore};
-pub use auth::{DoudianAuth, DoudianClient, SessionPolicy, UserAuth, UserClient, UserSession};
+pub use auth::{
+    DoudianAuth, DoudianClient, DoudianSession, SessionPolicy, UserAuth, UserClient, UserSession,
+};
 pub use client::{Client, ClientBuilder, DEFAULT_USER_AGENT};
 pub use codes::KnownCode;
 pub use error::{mask_credentials, ApiError, Error, ErrorKind, RawBody, Result, TimeoutKind};

@@ -533,7 +533,9 @@ impl Limiter {
                     })
                     .collect();
                 let cool_downs = if self.configured() {
-                    ["cool:app".to_string(), format!("cool:{endpoint}")]
+                    let shared =
+                        if ep.rate_scope == RateScope::Gateway { "cool:gateway" } else { "cool:app" };
+                    [shared.to_string(), format!("cool:{endpoint}")]
                         .map(|scope| {
                             let key = self.cool_key(&scope);
                             (scope, key)
@@ -644,6 +646,7 @@ impl Limiter {
         let scope = match ep.rate_scope {
             RateScope::App => format!("cool:{endpoint}"),
             RateScope::TokenFetch | RateScope::Exempt => "cool:app".to_string(),
+            RateScope::Gateway => "cool:gateway".to_string(),
         };
         let (key, d) = (self.cool_key(&scope), self.limits.cool_down);
         tracing::warn!(

@@ -13,6 +13,7 @@ use serde::Serialize;
 use tracing::Instrument;
 
 use crate::auth::user::UserCreds;
+use crate::auth::DoudianCreds;
 use crate::check::Check;
 use crate::client::Config;
 use crate::endpoint::{AuthKind, Endpoint, Placement};
@@ -53,10 +54,24 @@ pub async fn call_as_authority<Req: RequestParams + ?Sized, Resp: ResponseData>(
     endpoint: &'static Endpoint,
     request: Option<&Req>,
 ) -> Result<Resp> {
-    protocol::signed::check_authority(endpoint, doudian.auth.authority)?;
+    protocol::signed::check_authority(endpoint, doudian.authority())?;
     let client = &doudian.client;
     let wire = protocol::encode(client, endpoint, request)?;
-    client.execute_as(endpoint, Caller::Authority(&doudian.auth), &wire).await
+    match &doudian.creds {
+        DoudianCreds::Fixed(auth) => client.execute_as(endpoint, Caller::Authority(auth), &wire).await,
+        DoudianCreds::Session(session) => {
+            let auth = session.auth().await?;
+            match client.execute_as(endpoint, Caller::Authority(&auth), &wire).await {
+                Err(e) if e.is_token_invalid() => {
+                    tracing::warn!(error = %e, "Doudian access_token rejected; refreshing the session");
+                    session.invalidate(&auth.access_token).await;
+                    let auth = session.auth().await?;
+                    client.execute_as(endpoint, Caller::Authority(&auth), &wire).await
+                }
+                other => other,
+            }
+        }
+    }
 }
 
 /// A user call of `endpoint`: what every generated method of [`UserClient`] runs. A session's

@@ -148,6 +148,8 @@ struct TokenRolesCx {
     exchange_code: Option<RoleCx>,
     refresh: Option<RoleCx>,
     renew: Option<RoleCx>,
+    authority_token: Option<RoleCx>,
+    authority_refresh: Option<RoleCx>,
     /// Response types of the user-token roles, each converted into `auth::UserTokens`.
     user_token_types: Vec<String>,
 }
@@ -485,6 +487,8 @@ fn token_roles(m: &Model) -> TokenRolesCx {
             TokenRole::ExchangeCode => &mut cx.exchange_code,
             TokenRole::Refresh => &mut cx.refresh,
             TokenRole::Renew => &mut cx.renew,
+            TokenRole::AuthorityToken => &mut cx.authority_token,
+            TokenRole::AuthorityRefresh => &mut cx.authority_refresh,
         };
         *slot = Some(r);
         if matches!(role, TokenRole::ExchangeCode | TokenRole::Refresh)

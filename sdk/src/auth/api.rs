@@ -42,6 +42,25 @@ pub struct RenewedRefresh {
     pub expires_in: i64,
 }
 
+/// A Doudian authority's tokens as `token.create` or `token.refresh` answer them.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct AuthorityTokens {
+    /// The access_token.
+    pub access_token: Secret,
+    /// Seconds it stays valid (7 days by default).
+    pub expires_in: i64,
+    /// The refresh_token (valid 14 days).
+    pub refresh_token: Secret,
+}
+
+impl<A: Into<Secret>, R: Into<Secret>> From<(A, i64, R)> for AuthorityTokens {
+    /// `(access_token, expires_in, refresh_token)`, e.g. tokens kept elsewhere.
+    fn from((access_token, expires_in, refresh_token): (A, i64, R)) -> Self {
+        AuthorityTokens { access_token: access_token.into(), expires_in, refresh_token: refresh_token.into() }
+    }
+}
+
 /// The calls of the token lifecycle. Implemented for [`crate::Client`] by generated code, from
 /// the endpoints the spec gives each role; a role no endpoint plays answers
 /// [`ErrorKind::Config`].
@@ -55,6 +74,13 @@ pub trait TokenApi: Send + Sync {
     fn refresh_access<'a>(&'a self, refresh_token: &'a Secret) -> BoxFuture<'a, Result<UserTokens>>;
     /// Renews a user's refresh_token.
     fn renew_refresh<'a>(&'a self, refresh_token: &'a Secret) -> BoxFuture<'a, Result<RenewedRefresh>>;
+    /// Creates a Doudian authority's token from its authorization code.
+    fn create_authority_token<'a>(&'a self, code: &'a str) -> BoxFuture<'a, Result<AuthorityTokens>>;
+    /// Refreshes a Doudian authority's token with its refresh_token.
+    fn refresh_authority_token<'a>(
+        &'a self,
+        refresh_token: &'a Secret,
+    ) -> BoxFuture<'a, Result<AuthorityTokens>>;
 }
 
 /// The error of a lifecycle step no endpoint of the spec plays.

@@ -59,6 +59,11 @@ impl std::fmt::Debug for TokenCache {
 }
 
 impl TokenCache {
+    /// The store key of the token.
+    pub(crate) fn key(&self) -> &str {
+        &self.key
+    }
+
     pub(crate) fn new(store: Arc<dyn TokenStore>, key: String, timing: TokenTiming) -> Self {
         TokenCache {
             store,

@@ -3,6 +3,7 @@
 //! one live only on [`DoudianClient`], and a call whose endpoint takes another kind of authority
 //! fails before it is sent ([`crate::ErrorKind::WrongAuthority`]).
 
+use super::DoudianSession;
 use crate::endpoint::Authority;
 use crate::{Client, Secret};
 
@@ -30,17 +31,30 @@ impl DoudianAuth {
     }
 }
 
-/// A client acting for one Doudian authority; made by [`Client::doudian`]. Cheap to clone.
+/// A client acting for one Doudian authority; made by [`Client::doudian`] (a fixed token) or
+/// [`Client::doudian_session`] (tokens refreshed as needed). Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct DoudianClient {
     pub(crate) client: Client,
-    pub(crate) auth: DoudianAuth,
+    pub(crate) creds: DoudianCreds,
+}
+
+/// Where a [`DoudianClient`]'s token comes from.
+#[derive(Debug, Clone)]
+pub(crate) enum DoudianCreds {
+    /// Given by the caller.
+    Fixed(DoudianAuth),
+    /// Kept and refreshed by a session.
+    Session(DoudianSession),
 }
 
 impl DoudianClient {
     /// The kind of authority the client acts for.
     pub fn authority(&self) -> Authority {
-        self.auth.authority
+        match &self.creds {
+            DoudianCreds::Fixed(a) => a.authority,
+            DoudianCreds::Session(s) => s.authority(),
+        }
     }
 
     /// The client this handle was made from.
@@ -52,6 +66,12 @@ impl DoudianClient {
 impl Client {
     /// Calls of the Doudian gateway for the authority whose token `auth` holds.
     pub fn doudian(&self, auth: &DoudianAuth) -> DoudianClient {
-        DoudianClient { client: self.clone(), auth: auth.clone() }
+        DoudianClient { client: self.clone(), creds: DoudianCreds::Fixed(auth.clone()) }
+    }
+
+    /// Calls of the Doudian gateway for the authority whose tokens `session` keeps; a token the
+    /// gateway rejects is refreshed, and the call sent once more.
+    pub fn doudian_session(&self, session: &DoudianSession) -> DoudianClient {
+        DoudianClient { client: self.clone(), creds: DoudianCreds::Session(session.clone()) }
     }
 }

@@ -465,7 +465,7 @@ pub static DOUDIAN_TOKEN_CREATE: Endpoint = Endpoint {
     pagination: None,
     evidence: Evidence::Confirmed,
     scope: None,
-    rate_scope: RateScope::App,
+    rate_scope: RateScope::Gateway,
     binding: Binding::Signed(SignedBinding {
         server: Server::Doudian,
         method: "token.create",
@@ -488,7 +488,7 @@ pub static DOUDIAN_TOKEN_REFRESH: Endpoint = Endpoint {
     pagination: None,
     evidence: Evidence::Confirmed,
     scope: None,
-    rate_scope: RateScope::App,
+    rate_scope: RateScope::Gateway,
     binding: Binding::Signed(SignedBinding {
         server: Server::Doudian,
         method: "token.refresh",
@@ -511,7 +511,7 @@ pub static BUYIN_KOL_PRODUCT_SHARE: Endpoint = Endpoint {
     pagination: None,
     evidence: Evidence::Confirmed,
     scope: None,
-    rate_scope: RateScope::App,
+    rate_scope: RateScope::Gateway,
     binding: Binding::Signed(SignedBinding {
         server: Server::Doudian,
         method: "buyin.kolProductShare",
@@ -1501,6 +1501,43 @@ impl crate::auth::TokenApi for crate::Client {
             Ok(crate::auth::RenewedRefresh {
                 refresh_token: d.refresh_token,
                 expires_in: d.expires_in,
+            })
+        })
+    }
+    fn create_authority_token<'a>(
+        &'a self,
+        code: &'a str,
+    ) -> crate::auth::BoxFuture<'a, crate::Result<crate::auth::AuthorityTokens>> {
+        Box::pin(async move {
+            let d = self
+                .doudian_token_create(
+                    &DoudianTokenCreateRequest::new(code, "authorization_code"),
+                )
+                .await?;
+            Ok(crate::auth::AuthorityTokens {
+                access_token: d.access_token,
+                expires_in: d.expires_in,
+                refresh_token: d.refresh_token,
+            })
+        })
+    }
+    fn refresh_authority_token<'a>(
+        &'a self,
+        refresh_token: &'a crate::Secret,
+    ) -> crate::auth::BoxFuture<'a, crate::Result<crate::auth::AuthorityTokens>> {
+        Box::pin(async move {
+            let d = self
+                .doudian_token_refresh(
+                    &DoudianTokenRefreshRequest::new(
+                        "refresh_token",
+                        refresh_token.clone(),
+                    ),
+                )
+                .await?;
+            Ok(crate::auth::AuthorityTokens {
+                access_token: d.access_token,
+                expires_in: d.expires_in,
+                refresh_token: d.refresh_token,
             })
         })
     }

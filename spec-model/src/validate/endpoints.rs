@@ -132,8 +132,10 @@ impl Cx {
             self.role_contract(at, role, request_type.as_deref().and_then(object), object(&e.response.ty));
             Some(role)
         });
+        let signed = Server::from_host(&e.server).is_some_and(|s| s.protocol() == Protocol::Signed);
+        let default_scope = if signed { RateScope::Gateway } else { RateScope::App };
         let rate_scope = match e.rate_scope.as_deref() {
-            None => Some(role.map_or(RateScope::App, TokenRole::default_rate_scope)),
+            None => Some(role.map_or(default_scope, TokenRole::default_rate_scope)),
             Some(r) => spelled!(RateScope, r)
                 .map_err(|h| {
                     self.errors.push(at.err("rate_scope", format!("unknown rate scope `{r}`")).hint(h))
@@ -183,6 +185,19 @@ impl Cx {
                 }
                 continue;
             };
+            if path == "request.type" {
+                // The generated constructor takes the required fields in order: they are the
+                // arguments the runtime passes.
+                let required: Vec<&str> =
+                    fields.iter().filter(|f| !f.optional()).map(|f| f.wire.as_str()).collect();
+                if required != wanted {
+                    self.errors.push(
+                        at.err(path, format!("role `{role}` needs a request whose required fields are exactly {}, in this order", list(wanted)))
+                            .hint("the arguments the runtime's token lifecycle passes; other fields optional"),
+                    );
+                }
+                continue;
+            }
             let missing: Vec<&str> = wanted
                 .iter()
                 .copied()
