@@ -6,10 +6,11 @@ use std::time::Duration;
 
 /// Options of [`super::Sandbox::start_with`]. The defaults follow the platform (api-facts §4):
 /// client_token 2 h with a 5-minute grace, at most 500 client_token calls per 5 minutes,
-/// authorization codes 10 min, access_token 15 days, refresh_token 30 days with 5 renewals.
+/// authorization codes 10 min, access_token 15 days, refresh_token 30 days with 5 renewals; on
+/// the Doudian gateway access_tokens 7 days and refresh_tokens 14 (doudian-facts §3).
 ///
 /// The sandbox also guards itself against clients that hold it: request headers must arrive
-/// within 10 s and bodies within 30 s, at most 1,024 connections are open at once (for the three
+/// within 10 s and bodies within 30 s, at most 1,024 connections are open at once (for all the
 /// servers together), and the request log keeps at most 10,000 requests and 64 MiB, each body
 /// up to its first 64 KiB (with its full size recorded).
 ///
@@ -149,7 +150,8 @@ impl SandboxConfig {
         self
     }
 
-    /// Lifetime of an authorization code (default 10 min).
+    /// Lifetime of an authorization code (default 10 min), of the OAuth flow and of the Doudian
+    /// gateway alike.
     pub fn code_lifetime(mut self, d: Duration) -> Self {
         self.code_lifetime = d;
         self
@@ -229,7 +231,7 @@ impl SandboxConfig {
         self
     }
 
-    /// At most `n` connections open at once, for the three servers together (default 1,024).
+    /// At most `n` connections open at once, for all the servers together (default 1,024).
     /// Further connections wait in the listen queue until one closes.
     pub fn max_connections(mut self, n: usize) -> Self {
         self.max_connections = n;

@@ -17,7 +17,7 @@ use crate::spec::Endpoint;
 use douyin_alliance::KnownCode;
 
 use crate::clock::Clock;
-use crate::reply::{bytes_response, error_body, example_body, json_response};
+use crate::reply::{bytes_response, example_body, json_response, known_error};
 
 /// A failure the sandbox answers instead of the normal reply.
 ///
@@ -30,11 +30,14 @@ pub enum Fault {
     Latency(Duration),
     /// Answer this HTTP status with a plain-text body.
     Status(u16),
-    /// The platform's "system busy" code (2100004) in the endpoint's envelope.
+    /// The platform's "system busy" code (2100004) in the endpoint's envelope; on the Doudian
+    /// gateway `20000 dop.service-error`.
     Busy,
-    /// The platform's "request frequency too high" code (28003018) in the endpoint's envelope.
+    /// The platform's "request frequency too high" code (28003018) in the endpoint's envelope;
+    /// on the Doudian gateway `60000 isv.traffic-limited`.
     RateLimited,
-    /// The platform's "access_token expired" code (2190008) in the endpoint's envelope.
+    /// The platform's "access_token expired" code (2190008) in the endpoint's envelope; on the
+    /// Doudian gateway `40003 isv.access-token-expired`.
     ExpiredToken,
     /// HTTP 200 with the first half of the normal JSON body (a complete, short response).
     TruncatedBody,
@@ -195,9 +198,8 @@ pub(crate) fn render(
     example: Option<&serde_json::Value>,
     clock: &Clock,
 ) -> Response {
-    let coded = |code: KnownCode, text: &str| {
-        json_response(StatusCode::OK, &error_body(ep, code.code(), text, clock))
-    };
+    let coded =
+        |code: KnownCode, text: &str| json_response(StatusCode::OK, &known_error(ep, code, text, clock));
     match fault {
         Fault::Latency(_) => json_response(StatusCode::OK, &example_body(ep, example, clock)),
         Fault::Status(s) => {

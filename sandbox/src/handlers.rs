@@ -1,26 +1,24 @@
 //! One request's way through the sandbox: route by the spec's table, log, inject faults, check
 //! method, token, content type and parameters against the spec, then answer from state or
-//! from the spec's example.
+//! from the spec's example. Signed calls of the Doudian gateway go their own way from routing
+//! on ([`crate::gateway`]).
 
 use std::sync::Arc;
 
-use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::response::Response;
 use bytes::Bytes;
-use http::header::{CONTENT_TYPE, LOCATION};
+use http::header::CONTENT_TYPE;
 use http::request::Parts;
 use http::{HeaderValue, StatusCode};
 use serde_json::{json, Map, Value};
 
-use crate::spec::{
-    self, AuthKind, Credential, Encoding, Endpoint, EnvelopeKind, Placement, RestBinding, Server,
-};
-use douyin_alliance::envelope;
+use crate::spec::{self, AuthKind, Binding, Credential, Encoding, Endpoint, Placement, RestBinding, Server};
 use douyin_alliance::{KnownCode, TOKEN_HEADER};
 
 use crate::auth::Denied;
 use crate::faults::{self, Fault};
+use crate::gateway;
 use crate::log::LoggedRequest;
 use crate::params::Params;
 use crate::reply::{self, error_body, example_body, json_response, parameter_code, success_body};
@@ -135,7 +133,10 @@ pub(crate) async fn handle(State(ctx): State<ServerCtx>, req: Request) -> Respon
     ));
     let Some(ep) = ep else {
         if ctx.server == Server::OpenDouyin && same_path(&path, douyin_alliance::oauth::AUTHORIZE_PATH) {
-            return authorize_page(sh, &parts);
+            return crate::authorize_page::authorize_page(sh, &parts);
+        }
+        if ctx.server == Server::Doudian {
+            return gateway::unknown_method(sh, &path);
         }
         let text = json!({"error": format!("the sandbox has no endpoint {} {path} on {}", parts.method, ctx.server)});
         return json_response(StatusCode::NOT_FOUND, &text);
@@ -154,7 +155,11 @@ pub(crate) async fn handle(State(ctx): State<ServerCtx>, req: Request) -> Respon
         Some(f) => return faults::render(&f, ep, sh.examples.body(&ep.name), &sh.clock),
         None => {}
     }
-    match process(sh, ep, &parts, &body) {
+    let rest = match &ep.binding {
+        Binding::Rest(rest) => rest,
+        Binding::Signed(signed) => return gateway::serve(sh, ep, signed, &parts, &body),
+    };
+    match process(sh, ep, rest, &parts, &body) {
         Ok(Served::Data(data)) => json_response(StatusCode::OK, &success_body(ep, data, &sh.clock)),
         Ok(Served::Example) => {
             json_response(StatusCode::OK, &example_body(ep, sh.examples.body(&ep.name), &sh.clock))
@@ -167,7 +172,7 @@ pub(crate) async fn handle(State(ctx): State<ServerCtx>, req: Request) -> Respon
             json_response(StatusCode::OK, &error_body(ep, d.code, &d.description, &sh.clock))
         }
         Err(Reject::Method(m)) => {
-            let allowed = spec::rest(ep).map_or(spec::HttpMethod::Post, |r| r.method);
+            let allowed = rest.method;
             let text = format!("method {m} not allowed: {} takes {allowed}", ep.path());
             let mut r = json_response(
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -183,11 +188,11 @@ fn same_path(a: &str, b: &str) -> bool {
     a.trim_end_matches('/') == b.trim_end_matches('/')
 }
 
-fn query_pairs(parts: &Parts) -> Vec<(String, String)> {
+pub(crate) fn query_pairs(parts: &Parts) -> Vec<(String, String)> {
     url::form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes()).into_owned().collect()
 }
 
-fn query_value<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub(crate) fn query_value<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
     pairs.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }
 
@@ -244,10 +249,13 @@ fn kind_of(v: &Value) -> &'static str {
 }
 
 /// Everything after routing and faults.
-fn process(sh: &Shared, ep: &'static Endpoint, parts: &Parts, body: &Bytes) -> Result<Served, Reject> {
-    let Some(rest) = spec::rest(ep) else {
-        return Err(param("method", "the sandbox does not serve signed gateway calls yet".to_string()));
-    };
+fn process(
+    sh: &Shared,
+    ep: &'static Endpoint,
+    rest: &RestBinding,
+    parts: &Parts,
+    body: &Bytes,
+) -> Result<Served, Reject> {
     if parts.method.as_str() != rest.method.as_str() {
         return Err(Reject::Method(parts.method.clone()));
     }
@@ -470,92 +478,6 @@ fn user_tokens(t: crate::auth::UserTokens) -> Value {
         "open_id": t.open_id,
         "scope": t.scope,
     })
-}
-
-/// `GET /platform/oauth/connect/`: the user "authorizes" at once. With `redirect_uri` the answer
-/// is the platform's redirect carrying `code` and `state`; without, a JSON body with the code.
-/// The sandbox-only parameter `open_id` picks the creator (default [`Sandbox::DEFAULT_OPEN_ID`]).
-fn authorize_page(sh: &Shared, parts: &Parts) -> Response {
-    let fail = |status: StatusCode, code: KnownCode, text: String| {
-        json_response(
-            status,
-            &envelope::Answer::error(EnvelopeKind::DataExtra, code.code(), text).oauth().to_json(),
-        )
-    };
-    if parts.method != http::Method::GET {
-        return fail(
-            StatusCode::METHOD_NOT_ALLOWED,
-            KnownCode::ParameterError,
-            format!("method {} not allowed: use GET", parts.method),
-        );
-    }
-    let q = query_pairs(parts);
-    let get = |k: &str| query_value(&q, k).filter(|v| !v.is_empty());
-    match get("client_key") {
-        None => {
-            return fail(
-                StatusCode::OK,
-                KnownCode::MissingParameter,
-                "parameter invalid: `client_key` is required".into(),
-            )
-        }
-        Some(k) if k != Sandbox::CLIENT_KEY => {
-            return fail(
-                StatusCode::OK,
-                KnownCode::InvalidClientKey,
-                format!("client_key `{k}` does not exist"),
-            )
-        }
-        Some(_) => {}
-    }
-    if get("response_type") != Some("code") {
-        return fail(
-            StatusCode::OK,
-            KnownCode::ParameterError,
-            "parameter invalid: `response_type` must be `code`".into(),
-        );
-    }
-    let Some(scope) = get("scope") else {
-        return fail(
-            StatusCode::OK,
-            KnownCode::MissingParameter,
-            "parameter invalid: `scope` is required".into(),
-        );
-    };
-    let open_id = get("open_id").unwrap_or(Sandbox::DEFAULT_OPEN_ID);
-    let code = lock(&sh.auth).authorize(open_id, scope, sh.clock.now(), &sh.config);
-    let state = get("state");
-    if let Some(redirect) = get("redirect_uri") {
-        let Ok(mut url) = url::Url::parse(redirect).map_err(|_| ()).and_then(|u| {
-            if matches!(u.scheme(), "http" | "https") {
-                Ok(u)
-            } else {
-                Err(())
-            }
-        }) else {
-            return fail(
-                StatusCode::OK,
-                KnownCode::IllegalRedirectUri,
-                format!("illegal redirect_uri `{redirect}`"),
-            );
-        };
-        url.query_pairs_mut().append_pair("code", &code);
-        if let Some(s) = state {
-            url.query_pairs_mut().append_pair("state", s);
-        }
-        let mut r = Response::new(Body::empty());
-        *r.status_mut() = StatusCode::FOUND;
-        if let Ok(v) = HeaderValue::from_str(url.as_str()) {
-            r.headers_mut().insert(LOCATION, v);
-        }
-        return r;
-    }
-    let granted =
-        json!({"code": code, "state": state.unwrap_or_default(), "open_id": open_id, "scope": scope});
-    json_response(
-        StatusCode::OK,
-        &envelope::Answer::success(EnvelopeKind::DataExtra, granted).oauth().to_json(),
-    )
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! A local stand-in for the Douyin Alliance platform, driven by the same spec as the client.
 //!
-//! [`Sandbox::start`] serves the three hosts on free 127.0.0.1 ports. Routes, request checks,
+//! [`Sandbox::start`] serves the four hosts on free 127.0.0.1 ports. Routes, request checks,
 //! credential placement and default answers come from the spec itself (`spec/*.yaml`, compiled
 //! in and validated by the generator's validator: [`spec::model`]), so a spec change changes the
 //! sandbox too; none of it is compiled into the SDK, which the sandbox uses like any user does.
@@ -17,7 +17,14 @@
 //!   the endpoint's envelope;
 //! - each creator has a showcase (add, list, remove) and seeded orders (cursor paging, time
 //!   windows, order ids); other endpoints answer the spec's example;
-//! - faults can be injected per endpoint ([`Sandbox::inject`]);
+//! - the Doudian gateway (`openapi-fxg.jinritemai.com`) serves every signed endpoint of the
+//!   spec: the common parameters, timestamp and signature are checked in the gateway's order
+//!   against [`Sandbox::DOUDIAN_APP_KEY`] / [`Sandbox::DOUDIAN_APP_SECRET`], then the token and
+//!   its kind of authority, then the parameters; refusals carry the gateway's `code` and
+//!   `sub_code`. [`Sandbox::doudian_code`] gives an authorization code for `token.create`;
+//!   tokens live 7 days (refresh_tokens 14) and `token.refresh` follows the platform's one-hour
+//!   rule; `buyin.kolProductShare` answers links to the catalog's product;
+//! - faults can be injected per endpoint ([`Sandbox::inject`]), in each endpoint's envelope;
 //! - it guards itself against clients that hold it: header and body read timeouts, a cap on
 //!   open connections, and a request log bounded by count and bytes ([`SandboxConfig`]).
 //!
@@ -39,10 +46,12 @@
 //! ```
 
 mod auth;
+mod authorize_page;
 mod catalog;
 mod clock;
 mod config;
 mod faults;
+mod gateway;
 mod handlers;
 mod log;
 mod params;
@@ -64,11 +73,12 @@ use tokio::task::JoinHandle;
 
 pub use config::SandboxConfig;
 pub use faults::{Fault, FaultRule, ParseFaultError};
+pub use gateway::DoudianClock;
 pub use log::{LoggedRequest, Received};
 pub use push::{PushAttempt, ORDER_EVENT, RETRIES};
 
 use crate::spec::Endpoint;
-use douyin_alliance::endpoint::Server;
+use douyin_alliance::endpoint::{Authority, Server};
 use douyin_alliance::{Client, ClientBuilder};
 
 /// Why the sandbox could not start or take an order.
@@ -100,7 +110,7 @@ pub enum SandboxError {
     Spec(String),
 }
 
-/// State shared by the three servers and the [`Sandbox`] handle.
+/// State shared by the servers and the [`Sandbox`] handle.
 pub(crate) struct Shared {
     pub(crate) config: SandboxConfig,
     pub(crate) clock: clock::Clock,
@@ -109,6 +119,8 @@ pub(crate) struct Shared {
     pub(crate) catalog: catalog::Catalog,
     pub(crate) templates: state::Templates,
     pub(crate) auth: Mutex<auth::AuthState>,
+    /// The Doudian gateway's codes and tokens.
+    pub(crate) doudian: Mutex<gateway::DoudianAuthState>,
     pub(crate) data: Mutex<state::DataState>,
     pub(crate) faults: Mutex<faults::FaultTable>,
     pub(crate) log: Mutex<log::RequestLog>,
@@ -122,9 +134,15 @@ pub(crate) struct Shared {
 
 impl Shared {
     /// The endpoint served at `path` on `server`; a trailing slash is optional, as on the
-    /// platform.
+    /// platform, and on the Doudian gateway so is a doubled leading one (the official Go SDK
+    /// sends `//buyin/...`).
     pub(crate) fn route(&self, server: Server, path: &str) -> Option<&'static Endpoint> {
-        self.routes.get(&(server, path.trim_end_matches('/').to_string())).copied()
+        let path = path.trim_end_matches('/');
+        let path = match server {
+            Server::Doudian => format!("/{}", path.trim_start_matches('/')),
+            _ => path.to_string(),
+        };
+        self.routes.get(&(server, path)).copied()
     }
 }
 
@@ -133,7 +151,7 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// A running sandbox: three HTTP servers (one per [`Server`]) on loopback ports.
+/// A running sandbox: one HTTP server per [`Server`] on loopback ports.
 ///
 /// Dropping it (or [`Sandbox::shutdown`]) stops the servers.
 pub struct Sandbox {
@@ -156,8 +174,12 @@ impl Sandbox {
     pub const CLIENT_SECRET: &'static str = "sandbox-client-secret";
     /// The creator the authorization page picks when no `open_id` is given.
     pub const DEFAULT_OPEN_ID: &'static str = "sandbox-open-id";
+    /// The app_key of the sandbox's Doudian app (19 digits, as the platform's are).
+    pub const DOUDIAN_APP_KEY: &'static str = "7300000000000000017";
+    /// The app_secret of the sandbox's Doudian app (a public test value, not a secret).
+    pub const DOUDIAN_APP_SECRET: &'static str = "5a4db0c5-d0d1-4a4e-8b1e-5a4db0c5d0d1";
 
-    /// Starts the sandbox with the default [`SandboxConfig`] on three free 127.0.0.1 ports.
+    /// Starts the sandbox with the default [`SandboxConfig`] on free 127.0.0.1 ports.
     pub async fn start() -> Result<Sandbox, SandboxError> {
         Self::start_with(SandboxConfig::default()).await
     }
@@ -195,6 +217,7 @@ impl Sandbox {
             catalog,
             templates,
             auth: Mutex::new(auth::AuthState::default()),
+            doudian: Mutex::new(gateway::DoudianAuthState::default()),
             data: Mutex::new(state::DataState::default()),
             faults: Mutex::new(faults::FaultTable::default()),
             log: Mutex::new(log::RequestLog::new(config.log_capacity, config.log_max_bytes)),
@@ -240,13 +263,13 @@ impl Sandbox {
         format!("http://{}", self.addr(server))
     }
 
-    /// A client builder pointed at the three servers, with the sandbox app's credentials.
+    /// A client builder pointed at every server, with the sandbox app's credentials (its
+    /// client_key / client_secret, and its Doudian app_key / app_secret).
     pub fn client_builder(&self) -> ClientBuilder {
-        Server::ALL
-            .iter()
-            .fold(Client::builder().credentials(Self::CLIENT_KEY, Self::CLIENT_SECRET), |b, s| {
-                b.base_url(*s, self.base_url(*s))
-            })
+        let builder = Client::builder()
+            .credentials(Self::CLIENT_KEY, Self::CLIENT_SECRET)
+            .doudian_credentials(Self::DOUDIAN_APP_KEY, Self::DOUDIAN_APP_SECRET);
+        Server::ALL.iter().fold(builder, |b, s| b.base_url(*s, self.base_url(*s)))
     }
 
     /// The settings the sandbox runs with.
@@ -259,6 +282,24 @@ impl Sandbox {
     pub fn authorize(&self, open_id: &str, scopes: &[&str]) -> String {
         let now = self.shared.clock.now();
         lock(&self.shared.auth).authorize(open_id, &scopes.join(","), now, &self.shared.config)
+    }
+
+    /// A Doudian authorization code, as if a new subject of kind `authority` had authorized the
+    /// sandbox's Doudian app: exchange it with `token.create` (`grant_type:
+    /// authorization_code`) within [`SandboxConfig::code_lifetime`] (10 minutes by default),
+    /// once. The tokens stand for that `authority`, with a fresh `authority_id`.
+    pub fn doudian_code(&self, authority: Authority) -> String {
+        let now = self.shared.clock.now();
+        let grant = gateway::Grant::fresh(authority);
+        lock(&self.shared.doudian).mint_code(grant, now, self.shared.config.code_lifetime)
+    }
+
+    /// A hook for clients of the Doudian gateway whose clock should move with the sandbox's
+    /// ([`Sandbox::advance_clock`]): without it, a signed call after the clock moved more than
+    /// 10 minutes is refused `isv.timestamp-invalid`, as the gateway refuses a client whose
+    /// clock is off. See [`DoudianClock`].
+    pub fn doudian_clock(&self) -> DoudianClock {
+        DoudianClock { shared: self.shared.clone() }
     }
 
     /// Every scope the spec's user calls need, with `user_info`: what a creator who grants the
@@ -313,7 +354,8 @@ impl Sandbox {
         }
     }
 
-    /// How many requests of `endpoint` the sandbox's rate limits refused (28003018).
+    /// How many requests of `endpoint` the sandbox's rate limits refused (28003018; on the
+    /// Doudian gateway 60000 `isv.traffic-limited`).
     pub fn rate_limited(&self, endpoint: &str) -> usize {
         lock(&self.shared.throttle).refused(endpoint)
     }
@@ -353,6 +395,8 @@ impl Sandbox {
     }
 
     /// Moves the sandbox's clock forward: tokens and codes expire as if the time had passed.
+    /// The Doudian gateway checks the timestamps of signed calls against this clock too: give
+    /// clients [`Sandbox::doudian_clock`] to keep theirs in step.
     pub fn advance_clock(&self, by: Duration) {
         self.shared.clock.advance(by);
     }

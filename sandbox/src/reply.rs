@@ -1,4 +1,5 @@
-//! Answers in the platform's three envelopes (api-facts §2), successes and errors alike.
+//! Answers in the platforms' envelopes (api-facts §2, doudian-facts §4), successes and errors
+//! alike.
 
 use axum::body::Body;
 use axum::response::Response;
@@ -7,7 +8,7 @@ use http::header::CONTENT_TYPE;
 use http::StatusCode;
 use serde_json::{json, Value};
 
-use crate::spec::{Endpoint, Server};
+use crate::spec::{Endpoint, EnvelopeKind, Server};
 use douyin_alliance::KnownCode;
 
 use crate::clock::{format_beijing, Clock};
@@ -61,6 +62,15 @@ pub(crate) fn example_body(ep: &Endpoint, example: Option<&Value>, clock: &Clock
 /// An error answer of `ep` carrying the platform's `code`.
 pub(crate) fn error_body(ep: &Endpoint, code: i64, description: &str, clock: &Clock) -> Value {
     written(ep, Answer::error(ep.envelope().0, code, description), clock)
+}
+
+/// An error answer of `ep` for what `code` means: the code itself, or on the Doudian gateway
+/// its equivalent `code` and `sub_code` ([`crate::gateway::GatewayError::from_known`]).
+pub(crate) fn known_error(ep: &Endpoint, code: KnownCode, description: &str, clock: &Clock) -> Value {
+    match ep.envelope().0 {
+        EnvelopeKind::Doudian => crate::gateway::GatewayError::from_known(code, description).body(clock),
+        _ => error_body(ep, code.code(), description, clock),
+    }
 }
 
 /// The code of a parameter error on `ep`: 10002 (10005 when missing) on OAuth, 2100005 elsewhere.

@@ -1,5 +1,5 @@
 //! How a server takes connections: HTTP/1 through hyper with a header read timeout, at most
-//! [`crate::SandboxConfig::max_connections`] open at once (for the three servers together), and
+//! [`crate::SandboxConfig::max_connections`] open at once (for all the servers together), and
 //! a graceful shutdown. The body read timeout is the handler's (`handlers::handle`).
 
 use std::sync::Arc;

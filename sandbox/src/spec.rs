@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 pub use spec_model::model::{
     AuthKind, Binding, Credential, Encoding, EnvelopeKind, Field, HttpMethod, Model, NamedType,
-    Operation as Endpoint, Placement, RestBinding, Server, Ty, TypeKind,
+    Operation as Endpoint, Placement, RestBinding, Server, SignedBinding, Ty, TypeKind,
 };
 
 use crate::SandboxError;

@@ -155,6 +155,10 @@ async fn main() -> ExitCode {
     println!("App credentials (sandbox only):");
     println!("  client_key     {}", Sandbox::CLIENT_KEY);
     println!("  client_secret  {}", Sandbox::CLIENT_SECRET);
+    println!("Doudian app credentials (sandbox only; signed calls of {}):", Server::Doudian.host());
+    println!("  app_key        {}", Sandbox::DOUDIAN_APP_KEY);
+    println!("  app_secret     {}", Sandbox::DOUDIAN_APP_SECRET);
+    println!("  tokens: token.create with grant_type authorization_self and shop_id, or auth_id with auth_subject_type Colonel / MCN / DouKe");
     println!("Authorize a test creator (answers a code for oauth/access_token):");
     println!(
         "  curl '{}/platform/oauth/connect/?client_key={}&response_type=code&scope=user_info&open_id={}'",

@@ -19,6 +19,7 @@ mod runtime_redaction;
 mod runtime_retries;
 mod runtime_tokens;
 mod sandbox_auth;
+mod sandbox_doudian;
 mod sandbox_endpoints;
 mod sandbox_faults;
 mod sandbox_validation;

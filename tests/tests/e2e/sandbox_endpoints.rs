@@ -1,20 +1,21 @@
-//! Every endpoint of the spec, called through the SDK against the sandbox, and the sandbox's
-//! state: showcase, orders, OAuth, the authorization page.
+//! Every endpoint of the spec, called through the SDK against the sandbox (the Doudian gateway's
+//! too), and the sandbox's state: showcase, orders, OAuth, the authorization page.
 
 use e2e_tests::within;
 use std::collections::HashSet;
 use std::time::Duration;
 
-use douyin_alliance::endpoint::Server;
+use douyin_alliance::endpoint::{Authority, Binding, Server};
 use douyin_alliance::types::{
     AccessTokenRequest, CaptainTaskDetailRequest, CaptainTaskProductListRequest,
-    ColonelAwardTaskApplyRequest, IsvPickOrderRequest, KolMaterialsProductsDetailsRequest,
-    KolMaterialsProductsSearchRequest, KolOrderTimeType, KolOrdersRequest, KolStoreListRequest,
-    KolStoreRemoveRequest, MaterialsProductCategoryRequest, Order, ProductPicksourceConvertRequest,
-    ProductSkusRequest, RefreshTokenRequest, RenewRefreshTokenRequest, StoreAddProduct, StoreAddRequest,
-    StoreProduct, StoreRemoveProduct,
+    ColonelAwardTaskApplyRequest, DoudianTokenCreateRequest, DoudianTokenRefreshRequest, IsvPickOrderRequest,
+    KolMaterialsProductsDetailsRequest, KolMaterialsProductsSearchRequest, KolOrderTimeType,
+    KolOrdersRequest, KolProductShareRequest, KolStoreListRequest, KolStoreRemoveRequest,
+    MaterialsProductCategoryRequest, Order, ProductPicksourceConvertRequest, ProductSkusRequest,
+    RefreshTokenRequest, RenewRefreshTokenRequest, StoreAddProduct, StoreAddRequest, StoreProduct,
+    StoreRemoveProduct,
 };
-use douyin_alliance::{Client, Id, RetryPolicy, UserAuth, UserClient};
+use douyin_alliance::{Client, DoudianAuth, Id, RetryPolicy, UserAuth, UserClient};
 use douyin_sandbox::{Sandbox, SandboxConfig};
 use futures_util::TryStreamExt;
 
@@ -134,6 +135,30 @@ async fn call_endpoint(name: &str, sandbox: &Sandbox, client: &Client, user: &Us
                     .unwrap();
             }
         }
+        "doudian_token_create" => {
+            let code = sandbox.doudian_code(Authority::Kol);
+            let r = DoudianTokenCreateRequest::new(code, "authorization_code");
+            assert_eq!(client.doudian_token_create(&r).await.unwrap().expires_in, 7 * 86_400);
+        }
+        "doudian_token_refresh" => {
+            let r = DoudianTokenCreateRequest::new("", "authorization_self").with_shop_id(12345u64);
+            let t = client.doudian_token_create(&r).await.unwrap();
+            let r = DoudianTokenRefreshRequest::new("refresh_token", t.refresh_token.clone());
+            // Days before expiry: the same token back.
+            assert_eq!(client.doudian_token_refresh(&r).await.unwrap().access_token, t.access_token);
+        }
+        "buyin_kol_product_share" => {
+            let code = sandbox.doudian_code(Authority::Kol);
+            let r = DoudianTokenCreateRequest::new(code, "authorization_code");
+            let t = client.doudian_token_create(&r).await.unwrap();
+            let kol = client.doudian(&DoudianAuth::new(Authority::Kol, t.access_token));
+            let r = KolProductShareRequest::new(
+                "https://haohuo.jinritemai.com/views/product/item2?id=3400312511185213726",
+                "dy_107275124545117584_21312_1660100313",
+            );
+            let link = kol.buyin_kol_product_share(&r).await.unwrap();
+            assert!(link.dy_deeplink.is_some_and(|d| d.contains("3400312511185213726")));
+        }
         other => panic!(
             "endpoint `{other}` is in the spec but this test does not call it: add it to call_endpoint"
         ),
@@ -151,11 +176,18 @@ async fn every_endpoint_of_the_spec_answers_through_the_sdk() {
         }
         for ep in douyin_alliance::ENDPOINTS.iter().copied() {
             assert!(sandbox.requests(ep.name) > 0, "{} was never requested", ep.name);
-            // Each reached the host the spec names, with the method the spec names.
+            // Each reached the host the spec names, with the method the spec names (a POST
+            // naming its `method` on the gateway).
             for r in sandbox.requests_to(ep.name) {
-                let rest = ep.rest().expect("a REST endpoint");
-                assert_eq!(r.server, rest.server, "{}", ep.name);
-                assert_eq!(r.method.as_str(), rest.method.as_str(), "{}", ep.name);
+                assert_eq!(r.server, ep.server(), "{}", ep.name);
+                match &ep.binding {
+                    Binding::Rest(rest) => assert_eq!(r.method.as_str(), rest.method.as_str(), "{}", ep.name),
+                    Binding::Signed(signed) => {
+                        assert_eq!(r.method, "POST", "{}", ep.name);
+                        assert_eq!(r.query_param("method").as_deref(), Some(signed.method), "{}", ep.name);
+                    }
+                    other => panic!("{}: a binding this test does not know: {other:?}", ep.name),
+                }
             }
         }
         // One client_token served every app call.
