@@ -713,7 +713,7 @@ fn unknown_token_role() {
     assert_eq!(
         only(&edit("    retry_safe: true\n", "    retry_safe: true\n    role: refrsh\n")),
         "spec/fx.yaml:12: `fx_list`, field `role`: unknown role `refrsh` (expected `app_token`, \
-         `stable_app_token`, `exchange_code`, `refresh`, `renew`)"
+         `stable_app_token`, `exchange_code`, `refresh`, `renew`, `authority_token`, `authority_refresh`)"
     );
 }
 
@@ -723,9 +723,9 @@ fn a_token_role_needs_the_fields_the_runtime_reads() {
     assert_eq!(
         messages(&[("spec/fx.yaml", &text)]),
         [
-            "spec/fx.yaml:15: `fx_list`, field `request.type`: role `renew` needs the required field(s) \
-             `refresh_token` (expected the fields the runtime's token lifecycle reads, at `documented` or \
-             `confirmed` evidence)",
+            "spec/fx.yaml:15: `fx_list`, field `request.type`: role `renew` needs a request whose required \
+             fields are exactly `refresh_token`, in this order (expected the arguments the runtime's token \
+             lifecycle passes; other fields optional)",
             "spec/fx.yaml:18: `fx_list`, field `response.type`: role `renew` needs the required field(s) \
              `refresh_token`, `expires_in` (expected the fields the runtime's token lifecycle reads, at \
              `documented` or `confirmed` evidence)",
@@ -738,6 +738,6 @@ fn unknown_rate_scope() {
     assert_eq!(
         only(&edit("    retry_safe: true\n", "    retry_safe: true\n    rate_scope: apps\n")),
         "spec/fx.yaml:12: `fx_list`, field `rate_scope`: unknown rate scope `apps` (expected `app`, \
-         `token_fetch`, `exempt`)"
+         `token_fetch`, `exempt`, `gateway`)"
     );
 }
