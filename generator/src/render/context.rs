@@ -18,6 +18,8 @@ pub struct Cx {
     any_doudian: bool,
     /// Whether any endpoint is a signed call: its binding types are imported.
     any_signed: bool,
+    /// The API families the spec has, in a fixed order: the reference groups endpoints by them.
+    families: Vec<FamilyCx>,
     roles: TokenRolesCx,
     types: Vec<TypeCx>,
     endpoints: Vec<EndpointCx>,
@@ -128,6 +130,8 @@ struct EndpointCx {
     binding: BindingCx,
     /// The client type the method is on.
     client: String,
+    /// The family it belongs to (`FamilyCx::key`).
+    family: String,
     /// The runtime function the method calls.
     call_fn: String,
     /// The request line of the endpoint reference.
@@ -191,6 +195,23 @@ pub fn build(m: &Model, spec_dir: &str) -> Cx {
             .iter()
             .any(|e| matches!(&e.binding, Binding::Signed(s) if s.credential.token)),
         any_signed: m.endpoints.iter().any(|e| matches!(e.binding, Binding::Signed(_))),
+        families: [
+            FamilyCx {
+                key: "rest",
+                title: "Douyin open platform (REST)",
+                wire_column: "Method and path",
+                scope_column: "Scope",
+            },
+            FamilyCx {
+                key: "signed",
+                title: "Doudian gateway (signed `method` calls)",
+                wire_column: "Gateway method",
+                scope_column: "Authority",
+            },
+        ]
+        .into_iter()
+        .filter(|f| m.endpoints.iter().any(|e| family(e) == f.key))
+        .collect(),
         types: m.types.iter().map(|t| type_cx(t, &roles)).collect(),
         endpoints: m.endpoints.iter().flat_map(endpoint_cxs).collect(),
         summary: summary(m),
@@ -475,6 +496,23 @@ fn endpoint_cxs(e: &Operation) -> Vec<EndpointCx> {
     offers.iter().map(|o| endpoint_cx(e, o)).collect()
 }
 
+/// One API family of the reference.
+#[derive(Serialize)]
+struct FamilyCx {
+    key: &'static str,
+    title: &'static str,
+    wire_column: &'static str,
+    scope_column: &'static str,
+}
+
+/// The family an operation belongs to, as the reference groups them.
+fn family(e: &Operation) -> &'static str {
+    match e.binding {
+        Binding::Rest(_) => "rest",
+        Binding::Signed(_) => "signed",
+    }
+}
+
 /// The endpoints playing each token role.
 fn token_roles(m: &Model) -> TokenRolesCx {
     let mut cx = TokenRolesCx::default();
@@ -541,6 +579,8 @@ fn event_cx(e: &Event) -> EventCx {
 pub(super) struct Offer<'e> {
     pub(super) auth: AuthKind,
     pub(super) scope: Option<&'e str>,
+    /// The reference's scope cell, when the binding writes it (the gateway's authorities).
+    pub(super) scope_md: Option<String>,
     pub(super) evidence: &'e Provenance,
     pub(super) konst: String,
     /// The other credential it is also offered under, with its evidence.
@@ -631,11 +671,12 @@ fn endpoint_cx(e: &Operation, o: &Offer<'_>) -> EndpointCx {
         evidence: e.evidence.level.rust_path().to_string(),
         rate_scope: e.rate_scope.rust_path().to_string(),
         scope: scope.map_or("None".to_string(), |s| format!("Some({})", rust::lit(s))),
-        scope_md: scope.map_or("—".to_string(), |s| format!("`{s}`")),
+        scope_md: o.scope_md.clone().unwrap_or_else(|| scope.map_or("—".to_string(), |s| format!("`{s}`"))),
         auth_md: auth_md.to_string(),
         evidence_md: evidence.replace('|', "\\|"),
         binding: BindingCx { rest: wire.binding.rest.clone(), signed: wire.binding.signed.clone() },
         client: auth.client_type().to_string(),
+        family: family(e).to_string(),
         call_fn: match auth {
             AuthKind::None | AuthKind::ClientToken => "call",
             AuthKind::AccessToken => "call_as_user",

@@ -45,6 +45,7 @@ pub fn offers<'e>(e: &'e Operation, r: &'e RestBinding) -> Vec<Offer<'e>> {
             Offer {
                 auth: c.placement.auth(),
                 scope: c.scope.as_deref(),
+                scope_md: None,
                 evidence: &c.evidence,
                 konst,
                 other,

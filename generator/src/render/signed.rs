@@ -30,6 +30,7 @@ pub fn offer<'e>(e: &'e Operation, s: &'e SignedBinding) -> Offer<'e> {
     Offer {
         auth,
         scope: None,
+        scope_md: Some(if who.is_empty() { "—".to_string() } else { who.join(", ") }),
         evidence: &c.evidence,
         konst: names::constant(&e.name),
         other: None,
@@ -46,11 +47,7 @@ pub fn offer<'e>(e: &'e Operation, s: &'e SignedBinding) -> Offer<'e> {
                 s.server.host(),
                 s.path
             ),
-            credentials_md: if c.token {
-                format!("{authority}; the app's signature on every attempt")
-            } else {
-                "; the app's signature on every attempt".to_string()
-            },
+            credentials_md: "; the app's signature on every attempt".to_string(),
             short_md: format!("`{}`", s.method),
             binding: BindingCx {
                 rest: None,
