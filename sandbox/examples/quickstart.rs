@@ -6,23 +6,27 @@
 //!
 //! starts the embedded sandbox and walks the real flow: client_token, category tree, a
 //! creator's authorization, product search, adding to the showcase, listing it, paging through
-//! orders, removing from the showcase.
+//! orders, removing from the showcase, and a share link (转链) for a product through the Doudian
+//! gateway (signed calls with a creator's Doudian token).
 //!
 //! With `DOUYIN_CLIENT_KEY` and `DOUYIN_CLIENT_SECRET` set, the same steps run against the real
 //! platform instead; the creator's steps also need `DOUYIN_ACCESS_TOKEN` and `DOUYIN_OPEN_ID`
 //! (an access_token the creator granted your app). Against the real platform the example adds
-//! products to that creator's showcase and removes them again.
+//! products to that creator's showcase and removes them again; the share link needs
+//! `DOUDIAN_APP_KEY`, `DOUDIAN_APP_SECRET`, `DOUDIAN_ACCESS_TOKEN` and `DOUDIAN_PID`.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use douyin_alliance::endpoint::Server;
+use douyin_alliance::endpoint::{Authority, Server};
 use douyin_alliance::types::{
-    AccessTokenRequest, KolMaterialsProductsSearchRequest, KolOrdersRequest, KolStoreListRequest,
-    KolStoreRemoveRequest, MaterialsProductCategoryRequest, ProductSearchType, ProductSortType,
-    StoreAddProduct, StoreAddRequest, StoreProduct, StoreRemoveProduct,
+    AccessTokenRequest, KolMaterialsProductsSearchRequest, KolOrdersRequest, KolProductShareRequest,
+    KolStoreListRequest, KolStoreRemoveRequest, MaterialsProductCategoryRequest, ProductSearchType,
+    ProductSortType, StoreAddProduct, StoreAddRequest, StoreProduct, StoreRemoveProduct,
 };
-use douyin_alliance::{Client, Hook, Id, Outcome, UserAuth, UserClient};
+use douyin_alliance::{
+    Client, DoudianAuth, DoudianClient, DoudianSession, Hook, Id, Outcome, UserAuth, UserClient,
+};
 use douyin_sandbox::Sandbox;
 use futures_util::{StreamExt, TryStreamExt};
 
@@ -51,6 +55,23 @@ fn yuan(fen: Option<i64>) -> String {
 /// An id the platform may leave out (the SDK reads weakly evidenced fields leniently).
 fn id(id: Option<Id>) -> String {
     id.map_or_else(|| "?".into(), |i| i.to_string())
+}
+
+/// Converts a product link into the creator's share link, and shows what came back.
+async fn share_link(kol: &DoudianClient, product: Option<Id>) -> Result<(), BoxError> {
+    let Some(product) = product else {
+        println!("   no product to share");
+        return Ok(());
+    };
+    let url = format!("https://haohuo.jinritemai.com/views/product/item2?id={product}");
+    let pid = env("DOUDIAN_PID").unwrap_or_else(|| "dy_107_quickstart_1".into());
+    let req = KolProductShareRequest::new(url, pid).with_need_share_link(true);
+    let link = kol.buyin_kol_product_share(&req).await?;
+    println!("   product {product}:");
+    println!("   抖口令     {}", link.dy_password.as_deref().unwrap_or("-"));
+    println!("   deeplink   {}", link.dy_deeplink.as_deref().unwrap_or("-"));
+    println!("   H5 link    {}", link.share_link.as_deref().unwrap_or("-"));
+    Ok(())
 }
 
 fn env(name: &str) -> Option<String> {
@@ -83,7 +104,11 @@ async fn main() -> Result<(), BoxError> {
         Some((key, secret)) => {
             println!("Douyin Alliance SDK quickstart, against the real platform (client_key {key})");
             sandbox = None;
-            Client::builder().credentials(key.clone(), secret.clone()).hook(fetches.clone()).build()?
+            let mut b = Client::builder().credentials(key.clone(), secret.clone()).hook(fetches.clone());
+            if let Some((app_key, app_secret)) = env("DOUDIAN_APP_KEY").zip(env("DOUDIAN_APP_SECRET")) {
+                b = b.doudian_credentials(app_key, app_secret);
+            }
+            b.build()?
         }
         None => {
             let s = Sandbox::start().await?;
@@ -251,6 +276,24 @@ async fn main() -> Result<(), BoxError> {
     println!("\n8. The showcase again");
     let first = user.kol_store_list(&KolStoreListRequest::new(1, 20)).await?;
     println!("   {} product(s) in the showcase", first.total.unwrap_or(first.results.len() as i64));
+
+    println!("\n9. A share link (转链) for a product, through the Doudian gateway (signed calls)");
+    match (&sandbox, env("DOUDIAN_ACCESS_TOKEN")) {
+        (Some(s), _) => {
+            // The creator authorizes the app's Doudian app too; the code becomes a session kept in
+            // the client's token store (refreshed in its last half hour, once for a fleet).
+            let code = s.doudian_code(Authority::Kol);
+            let session =
+                DoudianSession::create(&client, Authority::Kol, "quickstart-creator", &code).await?;
+            println!("   token.create: a creator token, kept in the token store");
+            share_link(&client.doudian_session(&session), picked.first().copied()).await?;
+        }
+        (None, Some(token)) => {
+            share_link(&client.doudian(&DoudianAuth::new(Authority::Kol, token)), picked.first().copied())
+                .await?;
+        }
+        (None, None) => println!("   DOUDIAN_ACCESS_TOKEN is not set: skipping the share link"),
+    }
 
     if let Some(s) = sandbox {
         println!(
