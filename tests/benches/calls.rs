@@ -1,10 +1,13 @@
 //! Call throughput against the sandbox on 127.0.0.1: the SDK side by side with a hand-written
 //! loop of raw `reqwest` + `serde_json` making the same requests (the practical limit).
 //!
-//! Two endpoints, each at concurrency 1 and 64:
+//! Three endpoints, each at concurrency 1 and 64:
 //! - `materials_product_category` (client_token): the SDK fetches, caches and sends the token;
 //!   the raw loop fetches its own token once, up front;
-//! - `kol_store_list` (a user's access_token, `open_id` in the query), a full page of 20.
+//! - `kol_store_list` (a user's access_token, `open_id` in the query), a full page of 20;
+//! - `buyin_kol_product_share` (the Doudian gateway, a creator's token; paired only,
+//!   `calls_gateway_c1` / `calls_gateway_c64`): the SDK signs every attempt; the raw loop
+//!   serialises the request, signs it with the same `signing::sign` and sends it by hand.
 //!
 //! One criterion iteration is a batch of [`BATCH`] requests run with the given concurrency, so
 //! the throughput criterion prints is requests per second. Both sides send the same URL,
@@ -32,14 +35,17 @@ use std::time::Duration;
 
 use criterion::{BenchmarkGroup, Criterion, Throughput};
 use douyin_alliance::auth::redis::RedisTokenStore;
-use douyin_alliance::endpoint::Server;
+use douyin_alliance::endpoint::{Authority, Server};
 use douyin_alliance::limit::{RateLimit, RateLimits};
+use douyin_alliance::signing::{self, SignMethod, Signed};
 use douyin_alliance::types::{
-    AccessTokenRequest, KolMaterialsProductsSearchRequest, KolStoreListData, KolStoreListRequest,
-    MaterialsProductCategoryData, MaterialsProductCategoryRequest, StoreAddProduct, StoreAddRequest,
+    AccessTokenRequest, DoudianTokenCreateRequest, KolMaterialsProductsSearchRequest, KolProductShareData,
+    KolProductShareRequest, KolStoreListData, KolStoreListRequest, MaterialsProductCategoryData,
+    MaterialsProductCategoryRequest, StoreAddProduct, StoreAddRequest,
 };
 use douyin_alliance::{
-    ApiObject, Client, MemoryTokenStore, TokenStore, UserAuth, UserClient, DEFAULT_USER_AGENT, TOKEN_HEADER,
+    ApiObject, Client, DoudianAuth, DoudianClient, MemoryTokenStore, TokenStore, UserAuth, UserClient,
+    DEFAULT_USER_AGENT, TOKEN_HEADER,
 };
 use douyin_sandbox::{Sandbox, SandboxConfig};
 use e2e_tests::bench;
@@ -70,6 +76,10 @@ struct Fixture {
     limited_local: Client,
     /// The SDK with a Redis-shared rate limit far above the load (with REDIS_URL).
     limited_redis: Option<Client>,
+    /// The creator on the Doudian gateway.
+    kol: DoudianClient,
+    /// A product the gateway shares.
+    share_url: String,
 }
 
 /// The hand-written side: a plain `reqwest::Client`, precomputed URLs and the tokens.
@@ -81,6 +91,17 @@ struct Raw {
     access_token: String,
     /// Calls the raw loop made to the client-token endpoint.
     client_token_calls: AtomicUsize,
+    /// `https://…/buyin/kolProductShare` on the sandbox's gateway.
+    gateway_url: String,
+    /// The creator's Doudian token.
+    doudian_token: String,
+}
+
+/// The gateway's answer, the part the raw loop reads.
+#[derive(Deserialize)]
+struct RawGateway<T> {
+    code: i64,
+    data: T,
 }
 
 /// The `data` field of a `data` + `extra` answer, the one part the raw loop reads.
@@ -129,6 +150,45 @@ impl Raw {
         let req = KolStoreListRequest::new(1, SHOWCASE as i64);
         let d: KolStoreListData = self.call(&self.store_list_url, &self.access_token, &req).await;
         d.results.len()
+    }
+
+    /// One signed gateway call by hand: JSON body, timestamp, sign, query, decode.
+    async fn share(&self, product_url: &str) -> usize {
+        let req = KolProductShareRequest::new(product_url, "dy_107_bench_1");
+        let body = serde_json::to_string(&req).expect("the request serializes");
+        let timestamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())
+            .to_string();
+        let method = "buyin.kolProductShare";
+        let signed =
+            Signed { app_key: Sandbox::DOUDIAN_APP_KEY, method, param_json: &body, timestamp: &timestamp };
+        let sign = signing::sign(&signed, Sandbox::DOUDIAN_APP_SECRET, SignMethod::HmacSha256);
+        let query = [
+            ("app_key", Sandbox::DOUDIAN_APP_KEY),
+            ("method", method),
+            ("access_token", &self.doudian_token),
+            ("timestamp", &timestamp),
+            ("v", "2"),
+            ("sign_method", "hmac-sha256"),
+            ("sign", &sign),
+        ];
+        let resp = self
+            .http
+            .post(&self.gateway_url)
+            .query(&query)
+            .header(ACCEPT, "application/json")
+            .header(USER_AGENT, DEFAULT_USER_AGENT)
+            .header(CONTENT_TYPE, "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("the sandbox answers");
+        let bytes = resp.bytes().await.expect("the body arrives");
+        let answer: RawGateway<KolProductShareData> =
+            serde_json::from_slice(&bytes).expect("the answer decodes");
+        assert_eq!(answer.code, 10000, "the call failed: {}", String::from_utf8_lossy(&bytes));
+        answer.data.dy_password.map_or(0, |p| p.len())
     }
 }
 
@@ -192,6 +252,19 @@ impl Fixture {
         let client_token = body["data"]["access_token"].as_str().expect("a client_token").to_string();
         let other_token_fetches = sandbox.client_token_requests() - before;
 
+        // The creator authorizes the app's Doudian app; a product of the catalog to share.
+        let created = sdk
+            .doudian_token_create(&DoudianTokenCreateRequest::new(
+                sandbox.doudian_code(Authority::Kol),
+                "authorization_code",
+            ))
+            .await
+            .expect("token.create answers");
+        let doudian_token = created.access_token.expose().to_string();
+        let kol = sdk.doudian(&DoudianAuth::new(Authority::Kol, created.access_token.clone()));
+        let product = products.first().map(|p| p.product_id).expect("a product");
+        let share_url = format!("https://haohuo.jinritemai.com/views/product/item2?id={product}");
+
         let ec = sandbox.base_url(Server::OpenDouyinEc);
         let open_id: String = url::form_urlencoded::byte_serialize(tokens.open_id.as_bytes()).collect();
         let raw = Raw {
@@ -201,6 +274,8 @@ impl Fixture {
             client_token,
             access_token: tokens.access_token.expose().to_string(),
             client_token_calls: AtomicUsize::new(0),
+            gateway_url: format!("{}/buyin/kolProductShare", sandbox.base_url(Server::Doudian)),
+            doudian_token,
         };
         // The same client with a limit far above the load: its permit costs, locally and
         // through Redis (when REDIS_URL is set), against no limiter at all.
@@ -233,7 +308,15 @@ impl Fixture {
             other_token_fetches,
             limited_local,
             limited_redis,
+            kol,
+            share_url,
         }
+    }
+
+    async fn sdk_share(&self) -> usize {
+        let req = KolProductShareRequest::new(self.share_url.as_str(), "dy_107_bench_1");
+        let d = self.kol.buyin_kol_product_share(&req).await.expect("the SDK call succeeds");
+        d.dy_password.map_or(0, |p| p.len())
     }
 
     async fn limited_category(client: &Client) -> usize {
@@ -388,6 +471,11 @@ fn paired_all(rt: &tokio::runtime::Runtime, fx: &Fixture, rounds: usize, filter:
         if selected(&user) {
             let (s, r) = paired(rt, rounds, conc, || fx.sdk_store_list(), || fx.raw.store_list());
             measured.push((user, s, r));
+        }
+        let gateway = format!("calls_gateway_c{conc}");
+        if selected(&gateway) {
+            let (s, r) = paired(rt, rounds, conc, || fx.sdk_share(), || fx.raw.share(&fx.share_url));
+            measured.push((gateway, s, r));
         }
         for (group, sdk_rps, raw_rps) in measured {
             let ratio = sdk_rps / raw_rps;

@@ -629,6 +629,22 @@ fn rows(r: &Results, compile: Option<&CompileFigure>) -> Vec<Row> {
             met: verdict(r.paired.get(group).map(|p| p.ratio).or(ratio).map(|x| x >= 0.90)),
         });
     }
+    // A signed gateway call (paired only): the SDK against a hand-signed raw loop.
+    for (group, what) in [
+        ("calls_gateway_c1", "Calls: Doudian gateway (signed), concurrency 1"),
+        ("calls_gateway_c64", "Calls: Doudian gateway (signed), concurrency 64"),
+    ] {
+        let p = r.paired.get(group);
+        rows.push(Row {
+            what: format!("{what}: SDK vs raw reqwest signing by hand"),
+            figure: "—".into(),
+            baseline: "—".into(),
+            ratio: "—".into(),
+            paired: show_paired(p),
+            target: "≥ 0.90".into(),
+            met: verdict(p.map(|p| p.ratio >= 0.90)),
+        });
+    }
     // The rate limiter's cost: a limit far above the load, against no limiter (paired only).
     // Redis-shared, each call's permit is one loopback round trip (one script).
     for (group, what, target) in [
