@@ -121,6 +121,8 @@ pub struct PageAccess<Req, Resp> {
 pub struct CursorAccess<Req, Resp> {
     /// Page size and item count.
     pub size: PageSize<Req, Resp>,
+    /// The cursor of the first page, sent when the request has none (the gateway's `"0"`).
+    pub first: Option<&'static str>,
     /// The cursor sent.
     pub get_cursor: fn(&Req) -> Option<String>,
     /// Sets the cursor.
@@ -181,7 +183,10 @@ impl<Req: 'static, Resp: 'static> Pager<Req, Resp> for ByPage<Req, Resp> {
 
 impl<Req: 'static, Resp: 'static> Pager<Req, Resp> for ByCursor<Req, Resp> {
     fn first(&mut self, request: Req) -> Req {
-        let request = self.access.size.apply(request);
+        let mut request = self.access.size.apply(request);
+        if let (None, Some(first)) = ((self.access.get_cursor)(&request), self.access.first) {
+            (self.access.set_cursor)(&mut request, first.to_string());
+        }
         self.cursors.extend((self.access.get_cursor)(&request).filter(|c| !c.is_empty()));
         request
     }

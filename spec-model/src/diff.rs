@@ -298,6 +298,9 @@ fn pagination(out: &mut Out, item: &str, p: &Pagination, q: &Pagination) {
     out.differ(Class::WireOnly, item, "pagination style", &p.style, &q.style);
     out.differ(Class::WireOnly, item, "pagination fields", &wires(p), &wires(q));
     out.differ(Class::WireOnly, item, "largest page size", &p.max_page_size, &q.max_page_size);
+    out.differ(Class::WireOnly, item, "first cursor", &p.first_cursor, &q.first_cursor);
+    let within = |p: &Pagination| p.within.as_ref().map(|f| f.wire.clone());
+    out.differ(Class::WireOnly, item, "page nested in", &within(p), &within(q));
 }
 
 /// The named types a request sends (built by users with `new` and setters).

@@ -282,6 +282,10 @@ pub struct Pagination {
     pub item_type: String,
     /// Largest page size.
     pub max_page_size: i64,
+    /// The cursor sent on the first page when the request has none (`Cursor`).
+    pub first_cursor: Option<String>,
+    /// The response field (of an object type) holding the page's fields, when nested.
+    pub within: Option<FieldRef>,
 }
 
 /// A resolved field: its Rust identifier and whether it is an `Option`.

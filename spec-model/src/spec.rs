@@ -235,6 +235,13 @@ pub struct PaginationSpec {
     pub items: String,
     /// The largest page size the platform accepts; the default when none is set.
     pub max_page_size: i64,
+    /// The cursor of the first page, sent when the request has none (`cursor` style).
+    #[serde(default)]
+    pub first_cursor: Option<String>,
+    /// The response field (an object) that holds the page (`items`, `total`, `next_cursor`),
+    /// when the answer nests it one level down.
+    #[serde(default)]
+    pub within: Option<String>,
 }
 
 /// A named type: an object (with `fields`) or an enum (with `enum`).

@@ -182,6 +182,8 @@ struct PageCx {
     next_cursor: String,
     items: String,
     take_items: String,
+    /// `Some("0")` / `None`: the cursor of the first page.
+    first_cursor: String,
 }
 
 pub fn build(m: &Model, spec_dir: &str) -> Cx {
@@ -454,6 +456,41 @@ fn page_cx(p: &Pagination) -> PageCx {
     };
     let items_wire = &p.items.wire;
     let items = format!("crate::paginate::PageItems::of({items_len}, &d.extra_fields, {items_wire:?})");
+    // A page nested in a response field: every accessor first steps into it (`d` is rebound).
+    let (total, next_cursor, items, take_items) = match &p.within {
+        None => (total, next_cursor, items, take_items),
+        Some(w) => {
+            let wi = rust::ident(&w.ident);
+            let ww = &w.wire;
+            let total = total.strip_prefix("|d| ").map_or(total.clone(), |inner| {
+                if inner == "None" {
+                    total.clone()
+                } else if w.optional {
+                    format!("|d| d.{wi}.as_ref().and_then(|d| {inner})")
+                } else {
+                    format!("|d| {{ let d = &d.{wi}; {inner} }}")
+                }
+            });
+            if w.optional {
+                (
+                    total,
+                    format!("d.{wi}.as_ref().and_then(|d| {next_cursor})"),
+                    format!(
+                        "match &d.{wi} {{ Some(d) => {items}, None => crate::paginate::PageItems::of(0, &d.extra_fields, {ww:?}) }}"
+                    ),
+                    format!("d.{wi}.map(|d| {take_items}).unwrap_or_default()"),
+                )
+            } else {
+                (
+                    total,
+                    format!("{{ let d = &d.{wi}; {next_cursor} }}"),
+                    format!("{{ let d = &d.{wi}; {items} }}"),
+                    format!("{{ let d = d.{wi}; {take_items} }}"),
+                )
+            }
+        }
+    };
+    let first_cursor = p.first_cursor.as_ref().map_or("None".to_string(), |c| format!("Some({c:?})"));
     PageCx {
         cursor: p.style == PageStyle::Cursor,
         style: p.style.rust_path().to_string(),
@@ -466,12 +503,13 @@ fn page_cx(p: &Pagination) -> PageCx {
                 p.total.as_ref().map_or(String::new(), |t| format!(", total `{}`", t.wire))
             ),
             PageStyle::Cursor => format!(
-                "cursor `{}` → `{}` + `{}`",
+                "cursor `{}`{} → `{}` + `{}`",
                 p.cursor.as_ref().map_or("", |f| &f.wire),
+                p.first_cursor.as_ref().map_or(String::new(), |c| format!(" (first `{c:?}`)")),
                 p.next_cursor.as_ref().map_or("", |f| &f.wire),
                 p.page_size.wire
             ),
-        },
+        } + &p.within.as_ref().map_or(String::new(), |w| format!(", in `{}`", w.wire)),
         item_type: p.item_type.clone(),
         max_page_size: p.max_page_size,
         get_page,
@@ -484,6 +522,7 @@ fn page_cx(p: &Pagination) -> PageCx {
         next_cursor,
         items,
         take_items,
+        first_cursor,
     }
 }
 

@@ -1175,6 +1175,7 @@ impl crate::UserClient {
                     "orders",
                 ),
             },
+            first: None,
             get_cursor: |r| r.cursor.clone(),
             set_cursor: |r, v| r.cursor = Some(v),
             next_cursor: |d| d.cursor.clone(),
@@ -1431,7 +1432,7 @@ impl crate::DoudianClient {
     ///
     /// signed `buyin.kolProductShare` (`POST https://openapi-fxg.jinritemai.com/buyin/kolProductShare`) of a creator (达人/百应) or douke (抖客) · auth: Doudian `access_token` of an authority · retried on transient failures
     ///
-    /// Evidence: endpoint confirmed (DD1, DD3); credential single source (DD5): a colonel token was refused live; coverage-facts lists 达人/抖客; envelope confirmed (DD1, DD3).
+    /// Evidence: endpoint confirmed (DD2, DD3, DD9); credential single source (DD16): a colonel token was refused live; coverage-facts lists 达人/抖客; envelope confirmed (DD2, DD3, DD9).
     pub async fn buyin_kol_product_share(
         &self,
         request: &KolProductShareRequest,

@@ -1791,7 +1791,7 @@ crate::__api_object!(KolOrdersRequest);
 
 /// A product's share link for a creator.
 ///
-/// Evidence of every field: single source (DD1). Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+/// Evidence of every field: single source (DD2). Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]
@@ -1841,7 +1841,7 @@ crate::__api_object!(KolProductShareData);
 
 /// What `buyin.kolProductShare` takes.
 ///
-/// Evidence of every field: confirmed (DD1, DD3).
+/// Evidence of every field: confirmed (DD2, DD3).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct KolProductShareRequest {
@@ -3034,7 +3034,7 @@ crate::__open_enum!(ScoreLevel, int, [High = "1", Middle = "2", Low = "3",]);
 
 /// A QR code image.
 ///
-/// Evidence of every field: single source (DD1). Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+/// Evidence of every field: single source (DD2). Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
 #[non_exhaustive]

@@ -123,7 +123,7 @@ impl Cx {
                 return None; // the unknown request type is reported already
             }
             let resp = object(&e.response.ty);
-            self.pagination(at, p, req, resp)
+            self.pagination(at, p, req, resp, types)
         });
         let role = e.role.as_deref().and_then(|r| {
             let role = spelled!(TokenRole, r)

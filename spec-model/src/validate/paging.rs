@@ -9,6 +9,7 @@ impl Cx {
         p: &crate::spec::PaginationSpec,
         req: Option<&Vec<Field>>,
         resp: Option<&Vec<Field>>,
+        types: &BTreeMap<String, NamedType>,
     ) -> Option<Pagination> {
         let style = match p.style.as_str() {
             "page" => PageStyle::Page,
@@ -29,6 +30,19 @@ impl Cx {
             return None;
         };
         let resp = resp?;
+        let (within, resp) = match &p.within {
+            None => (None, resp),
+            Some(name) => {
+                let (within, inner) = self.within(at, name, resp, types)?;
+                (Some(within), inner)
+            }
+        };
+        if p.first_cursor.is_some() && style != PageStyle::Cursor {
+            self.errors.push(
+                at.err("pagination.first_cursor", "`first_cursor` is set on a page-number pagination")
+                    .hint("only `style: cursor` sends a cursor"),
+            );
+        }
         let before = self.errors.len();
         let mut errs = Vec::new();
         let mut find = |key: &str, name: &str, fields: &[Field], side: &str, int: bool| -> Option<FieldRef> {
@@ -111,7 +125,42 @@ impl Cx {
             items: items?,
             item_type,
             max_page_size: p.max_page_size,
+            first_cursor: p.first_cursor.clone(),
+            within,
         })
+    }
+
+    /// The object field `name` of the response that holds the page, and that object's fields.
+    fn within<'t>(
+        &mut self,
+        at: &At<'_>,
+        name: &str,
+        resp: &'t [Field],
+        types: &'t BTreeMap<String, NamedType>,
+    ) -> Option<(FieldRef, &'t Vec<Field>)> {
+        let Some(f) = resp.iter().find(|f| f.wire == name) else {
+            let all = resp.iter().map(|f| format!("`{}`", f.wire)).collect::<Vec<_>>().join(", ");
+            self.errors.push(
+                at.err("pagination.within", format!("pagination names response field `{name}`, which does not exist"))
+                    .hint(format!("one of {all}")),
+            );
+            return None;
+        };
+        let inner = match &f.ty {
+            Ty::Named(n) => types.get(n).and_then(|t| match &t.kind {
+                TypeKind::Object(fields) => Some(fields),
+                TypeKind::Enum(_) => None,
+            }),
+            _ => None,
+        };
+        let Some(inner) = inner else {
+            self.errors.push(
+                at.err("pagination.within", format!("response field `{name}` is not of an object type"))
+                    .hint("a field whose type is a named object type holding the page"),
+            );
+            return None;
+        };
+        Some((FieldRef { wire: f.wire.clone(), ident: f.ident.clone(), optional: !f.required }, inner))
     }
 }
 
