@@ -123,3 +123,47 @@ async fn replicas_sharing_redis_refresh_a_token_near_its_end_once() {
     }
     assert_eq!(refreshes.load(Ordering::SeqCst), 1, "one refresh for 4 replicas × 4 callers");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_processes_sharing_redis_refresh_a_token_near_its_end_once() {
+    use std::process::{Command, Stdio};
+    let redis = redis();
+    let prefix = unique_prefix("doudian-processes");
+    let server = MockServer::start().await;
+    let refreshes = Arc::new(AtomicUsize::new(0));
+    let seen = refreshes.clone();
+    server.on(REFRESH, move |_, _| {
+        seen.fetch_add(1, Ordering::SeqCst);
+        // Slow enough that the other processes arrive while the refresh is in flight.
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        MockResponse::json(tokens("dd.fresh", 604_800, "dd.r-fresh"))
+    });
+    let store = RedisTokenStore::open(&redis).unwrap().prefix(prefix.clone());
+    let seeding = server.client_builder().token_store(Arc::new(store)).build().unwrap();
+    // Twenty minutes left: inside the refresh window.
+    let near_end = AuthorityTokens::from(("dd.old", 1200, "dd.r-old"));
+    DoudianSession::from_tokens(&seeding, Authority::Institution, "inst-4p", near_end).await.unwrap();
+    let url = server.url();
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            Command::new(env!("CARGO_BIN_EXE_doudian_worker"))
+                .args([url.as_str(), &*redis, prefix.as_str(), "inst-4p", "4"])
+                .env("DOUDIAN_WORKER_SECRET", e2e_tests::DOUDIAN_APP_SECRET)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("doudian_worker starts")
+        })
+        .collect();
+    let outputs = tokio::task::spawn_blocking(move || {
+        children.into_iter().map(|c| c.wait_with_output().expect("doudian_worker ends")).collect::<Vec<_>>()
+    });
+    let outputs = within(30, outputs).await.unwrap();
+    for out in &outputs {
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let tokens: Vec<&str> = stdout.lines().filter_map(|l| l.strip_prefix("token ")).collect();
+        assert_eq!(tokens, ["dd.fresh"; 4], "every caller of every process has the new token");
+    }
+    assert_eq!(refreshes.load(Ordering::SeqCst), 1, "one refresh for 4 processes × 4 callers");
+}
