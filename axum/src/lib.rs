@@ -14,6 +14,10 @@
 //! Refusals carry their status and are never handled: 401 bad or missing signature, 403 another
 //! app's `client_key`, 400 malformed body, 413 body too large.
 //!
+//! [`doudian_router`] does the same for the Doudian gateway's pushes (`event-sign`, an array of
+//! messages per request, each deduplicated by its `msg_id`; see
+//! [`douyin_alliance::webhook::doudian`]).
+//!
 //! ```no_run
 //! use std::sync::Arc;
 //! use douyin_alliance::types::Event;
@@ -47,7 +51,10 @@ use axum::routing::post;
 use axum::Router;
 use bytes::Bytes;
 use douyin_alliance::types::Event;
-use douyin_alliance::webhook::{Answer, Events, Handler, WebhookReceiver, MSG_ID_HEADER, SIGNATURE_HEADER};
+use douyin_alliance::webhook::doudian::{DoudianMessage, APP_ID_HEADER, EVENT_SIGN_HEADER};
+use douyin_alliance::webhook::{
+    Answer, DoudianReceiver, Events, Handler, WebhookReceiver, MSG_ID_HEADER, SIGNATURE_HEADER,
+};
 
 /// A router with one `POST /` route (nest it where the platform should call) that handles each
 /// event with `handler` before answering (the in-process mode).
@@ -77,6 +84,28 @@ impl<E> Clone for InProcess<E> {
     }
 }
 
+/// A router with one `POST /` route for the Doudian gateway's pushes: each message of a request
+/// is handled with `handler`, in order, before the answer (`{"code":0,"msg":"success"}` once all
+/// are handled; 500 `{"code":1,"msg":"fail"}` otherwise, and the gateway sends it again).
+pub fn doudian_router(receiver: Arc<DoudianReceiver>, handler: impl Handler<DoudianMessage>) -> Router {
+    let limit = receiver.body_limit();
+    let state = DoudianInProcess { receiver, handler: Arc::new(handler) };
+    Router::new().route("/", post(doudian_in_process)).layer(DefaultBodyLimit::max(limit)).with_state(state)
+}
+
+#[derive(Clone)]
+struct DoudianInProcess {
+    receiver: Arc<DoudianReceiver>,
+    handler: Arc<dyn Handler<DoudianMessage>>,
+}
+
+async fn doudian_in_process(State(s): State<DoudianInProcess>, headers: HeaderMap, body: Bytes) -> Response {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let answer =
+        s.receiver.handle(header(EVENT_SIGN_HEADER), header(APP_ID_HEADER), &body, s.handler.as_ref()).await;
+    respond(answer)
+}
+
 /// The `X-Douyin-Signature` and `Msg-Id` headers.
 fn headers_of(headers: &HeaderMap) -> (Option<&str>, Option<&str>) {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
@@ -86,7 +115,8 @@ fn headers_of(headers: &HeaderMap) -> (Option<&str>, Option<&str>) {
 /// The HTTP answer of an [`Answer`].
 fn respond(answer: Answer) -> Response {
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let content_type = if answer.status == 200 { "application/json" } else { "text/plain; charset=utf-8" };
+    let json = answer.status == 200 || answer.body.starts_with('{');
+    let content_type = if json { "application/json" } else { "text/plain; charset=utf-8" };
     (status, [(axum::http::header::CONTENT_TYPE, content_type)], answer.body).into_response()
 }
 

@@ -104,7 +104,12 @@ pub fn sign(s: &Signed<'_>, app_secret: &str, method: SignMethod) -> String {
         },
         SignMethod::Md5 => Md5::digest(pattern.as_bytes()).to_vec(),
     };
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    lower_hex(&digest)
+}
+
+/// Lowercase hex of `bytes`.
+pub(crate) fn lower_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Whether `given` is the sign of `s`, compared in constant time.

@@ -141,8 +141,11 @@ impl Cx {
         let Some(f) = resp.iter().find(|f| f.wire == name) else {
             let all = resp.iter().map(|f| format!("`{}`", f.wire)).collect::<Vec<_>>().join(", ");
             self.errors.push(
-                at.err("pagination.within", format!("pagination names response field `{name}`, which does not exist"))
-                    .hint(format!("one of {all}")),
+                at.err(
+                    "pagination.within",
+                    format!("pagination names response field `{name}`, which does not exist"),
+                )
+                .hint(format!("one of {all}")),
             );
             return None;
         };

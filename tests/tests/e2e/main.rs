@@ -26,5 +26,6 @@ mod sandbox_validation;
 mod smoke;
 mod user_session;
 mod webhooks;
+mod webhooks_doudian;
 mod webhooks_durable;
 mod wire;
