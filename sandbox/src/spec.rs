@@ -17,6 +17,8 @@ pub(crate) const FILES: &[(&str, &str)] = &[
     ("spec/alliance.yaml", include_str!("../../spec/alliance.yaml")),
     ("spec/captain.yaml", include_str!("../../spec/captain.yaml")),
     ("spec/doudian.yaml", include_str!("../../spec/doudian.yaml")),
+    ("spec/doudian_colonel.yaml", include_str!("../../spec/doudian_colonel.yaml")),
+    ("spec/doudian_creator.yaml", include_str!("../../spec/doudian_creator.yaml")),
     ("spec/oauth.yaml", include_str!("../../spec/oauth.yaml")),
     ("spec/sources.yaml", include_str!("../../spec/sources.yaml")),
     ("spec/webhooks.yaml", include_str!("../../spec/webhooks.yaml")),

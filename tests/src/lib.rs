@@ -273,10 +273,15 @@ impl TestEnv {
 
     /// The client acting for a creator (达人) on the Doudian gateway with [`DOUDIAN_TOKEN`].
     pub fn kol(&self) -> douyin_alliance::DoudianClient {
-        self.client.doudian(&douyin_alliance::DoudianAuth::new(
-            douyin_alliance::endpoint::Authority::Kol,
-            DOUDIAN_TOKEN,
-        ))
+        self.doudian_as(douyin_alliance::endpoint::Authority::Kol)
+    }
+
+    /// The gateway client of an `authority`, with the token [`DOUDIAN_TOKEN`].
+    pub fn doudian_as(
+        &self,
+        authority: douyin_alliance::endpoint::Authority,
+    ) -> douyin_alliance::DoudianClient {
+        self.client.doudian(&douyin_alliance::DoudianAuth::new(authority, DOUDIAN_TOKEN))
     }
 }
 

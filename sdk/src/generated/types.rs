@@ -38,6 +38,2156 @@ impl crate::check::Check for AccessTokenRequest {}
 
 crate::__api_object!(AccessTokenRequest);
 
+/// The activity created or edited.
+///
+/// Evidence of every field: single source (DD9). Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct AllianceColonelActivityCreateOrUpdateData {
+    /// The institution.
+    ///
+    /// 机构ID
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub institution_id: Option<crate::Id>,
+    /// The activity.
+    ///
+    /// 活动ID
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub activity_id: Option<crate::Id>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    AllianceColonelActivityCreateOrUpdateData {
+        institution_id: "institution_id" => LenientOpt<crate::Id>,
+        activity_id: "activity_id" => LenientOpt<crate::Id>,
+    }
+);
+
+crate::__api_object!(AllianceColonelActivityCreateOrUpdateData);
+
+/// What `alliance.colonelActivityCreateOrUpdate` takes.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct AllianceColonelActivityCreateOrUpdateRequest {
+    /// Set it to edit that activity; omit it to create one.
+    ///
+    /// 活动ID
+    ///
+    /// Evidence: confirmed (DD9, DD3): names in both; types from DD9.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub activity_id: Option<crate::Id>,
+    /// Whether applying has a threshold.
+    ///
+    /// 是否有报名门槛
+    ///
+    /// Evidence: confirmed (DD9, DD3): names in both; types from DD9.
+    pub application_limited: bool,
+    /// Whether only new shops may apply.
+    ///
+    /// 是否新店
+    ///
+    /// Evidence: confirmed (DD9, DD3): names in both; types from DD9.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_new_shop: Option<bool>,
+    /// Shop types, a multi-select of 0, 1, 2, 3, 4, 6, 7, 8, 9.
+    ///
+    /// 店铺类型
+    ///
+    /// Evidence: confirmed (DD9, DD3): names in both; types from DD9.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shop_type: Option<String>,
+    /// Activity name, at most 30 Chinese characters.
+    ///
+    /// 活动名称
+    ///
+    /// Constraints: at most 30 characters; checked before sending. Evidence: confirmed (DD9, DD3): names in both; types from DD9.
+    pub activity_name: String,
+    /// Activity description, at most 200 characters.
+    ///
+    /// 活动描述
+    ///
+    /// Constraints: at most 200 characters; checked before sending. Evidence: confirmed (DD9, DD3): names in both; types from DD9.
+    pub activity_desc: String,
+    /// When applications open.
+    ///
+    /// 报名开始时间
+    ///
+    /// Evidence: confirmed (DD9, DD3): names in both; types from DD9.
+    pub apply_start_time: String,
+    /// When applications close.
+    ///
+    /// 报名结束时间
+    ///
+    /// Evidence: confirmed (DD9, DD3): names in both; types from DD9.
+    pub apply_end_time: String,
+    /// Promotion start.
+    ///
+    /// 推广开始时间
+    ///
+    /// Evidence: confirmed (DD9, DD3): names in both; types from DD9.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub promote_start_time: Option<String>,
+    /// Promotion end.
+    ///
+    /// 推广结束时间
+    ///
+    /// Evidence: confirmed (DD9, DD3): names in both; types from DD9.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub promote_end_time: Option<String>,
+    /// Minimum commission rate ×100, at most 50; with `service_rate`, at most 90 %.
+    ///
+    /// 最低佣金率
+    ///
+    /// Evidence: confirmed (DD9, DD3): names in both; types from DD9.
+    pub commission_rate: String,
+    /// Service-fee rate ×100, at most 40; with `commission_rate`, at most 90 %.
+    ///
+    /// 服务费率
+    ///
+    /// Evidence: confirmed (DD9, DD3): names in both; types from DD9.
+    pub service_rate: String,
+    /// Contact WeChat id.
+    ///
+    /// 微信号
+    ///
+    /// Evidence: confirmed (DD9, DD3): names in both; types from DD9.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wechat_id: Option<String>,
+    /// Contact phone number.
+    ///
+    /// 手机号
+    ///
+    /// Evidence: confirmed (DD9, DD3): names in both; types from DD9.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone_num: Option<String>,
+    /// Estimated sales per product, in yuan (元).
+    ///
+    /// 预估单品销售额（元）
+    ///
+    /// Evidence: confirmed (DD9, DD3): names in both; types from DD9.
+    pub estimated_single_sale: String,
+    /// 1 all shops, 2 specified shops.
+    ///
+    /// 活动类型
+    ///
+    /// Evidence: confirmed (DD9, DD3): names in both; types from DD9.
+    pub activity_type: i64,
+    /// The specified shops (with `activity_type` 2).
+    ///
+    /// 指定商家ID
+    ///
+    /// Evidence: confirmed (DD9, DD3): names in both; types from DD9.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub specified_shop_ids: Option<String>,
+    /// Whether to put the activity online.
+    ///
+    /// 是否上线
+    ///
+    /// Evidence: confirmed (DD9, DD3): names in both; types from DD9.
+    pub online: bool,
+    /// Comma-separated category ids from `alliance.activityProductCategoryList`.
+    ///
+    /// 类目
+    ///
+    /// Evidence: confirmed (DD9, DD3): names in both; types from DD9.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub categories: Option<String>,
+    /// Minimum shop score. The PHP parameters spell it `shop_scored`.
+    ///
+    /// 店铺评分
+    ///
+    /// Evidence: single source (DD9): DD3 spells it shop_scored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shop_score: Option<i64>,
+    /// 0 exclusive (专属), 1 public (公开).
+    ///
+    /// 活动类别
+    ///
+    /// Evidence: confirmed (DD9, DD3): names in both; types from DD9.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub activity_kind: Option<i64>,
+    /// Minimum promotion days, 30, 90 (the default), 180 or 360.
+    ///
+    /// 最短推广天数
+    ///
+    /// Evidence: confirmed (DD9, DD3): names in both; types from DD9.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_promotion_days: Option<i64>,
+    /// Cross-border threshold.
+    ///
+    /// 跨境门槛
+    ///
+    /// Evidence: confirmed (DD9, DD3): names in both; types from DD9.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub threshold_cross_border: Option<i64>,
+    /// Minimum protection period, 0 to 6 months.
+    ///
+    /// 最短保护期（月）
+    ///
+    /// Constraints: between 0 and 6; checked before sending. Evidence: confirmed (DD9, DD3): names in both; types from DD9.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_exclusion_duration: Option<i64>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[serde(flatten)]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+impl AllianceColonelActivityCreateOrUpdateRequest {
+    /// Creates the value from its required fields; optional fields start unset.
+    pub fn new(
+        application_limited: impl Into<bool>,
+        activity_name: impl Into<String>,
+        activity_desc: impl Into<String>,
+        apply_start_time: impl Into<String>,
+        apply_end_time: impl Into<String>,
+        commission_rate: impl Into<String>,
+        service_rate: impl Into<String>,
+        estimated_single_sale: impl Into<String>,
+        activity_type: impl Into<i64>,
+        online: impl Into<bool>,
+    ) -> Self {
+        Self {
+            activity_id: None,
+            application_limited: application_limited.into(),
+            is_new_shop: None,
+            shop_type: None,
+            activity_name: activity_name.into(),
+            activity_desc: activity_desc.into(),
+            apply_start_time: apply_start_time.into(),
+            apply_end_time: apply_end_time.into(),
+            promote_start_time: None,
+            promote_end_time: None,
+            commission_rate: commission_rate.into(),
+            service_rate: service_rate.into(),
+            wechat_id: None,
+            phone_num: None,
+            estimated_single_sale: estimated_single_sale.into(),
+            activity_type: activity_type.into(),
+            specified_shop_ids: None,
+            online: online.into(),
+            categories: None,
+            shop_score: None,
+            activity_kind: None,
+            min_promotion_days: None,
+            threshold_cross_border: None,
+            min_exclusion_duration: None,
+            extra_fields: BTreeMap::new(),
+        }
+    }
+
+    /// Sets `activity_id`.
+    pub fn with_activity_id(mut self, value: impl Into<crate::Id>) -> Self {
+        self.activity_id = Some(value.into());
+        self
+    }
+
+    /// Sets `is_new_shop`.
+    pub fn with_is_new_shop(mut self, value: impl Into<bool>) -> Self {
+        self.is_new_shop = Some(value.into());
+        self
+    }
+
+    /// Sets `shop_type`.
+    pub fn with_shop_type(mut self, value: impl Into<String>) -> Self {
+        self.shop_type = Some(value.into());
+        self
+    }
+
+    /// Sets `promote_start_time`.
+    pub fn with_promote_start_time(mut self, value: impl Into<String>) -> Self {
+        self.promote_start_time = Some(value.into());
+        self
+    }
+
+    /// Sets `promote_end_time`.
+    pub fn with_promote_end_time(mut self, value: impl Into<String>) -> Self {
+        self.promote_end_time = Some(value.into());
+        self
+    }
+
+    /// Sets `wechat_id`.
+    pub fn with_wechat_id(mut self, value: impl Into<String>) -> Self {
+        self.wechat_id = Some(value.into());
+        self
+    }
+
+    /// Sets `phone_num`.
+    pub fn with_phone_num(mut self, value: impl Into<String>) -> Self {
+        self.phone_num = Some(value.into());
+        self
+    }
+
+    /// Sets `specified_shop_ids`.
+    pub fn with_specified_shop_ids(mut self, value: impl Into<String>) -> Self {
+        self.specified_shop_ids = Some(value.into());
+        self
+    }
+
+    /// Sets `categories`.
+    pub fn with_categories(mut self, value: impl Into<String>) -> Self {
+        self.categories = Some(value.into());
+        self
+    }
+
+    /// Sets `shop_score`.
+    pub fn with_shop_score(mut self, value: impl Into<i64>) -> Self {
+        self.shop_score = Some(value.into());
+        self
+    }
+
+    /// Sets `activity_kind`.
+    pub fn with_activity_kind(mut self, value: impl Into<i64>) -> Self {
+        self.activity_kind = Some(value.into());
+        self
+    }
+
+    /// Sets `min_promotion_days`.
+    pub fn with_min_promotion_days(mut self, value: impl Into<i64>) -> Self {
+        self.min_promotion_days = Some(value.into());
+        self
+    }
+
+    /// Sets `threshold_cross_border`.
+    pub fn with_threshold_cross_border(mut self, value: impl Into<i64>) -> Self {
+        self.threshold_cross_border = Some(value.into());
+        self
+    }
+
+    /// Sets `min_exclusion_duration`.
+    pub fn with_min_exclusion_duration(mut self, value: impl Into<i64>) -> Self {
+        self.min_exclusion_duration = Some(value.into());
+        self
+    }
+}
+
+impl crate::check::Check for AllianceColonelActivityCreateOrUpdateRequest {
+    fn check(&self) -> Result<(), crate::check::Violation> {
+        crate::check::max_length("activity_name", Some(&self.activity_name), 30)?;
+        crate::check::max_length("activity_desc", Some(&self.activity_desc), 200)?;
+        crate::check::min(
+            "min_exclusion_duration",
+            self.min_exclusion_duration.as_ref(),
+            0,
+        )?;
+        crate::check::max(
+            "min_exclusion_duration",
+            self.min_exclusion_duration.as_ref(),
+            6,
+        )?;
+        Ok(())
+    }
+}
+
+crate::__api_object!(AllianceColonelActivityCreateOrUpdateRequest);
+
+/// One page of an activity's products.
+///
+/// Evidence of every field: single source (DD9). Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct AllianceColonelActivityProductData {
+    /// The products of this page.
+    ///
+    /// 商品列表
+    pub data: Vec<AllianceColonelActivityProductItem>,
+    /// Total count; not returned in cursor mode, and seen 0 live although rows came back.
+    ///
+    /// 总数
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub total: Option<i64>,
+    /// The institution.
+    ///
+    /// 机构ID
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub institution_id: Option<crate::Id>,
+    /// The cursor of the next page (cursor mode); empty on the last page.
+    ///
+    /// 下一页游标
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub next_cursor: Option<String>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    AllianceColonelActivityProductData {
+        data: "data" => LenientList<AllianceColonelActivityProductItem>,
+        total: "total" => LenientInt<i64>,
+        institution_id: "institution_id" => LenientOpt<crate::Id>,
+        next_cursor: "next_cursor" => LenientStr,
+    }
+);
+
+crate::__api_object!(AllianceColonelActivityProductData);
+
+/// One product applied to a colonel activity.
+///
+/// Evidence of every field: single source (DD9). Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct AllianceColonelActivityProductItem {
+    /// The colonel's protection period, in months.
+    ///
+    /// 团长保护期（月）
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub exclusion_duration: Option<i64>,
+    /// Whether the product can be promoted.
+    ///
+    /// 是否可推广
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub can_promote: Option<bool>,
+    /// The product.
+    ///
+    /// 商品ID
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub product_id: Option<crate::Id>,
+    /// Product title.
+    ///
+    /// 商品标题
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub title: Option<String>,
+    /// Price.
+    ///
+    /// 价格（分）
+    ///
+    /// Unit: fen (1/100 CNY).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub price: Option<i64>,
+    /// Commission ratio (10 is 10 %).
+    ///
+    /// 佣金比例
+    ///
+    /// Unit: percent (10 means 10 %).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub cos_ratio: Option<f64>,
+    /// Commission.
+    ///
+    /// 佣金（分）
+    ///
+    /// Unit: fen (1/100 CNY).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub cos_fee: Option<i64>,
+    /// First-level category.
+    ///
+    /// 一级类目
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub first_cid: Option<i64>,
+    /// Second-level category.
+    ///
+    /// 二级类目
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub second_cid: Option<i64>,
+    /// Third-level category.
+    ///
+    /// 三级类目
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub third_cid: Option<i64>,
+    /// Whether it has stock.
+    ///
+    /// 是否有库存
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub in_stock: Option<bool>,
+    /// Sales.
+    ///
+    /// 销量
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub sales: Option<i64>,
+    /// Cover image URL.
+    ///
+    /// 主图
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub cover: Option<String>,
+    /// The colonel-activity link, only while promoting.
+    ///
+    /// 团长活动链接
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub detail_url: Option<String>,
+    /// The shop.
+    ///
+    /// 店铺ID
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub shop_id: Option<crate::Id>,
+    /// The shop's name.
+    ///
+    /// 店铺名称
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub shop_name: Option<String>,
+    /// Activity price in yuan (元); deprecated.
+    ///
+    /// 活动价（元，已废弃）
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub activity_price: Option<f64>,
+    /// Activity commission ratio (1000 is 10 %).
+    ///
+    /// 活动佣金比例
+    ///
+    /// Unit: ratio × 10000 (0.35 is 3500).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub activity_cos_ratio: Option<f64>,
+    /// Activity commission; deprecated.
+    ///
+    /// 活动佣金（已废弃）
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub activity_cos_fee: Option<f64>,
+    /// 0 pending review, 1 promoting, 2 rejected, 3 terminated, 4 cancelled before cooperation, 6 expired.
+    ///
+    /// 商品状态
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub status: Option<i64>,
+    /// Reason (e.g. of a rejection).
+    ///
+    /// 原因
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub reason: Option<String>,
+    /// The shop's contact, encrypted; decrypt it with `buyin.decryptContactInfo` (doc 61/2829).
+    ///
+    /// 商家联系方式（密文）
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub shop_contact: Option<String>,
+    /// Activity start.
+    ///
+    /// 活动开始时间
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub activity_start_time: Option<String>,
+    /// Activity end.
+    ///
+    /// 活动结束时间
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub activity_end_time: Option<String>,
+    /// Promotion start.
+    ///
+    /// 推广开始时间
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub promotion_start_time: Option<String>,
+    /// Promotion end.
+    ///
+    /// 推广结束时间
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub promotion_end_time: Option<String>,
+    /// The recruiting colonel's service-fee rate.
+    ///
+    /// 招商团长服务费率
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub service_ratio: Option<String>,
+    /// The application, needed for the audit call; returned when `status` is 0.
+    ///
+    /// 申请ID
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub apply_id: Option<crate::Id>,
+    /// Category id.
+    ///
+    /// 类目ID
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub category_id: Option<i64>,
+    /// Category name.
+    ///
+    /// 类目名称
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub category_name: Option<String>,
+    /// Stock.
+    ///
+    /// 库存
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub product_stock: Option<String>,
+    /// The colonel coupon.
+    ///
+    /// 团长券信息
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub colonel_coupon_info: Option<String>,
+    /// Whether the shop is new.
+    ///
+    /// 是否新店
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub is_new_shop: Option<bool>,
+    /// The shop's score.
+    ///
+    /// 店铺评分
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub shop_score: Option<String>,
+    /// Promotion stock; deprecated.
+    ///
+    /// 推广库存（已废弃）
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub promotion_stock: Option<String>,
+    /// Gift; deprecated.
+    ///
+    /// 赠品信息（已废弃）
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub gift_info: Option<String>,
+    /// Promotion step; deprecated.
+    ///
+    /// 推广阶梯（已废弃）
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub promotion_step: Option<String>,
+    /// The first-level colonel's institution.
+    ///
+    /// 一级团长机构ID
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub origin_institution_id: Option<crate::Id>,
+    /// Its name.
+    ///
+    /// 一级团长机构名称
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub origin_institution_name: Option<String>,
+    /// Its phone.
+    ///
+    /// 一级团长机构电话
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub origin_institution_phone: Option<String>,
+    /// The first-level activity's start.
+    ///
+    /// 一级团长活动开始时间
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub origin_activity_start_time: Option<String>,
+    /// The first-level activity's end.
+    ///
+    /// 一级团长活动结束时间
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub origin_activity_end_time: Option<String>,
+    /// The first-level activity.
+    ///
+    /// 一级团长活动ID
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub origin_activity_id: Option<crate::Id>,
+    /// Whether it is a trusteeship (托管) product.
+    ///
+    /// 是否托管商品
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub is_trusteeship_product: Option<bool>,
+    /// Last update.
+    ///
+    /// 更新时间
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub update_time: Option<String>,
+    /// The first-level colonel's Buyin id.
+    ///
+    /// 一级团长百应ID
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub origin_colonel_buyin_id: Option<crate::Id>,
+    /// Months of protection.
+    ///
+    /// 保护期月数
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub months_of_protection: Option<i64>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    AllianceColonelActivityProductItem {
+        exclusion_duration: "exclusion_duration" => LenientInt<i64>,
+        can_promote: "can_promote" => LenientBool,
+        product_id: "product_id" => LenientOpt<crate::Id>,
+        title: "title" => LenientStr,
+        price: "price" => LenientInt<i64>,
+        cos_ratio: "cos_ratio" => LenientFloat,
+        cos_fee: "cos_fee" => LenientInt<i64>,
+        first_cid: "first_cid" => LenientInt<i64>,
+        second_cid: "second_cid" => LenientInt<i64>,
+        third_cid: "third_cid" => LenientInt<i64>,
+        in_stock: "in_stock" => LenientBool,
+        sales: "sales" => LenientInt<i64>,
+        cover: "cover" => LenientStr,
+        detail_url: "detail_url" => LenientStr,
+        shop_id: "shop_id" => LenientOpt<crate::Id>,
+        shop_name: "shop_name" => LenientStr,
+        activity_price: "activity_price" => LenientFloat,
+        activity_cos_ratio: "activity_cos_ratio" => LenientFloat,
+        activity_cos_fee: "activity_cos_fee" => LenientFloat,
+        status: "status" => LenientInt<i64>,
+        reason: "reason" => LenientStr,
+        shop_contact: "shop_contact" => LenientStr,
+        activity_start_time: "activity_start_time" => LenientStr,
+        activity_end_time: "activity_end_time" => LenientStr,
+        promotion_start_time: "promotion_start_time" => LenientStr,
+        promotion_end_time: "promotion_end_time" => LenientStr,
+        service_ratio: "service_ratio" => LenientStr,
+        apply_id: "apply_id" => LenientOpt<crate::Id>,
+        category_id: "category_id" => LenientInt<i64>,
+        category_name: "category_name" => LenientStr,
+        product_stock: "product_stock" => LenientStr,
+        colonel_coupon_info: "colonel_coupon_info" => LenientStr,
+        is_new_shop: "is_new_shop" => LenientBool,
+        shop_score: "shop_score" => LenientStr,
+        promotion_stock: "promotion_stock" => LenientStr,
+        gift_info: "gift_info" => LenientStr,
+        promotion_step: "promotion_step" => LenientStr,
+        origin_institution_id: "origin_institution_id" => LenientOpt<crate::Id>,
+        origin_institution_name: "origin_institution_name" => LenientStr,
+        origin_institution_phone: "origin_institution_phone" => LenientStr,
+        origin_activity_start_time: "origin_activity_start_time" => LenientStr,
+        origin_activity_end_time: "origin_activity_end_time" => LenientStr,
+        origin_activity_id: "origin_activity_id" => LenientOpt<crate::Id>,
+        is_trusteeship_product: "is_trusteeship_product" => LenientBool,
+        update_time: "update_time" => LenientStr,
+        origin_colonel_buyin_id: "origin_colonel_buyin_id" => LenientOpt<crate::Id>,
+        months_of_protection: "months_of_protection" => LenientInt<i64>,
+    }
+);
+
+crate::__api_object!(AllianceColonelActivityProductItem);
+
+/// What `alliance.colonelActivityProduct` takes.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct AllianceColonelActivityProductRequest {
+    /// The activity.
+    ///
+    /// 活动ID
+    ///
+    /// Evidence: confirmed (DD9, DD3): names in both; types from DD9.
+    pub activity_id: crate::Id,
+    /// Sort key: 0 application time, 1 activity price, 2 activity commission rate, 4 update time (recommended, descending).
+    ///
+    /// 排序字段
+    ///
+    /// Evidence: confirmed (DD9, DD3): names in both; types from DD9.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub search_type: Option<i64>,
+    /// 0 ascending, 1 descending.
+    ///
+    /// 排序方式
+    ///
+    /// Evidence: confirmed (DD9, DD3): names in both; types from DD9.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sort_type: Option<i64>,
+    /// Page number from 1 (page mode only).
+    ///
+    /// 页码（从1开始）
+    ///
+    /// Constraints: at least 1; checked before sending. Evidence: confirmed (DD9, DD3): names in both; types from DD9.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page: Option<i64>,
+    /// Page size, at most 20.
+    ///
+    /// 每页数量（最多20）
+    ///
+    /// Constraints: at most 20; checked before sending. Evidence: confirmed (DD9, DD3): names in both; types from DD9.
+    pub count: i64,
+    /// Filter by shop id or name, or first-level colonel name or id.
+    ///
+    /// 商家ID/名称或一级团长名称/ID
+    ///
+    /// Evidence: confirmed (DD9, DD3): names in both; types from DD9.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cooperation_info: Option<String>,
+    /// What `cooperation_info` names: 0 any, 1 shop, 2 colonel.
+    ///
+    /// 合作方类型
+    ///
+    /// Evidence: confirmed (DD9, DD3): names in both; types from DD9.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cooperation_type: Option<i64>,
+    /// Product id (exact) or name (fuzzy).
+    ///
+    /// 商品ID或名称
+    ///
+    /// Evidence: confirmed (DD9, DD3): names in both; types from DD9.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub product_info: Option<String>,
+    /// 0 pending review, 1 promoting, 2 rejected, 3 terminated, 6 expired; omit for all.
+    ///
+    /// 商品状态
+    ///
+    /// Evidence: confirmed (DD9, DD3): names in both; types from DD9.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<i64>,
+    /// 0 page mode (the default, at most 10,000 rows), 1 cursor mode (recommended; set it for the pager).
+    ///
+    /// 查询模式
+    ///
+    /// Evidence: confirmed (DD9, DD3): names in both; types from DD9.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retrieve_mode: Option<i64>,
+    /// Cursor mode only; not sent on the first page, then the previous answer's `next_cursor`.
+    ///
+    /// 游标
+    ///
+    /// Evidence: confirmed (DD9, DD3): names in both; types from DD9.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+    /// Activity type; appears only in the PHP parameter list, its type is a guess.
+    ///
+    /// 活动类型
+    ///
+    /// Evidence: guessed (DD3): name in DD3 only, no type; int64 like the create call's activity_type.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub activity_type: Option<i64>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[serde(flatten)]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+impl AllianceColonelActivityProductRequest {
+    /// Creates the value from its required fields; optional fields start unset.
+    pub fn new(activity_id: impl Into<crate::Id>, count: impl Into<i64>) -> Self {
+        Self {
+            activity_id: activity_id.into(),
+            search_type: None,
+            sort_type: None,
+            page: None,
+            count: count.into(),
+            cooperation_info: None,
+            cooperation_type: None,
+            product_info: None,
+            status: None,
+            retrieve_mode: None,
+            cursor: None,
+            activity_type: None,
+            extra_fields: BTreeMap::new(),
+        }
+    }
+
+    /// Sets `search_type`.
+    pub fn with_search_type(mut self, value: impl Into<i64>) -> Self {
+        self.search_type = Some(value.into());
+        self
+    }
+
+    /// Sets `sort_type`.
+    pub fn with_sort_type(mut self, value: impl Into<i64>) -> Self {
+        self.sort_type = Some(value.into());
+        self
+    }
+
+    /// Sets `page`.
+    pub fn with_page(mut self, value: impl Into<i64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+
+    /// Sets `cooperation_info`.
+    pub fn with_cooperation_info(mut self, value: impl Into<String>) -> Self {
+        self.cooperation_info = Some(value.into());
+        self
+    }
+
+    /// Sets `cooperation_type`.
+    pub fn with_cooperation_type(mut self, value: impl Into<i64>) -> Self {
+        self.cooperation_type = Some(value.into());
+        self
+    }
+
+    /// Sets `product_info`.
+    pub fn with_product_info(mut self, value: impl Into<String>) -> Self {
+        self.product_info = Some(value.into());
+        self
+    }
+
+    /// Sets `status`.
+    pub fn with_status(mut self, value: impl Into<i64>) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+
+    /// Sets `retrieve_mode`.
+    pub fn with_retrieve_mode(mut self, value: impl Into<i64>) -> Self {
+        self.retrieve_mode = Some(value.into());
+        self
+    }
+
+    /// Sets `cursor`.
+    pub fn with_cursor(mut self, value: impl Into<String>) -> Self {
+        self.cursor = Some(value.into());
+        self
+    }
+
+    /// Sets `activity_type`.
+    pub fn with_activity_type(mut self, value: impl Into<i64>) -> Self {
+        self.activity_type = Some(value.into());
+        self
+    }
+}
+
+impl crate::check::Check for AllianceColonelActivityProductRequest {
+    fn check(&self) -> Result<(), crate::check::Violation> {
+        crate::check::min("page", self.page.as_ref(), 1)?;
+        crate::check::max("count", Some(&self.count), 20)?;
+        Ok(())
+    }
+}
+
+crate::__api_object!(AllianceColonelActivityProductRequest);
+
+/// One page of the institution's colonel activities.
+///
+/// Evidence of every field: single source (DD9). Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct AllianceInstituteColonelActivityListData {
+    /// The institution.
+    ///
+    /// 机构ID
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub institution_id: Option<crate::Id>,
+    /// Number of activities in all pages.
+    ///
+    /// 总数
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub total: Option<i64>,
+    /// The activities of this page.
+    ///
+    /// 活动列表
+    pub activity_list: Vec<AllianceInstituteColonelActivityListItem>,
+    /// The colonel's Buyin id.
+    ///
+    /// 团长百应ID
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub colonel_buyin_id: Option<crate::Id>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    AllianceInstituteColonelActivityListData {
+        institution_id: "institution_id" => LenientOpt<crate::Id>,
+        total: "total" => LenientInt<i64>,
+        activity_list: "activity_list" => LenientList<AllianceInstituteColonelActivityListItem>,
+        colonel_buyin_id: "colonel_buyin_id" => LenientOpt<crate::Id>,
+    }
+);
+
+crate::__api_object!(AllianceInstituteColonelActivityListData);
+
+/// One colonel activity in the list.
+///
+/// Evidence of every field: single source (DD9). Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct AllianceInstituteColonelActivityListItem {
+    /// The activity.
+    ///
+    /// 活动ID
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub activity_id: Option<crate::Id>,
+    /// Its name.
+    ///
+    /// 活动名称
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub activity_name: Option<String>,
+    /// When the activity starts.
+    ///
+    /// 活动开始时间
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub activity_start_time: Option<String>,
+    /// When the activity ends.
+    ///
+    /// 活动结束时间
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub activity_end_time: Option<String>,
+    /// 1 not online, 2 application not started, 3 applying, 4 promotion not started, 5 promoting, 7 application ended.
+    ///
+    /// 活动状态
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub status: Option<i64>,
+    /// When applications open.
+    ///
+    /// 报名开始时间
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub application_start_time: Option<String>,
+    /// When applications close.
+    ///
+    /// 报名结束时间
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub application_end_time: Option<String>,
+    /// The categories the activity accepts, category id to name.
+    ///
+    /// 类目限制
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub categories_limit: Option<::std::collections::BTreeMap<String, String>>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    AllianceInstituteColonelActivityListItem {
+        activity_id: "activity_id" => LenientOpt<crate::Id>,
+        activity_name: "activity_name" => LenientStr,
+        activity_start_time: "activity_start_time" => LenientStr,
+        activity_end_time: "activity_end_time" => LenientStr,
+        status: "status" => LenientInt<i64>,
+        application_start_time: "application_start_time" => LenientStr,
+        application_end_time: "application_end_time" => LenientStr,
+        categories_limit: "categories_limit" => LenientOptMap<String>,
+    }
+);
+
+crate::__api_object!(AllianceInstituteColonelActivityListItem);
+
+/// What `alliance.instituteColonelActivityList` takes.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct AllianceInstituteColonelActivityListRequest {
+    /// Activity status filter: 0 any, 1 not online, 2 application not started, 3 applying, 4 promotion not started, 5 promoting, 7 application ended.
+    ///
+    /// 活动状态
+    ///
+    /// Evidence: confirmed (DD9, DD3): names in both; types from DD9.
+    pub status: i64,
+    /// Time to sort by: 0 creation, 1 application start, 2 application end.
+    ///
+    /// 查询类型
+    ///
+    /// Evidence: confirmed (DD9, DD3): names in both; types from DD9.
+    pub search_type: i64,
+    /// 0 ascending, 1 descending.
+    ///
+    /// 排序方式
+    ///
+    /// Evidence: confirmed (DD9, DD3): names in both; types from DD9.
+    pub sort_type: i64,
+    /// Page number, from 1.
+    ///
+    /// 页码（从1开始）
+    ///
+    /// Constraints: at least 1; checked before sending. Evidence: confirmed (DD9, DD3): names in both; types from DD9.
+    pub page: i64,
+    /// Page size, at most 20.
+    ///
+    /// 每页数量（最大20）
+    ///
+    /// Constraints: at most 20; checked before sending. Evidence: confirmed (DD9, DD3): names in both; types from DD9.
+    pub page_size: i64,
+    /// Search by activity id or name.
+    ///
+    /// 活动ID或名称搜索
+    ///
+    /// Evidence: single source (DD9): absent from DD3.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub activity_info: Option<String>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[serde(flatten)]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+impl AllianceInstituteColonelActivityListRequest {
+    /// Creates the value from its required fields; optional fields start unset.
+    pub fn new(
+        status: impl Into<i64>,
+        search_type: impl Into<i64>,
+        sort_type: impl Into<i64>,
+        page: impl Into<i64>,
+        page_size: impl Into<i64>,
+    ) -> Self {
+        Self {
+            status: status.into(),
+            search_type: search_type.into(),
+            sort_type: sort_type.into(),
+            page: page.into(),
+            page_size: page_size.into(),
+            activity_info: None,
+            extra_fields: BTreeMap::new(),
+        }
+    }
+
+    /// Sets `activity_info`.
+    pub fn with_activity_info(mut self, value: impl Into<String>) -> Self {
+        self.activity_info = Some(value.into());
+        self
+    }
+}
+
+impl crate::check::Check for AllianceInstituteColonelActivityListRequest {
+    fn check(&self) -> Result<(), crate::check::Violation> {
+        crate::check::min("page", Some(&self.page), 1)?;
+        crate::check::max("page_size", Some(&self.page_size), 20)?;
+        Ok(())
+    }
+}
+
+crate::__api_object!(AllianceInstituteColonelActivityListRequest);
+
+/// A parent category and its direct children.
+///
+/// Evidence of every field: confirmed (DD2, DD9).
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct AllianceMaterialsProductCategoryData {
+    /// Number of categories returned.
+    ///
+    /// 类目总数
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub total: Option<i64>,
+    /// The queried parent plus its direct children.
+    ///
+    /// 类目列表
+    pub category_list: Vec<AllianceMaterialsProductCategoryItem>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    AllianceMaterialsProductCategoryData {
+        total: "total" => OptInt<i64>,
+        category_list: "category_list" => Collection<Vec<AllianceMaterialsProductCategoryItem>>,
+    }
+);
+
+crate::__api_object!(AllianceMaterialsProductCategoryData);
+
+/// One alliance product category.
+///
+/// 类目
+///
+/// Evidence of every field: confirmed (DD2, DD9).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct AllianceMaterialsProductCategoryItem {
+    /// Category id.
+    ///
+    /// 类目ID
+    ///
+    /// Example: `20005`.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub id: Option<crate::Id>,
+    /// Category name.
+    ///
+    /// 类目名称
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub name: Option<String>,
+    /// Category level, 1, 2 or 3.
+    ///
+    /// 类目层级
+    ///
+    /// Example: `1`.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub level: Option<i64>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    AllianceMaterialsProductCategoryItem {
+        id: "id" => Opt<crate::Id>,
+        name: "name" => OptStr,
+        level: "level" => OptInt<i64>,
+    }
+);
+
+crate::__api_object!(AllianceMaterialsProductCategoryItem);
+
+/// What `alliance.materialsProductCategory` takes.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct AllianceMaterialsProductCategoryRequest {
+    /// The parent category; 0 lists the first-level categories.
+    ///
+    /// 父类目
+    ///
+    /// Constraints: at least 0; checked before sending. Example: `0`. Evidence: confirmed (DD2, DD9).
+    pub parent_id: i64,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[serde(flatten)]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+impl AllianceMaterialsProductCategoryRequest {
+    /// Creates the value from its required fields; optional fields start unset.
+    pub fn new(parent_id: impl Into<i64>) -> Self {
+        Self {
+            parent_id: parent_id.into(),
+            extra_fields: BTreeMap::new(),
+        }
+    }
+}
+
+impl crate::check::Check for AllianceMaterialsProductCategoryRequest {
+    fn check(&self) -> Result<(), crate::check::Violation> {
+        crate::check::min("parent_id", Some(&self.parent_id), 0)?;
+        Ok(())
+    }
+}
+
+crate::__api_object!(AllianceMaterialsProductCategoryRequest);
+
+/// A product's brand.
+///
+/// 品牌信息
+///
+/// Evidence of every field: guessed (DD2): the facts give no answer for this method; read from DD2's response type. Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct AllianceMaterialsProductsDetailsBrand {
+    /// Brand id.
+    ///
+    /// 品牌ID
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub brand_id: Option<crate::Id>,
+    /// Chinese brand name.
+    ///
+    /// 品牌名
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub brand_name_cn: Option<String>,
+    /// English brand name.
+    ///
+    /// 品牌英文名
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub brand_name_en: Option<String>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    AllianceMaterialsProductsDetailsBrand {
+        brand_id: "brand_id" => LenientOpt<crate::Id>,
+        brand_name_cn: "brand_name_cn" => LenientStr,
+        brand_name_en: "brand_name_en" => LenientStr,
+    }
+);
+
+crate::__api_object!(AllianceMaterialsProductsDetailsBrand);
+
+/// One day of a product's figures.
+///
+/// 每日明细
+///
+/// Evidence of every field: guessed (DD2): the facts give no answer for this method; read from DD2's response type. Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct AllianceMaterialsProductsDetailsDailyStat {
+    /// The day, `YYYYMMDD`.
+    ///
+    /// 日期
+    ///
+    /// Example: `"20240314"`.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub date: Option<String>,
+    /// Orders that day.
+    ///
+    /// 当日商品订单量
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub order_num: Option<i64>,
+    /// Views that day.
+    ///
+    /// 当日商品浏览量
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub view_num: Option<i64>,
+    /// Creators promoting it that day.
+    ///
+    /// 当日推广达人数
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub kol_num: Option<i64>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    AllianceMaterialsProductsDetailsDailyStat {
+        date: "date" => LenientStr,
+        order_num: "order_num" => LenientInt<i64>,
+        view_num: "view_num" => LenientInt<i64>,
+        kol_num: "kol_num" => LenientInt<i64>,
+    }
+);
+
+crate::__api_object!(AllianceMaterialsProductsDetailsDailyStat);
+
+/// Details of the requested products.
+///
+/// Evidence of every field: guessed (DD2): the facts give no answer for this method; read from DD2's response type. Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct AllianceMaterialsProductsDetailsData {
+    /// Number of products returned.
+    ///
+    /// 商品总数
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub total: Option<i64>,
+    /// The products.
+    ///
+    /// 商品列表
+    pub products: Vec<AllianceMaterialsProductsDetailsProduct>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    AllianceMaterialsProductsDetailsData {
+        total: "total" => LenientInt<i64>,
+        products: "products" => LenientList<AllianceMaterialsProductsDetailsProduct>,
+    }
+);
+
+crate::__api_object!(AllianceMaterialsProductsDetailsData);
+
+/// Details of one alliance product.
+///
+/// 商品详情
+///
+/// Evidence of every field: guessed (DD2): the facts give no answer for this method; read from DD2's response type. Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct AllianceMaterialsProductsDetailsProduct {
+    /// Product id.
+    ///
+    /// 商品id
+    ///
+    /// Example: `3450632721376902816`.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub product_id: Option<crate::Id>,
+    /// Product title.
+    ///
+    /// 商品标题
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub title: Option<String>,
+    /// Price.
+    ///
+    /// 商品售价
+    ///
+    /// Unit: fen (1/100 CNY).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub price: Option<i64>,
+    /// Normal-plan commission ratio (10 = 10 %).
+    ///
+    /// 普通佣金比例
+    ///
+    /// Unit: percent (10 means 10 %).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub cos_ratio: Option<f64>,
+    /// Normal-plan commission amount.
+    ///
+    /// 普通佣金金额
+    ///
+    /// Unit: fen (1/100 CNY).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub cos_fee: Option<i64>,
+    /// First-level category id.
+    ///
+    /// 一级类目
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub first_cid: Option<i64>,
+    /// Second-level category id.
+    ///
+    /// 二级类目
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub second_cid: Option<i64>,
+    /// Third-level category id.
+    ///
+    /// 三级类目
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub third_cid: Option<i64>,
+    /// Whether the product is in stock.
+    ///
+    /// 是否有库存
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub in_stock: Option<bool>,
+    /// Sales.
+    ///
+    /// 销量
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub sales: Option<i64>,
+    /// Main image URL.
+    ///
+    /// 商品主图
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub cover: Option<String>,
+    /// Image URLs.
+    ///
+    /// 商品轮播图
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub imgs: Option<Vec<String>>,
+    /// Product link (normal plan).
+    ///
+    /// 商品链接
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub detail_url: Option<String>,
+    /// Shop id.
+    ///
+    /// 店铺ID
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub shop_id: Option<crate::Id>,
+    /// Shop name.
+    ///
+    /// 店铺名称
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub shop_name: Option<String>,
+    /// The activity audit status (values not given).
+    ///
+    /// 商品活动审核状态
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub status: Option<i64>,
+    /// The reason of the audit status.
+    ///
+    /// 活动审核原因
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub reason: Option<String>,
+    /// The creator's commission ratio (10 = 10 %).
+    ///
+    /// 达人佣金比例
+    ///
+    /// Unit: percent (10 means 10 %).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub kol_cos_ratio: Option<f64>,
+    /// The creator's commission amount.
+    ///
+    /// 达人佣金金额
+    ///
+    /// Unit: fen (1/100 CNY).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub kol_cos_fee: Option<i64>,
+    /// Review score, 5-point scale, one decimal.
+    ///
+    /// 商品评分
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub comment_score: Option<f64>,
+    /// Number of reviews.
+    ///
+    /// 商品评价数目
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub comment_num: Option<i64>,
+    /// Orders in the last 30 days.
+    ///
+    /// 近30天商品总订单量
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub order_num: Option<i64>,
+    /// Views in the last 30 days.
+    ///
+    /// 近30天商品总浏览量
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub view_num: Option<i64>,
+    /// Creators promoting it in the last 30 days.
+    ///
+    /// 近30天推广总达人数
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub kol_num: Option<i64>,
+    /// Per-day figures of the last 30 days.
+    ///
+    /// 近30天明细
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub daily_statistics: Option<Vec<AllianceMaterialsProductsDetailsDailyStat>>,
+    /// The category an exclusive-colonel activity limits the product to.
+    ///
+    /// 专属团长活动限制类目名称
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub category_name: Option<String>,
+    /// The id of that category.
+    ///
+    /// 专属团长活动限制类目ID
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub category_id: Option<crate::Id>,
+    /// Logistics note.
+    ///
+    /// 商品物流说明
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub logistics_info: Option<String>,
+    /// Whether the product may be boosted with 随心推 (short video).
+    ///
+    /// 是否具有短视频随心推资质
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub has_sxt: Option<bool>,
+    /// The shop's experience scores.
+    ///
+    /// 商家得分
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub shop_total_score: Option<AllianceMaterialsProductsDetailsShopScores>,
+    /// Price after coupon.
+    ///
+    /// 券后价
+    ///
+    /// Unit: fen (1/100 CNY).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub coupon_price: Option<i64>,
+    /// Whether the product can be distributed; filled when `with_share_status` is true (DD2 types it as a string; `"true"` and `"1"` are read as true).
+    ///
+    /// 是否可分销
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub sharable: Option<bool>,
+    /// The brand; filled when `with_brand_info` is true.
+    ///
+    /// 品牌信息
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub brand: Option<AllianceMaterialsProductsDetailsBrand>,
+    /// The product's tags.
+    ///
+    /// 标签
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub tags: Option<AllianceMaterialsProductsDetailsTags>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    AllianceMaterialsProductsDetailsProduct {
+        product_id: "product_id" => LenientOpt<crate::Id>,
+        title: "title" => LenientStr,
+        price: "price" => LenientInt<i64>,
+        cos_ratio: "cos_ratio" => LenientFloat,
+        cos_fee: "cos_fee" => LenientInt<i64>,
+        first_cid: "first_cid" => LenientInt<i64>,
+        second_cid: "second_cid" => LenientInt<i64>,
+        third_cid: "third_cid" => LenientInt<i64>,
+        in_stock: "in_stock" => LenientBool,
+        sales: "sales" => LenientInt<i64>,
+        cover: "cover" => LenientStr,
+        imgs: "imgs" => LenientOptList<String>,
+        detail_url: "detail_url" => LenientStr,
+        shop_id: "shop_id" => LenientOpt<crate::Id>,
+        shop_name: "shop_name" => LenientStr,
+        status: "status" => LenientInt<i64>,
+        reason: "reason" => LenientStr,
+        kol_cos_ratio: "kol_cos_ratio" => LenientFloat,
+        kol_cos_fee: "kol_cos_fee" => LenientInt<i64>,
+        comment_score: "comment_score" => LenientFloat,
+        comment_num: "comment_num" => LenientInt<i64>,
+        order_num: "order_num" => LenientInt<i64>,
+        view_num: "view_num" => LenientInt<i64>,
+        kol_num: "kol_num" => LenientInt<i64>,
+        daily_statistics: "daily_statistics" => LenientOptList<AllianceMaterialsProductsDetailsDailyStat>,
+        category_name: "category_name" => LenientStr,
+        category_id: "category_id" => LenientOpt<crate::Id>,
+        logistics_info: "logistics_info" => LenientStr,
+        has_sxt: "has_sxt" => LenientBool,
+        shop_total_score: "shop_total_score" => LenientOpt<AllianceMaterialsProductsDetailsShopScores>,
+        coupon_price: "coupon_price" => LenientInt<i64>,
+        sharable: "sharable" => LenientBool,
+        brand: "brand" => LenientOpt<AllianceMaterialsProductsDetailsBrand>,
+        tags: "tags" => LenientOpt<AllianceMaterialsProductsDetailsTags>,
+    }
+);
+
+crate::__api_object!(AllianceMaterialsProductsDetailsProduct);
+
+/// What `alliance.materialsProductsDetails` takes.
+///
+/// Evidence of every field: single source (DD2).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct AllianceMaterialsProductsDetailsRequest {
+    /// Product ids, at most 20; products taken off promotion come back empty.
+    ///
+    /// 商品ID
+    ///
+    /// Constraints: at most 20 items; checked before sending. Example: `[3450632721376902816]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub product_ids: Option<Vec<crate::Id>>,
+    /// `true` fills `sharable` in the answer.
+    ///
+    /// 是否返回分销状态
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub with_share_status: Option<bool>,
+    /// `true` fills `brand` in the answer.
+    ///
+    /// 是否返回品牌信息
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub with_brand_info: Option<bool>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[serde(flatten)]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+impl AllianceMaterialsProductsDetailsRequest {
+    /// Creates the value from its required fields; optional fields start unset.
+    pub fn new() -> Self {
+        Self {
+            product_ids: None,
+            with_share_status: None,
+            with_brand_info: None,
+            extra_fields: BTreeMap::new(),
+        }
+    }
+
+    /// Sets `product_ids`.
+    pub fn with_product_ids(mut self, value: impl Into<Vec<crate::Id>>) -> Self {
+        self.product_ids = Some(value.into());
+        self
+    }
+
+    /// Sets `with_share_status`.
+    pub fn with_share_status(mut self, value: impl Into<bool>) -> Self {
+        self.with_share_status = Some(value.into());
+        self
+    }
+
+    /// Sets `with_brand_info`.
+    pub fn with_brand_info(mut self, value: impl Into<bool>) -> Self {
+        self.with_brand_info = Some(value.into());
+        self
+    }
+}
+
+impl crate::check::Check for AllianceMaterialsProductsDetailsRequest {
+    fn check(&self) -> Result<(), crate::check::Violation> {
+        crate::check::max_items("product_ids", self.product_ids.as_ref(), 20)?;
+        Ok(())
+    }
+}
+
+crate::__api_object!(AllianceMaterialsProductsDetailsRequest);
+
+/// One shop score.
+///
+/// Evidence of every field: guessed (DD2): the facts give no answer for this method; read from DD2's response type. Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct AllianceMaterialsProductsDetailsScore {
+    /// The level as text.
+    ///
+    /// 文本
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub text: Option<String>,
+    /// The score, as a decimal string.
+    ///
+    /// 得分
+    ///
+    /// Example: `"4.85"`.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub score: Option<String>,
+    /// High, middle or low.
+    ///
+    /// 等级
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub level: Option<BuyinKolMaterialsProductsDetailsScoreLevel>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    AllianceMaterialsProductsDetailsScore {
+        text: "text" => LenientStr,
+        score: "score" => LenientStr,
+        level: "level" => LenientOpt<BuyinKolMaterialsProductsDetailsScoreLevel>,
+    }
+);
+
+crate::__api_object!(AllianceMaterialsProductsDetailsScore);
+
+/// A shop's experience scores.
+///
+/// 商家得分
+///
+/// Evidence of every field: guessed (DD2): the facts give no answer for this method; read from DD2's response type. Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct AllianceMaterialsProductsDetailsShopScores {
+    /// The shop experience score.
+    ///
+    /// 商家体验分
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub shop_score: Option<AllianceMaterialsProductsDetailsScore>,
+    /// The product experience score.
+    ///
+    /// 商品体验分
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub product_score: Option<AllianceMaterialsProductsDetailsScore>,
+    /// The logistics experience score.
+    ///
+    /// 物流体验分
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub logistics_score: Option<AllianceMaterialsProductsDetailsScore>,
+    /// The service score.
+    ///
+    /// 商家服务分
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub service_score: Option<AllianceMaterialsProductsDetailsScore>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    AllianceMaterialsProductsDetailsShopScores {
+        shop_score: "shop_score" => LenientOpt<AllianceMaterialsProductsDetailsScore>,
+        product_score: "product_score" => LenientOpt<AllianceMaterialsProductsDetailsScore>,
+        logistics_score: "logistics_score" => LenientOpt<AllianceMaterialsProductsDetailsScore>,
+        service_score: "service_score" => LenientOpt<AllianceMaterialsProductsDetailsScore>,
+    }
+);
+
+crate::__api_object!(AllianceMaterialsProductsDetailsShopScores);
+
+/// A product's tags.
+///
+/// 标签
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct AllianceMaterialsProductsDetailsTags {
+    /// Whether the product has the brand-flagship-store ([品牌] black) tag.
+    ///
+    /// 是否有品牌旗舰店标签
+    ///
+    /// Evidence: guessed (DD2): the facts give no answer for this method; read from DD2's response type. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub has_shop_brand_tag: Option<bool>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    AllianceMaterialsProductsDetailsTags {
+        has_shop_brand_tag: "has_shop_brand_tag" => LenientBool,
+    }
+);
+
+crate::__api_object!(AllianceMaterialsProductsDetailsTags);
+
+/// One page of `alliance.materialsProductsSearch` results.
+///
+/// Evidence of every field: guessed (DD2): the facts give no answer for this method; read from DD2's response type. Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct AllianceMaterialsProductsSearchData {
+    /// Number of matching products.
+    ///
+    /// 商品总数
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub total: Option<i64>,
+    /// The products of this page.
+    ///
+    /// 商品列表
+    pub products: Vec<AllianceMaterialsProductsSearchProduct>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    AllianceMaterialsProductsSearchData {
+        total: "total" => LenientInt<i64>,
+        products: "products" => LenientList<AllianceMaterialsProductsSearchProduct>,
+    }
+);
+
+crate::__api_object!(AllianceMaterialsProductsSearchData);
+
+/// One product of an institution's or shop's search.
+///
+/// 联盟商品
+///
+/// Evidence of every field: guessed (DD2): the facts give no answer for this method; read from DD2's response type. Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct AllianceMaterialsProductsSearchProduct {
+    /// Product id.
+    ///
+    /// 商品id
+    ///
+    /// Example: `3450632721376902816`.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub product_id: Option<crate::Id>,
+    /// Product title.
+    ///
+    /// 商品标题
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub title: Option<String>,
+    /// Price.
+    ///
+    /// 商品售价
+    ///
+    /// Unit: fen (1/100 CNY).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub price: Option<i64>,
+    /// Normal-plan commission ratio (10 = 10 %), not the request's ratio × 100.
+    ///
+    /// 普通佣金比例
+    ///
+    /// Unit: percent (10 means 10 %).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub cos_ratio: Option<f64>,
+    /// Normal-plan commission amount.
+    ///
+    /// 普通佣金金额
+    ///
+    /// Unit: fen (1/100 CNY).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub cos_fee: Option<i64>,
+    /// First-level category id.
+    ///
+    /// 一级类目
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub first_cid: Option<i64>,
+    /// Second-level category id.
+    ///
+    /// 二级类目
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub second_cid: Option<i64>,
+    /// Third-level category id.
+    ///
+    /// 三级类目
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub third_cid: Option<i64>,
+    /// Whether the product is in stock.
+    ///
+    /// 是否有库存
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub in_stock: Option<bool>,
+    /// Historical total sales.
+    ///
+    /// 历史总销量
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub sales: Option<i64>,
+    /// Main image URL.
+    ///
+    /// 商品主图
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub cover: Option<String>,
+    /// Product link (normal plan).
+    ///
+    /// 商品链接
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub detail_url: Option<String>,
+    /// Shop id.
+    ///
+    /// 店铺ID
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub shop_id: Option<crate::Id>,
+    /// Shop name.
+    ///
+    /// 店铺名称
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub shop_name: Option<String>,
+    /// Price after coupon.
+    ///
+    /// 券后价
+    ///
+    /// Unit: fen (1/100 CNY).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub coupon_price: Option<i64>,
+    /// Whether the product can be distributed.
+    ///
+    /// 是否可分销
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub sharable: Option<bool>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    AllianceMaterialsProductsSearchProduct {
+        product_id: "product_id" => LenientOpt<crate::Id>,
+        title: "title" => LenientStr,
+        price: "price" => LenientInt<i64>,
+        cos_ratio: "cos_ratio" => LenientFloat,
+        cos_fee: "cos_fee" => LenientInt<i64>,
+        first_cid: "first_cid" => LenientInt<i64>,
+        second_cid: "second_cid" => LenientInt<i64>,
+        third_cid: "third_cid" => LenientInt<i64>,
+        in_stock: "in_stock" => LenientBool,
+        sales: "sales" => LenientInt<i64>,
+        cover: "cover" => LenientStr,
+        detail_url: "detail_url" => LenientStr,
+        shop_id: "shop_id" => LenientOpt<crate::Id>,
+        shop_name: "shop_name" => LenientStr,
+        coupon_price: "coupon_price" => LenientInt<i64>,
+        sharable: "sharable" => LenientBool,
+    }
+);
+
+crate::__api_object!(AllianceMaterialsProductsSearchProduct);
+
+/// Filters, sorting and page of `alliance.materialsProductsSearch`, the same as the creator's search; every filter is optional. The names are confirmed; the types are DD2's.
+///
+/// Evidence of every field: single source (DD2): names [C2] with DD3's parameter list; types from DD2 only.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct AllianceMaterialsProductsSearchRequest {
+    /// Keyword the title must contain.
+    ///
+    /// 商品标题
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// First-level category ids.
+    ///
+    /// 一级类目筛选
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_cids: Option<Vec<i64>>,
+    /// Second-level category ids.
+    ///
+    /// 二级类目筛选
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub second_cids: Option<Vec<i64>>,
+    /// Third-level category ids.
+    ///
+    /// 三级类目筛选
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub third_cids: Option<Vec<i64>>,
+    /// Lowest price.
+    ///
+    /// 价格区间最小值
+    ///
+    /// Unit: fen (1/100 CNY).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub price_min: Option<i64>,
+    /// Highest price.
+    ///
+    /// 价格区间最大值
+    ///
+    /// Unit: fen (1/100 CNY).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub price_max: Option<i64>,
+    /// Lowest historical sales.
+    ///
+    /// 历史销量区间最小值
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sell_num_min: Option<i64>,
+    /// Highest historical sales.
+    ///
+    /// 历史销量区间最大值
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sell_num_max: Option<i64>,
+    /// The sort key.
+    ///
+    /// 排序条件
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub search_type: Option<BuyinKolMaterialsProductsSearchSortKey>,
+    /// The sort direction.
+    ///
+    /// 排序顺序
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sort_type: Option<BuyinKolMaterialsProductsSearchSortOrder>,
+    /// Lowest normal-plan commission amount.
+    ///
+    /// 普通佣金区间最小值
+    ///
+    /// Unit: fen (1/100 CNY).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cos_fee_min: Option<i64>,
+    /// Highest normal-plan commission amount.
+    ///
+    /// 普通佣金区间最大值
+    ///
+    /// Unit: fen (1/100 CNY).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cos_fee_max: Option<i64>,
+    /// Lowest normal-plan commission ratio, ratio × 100 (1.1 % → 110), unlike the percent of `cos_ratio` in the answer.
+    ///
+    /// 普通佣金率区间最小值
+    ///
+    /// Unit: ratio × 100 (1.1 % is 110). Example: `110`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cos_ratio_min: Option<i64>,
+    /// Highest normal-plan commission ratio, ratio × 100.
+    ///
+    /// 普通佣金率区间最大值
+    ///
+    /// Unit: ratio × 100 (1.1 % is 110). Example: `5000`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cos_ratio_max: Option<i64>,
+    /// Page number, from 1.
+    ///
+    /// 分页
+    ///
+    /// Constraints: at least 1; checked before sending. Example: `1`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page: Option<i64>,
+    /// Products per page, at most 20.
+    ///
+    /// 每页的数量
+    ///
+    /// Constraints: between 1 and 20; checked before sending. Example: `20`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page_size: Option<i64>,
+    /// Whether to return only distributable products.
+    ///
+    /// 分销状态
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub share_status: Option<BuyinKolMaterialsProductsSearchShareFilter>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[serde(flatten)]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+impl AllianceMaterialsProductsSearchRequest {
+    /// Creates the value from its required fields; optional fields start unset.
+    pub fn new() -> Self {
+        Self {
+            title: None,
+            first_cids: None,
+            second_cids: None,
+            third_cids: None,
+            price_min: None,
+            price_max: None,
+            sell_num_min: None,
+            sell_num_max: None,
+            search_type: None,
+            sort_type: None,
+            cos_fee_min: None,
+            cos_fee_max: None,
+            cos_ratio_min: None,
+            cos_ratio_max: None,
+            page: None,
+            page_size: None,
+            share_status: None,
+            extra_fields: BTreeMap::new(),
+        }
+    }
+
+    /// Sets `title`.
+    pub fn with_title(mut self, value: impl Into<String>) -> Self {
+        self.title = Some(value.into());
+        self
+    }
+
+    /// Sets `first_cids`.
+    pub fn with_first_cids(mut self, value: impl Into<Vec<i64>>) -> Self {
+        self.first_cids = Some(value.into());
+        self
+    }
+
+    /// Sets `second_cids`.
+    pub fn with_second_cids(mut self, value: impl Into<Vec<i64>>) -> Self {
+        self.second_cids = Some(value.into());
+        self
+    }
+
+    /// Sets `third_cids`.
+    pub fn with_third_cids(mut self, value: impl Into<Vec<i64>>) -> Self {
+        self.third_cids = Some(value.into());
+        self
+    }
+
+    /// Sets `price_min`.
+    pub fn with_price_min(mut self, value: impl Into<i64>) -> Self {
+        self.price_min = Some(value.into());
+        self
+    }
+
+    /// Sets `price_max`.
+    pub fn with_price_max(mut self, value: impl Into<i64>) -> Self {
+        self.price_max = Some(value.into());
+        self
+    }
+
+    /// Sets `sell_num_min`.
+    pub fn with_sell_num_min(mut self, value: impl Into<i64>) -> Self {
+        self.sell_num_min = Some(value.into());
+        self
+    }
+
+    /// Sets `sell_num_max`.
+    pub fn with_sell_num_max(mut self, value: impl Into<i64>) -> Self {
+        self.sell_num_max = Some(value.into());
+        self
+    }
+
+    /// Sets `search_type`.
+    pub fn with_search_type(
+        mut self,
+        value: impl Into<BuyinKolMaterialsProductsSearchSortKey>,
+    ) -> Self {
+        self.search_type = Some(value.into());
+        self
+    }
+
+    /// Sets `sort_type`.
+    pub fn with_sort_type(
+        mut self,
+        value: impl Into<BuyinKolMaterialsProductsSearchSortOrder>,
+    ) -> Self {
+        self.sort_type = Some(value.into());
+        self
+    }
+
+    /// Sets `cos_fee_min`.
+    pub fn with_cos_fee_min(mut self, value: impl Into<i64>) -> Self {
+        self.cos_fee_min = Some(value.into());
+        self
+    }
+
+    /// Sets `cos_fee_max`.
+    pub fn with_cos_fee_max(mut self, value: impl Into<i64>) -> Self {
+        self.cos_fee_max = Some(value.into());
+        self
+    }
+
+    /// Sets `cos_ratio_min`.
+    pub fn with_cos_ratio_min(mut self, value: impl Into<i64>) -> Self {
+        self.cos_ratio_min = Some(value.into());
+        self
+    }
+
+    /// Sets `cos_ratio_max`.
+    pub fn with_cos_ratio_max(mut self, value: impl Into<i64>) -> Self {
+        self.cos_ratio_max = Some(value.into());
+        self
+    }
+
+    /// Sets `page`.
+    pub fn with_page(mut self, value: impl Into<i64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+
+    /// Sets `page_size`.
+    pub fn with_page_size(mut self, value: impl Into<i64>) -> Self {
+        self.page_size = Some(value.into());
+        self
+    }
+
+    /// Sets `share_status`.
+    pub fn with_share_status(
+        mut self,
+        value: impl Into<BuyinKolMaterialsProductsSearchShareFilter>,
+    ) -> Self {
+        self.share_status = Some(value.into());
+        self
+    }
+}
+
+impl crate::check::Check for AllianceMaterialsProductsSearchRequest {
+    fn check(&self) -> Result<(), crate::check::Violation> {
+        crate::check::min("page", self.page.as_ref(), 1)?;
+        crate::check::min("page_size", self.page_size.as_ref(), 1)?;
+        crate::check::max("page_size", self.page_size.as_ref(), 20)?;
+        Ok(())
+    }
+}
+
+crate::__api_object!(AllianceMaterialsProductsSearchRequest);
+
 /// The content of `authorize` / `unauthorize`. The docs list the events but not their content, so everything is kept in `extra_fields` and the one field is a guess.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
@@ -61,6 +2211,5696 @@ crate::__object!(
 );
 
 crate::__api_object!(AuthorizeEventContent);
+
+/// One page of submitted products.
+///
+/// Evidence of every field: single source (DD9). Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinActivityProductListData {
+    /// The products of this page.
+    ///
+    /// 商品列表
+    pub products: Vec<BuyinActivityProductListItem>,
+    /// Number of products in all pages.
+    ///
+    /// 总数
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub total: Option<i64>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinActivityProductListData {
+        products: "products" => LenientList<BuyinActivityProductListItem>,
+        total: "total" => LenientInt<i64>,
+    }
+);
+
+crate::__api_object!(BuyinActivityProductListData);
+
+/// One product a first-level colonel submitted.
+///
+/// Evidence of every field: single source (DD9): names from DD9; types partly our reading. Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinActivityProductListItem {
+    /// The product.
+    ///
+    /// 商品ID
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub product_id: Option<crate::Id>,
+    /// Product name.
+    ///
+    /// 商品名称
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub product_name: Option<String>,
+    /// Price.
+    ///
+    /// 商品价格（分）
+    ///
+    /// Unit: fen (1/100 CNY).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub product_price: Option<i64>,
+    /// Stock.
+    ///
+    /// 商品库存
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub product_stock: Option<i64>,
+    /// Commission rate (1000 is 10 %).
+    ///
+    /// 佣金率
+    ///
+    /// Unit: ratio × 10000 (0.35 is 3500).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub commission_rate: Option<i64>,
+    /// Service-fee rate (1000 is 10 %).
+    ///
+    /// 服务费率
+    ///
+    /// Unit: ratio × 10000 (0.35 is 3500).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub service_rate: Option<i64>,
+    /// Product image URL.
+    ///
+    /// 商品图片
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub product_img: Option<String>,
+    /// Promotion start.
+    ///
+    /// 推广开始时间
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub promote_start_time: Option<String>,
+    /// Promotion end.
+    ///
+    /// 推广结束时间
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub promote_end_time: Option<String>,
+    /// The first-level activity.
+    ///
+    /// 原活动ID
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub origin_activity_id: Option<crate::Id>,
+    /// Its name.
+    ///
+    /// 原活动名称
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub origin_activity_name: Option<String>,
+    /// Whether it is a trusteeship (托管) product.
+    ///
+    /// 是否托管商品
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub is_trusteeship_product: Option<bool>,
+    /// The application.
+    ///
+    /// 申请ID
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub apply_id: Option<crate::Id>,
+    /// Last update.
+    ///
+    /// 更新时间
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub update_time: Option<String>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinActivityProductListItem {
+        product_id: "product_id" => LenientOpt<crate::Id>,
+        product_name: "product_name" => LenientStr,
+        product_price: "product_price" => LenientInt<i64>,
+        product_stock: "product_stock" => LenientInt<i64>,
+        commission_rate: "commission_rate" => LenientInt<i64>,
+        service_rate: "service_rate" => LenientInt<i64>,
+        product_img: "product_img" => LenientStr,
+        promote_start_time: "promote_start_time" => LenientStr,
+        promote_end_time: "promote_end_time" => LenientStr,
+        origin_activity_id: "origin_activity_id" => LenientOpt<crate::Id>,
+        origin_activity_name: "origin_activity_name" => LenientStr,
+        is_trusteeship_product: "is_trusteeship_product" => LenientBool,
+        apply_id: "apply_id" => LenientOpt<crate::Id>,
+        update_time: "update_time" => LenientStr,
+    }
+);
+
+crate::__api_object!(BuyinActivityProductListItem);
+
+/// What `buyin.activityProductList` takes.
+///
+/// Evidence of every field: confirmed (DD9, DD3): names in both; types from DD9.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct BuyinActivityProductListRequest {
+    /// Page number, from 1.
+    ///
+    /// 页码（从1开始）
+    ///
+    /// Constraints: at least 1; checked before sending.
+    pub page: i64,
+    /// Page size, at most 20.
+    ///
+    /// 每页数量（最多20）
+    ///
+    /// Constraints: at most 20; checked before sending.
+    pub size: i64,
+    /// The activity.
+    ///
+    /// 活动ID
+    pub activity_id: crate::Id,
+    /// 0 pending review, 1 cooperating, 2 rejected, 4 cancelled before cooperation, 5 cancelled while cooperating.
+    ///
+    /// 提报状态
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub applied_sub_status: Option<i64>,
+    /// Product id or name.
+    ///
+    /// 商品信息
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub product_info: Option<String>,
+    /// 0 default, 1 update time.
+    ///
+    /// 排序字段
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sort_field: Option<i64>,
+    /// 1 ascending, 2 descending.
+    ///
+    /// 排序方向
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sort_direction: Option<i64>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[serde(flatten)]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+impl BuyinActivityProductListRequest {
+    /// Creates the value from its required fields; optional fields start unset.
+    pub fn new(
+        page: impl Into<i64>,
+        size: impl Into<i64>,
+        activity_id: impl Into<crate::Id>,
+    ) -> Self {
+        Self {
+            page: page.into(),
+            size: size.into(),
+            activity_id: activity_id.into(),
+            applied_sub_status: None,
+            product_info: None,
+            sort_field: None,
+            sort_direction: None,
+            extra_fields: BTreeMap::new(),
+        }
+    }
+
+    /// Sets `applied_sub_status`.
+    pub fn with_applied_sub_status(mut self, value: impl Into<i64>) -> Self {
+        self.applied_sub_status = Some(value.into());
+        self
+    }
+
+    /// Sets `product_info`.
+    pub fn with_product_info(mut self, value: impl Into<String>) -> Self {
+        self.product_info = Some(value.into());
+        self
+    }
+
+    /// Sets `sort_field`.
+    pub fn with_sort_field(mut self, value: impl Into<i64>) -> Self {
+        self.sort_field = Some(value.into());
+        self
+    }
+
+    /// Sets `sort_direction`.
+    pub fn with_sort_direction(mut self, value: impl Into<i64>) -> Self {
+        self.sort_direction = Some(value.into());
+        self
+    }
+}
+
+impl crate::check::Check for BuyinActivityProductListRequest {
+    fn check(&self) -> Result<(), crate::check::Violation> {
+        crate::check::min("page", Some(&self.page), 1)?;
+        crate::check::max("size", Some(&self.size), 20)?;
+        Ok(())
+    }
+}
+
+crate::__api_object!(BuyinActivityProductListRequest);
+
+/// A colonel activity's detail. Thin: the names seen live, types our reading.
+///
+/// Evidence of every field: single source (DD16): field names seen live; no typed schema. Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinColonelActivityDetailData {
+    /// The activity.
+    ///
+    /// 活动ID
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub activity_id: Option<crate::Id>,
+    /// Its name.
+    ///
+    /// 活动名称
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub activity_name: Option<String>,
+    /// Its description.
+    ///
+    /// 活动描述
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub activity_desc: Option<String>,
+    /// Activity type (in the create call, 1 all shops, 2 specified shops).
+    ///
+    /// 活动类型
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub activity_type: Option<i64>,
+    /// When applications open.
+    ///
+    /// 报名开始时间
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub apply_start_time: Option<String>,
+    /// When applications close.
+    ///
+    /// 报名结束时间
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub apply_end_time: Option<String>,
+    /// Minimum commission rate (in the create call, ×100).
+    ///
+    /// 佣金率
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub commission_rate: Option<String>,
+    /// Service-fee rate (in the create call, ×100).
+    ///
+    /// 服务费率
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub service_rate: Option<String>,
+    /// The institution.
+    ///
+    /// 机构ID
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub institution_id: Option<crate::Id>,
+    /// The colonel's Buyin id.
+    ///
+    /// 团长百应ID
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub colonel_buyin_id: Option<crate::Id>,
+    /// The colonel's name.
+    ///
+    /// 团长名称
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub colonel_name: Option<String>,
+    /// The accepted categories; their shape is not known.
+    ///
+    /// 类目
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub categories: Option<::serde_json::Value>,
+    /// Minimum promotion days.
+    ///
+    /// 最短推广天数
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub min_promotion_days: Option<i64>,
+    /// WeChat id, encrypted.
+    ///
+    /// 微信号（密文）
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub wechat_id: Option<String>,
+    /// Phone number, encrypted.
+    ///
+    /// 手机号（密文）
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub phone_num: Option<String>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinColonelActivityDetailData {
+        activity_id: "activity_id" => LenientOpt<crate::Id>,
+        activity_name: "activity_name" => LenientStr,
+        activity_desc: "activity_desc" => LenientStr,
+        activity_type: "activity_type" => LenientInt<i64>,
+        apply_start_time: "apply_start_time" => LenientStr,
+        apply_end_time: "apply_end_time" => LenientStr,
+        commission_rate: "commission_rate" => LenientStr,
+        service_rate: "service_rate" => LenientStr,
+        institution_id: "institution_id" => LenientOpt<crate::Id>,
+        colonel_buyin_id: "colonel_buyin_id" => LenientOpt<crate::Id>,
+        colonel_name: "colonel_name" => LenientStr,
+        categories: "categories" => LenientOpt<::serde_json::Value>,
+        min_promotion_days: "min_promotion_days" => LenientInt<i64>,
+        wechat_id: "wechat_id" => LenientStr,
+        phone_num: "phone_num" => LenientStr,
+    }
+);
+
+crate::__api_object!(BuyinColonelActivityDetailData);
+
+/// What `buyin.colonelActivityDetail` takes.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct BuyinColonelActivityDetailRequest {
+    /// The activity.
+    ///
+    /// 活动ID
+    ///
+    /// Evidence: single source (DD3).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub activity_id: Option<crate::Id>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[serde(flatten)]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+impl BuyinColonelActivityDetailRequest {
+    /// Creates the value from its required fields; optional fields start unset.
+    pub fn new() -> Self {
+        Self {
+            activity_id: None,
+            extra_fields: BTreeMap::new(),
+        }
+    }
+
+    /// Sets `activity_id`.
+    pub fn with_activity_id(mut self, value: impl Into<crate::Id>) -> Self {
+        self.activity_id = Some(value.into());
+        self
+    }
+}
+
+impl crate::check::Check for BuyinColonelActivityDetailRequest {}
+
+crate::__api_object!(BuyinColonelActivityDetailRequest);
+
+/// The converted link, at either of the two places the sources give.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinInstPickSourceConvertData {
+    /// The converted link (its `pick_source` is valid 3 months), where it was seen live.
+    ///
+    /// 转链后的商品链接
+    ///
+    /// Evidence: single source (DD16): the live answer's data.product_url. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub product_url: Option<String>,
+    /// The converted link one level down, where the generated SDK puts it.
+    ///
+    /// 结果
+    ///
+    /// Evidence: single source (DD9): api-facts §5.14: data.data.product_url. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub data: Option<BuyinInstPickSourceConvertResult>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinInstPickSourceConvertData {
+        product_url: "product_url" => LenientStr,
+        data: "data" => LenientOpt<BuyinInstPickSourceConvertResult>,
+    }
+);
+
+crate::__api_object!(BuyinInstPickSourceConvertData);
+
+/// What `buyin.instPickSourceConvert` takes.
+///
+/// Evidence of every field: single source (DD9, DD10): api-facts §5.14 (untagged there, [AN] for the other family).
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct BuyinInstPickSourceConvertRequest {
+    /// The product link to convert.
+    ///
+    /// 商品链接
+    pub product_url: String,
+    /// The caller's tag (digits, letters and `_`, at most 20), returned on the orders.
+    ///
+    /// 自定义参数
+    ///
+    /// Constraints: at most 20 characters, matches `^[0-9A-Za-z_]*$`; checked before sending.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pick_extra: Option<String>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[serde(flatten)]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+impl BuyinInstPickSourceConvertRequest {
+    /// Creates the value from its required fields; optional fields start unset.
+    pub fn new(product_url: impl Into<String>) -> Self {
+        Self {
+            product_url: product_url.into(),
+            pick_extra: None,
+            extra_fields: BTreeMap::new(),
+        }
+    }
+
+    /// Sets `pick_extra`.
+    pub fn with_pick_extra(mut self, value: impl Into<String>) -> Self {
+        self.pick_extra = Some(value.into());
+        self
+    }
+}
+
+impl crate::check::Check for BuyinInstPickSourceConvertRequest {
+    fn check(&self) -> Result<(), crate::check::Violation> {
+        crate::check::max_length("pick_extra", self.pick_extra.as_ref(), 20)?;
+        crate::check::pattern(
+            "pick_extra",
+            self.pick_extra.as_ref(),
+            "^[0-9A-Za-z_]*$",
+        )?;
+        Ok(())
+    }
+}
+
+crate::__api_object!(BuyinInstPickSourceConvertRequest);
+
+/// The converted link, nested as the generated SDK types it.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinInstPickSourceConvertResult {
+    /// The converted link; its `pick_source` parameter is valid 3 months.
+    ///
+    /// 转链后的商品链接
+    ///
+    /// Evidence: single source (DD9). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub product_url: Option<String>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinInstPickSourceConvertResult {
+        product_url: "product_url" => LenientStr,
+    }
+);
+
+crate::__api_object!(BuyinInstPickSourceConvertResult);
+
+/// The answer of `buyin.instituteOrderAds`; the page sits one level down.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinInstituteOrderAdsData {
+    /// The page.
+    ///
+    /// 数据
+    ///
+    /// Evidence: confirmed (DD2, DD9).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub data: Option<BuyinInstituteOrderAdsPage>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinInstituteOrderAdsData {
+        data: "data" => Opt<BuyinInstituteOrderAdsPage>,
+    }
+);
+
+crate::__api_object!(BuyinInstituteOrderAdsData);
+
+/// The kind of distribution orders to list.
+///
+/// 分销类型
+///
+/// An open enum: a value this SDK does not know decodes to `Unknown` (see [`UnknownValue`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum BuyinInstituteOrderAdsDistributionType {
+    /// `Live`: Live-room (直播间) orders.
+    Live,
+    /// `ProductDetail`: Product (商品) orders.
+    ProductDetail,
+    /// A value this version of the SDK does not know, as it arrived: read it, do not match on it.
+    Unknown(UnknownValue),
+}
+
+crate::__open_enum!(
+    BuyinInstituteOrderAdsDistributionType, str, [Live = "Live", ProductDetail =
+    "ProductDetail",]
+);
+
+/// Where a douke order is in its life.
+///
+/// 订单状态
+///
+/// An open enum: a value this SDK does not know decodes to `Unknown` (see [`UnknownValue`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum BuyinInstituteOrderAdsFlowPoint {
+    /// `PAY_SUCC`: Paid.
+    PaySucc,
+    /// `REFUND`: Refunded.
+    Refund,
+    /// `SETTLE`: Settled.
+    Settle,
+    /// `CONFIRM`: Receipt confirmed.
+    Confirm,
+    /// A value this version of the SDK does not know, as it arrived: read it, do not match on it.
+    Unknown(UnknownValue),
+}
+
+crate::__open_enum!(
+    BuyinInstituteOrderAdsFlowPoint, str, [PaySucc = "PAY_SUCC", Refund = "REFUND",
+    Settle = "SETTLE", Confirm = "CONFIRM",]
+);
+
+/// Where the sale of a douke order happened.
+///
+/// 带货体裁
+///
+/// An open enum: a value this SDK does not know decodes to `Unknown` (see [`UnknownValue`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum BuyinInstituteOrderAdsMediaType {
+    /// `shop_list`: The showcase (橱窗).
+    ShopList,
+    /// `video`: A video.
+    Video,
+    /// `live`: A live stream.
+    Live,
+    /// `others`: Anything else.
+    Others,
+    /// A value this version of the SDK does not know, as it arrived: read it, do not match on it.
+    Unknown(UnknownValue),
+}
+
+crate::__open_enum!(
+    BuyinInstituteOrderAdsMediaType, str, [ShopList = "shop_list", Video = "video", Live
+    = "live", Others = "others",]
+);
+
+/// One douke distribution order.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinInstituteOrderAdsOrder {
+    /// The order.
+    ///
+    /// 订单ID
+    ///
+    /// Evidence: confirmed (DD2, DD9).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub order_id: Option<String>,
+    /// The product (sent as a string).
+    ///
+    /// 商品ID
+    ///
+    /// Evidence: confirmed (DD2, DD9).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub product_id: Option<crate::Id>,
+    /// Product name.
+    ///
+    /// 商品名称
+    ///
+    /// Evidence: confirmed (DD2, DD9).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub product_name: Option<String>,
+    /// Product image URL.
+    ///
+    /// 商品图片
+    ///
+    /// Evidence: confirmed (DD2, DD9).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub product_img: Option<String>,
+    /// The creator's account name.
+    ///
+    /// 达人昵称
+    ///
+    /// Evidence: confirmed (DD2, DD9).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub author_account: Option<String>,
+    /// The creator's open_id.
+    ///
+    /// 达人openid
+    ///
+    /// Evidence: confirmed (DD2, DD9).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub author_openid: Option<String>,
+    /// The shop's name.
+    ///
+    /// 店铺名称
+    ///
+    /// Evidence: confirmed (DD2, DD9).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub shop_name: Option<String>,
+    /// Amount paid.
+    ///
+    /// 订单支付金额（分）
+    ///
+    /// Unit: fen (1/100 CNY). Evidence: confirmed (DD2, DD9).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub total_pay_amount: Option<i64>,
+    /// Where the order is in its life.
+    ///
+    /// 订单状态
+    ///
+    /// Evidence: confirmed (DD2, DD9).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub flow_point: Option<BuyinInstituteOrderAdsFlowPoint>,
+    /// The app the order came from, e.g. 抖音 or 火山.
+    ///
+    /// 下单App
+    ///
+    /// Evidence: confirmed (DD2, DD9).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub app: Option<String>,
+    /// The buyer's open_id.
+    ///
+    /// 买家openid
+    ///
+    /// Evidence: confirmed (DD2, DD9).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub buyer_openid: Option<String>,
+    /// Last update.
+    ///
+    /// 更新时间
+    ///
+    /// Evidence: confirmed (DD2, DD9).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub update_time: Option<String>,
+    /// Payment time.
+    ///
+    /// 支付成功时间
+    ///
+    /// Evidence: confirmed (DD2, DD9).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub pay_success_time: Option<String>,
+    /// Settlement time; empty before settlement.
+    ///
+    /// 结算时间
+    ///
+    /// Evidence: confirmed (DD2, DD9).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub settle_time: Option<String>,
+    /// Goods amount paid.
+    ///
+    /// 支付商品金额
+    ///
+    /// Evidence: confirmed (DD2, DD9).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub pay_goods_amount: Option<i64>,
+    /// Goods amount settled.
+    ///
+    /// 结算商品金额
+    ///
+    /// Evidence: confirmed (DD2, DD9).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub settled_goods_amount: Option<i64>,
+    /// The shop.
+    ///
+    /// 店铺ID
+    ///
+    /// Evidence: confirmed (DD2, DD9).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub shop_id: Option<crate::Id>,
+    /// The PID the order came through.
+    ///
+    /// 分销信息
+    ///
+    /// Evidence: confirmed (DD2, DD9).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub pid_info: Option<BuyinInstituteOrderAdsPidInfo>,
+    /// Quantity.
+    ///
+    /// 商品数量
+    ///
+    /// Evidence: confirmed (DD2, DD9).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub item_num: Option<i64>,
+    /// Refund time.
+    ///
+    /// 退款时间
+    ///
+    /// Evidence: confirmed (DD2, DD9).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub refund_time: Option<String>,
+    /// The client_key of the app that picked the product.
+    ///
+    /// 选品来源client_key
+    ///
+    /// Evidence: confirmed (DD2, DD9).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub pick_source_client_key: Option<String>,
+    /// Split rate; deprecated.
+    ///
+    /// 分成比例（已废弃）
+    ///
+    /// Evidence: confirmed (DD2, DD9).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub ads_split_rate: Option<i64>,
+    /// Estimated commission.
+    ///
+    /// 预估佣金（分）
+    ///
+    /// Unit: fen (1/100 CNY). Evidence: confirmed (DD2, DD9).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub ads_estimated_commission: Option<i64>,
+    /// Actual commission.
+    ///
+    /// 实际佣金（分）
+    ///
+    /// Unit: fen (1/100 CNY). Evidence: confirmed (DD2, DD9).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub ads_real_commission: Option<i64>,
+    /// The creator's Douyin number.
+    ///
+    /// 达人抖音号
+    ///
+    /// Evidence: confirmed (DD2, DD9).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub author_short_id: Option<String>,
+    /// Promotion rate.
+    ///
+    /// 推广费率
+    ///
+    /// Evidence: confirmed (DD2, DD9).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub ads_promotion_rate: Option<i64>,
+    /// The creator's Buyin id (sent as a string).
+    ///
+    /// 达人百应ID
+    ///
+    /// Evidence: confirmed (DD2, DD9).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub author_buyin_id: Option<crate::Id>,
+    /// Where the sale happened.
+    ///
+    /// 带货体裁
+    ///
+    /// Evidence: confirmed (DD2, DD9).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub media_type: Option<BuyinInstituteOrderAdsMediaType>,
+    /// `new` or `old` fan.
+    ///
+    /// 粉丝类型
+    ///
+    /// Evidence: confirmed (DD2, DD9).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub ads_fans_type: Option<String>,
+    /// Commission rate, from an older doc sample.
+    ///
+    /// 佣金率
+    ///
+    /// Evidence: single source (DD8): older doc sample, as a string. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub commission_rate: Option<String>,
+    /// Estimated commission, from an older doc sample.
+    ///
+    /// 预估佣金
+    ///
+    /// Evidence: single source (DD8): older doc sample, as a string. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub estimated_commission: Option<String>,
+    /// Estimated technical service fee, from an older doc sample.
+    ///
+    /// 预估技术服务费
+    ///
+    /// Evidence: single source (DD8): older doc sample, as a string. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub estimated_tech_service_fee: Option<String>,
+    /// Estimated total commission, from an older doc sample.
+    ///
+    /// 预估总佣金
+    ///
+    /// Evidence: single source (DD8): older doc sample, as a string. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub estimated_total_commission: Option<String>,
+    /// Actual commission, from an older doc sample.
+    ///
+    /// 实际佣金
+    ///
+    /// Evidence: single source (DD8): older doc sample, as a string. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub real_commission: Option<String>,
+    /// Settled technical service fee, from an older doc sample.
+    ///
+    /// 结算技术服务费
+    ///
+    /// Evidence: single source (DD8): older doc sample, as a string. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub settled_tech_service_fee: Option<String>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinInstituteOrderAdsOrder {
+        order_id: "order_id" => OptStr,
+        product_id: "product_id" => Opt<crate::Id>,
+        product_name: "product_name" => OptStr,
+        product_img: "product_img" => OptStr,
+        author_account: "author_account" => OptStr,
+        author_openid: "author_openid" => OptStr,
+        shop_name: "shop_name" => OptStr,
+        total_pay_amount: "total_pay_amount" => OptInt<i64>,
+        flow_point: "flow_point" => Opt<BuyinInstituteOrderAdsFlowPoint>,
+        app: "app" => OptStr,
+        buyer_openid: "buyer_openid" => OptStr,
+        update_time: "update_time" => OptStr,
+        pay_success_time: "pay_success_time" => OptStr,
+        settle_time: "settle_time" => OptStr,
+        pay_goods_amount: "pay_goods_amount" => OptInt<i64>,
+        settled_goods_amount: "settled_goods_amount" => OptInt<i64>,
+        shop_id: "shop_id" => Opt<crate::Id>,
+        pid_info: "pid_info" => Opt<BuyinInstituteOrderAdsPidInfo>,
+        item_num: "item_num" => OptInt<i64>,
+        refund_time: "refund_time" => OptStr,
+        pick_source_client_key: "pick_source_client_key" => OptStr,
+        ads_split_rate: "ads_split_rate" => OptInt<i64>,
+        ads_estimated_commission: "ads_estimated_commission" => OptInt<i64>,
+        ads_real_commission: "ads_real_commission" => OptInt<i64>,
+        author_short_id: "author_short_id" => OptStr,
+        ads_promotion_rate: "ads_promotion_rate" => OptInt<i64>,
+        author_buyin_id: "author_buyin_id" => Opt<crate::Id>,
+        media_type: "media_type" => Opt<BuyinInstituteOrderAdsMediaType>,
+        ads_fans_type: "ads_fans_type" => OptStr,
+        commission_rate: "commission_rate" => LenientStr,
+        estimated_commission: "estimated_commission" => LenientStr,
+        estimated_tech_service_fee: "estimated_tech_service_fee" => LenientStr,
+        estimated_total_commission: "estimated_total_commission" => LenientStr,
+        real_commission: "real_commission" => LenientStr,
+        settled_tech_service_fee: "settled_tech_service_fee" => LenientStr,
+    }
+);
+
+crate::__api_object!(BuyinInstituteOrderAdsOrder);
+
+/// One page of douke distribution orders.
+///
+/// Evidence of every field: confirmed (DD2, DD9).
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinInstituteOrderAdsPage {
+    /// The orders of this page.
+    ///
+    /// 订单列表
+    pub orders: Vec<BuyinInstituteOrderAdsOrder>,
+    /// The next page's cursor; empty at the end.
+    ///
+    /// 下一页索引
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub cursor: Option<String>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinInstituteOrderAdsPage {
+        orders: "orders" => Collection<Vec<BuyinInstituteOrderAdsOrder>>,
+        cursor: "cursor" => OptStr,
+    }
+);
+
+crate::__api_object!(BuyinInstituteOrderAdsPage);
+
+/// The PID an order came through.
+///
+/// Evidence of every field: confirmed (DD2, DD9).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinInstituteOrderAdsPidInfo {
+    /// The PID.
+    ///
+    /// 推广位ID
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub pid: Option<String>,
+    /// The caller's tag set at link conversion.
+    ///
+    /// 外部参数
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub external_info: Option<String>,
+    /// The media: `live`, `ProductDetail`, `Activity` or `Shop`.
+    ///
+    /// 媒体类型名称
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub media_type_name: Option<String>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinInstituteOrderAdsPidInfo {
+        pid: "pid" => OptStr,
+        external_info: "external_info" => OptStr,
+        media_type_name: "media_type_name" => OptStr,
+    }
+);
+
+crate::__api_object!(BuyinInstituteOrderAdsPidInfo);
+
+/// What `buyin.instituteOrderAds` takes.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct BuyinInstituteOrderAdsRequest {
+    /// Orders per page, 1 to 200.
+    ///
+    /// 每页订单数目
+    ///
+    /// Constraints: between 1 and 200; checked before sending. Evidence: confirmed (DD2, DD9).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<i64>,
+    /// The page's cursor; `"0"` for the first page.
+    ///
+    /// 下一页索引（第一页传"0"）
+    ///
+    /// Evidence: confirmed (DD2, DD9).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+    /// Payment time from (`yyyy-MM-dd HH:mm:ss`), at the earliest 90 days ago.
+    ///
+    /// 支付时间开始
+    ///
+    /// Evidence: confirmed (DD2, DD9).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<String>,
+    /// Payment time to (`yyyy-MM-dd HH:mm:ss`).
+    ///
+    /// 支付时间结束
+    ///
+    /// Evidence: confirmed (DD2, DD9).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_time: Option<String>,
+    /// Comma-separated order ids, at most 10.
+    ///
+    /// 订单号
+    ///
+    /// Evidence: confirmed (DD2, DD9).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order_ids: Option<String>,
+    /// The institution's PID.
+    ///
+    /// 机构PID
+    ///
+    /// Evidence: confirmed (DD2, DD9).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pid: Option<String>,
+    /// Live-room or product orders.
+    ///
+    /// 分销类型
+    ///
+    /// Evidence: confirmed (DD2, DD9).
+    pub distribution_type: BuyinInstituteOrderAdsDistributionType,
+    /// The user's Doudian open_id.
+    ///
+    /// 用户抖店open_id
+    ///
+    /// Evidence: confirmed (DD2, DD9).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub open_id: Option<String>,
+    /// Which time the range applies to.
+    ///
+    /// 时间类型
+    ///
+    /// Evidence: single source (DD9).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_type: Option<BuyinInstituteOrderAdsTimeType>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[serde(flatten)]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+impl BuyinInstituteOrderAdsRequest {
+    /// Creates the value from its required fields; optional fields start unset.
+    pub fn new(
+        distribution_type: impl Into<BuyinInstituteOrderAdsDistributionType>,
+    ) -> Self {
+        Self {
+            size: None,
+            cursor: None,
+            start_time: None,
+            end_time: None,
+            order_ids: None,
+            pid: None,
+            distribution_type: distribution_type.into(),
+            open_id: None,
+            time_type: None,
+            extra_fields: BTreeMap::new(),
+        }
+    }
+
+    /// Sets `size`.
+    pub fn with_size(mut self, value: impl Into<i64>) -> Self {
+        self.size = Some(value.into());
+        self
+    }
+
+    /// Sets `cursor`.
+    pub fn with_cursor(mut self, value: impl Into<String>) -> Self {
+        self.cursor = Some(value.into());
+        self
+    }
+
+    /// Sets `start_time`.
+    pub fn with_start_time(mut self, value: impl Into<String>) -> Self {
+        self.start_time = Some(value.into());
+        self
+    }
+
+    /// Sets `end_time`.
+    pub fn with_end_time(mut self, value: impl Into<String>) -> Self {
+        self.end_time = Some(value.into());
+        self
+    }
+
+    /// Sets `order_ids`.
+    pub fn with_order_ids(mut self, value: impl Into<String>) -> Self {
+        self.order_ids = Some(value.into());
+        self
+    }
+
+    /// Sets `pid`.
+    pub fn with_pid(mut self, value: impl Into<String>) -> Self {
+        self.pid = Some(value.into());
+        self
+    }
+
+    /// Sets `open_id`.
+    pub fn with_open_id(mut self, value: impl Into<String>) -> Self {
+        self.open_id = Some(value.into());
+        self
+    }
+
+    /// Sets `time_type`.
+    pub fn with_time_type(
+        mut self,
+        value: impl Into<BuyinInstituteOrderAdsTimeType>,
+    ) -> Self {
+        self.time_type = Some(value.into());
+        self
+    }
+}
+
+impl crate::check::Check for BuyinInstituteOrderAdsRequest {
+    fn check(&self) -> Result<(), crate::check::Violation> {
+        crate::check::min("size", self.size.as_ref(), 1)?;
+        crate::check::max("size", self.size.as_ref(), 200)?;
+        Ok(())
+    }
+}
+
+crate::__api_object!(BuyinInstituteOrderAdsRequest);
+
+/// The time an order window is measured on.
+///
+/// 时间类型
+///
+/// An open enum: a value this SDK does not know decodes to `Unknown` (see [`UnknownValue`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum BuyinInstituteOrderAdsTimeType {
+    /// `pay`: Payment time (the default).
+    Pay,
+    /// `update`: Alliance-side update time.
+    Update,
+    /// A value this version of the SDK does not know, as it arrived: read it, do not match on it.
+    Unknown(UnknownValue),
+}
+
+crate::__open_enum!(
+    BuyinInstituteOrderAdsTimeType, str, [Pay = "pay", Update = "update",]
+);
+
+/// One page of colonel orders. Thin: the names seen live.
+///
+/// Evidence of every field: single source (DD16): live answer's keys cursor and orders; no typed schema. Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinInstituteOrderColonelData {
+    /// The orders of this page.
+    ///
+    /// 订单列表
+    pub orders: Vec<BuyinInstituteOrderColonelOrder>,
+    /// The next page's cursor; an empty page ends the list.
+    ///
+    /// 下一页索引
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub cursor: Option<String>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinInstituteOrderColonelData {
+        orders: "orders" => LenientList<BuyinInstituteOrderColonelOrder>,
+        cursor: "cursor" => LenientStr,
+    }
+);
+
+crate::__api_object!(BuyinInstituteOrderColonelData);
+
+/// The colonel side of an order.
+///
+/// Evidence of every field: single source (DD16): names seen live; no typed schema. Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinInstituteOrderColonelInfo {
+    /// The colonel's Buyin id (19 digits).
+    ///
+    /// 团长百应ID
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub colonel_buyin_id: Option<crate::Id>,
+    /// The colonel activity.
+    ///
+    /// 团长活动ID
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub activity_id: Option<crate::Id>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinInstituteOrderColonelInfo {
+        colonel_buyin_id: "colonel_buyin_id" => LenientOpt<crate::Id>,
+        activity_id: "activity_id" => LenientOpt<crate::Id>,
+    }
+);
+
+crate::__api_object!(BuyinInstituteOrderColonelInfo);
+
+/// One colonel order. Thin: only the colonel info is named; the rest stays in `extra_fields`.
+///
+/// Evidence of every field: single source (DD16): names seen live; no typed schema. Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinInstituteOrderColonelOrder {
+    /// The colonel of the order.
+    ///
+    /// 团长信息
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub colonel_order_info: Option<BuyinInstituteOrderColonelInfo>,
+    /// The second-level colonel, if any.
+    ///
+    /// 二级团长信息
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub colonel_order_info_second: Option<BuyinInstituteOrderColonelInfo>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinInstituteOrderColonelOrder {
+        colonel_order_info: "colonel_order_info" => LenientOpt<BuyinInstituteOrderColonelInfo>,
+        colonel_order_info_second: "colonel_order_info_second" => LenientOpt<BuyinInstituteOrderColonelInfo>,
+    }
+);
+
+crate::__api_object!(BuyinInstituteOrderColonelOrder);
+
+/// What `buyin.instituteOrderColonel` takes.
+///
+/// Evidence of every field: single source (DD3).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct BuyinInstituteOrderColonelRequest {
+    /// Orders per page (about 100 seen live).
+    ///
+    /// 每页订单数目
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<i64>,
+    /// The page's cursor; `"0"` for the first page.
+    ///
+    /// 下一页索引
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+    /// Range start (`yyyy-MM-dd HH:mm:ss`).
+    ///
+    /// 开始时间
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<String>,
+    /// Range end (`yyyy-MM-dd HH:mm:ss`).
+    ///
+    /// 结束时间
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_time: Option<String>,
+    /// Order ids, comma-separated like the other order lists.
+    ///
+    /// 订单号
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order_ids: Option<String>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[serde(flatten)]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+impl BuyinInstituteOrderColonelRequest {
+    /// Creates the value from its required fields; optional fields start unset.
+    pub fn new() -> Self {
+        Self {
+            size: None,
+            cursor: None,
+            start_time: None,
+            end_time: None,
+            order_ids: None,
+            extra_fields: BTreeMap::new(),
+        }
+    }
+
+    /// Sets `size`.
+    pub fn with_size(mut self, value: impl Into<i64>) -> Self {
+        self.size = Some(value.into());
+        self
+    }
+
+    /// Sets `cursor`.
+    pub fn with_cursor(mut self, value: impl Into<String>) -> Self {
+        self.cursor = Some(value.into());
+        self
+    }
+
+    /// Sets `start_time`.
+    pub fn with_start_time(mut self, value: impl Into<String>) -> Self {
+        self.start_time = Some(value.into());
+        self
+    }
+
+    /// Sets `end_time`.
+    pub fn with_end_time(mut self, value: impl Into<String>) -> Self {
+        self.end_time = Some(value.into());
+        self
+    }
+
+    /// Sets `order_ids`.
+    pub fn with_order_ids(mut self, value: impl Into<String>) -> Self {
+        self.order_ids = Some(value.into());
+        self
+    }
+}
+
+impl crate::check::Check for BuyinInstituteOrderColonelRequest {}
+
+crate::__api_object!(BuyinInstituteOrderColonelRequest);
+
+/// The answer of `buyin.instituteOrderPick`; the page sits one level down.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinInstituteOrderPickData {
+    /// The page.
+    ///
+    /// 返回数据
+    ///
+    /// Evidence: single source (DD9). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub data: Option<BuyinInstituteOrderPickPage>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinInstituteOrderPickData {
+        data: "data" => LenientOpt<BuyinInstituteOrderPickPage>,
+    }
+);
+
+crate::__api_object!(BuyinInstituteOrderPickData);
+
+/// One pick-source order (its GMV key is not known and stays in `extra_fields`).
+///
+/// Evidence of every field: single source (DD9). Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinInstituteOrderPickOrder {
+    /// The order.
+    ///
+    /// 订单号
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub order_id: Option<String>,
+    /// The product.
+    ///
+    /// 商品ID
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub product_id: Option<crate::Id>,
+    /// The amount Buyin shows, the estimated settlement amount.
+    ///
+    /// 预估结算金额（分）
+    ///
+    /// Unit: fen (1/100 CNY).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub estimate_amount: Option<i64>,
+    /// The `pick_extra` tag set at link conversion.
+    ///
+    /// 选品自定义参数
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub pick_extra: Option<String>,
+    /// Payment time.
+    ///
+    /// 支付时间
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub pay_success_time: Option<String>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinInstituteOrderPickOrder {
+        order_id: "order_id" => LenientStr,
+        product_id: "product_id" => LenientOpt<crate::Id>,
+        estimate_amount: "estimate_amount" => LenientInt<i64>,
+        pick_extra: "pick_extra" => LenientStr,
+        pay_success_time: "pay_success_time" => LenientStr,
+    }
+);
+
+crate::__api_object!(BuyinInstituteOrderPickOrder);
+
+/// One page of pick-source orders.
+///
+/// Evidence of every field: single source (DD9). Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinInstituteOrderPickPage {
+    /// The orders of this page.
+    ///
+    /// 订单列表
+    pub orders: Vec<BuyinInstituteOrderPickOrder>,
+    /// The next page's cursor; empty at the end.
+    ///
+    /// 下一页索引
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub cursor: Option<String>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinInstituteOrderPickPage {
+        orders: "orders" => LenientList<BuyinInstituteOrderPickOrder>,
+        cursor: "cursor" => LenientStr,
+    }
+);
+
+crate::__api_object!(BuyinInstituteOrderPickPage);
+
+/// What `buyin.instituteOrderPick` takes.
+///
+/// Evidence of every field: single source (DD9).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct BuyinInstituteOrderPickRequest {
+    /// Orders per page, 1 to 100.
+    ///
+    /// 每页订单数目
+    ///
+    /// Constraints: between 1 and 100; checked before sending.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<i64>,
+    /// The page's cursor; `"0"` for the first page.
+    ///
+    /// 下一页索引（第一页传"0"）
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+    /// Payment time from, at the earliest 2022-01-01.
+    ///
+    /// 支付时间开始
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<String>,
+    /// Payment time to, at most 90 days after `start_time`.
+    ///
+    /// 支付时间结束
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_time: Option<String>,
+    /// Only this product.
+    ///
+    /// 商品ID
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub product_id: Option<crate::Id>,
+    /// 1 this app, 2 the app's tool provider.
+    ///
+    /// 查询粒度
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub search_type: Option<i64>,
+    /// Order ids, comma-separated, at most 100.
+    ///
+    /// 订单号
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order_ids: Option<String>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[serde(flatten)]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+impl BuyinInstituteOrderPickRequest {
+    /// Creates the value from its required fields; optional fields start unset.
+    pub fn new() -> Self {
+        Self {
+            size: None,
+            cursor: None,
+            start_time: None,
+            end_time: None,
+            product_id: None,
+            search_type: None,
+            order_ids: None,
+            extra_fields: BTreeMap::new(),
+        }
+    }
+
+    /// Sets `size`.
+    pub fn with_size(mut self, value: impl Into<i64>) -> Self {
+        self.size = Some(value.into());
+        self
+    }
+
+    /// Sets `cursor`.
+    pub fn with_cursor(mut self, value: impl Into<String>) -> Self {
+        self.cursor = Some(value.into());
+        self
+    }
+
+    /// Sets `start_time`.
+    pub fn with_start_time(mut self, value: impl Into<String>) -> Self {
+        self.start_time = Some(value.into());
+        self
+    }
+
+    /// Sets `end_time`.
+    pub fn with_end_time(mut self, value: impl Into<String>) -> Self {
+        self.end_time = Some(value.into());
+        self
+    }
+
+    /// Sets `product_id`.
+    pub fn with_product_id(mut self, value: impl Into<crate::Id>) -> Self {
+        self.product_id = Some(value.into());
+        self
+    }
+
+    /// Sets `search_type`.
+    pub fn with_search_type(mut self, value: impl Into<i64>) -> Self {
+        self.search_type = Some(value.into());
+        self
+    }
+
+    /// Sets `order_ids`.
+    pub fn with_order_ids(mut self, value: impl Into<String>) -> Self {
+        self.order_ids = Some(value.into());
+        self
+    }
+}
+
+impl crate::check::Check for BuyinInstituteOrderPickRequest {
+    fn check(&self) -> Result<(), crate::check::Violation> {
+        crate::check::min("size", self.size.as_ref(), 1)?;
+        crate::check::max("size", self.size.as_ref(), 100)?;
+        Ok(())
+    }
+}
+
+crate::__api_object!(BuyinInstituteOrderPickRequest);
+
+/// The PID created.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinInstitutePidCreateData {
+    /// The institution's new PID.
+    ///
+    /// 机构PID
+    ///
+    /// Evidence: single source (DD9). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub pid: Option<String>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinInstitutePidCreateData {
+        pid: "pid" => LenientStr,
+    }
+);
+
+crate::__api_object!(BuyinInstitutePidCreateData);
+
+/// What `buyin.institutePidCreate` takes.
+///
+/// Evidence of every field: confirmed (DD3, DD9): names in both; types and required from DD9.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct BuyinInstitutePidCreateRequest {
+    /// The promotion medium: 0 other, 1 WeChat, 2 QQ, 3 Weibo, 4 Douyin, 5 Toutiao.
+    ///
+    /// 推广媒体类型
+    pub media_type: i64,
+    /// Channel name; creates the channel when no `media_id` is given, ignored otherwise.
+    ///
+    /// 渠道名称
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub media_name: Option<String>,
+    /// An existing channel, instead of `media_name`.
+    ///
+    /// 渠道ID
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub media_id: Option<crate::Id>,
+    /// The PID's name, at most 10 characters, unique.
+    ///
+    /// 推广位名称
+    ///
+    /// Constraints: at most 10 characters; checked before sending.
+    pub site_name: String,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[serde(flatten)]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+impl BuyinInstitutePidCreateRequest {
+    /// Creates the value from its required fields; optional fields start unset.
+    pub fn new(media_type: impl Into<i64>, site_name: impl Into<String>) -> Self {
+        Self {
+            media_type: media_type.into(),
+            media_name: None,
+            media_id: None,
+            site_name: site_name.into(),
+            extra_fields: BTreeMap::new(),
+        }
+    }
+
+    /// Sets `media_name`.
+    pub fn with_media_name(mut self, value: impl Into<String>) -> Self {
+        self.media_name = Some(value.into());
+        self
+    }
+
+    /// Sets `media_id`.
+    pub fn with_media_id(mut self, value: impl Into<crate::Id>) -> Self {
+        self.media_id = Some(value.into());
+        self
+    }
+}
+
+impl crate::check::Check for BuyinInstitutePidCreateRequest {
+    fn check(&self) -> Result<(), crate::check::Violation> {
+        crate::check::max_length("site_name", Some(&self.site_name), 10)?;
+        Ok(())
+    }
+}
+
+crate::__api_object!(BuyinInstitutePidCreateRequest);
+
+/// The answer of `buyin.institutePidList`; the page sits one level down.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinInstitutePidListData {
+    /// The page.
+    ///
+    /// 结果
+    ///
+    /// Evidence: single source (DD9). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub data: Option<BuyinInstitutePidListPage>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinInstitutePidListData {
+        data: "data" => LenientOpt<BuyinInstitutePidListPage>,
+    }
+);
+
+crate::__api_object!(BuyinInstitutePidListData);
+
+/// One PID of the institution.
+///
+/// Evidence of every field: single source (DD9). Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinInstitutePidListItem {
+    /// The PID.
+    ///
+    /// PID
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub pid: Option<String>,
+    /// The promotion medium: 0 other, 1 WeChat, 2 QQ, 3 Weibo, 4 Douyin, 5 Toutiao.
+    ///
+    /// 推广媒体类型
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub media_type: Option<i64>,
+    /// The channel.
+    ///
+    /// 渠道ID
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub media_id: Option<crate::Id>,
+    /// The channel's name.
+    ///
+    /// 渠道名称
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub media_name: Option<String>,
+    /// The PID's name.
+    ///
+    /// 推广位名称
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub site_name: Option<String>,
+    /// Creation time (an integer; its unit is not given).
+    ///
+    /// 创建时间
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub create_time: Option<i64>,
+    /// Update time (an integer; its unit is not given).
+    ///
+    /// 更新时间
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub update_time: Option<i64>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinInstitutePidListItem {
+        pid: "pid" => LenientStr,
+        media_type: "media_type" => LenientInt<i64>,
+        media_id: "media_id" => LenientOpt<crate::Id>,
+        media_name: "media_name" => LenientStr,
+        site_name: "site_name" => LenientStr,
+        create_time: "create_time" => LenientInt<i64>,
+        update_time: "update_time" => LenientInt<i64>,
+    }
+);
+
+crate::__api_object!(BuyinInstitutePidListItem);
+
+/// One page of the institution's PIDs.
+///
+/// Evidence of every field: single source (DD9). Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinInstitutePidListPage {
+    /// Number of PIDs in all pages.
+    ///
+    /// 总数
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub total: Option<i64>,
+    /// The PIDs of this page.
+    ///
+    /// PID列表
+    pub pids: Vec<BuyinInstitutePidListItem>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinInstitutePidListPage {
+        total: "total" => LenientInt<i64>,
+        pids: "pids" => LenientList<BuyinInstitutePidListItem>,
+    }
+);
+
+crate::__api_object!(BuyinInstitutePidListPage);
+
+/// What `buyin.institutePidList` takes.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct BuyinInstitutePidListRequest {
+    /// Page number, from 1.
+    ///
+    /// 页数（从1开始）
+    ///
+    /// Constraints: at least 1; checked before sending. Evidence: confirmed (DD3, DD9): names in both; types from DD9.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page: Option<i64>,
+    /// Page size, 100 by default, at most 2000.
+    ///
+    /// 每页大小
+    ///
+    /// Constraints: at most 2000; checked before sending. Evidence: confirmed (DD3, DD9): names in both; types from DD9.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page_size: Option<i64>,
+    /// Only this medium: 0 other, 1 WeChat, 2 QQ, 3 Weibo, 4 Douyin, 5 Toutiao.
+    ///
+    /// 推广媒体类型
+    ///
+    /// Evidence: confirmed (DD3, DD9): names in both; types from DD9.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub media_type: Option<i64>,
+    /// Only this PID.
+    ///
+    /// PID
+    ///
+    /// Evidence: confirmed (DD3, DD9): names in both; types from DD9.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pid: Option<String>,
+    /// PID names matching this.
+    ///
+    /// 推广位名称（匹配查询）
+    ///
+    /// Evidence: single source (DD9): absent from DD3.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub site_name: Option<String>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[serde(flatten)]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+impl BuyinInstitutePidListRequest {
+    /// Creates the value from its required fields; optional fields start unset.
+    pub fn new() -> Self {
+        Self {
+            page: None,
+            page_size: None,
+            media_type: None,
+            pid: None,
+            site_name: None,
+            extra_fields: BTreeMap::new(),
+        }
+    }
+
+    /// Sets `page`.
+    pub fn with_page(mut self, value: impl Into<i64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+
+    /// Sets `page_size`.
+    pub fn with_page_size(mut self, value: impl Into<i64>) -> Self {
+        self.page_size = Some(value.into());
+        self
+    }
+
+    /// Sets `media_type`.
+    pub fn with_media_type(mut self, value: impl Into<i64>) -> Self {
+        self.media_type = Some(value.into());
+        self
+    }
+
+    /// Sets `pid`.
+    pub fn with_pid(mut self, value: impl Into<String>) -> Self {
+        self.pid = Some(value.into());
+        self
+    }
+
+    /// Sets `site_name`.
+    pub fn with_site_name(mut self, value: impl Into<String>) -> Self {
+        self.site_name = Some(value.into());
+        self
+    }
+}
+
+impl crate::check::Check for BuyinInstitutePidListRequest {
+    fn check(&self) -> Result<(), crate::check::Violation> {
+        crate::check::min("page", self.page.as_ref(), 1)?;
+        crate::check::max("page_size", self.page_size.as_ref(), 2000)?;
+        Ok(())
+    }
+}
+
+crate::__api_object!(BuyinInstitutePidListRequest);
+
+/// The institution and its roles.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinInstitutionInfoData {
+    /// The institution.
+    ///
+    /// 机构ID
+    ///
+    /// Evidence: confirmed (DD9, DD16).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub institution_id: Option<crate::Id>,
+    /// Its colonel (团长) role.
+    ///
+    /// 团长
+    ///
+    /// Evidence: confirmed (DD9, DD16).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub colonel: Option<BuyinInstitutionInfoRole>,
+    /// Its MCN role.
+    ///
+    /// MCN
+    ///
+    /// Evidence: confirmed (DD9, DD16).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub mcn: Option<BuyinInstitutionInfoRole>,
+    /// Its douke (抖客) role.
+    ///
+    /// 抖客
+    ///
+    /// Evidence: single source (DD9): not in the live answer. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub douke: Option<BuyinInstitutionInfoRole>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinInstitutionInfoData {
+        institution_id: "institution_id" => Opt<crate::Id>,
+        colonel: "colonel" => Opt<BuyinInstitutionInfoRole>,
+        mcn: "mcn" => Opt<BuyinInstitutionInfoRole>,
+        douke: "douke" => LenientOpt<BuyinInstitutionInfoRole>,
+    }
+);
+
+crate::__api_object!(BuyinInstitutionInfoData);
+
+/// One role of an institution.
+///
+/// Evidence of every field: confirmed (DD9, DD16). Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinInstitutionInfoRole {
+    /// The role's Buyin id.
+    ///
+    /// 百应ID
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub buyin_id: Option<crate::Id>,
+    /// The role's name.
+    ///
+    /// 角色名称
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub name: Option<String>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinInstitutionInfoRole {
+        buyin_id: "buyin_id" => LenientOpt<crate::Id>,
+        name: "name" => LenientStr,
+    }
+);
+
+crate::__api_object!(BuyinInstitutionInfoRole);
+
+/// The `data` of `buyin.kolLiveShare`; the share material sits one level down.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinKolLiveShareData {
+    /// The share material.
+    ///
+    /// 结果
+    ///
+    /// Evidence: guessed (DD9): the facts name no response field; read from DD9's response type. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub data: Option<BuyinKolLiveShareMaterial>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinKolLiveShareData {
+        data: "data" => LenientOpt<BuyinKolLiveShareMaterial>,
+    }
+);
+
+crate::__api_object!(BuyinKolLiveShareData);
+
+/// A live room's share material (the facts say 抖口令, QR code, deeplink and zlink; the names are DD9's).
+///
+/// 直播间分享物料
+///
+/// Evidence of every field: guessed (DD9): the facts name no response field; read from DD9's response type. Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinKolLiveShareMaterial {
+    /// The 抖口令 to paste.
+    ///
+    /// 抖口令
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub dy_password: Option<String>,
+    /// The QR code, when asked for.
+    ///
+    /// 二维码
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub qr_code: Option<BuyinKolLiveShareQrCode>,
+    /// The deeplink that opens the live room in the Douyin app.
+    ///
+    /// deeplink
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub dy_deeplink: Option<String>,
+    /// The zlink, which opens the live room or the Douyin download page (valid 60 days, per DD9).
+    ///
+    /// zlink
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub dy_zlink: Option<String>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinKolLiveShareMaterial {
+        dy_password: "dy_password" => LenientStr,
+        qr_code: "qr_code" => LenientOpt<BuyinKolLiveShareQrCode>,
+        dy_deeplink: "dy_deeplink" => LenientStr,
+        dy_zlink: "dy_zlink" => LenientStr,
+    }
+);
+
+crate::__api_object!(BuyinKolLiveShareMaterial);
+
+/// The PID a live-room share link is made for.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct BuyinKolLiveSharePidInfo {
+    /// The creator's PID (推广位), e.g. `dy_107...`.
+    ///
+    /// 达人PID
+    ///
+    /// Example: `"dy_107148632510000000000_2345_1767890123"`. Evidence: confirmed (DD9, V1).
+    pub pid: String,
+    /// The caller's own tag (digits, letters and `_`, at most 40 characters), returned in the order APIs.
+    ///
+    /// 外部参数
+    ///
+    /// Constraints: at most 40 characters; checked before sending. Evidence: guessed (DD9): the facts state the 40-character limit for buyin.kolProductShare; DD9 states it for this method.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external_info: Option<String>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[serde(flatten)]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+impl BuyinKolLiveSharePidInfo {
+    /// Creates the value from its required fields; optional fields start unset.
+    pub fn new(pid: impl Into<String>) -> Self {
+        Self {
+            pid: pid.into(),
+            external_info: None,
+            extra_fields: BTreeMap::new(),
+        }
+    }
+
+    /// Sets `external_info`.
+    pub fn with_external_info(mut self, value: impl Into<String>) -> Self {
+        self.external_info = Some(value.into());
+        self
+    }
+}
+
+impl crate::check::Check for BuyinKolLiveSharePidInfo {
+    fn check(&self) -> Result<(), crate::check::Violation> {
+        crate::check::max_length("external_info", self.external_info.as_ref(), 40)?;
+        Ok(())
+    }
+}
+
+crate::__api_object!(BuyinKolLiveSharePidInfo);
+
+/// A QR code image of a live-room share.
+///
+/// 二维码
+///
+/// Evidence of every field: guessed (DD9): the facts name no response field; read from DD9's response type. Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinKolLiveShareQrCode {
+    /// The image URL.
+    ///
+    /// 二维码链接
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub url: Option<String>,
+    /// Width in pixels.
+    ///
+    /// 宽度
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub width: Option<i64>,
+    /// Height in pixels.
+    ///
+    /// 高度
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub height: Option<i64>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinKolLiveShareQrCode {
+        url: "url" => LenientStr,
+        width: "width" => LenientInt<i64>,
+        height: "height" => LenientInt<i64>,
+    }
+);
+
+crate::__api_object!(BuyinKolLiveShareQrCode);
+
+/// What `buyin.kolLiveShare` takes.
+///
+/// Evidence of every field: confirmed (DD9, V1).
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct BuyinKolLiveShareRequest {
+    /// The creator's PID and the caller's tag.
+    ///
+    /// PID信息
+    pub pid_info: BuyinKolLiveSharePidInfo,
+    /// Whether to answer a QR code too (slower; `false` is recommended).
+    ///
+    /// 是否需要二维码
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub need_qr_code: Option<bool>,
+    /// The app the link opens: 0 抖音, 1 抖音极速版.
+    ///
+    /// 回流平台
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform: Option<i64>,
+    /// Whether to answer a zlink (answered by default; `false` skips it).
+    ///
+    /// 是否需要zlink
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub need_zlink: Option<bool>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[serde(flatten)]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+impl BuyinKolLiveShareRequest {
+    /// Creates the value from its required fields; optional fields start unset.
+    pub fn new(pid_info: impl Into<BuyinKolLiveSharePidInfo>) -> Self {
+        Self {
+            pid_info: pid_info.into(),
+            need_qr_code: None,
+            platform: None,
+            need_zlink: None,
+            extra_fields: BTreeMap::new(),
+        }
+    }
+
+    /// Sets `need_qr_code`.
+    pub fn with_need_qr_code(mut self, value: impl Into<bool>) -> Self {
+        self.need_qr_code = Some(value.into());
+        self
+    }
+
+    /// Sets `platform`.
+    pub fn with_platform(mut self, value: impl Into<i64>) -> Self {
+        self.platform = Some(value.into());
+        self
+    }
+
+    /// Sets `need_zlink`.
+    pub fn with_need_zlink(mut self, value: impl Into<bool>) -> Self {
+        self.need_zlink = Some(value.into());
+        self
+    }
+}
+
+impl crate::check::Check for BuyinKolLiveShareRequest {
+    fn check(&self) -> Result<(), crate::check::Violation> {
+        crate::check::nested("pid_info", &self.pid_info)?;
+        Ok(())
+    }
+}
+
+crate::__api_object!(BuyinKolLiveShareRequest);
+
+/// One day of a product's figures.
+///
+/// 每日明细
+///
+/// Evidence of every field: single source (DD2). Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinKolMaterialsProductsDetailsDailyStat {
+    /// The day, `YYYYMMDD`.
+    ///
+    /// 日期
+    ///
+    /// Example: `"20240314"`.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub date: Option<String>,
+    /// Orders that day.
+    ///
+    /// 当日订单量
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub order_num: Option<i64>,
+    /// Views that day.
+    ///
+    /// 当日浏览量
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub view_num: Option<i64>,
+    /// Creators promoting it that day.
+    ///
+    /// 当日推广达人数
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub kol_num: Option<i64>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinKolMaterialsProductsDetailsDailyStat {
+        date: "date" => LenientStr,
+        order_num: "order_num" => LenientInt<i64>,
+        view_num: "view_num" => LenientInt<i64>,
+        kol_num: "kol_num" => LenientInt<i64>,
+    }
+);
+
+crate::__api_object!(BuyinKolMaterialsProductsDetailsDailyStat);
+
+/// Details of the requested products, from the creator's point of view.
+///
+/// Evidence of every field: single source (DD2). Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinKolMaterialsProductsDetailsData {
+    /// Number of products returned.
+    ///
+    /// 商品总数
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub total: Option<i64>,
+    /// The products; products taken off promotion are missing or empty.
+    ///
+    /// 商品列表
+    pub products: Vec<BuyinKolMaterialsProductsDetailsProduct>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinKolMaterialsProductsDetailsData {
+        total: "total" => LenientInt<i64>,
+        products: "products" => LenientList<BuyinKolMaterialsProductsDetailsProduct>,
+    }
+);
+
+crate::__api_object!(BuyinKolMaterialsProductsDetailsData);
+
+/// Details of one product, from the creator's point of view.
+///
+/// 商品详情
+///
+/// Evidence of every field: single source (DD2). Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinKolMaterialsProductsDetailsProduct {
+    /// Price after coupon.
+    ///
+    /// 券后价
+    ///
+    /// Unit: fen (1/100 CNY).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub coupon_price: Option<i64>,
+    /// Product id.
+    ///
+    /// 商品ID
+    ///
+    /// Example: `3450632721376902816`.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub product_id: Option<crate::Id>,
+    /// Product title.
+    ///
+    /// 商品标题
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub title: Option<String>,
+    /// Price.
+    ///
+    /// 售价
+    ///
+    /// Unit: fen (1/100 CNY).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub price: Option<i64>,
+    /// Normal-plan commission ratio (10 = 10 %).
+    ///
+    /// 普通佣金比例
+    ///
+    /// Unit: percent (10 means 10 %).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub cos_ratio: Option<f64>,
+    /// Normal-plan commission amount.
+    ///
+    /// 普通佣金
+    ///
+    /// Unit: fen (1/100 CNY).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub cos_fee: Option<i64>,
+    /// First-level category id.
+    ///
+    /// 一级类目
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub first_cid: Option<i64>,
+    /// Second-level category id.
+    ///
+    /// 二级类目
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub second_cid: Option<i64>,
+    /// Third-level category id.
+    ///
+    /// 三级类目
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub third_cid: Option<i64>,
+    /// Whether the product is in stock.
+    ///
+    /// 是否有库存
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub in_stock: Option<bool>,
+    /// Sales.
+    ///
+    /// 销量
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub sales: Option<i64>,
+    /// Main image URL.
+    ///
+    /// 主图
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub cover: Option<String>,
+    /// Image URLs.
+    ///
+    /// 商品轮播图
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub imgs: Option<Vec<String>>,
+    /// Product link.
+    ///
+    /// 商品链接
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub detail_url: Option<String>,
+    /// Shop id.
+    ///
+    /// 店铺ID
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub shop_id: Option<crate::Id>,
+    /// Shop name.
+    ///
+    /// 店铺名称
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub shop_name: Option<String>,
+    /// The activity audit status (values not given).
+    ///
+    /// 商品活动审核状态
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub status: Option<i64>,
+    /// The reason of the audit status.
+    ///
+    /// 活动审核原因
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub reason: Option<String>,
+    /// The creator's commission ratio (10 = 10 %).
+    ///
+    /// 达人佣金比例
+    ///
+    /// Unit: percent (10 means 10 %).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub kol_cos_ratio: Option<f64>,
+    /// The creator's commission amount.
+    ///
+    /// 达人佣金
+    ///
+    /// Unit: fen (1/100 CNY).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub kol_cos_fee: Option<i64>,
+    /// Review score, 5-point scale.
+    ///
+    /// 商品评分
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub comment_score: Option<f64>,
+    /// Number of reviews.
+    ///
+    /// 商品评价数目
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub comment_num: Option<i64>,
+    /// Orders in the last 30 days.
+    ///
+    /// 近30天订单量
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub order_num: Option<i64>,
+    /// Views in the last 30 days.
+    ///
+    /// 近30天浏览量
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub view_num: Option<i64>,
+    /// Creators promoting it in the last 30 days.
+    ///
+    /// 近30天推广达人数
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub kol_num: Option<i64>,
+    /// Per-day figures of the last 30 days.
+    ///
+    /// 每日明细
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub daily_statistics: Option<Vec<BuyinKolMaterialsProductsDetailsDailyStat>>,
+    /// The category an exclusive-colonel activity limits the product to.
+    ///
+    /// 专属团长活动限制类目名称
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub category_name: Option<String>,
+    /// The id of that category.
+    ///
+    /// 专属团长活动限制类目ID
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub category_id: Option<crate::Id>,
+    /// Whether the product has 安心购.
+    ///
+    /// 是否安心购
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub is_assured: Option<bool>,
+    /// Logistics note.
+    ///
+    /// 物流说明
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub logistics_info: Option<String>,
+    /// A flag the facts do not explain; DD2's `buyin.productsDetail` reads it as whether the product may be boosted with 随心推 (short video).
+    ///
+    /// 是否具有随心推资质
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub has_sxt: Option<bool>,
+    /// The shop's experience scores.
+    ///
+    /// 商家得分
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub shop_total_score: Option<BuyinKolMaterialsProductsDetailsShopScores>,
+    /// Whether the product can be distributed; filled when `with_share_status` is true.
+    ///
+    /// 是否可分销
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub sharable: Option<bool>,
+    /// The activity: 0 none, 1 超值购.
+    ///
+    /// 活动ID
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub activity_id: Option<i64>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinKolMaterialsProductsDetailsProduct {
+        coupon_price: "coupon_price" => LenientInt<i64>,
+        product_id: "product_id" => LenientOpt<crate::Id>,
+        title: "title" => LenientStr,
+        price: "price" => LenientInt<i64>,
+        cos_ratio: "cos_ratio" => LenientFloat,
+        cos_fee: "cos_fee" => LenientInt<i64>,
+        first_cid: "first_cid" => LenientInt<i64>,
+        second_cid: "second_cid" => LenientInt<i64>,
+        third_cid: "third_cid" => LenientInt<i64>,
+        in_stock: "in_stock" => LenientBool,
+        sales: "sales" => LenientInt<i64>,
+        cover: "cover" => LenientStr,
+        imgs: "imgs" => LenientOptList<String>,
+        detail_url: "detail_url" => LenientStr,
+        shop_id: "shop_id" => LenientOpt<crate::Id>,
+        shop_name: "shop_name" => LenientStr,
+        status: "status" => LenientInt<i64>,
+        reason: "reason" => LenientStr,
+        kol_cos_ratio: "kol_cos_ratio" => LenientFloat,
+        kol_cos_fee: "kol_cos_fee" => LenientInt<i64>,
+        comment_score: "comment_score" => LenientFloat,
+        comment_num: "comment_num" => LenientInt<i64>,
+        order_num: "order_num" => LenientInt<i64>,
+        view_num: "view_num" => LenientInt<i64>,
+        kol_num: "kol_num" => LenientInt<i64>,
+        daily_statistics: "daily_statistics" => LenientOptList<BuyinKolMaterialsProductsDetailsDailyStat>,
+        category_name: "category_name" => LenientStr,
+        category_id: "category_id" => LenientOpt<crate::Id>,
+        is_assured: "is_assured" => LenientBool,
+        logistics_info: "logistics_info" => LenientStr,
+        has_sxt: "has_sxt" => LenientBool,
+        shop_total_score: "shop_total_score" => LenientOpt<BuyinKolMaterialsProductsDetailsShopScores>,
+        sharable: "sharable" => LenientBool,
+        activity_id: "activity_id" => LenientInt<i64>,
+    }
+);
+
+crate::__api_object!(BuyinKolMaterialsProductsDetailsProduct);
+
+/// What `buyin.kolMaterialsProductsDetails` takes.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct BuyinKolMaterialsProductsDetailsRequest {
+    /// Product ids, at most 20.
+    ///
+    /// 批量商品ID
+    ///
+    /// Constraints: at most 20 items; checked before sending. Example: `[3450632721376902816]`. Evidence: confirmed (DD2, DD3).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub product_ids: Option<Vec<crate::Id>>,
+    /// `true` fills `sharable` in the answer.
+    ///
+    /// 是否返回分销状态
+    ///
+    /// Evidence: single source (DD2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub with_share_status: Option<bool>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[serde(flatten)]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+impl BuyinKolMaterialsProductsDetailsRequest {
+    /// Creates the value from its required fields; optional fields start unset.
+    pub fn new() -> Self {
+        Self {
+            product_ids: None,
+            with_share_status: None,
+            extra_fields: BTreeMap::new(),
+        }
+    }
+
+    /// Sets `product_ids`.
+    pub fn with_product_ids(mut self, value: impl Into<Vec<crate::Id>>) -> Self {
+        self.product_ids = Some(value.into());
+        self
+    }
+
+    /// Sets `with_share_status`.
+    pub fn with_share_status(mut self, value: impl Into<bool>) -> Self {
+        self.with_share_status = Some(value.into());
+        self
+    }
+}
+
+impl crate::check::Check for BuyinKolMaterialsProductsDetailsRequest {
+    fn check(&self) -> Result<(), crate::check::Violation> {
+        crate::check::max_items("product_ids", self.product_ids.as_ref(), 20)?;
+        Ok(())
+    }
+}
+
+crate::__api_object!(BuyinKolMaterialsProductsDetailsRequest);
+
+/// One shop score.
+///
+/// Evidence of every field: single source (DD2). Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinKolMaterialsProductsDetailsScore {
+    /// The level as text.
+    ///
+    /// 文本
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub text: Option<String>,
+    /// The score, as a decimal string.
+    ///
+    /// 得分
+    ///
+    /// Example: `"4.85"`.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub score: Option<String>,
+    /// High, middle or low.
+    ///
+    /// 等级
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub level: Option<BuyinKolMaterialsProductsDetailsScoreLevel>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinKolMaterialsProductsDetailsScore {
+        text: "text" => LenientStr,
+        score: "score" => LenientStr,
+        level: "level" => LenientOpt<BuyinKolMaterialsProductsDetailsScoreLevel>,
+    }
+);
+
+crate::__api_object!(BuyinKolMaterialsProductsDetailsScore);
+
+/// How a shop score compares.
+///
+/// 等级
+///
+/// An open enum: a value this SDK does not know decodes to `Unknown` (see [`UnknownValue`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum BuyinKolMaterialsProductsDetailsScoreLevel {
+    /// `1`: High (高).
+    High,
+    /// `2`: Middle (中).
+    Middle,
+    /// `3`: Low (低).
+    Low,
+    /// A value this version of the SDK does not know, as it arrived: read it, do not match on it.
+    Unknown(UnknownValue),
+}
+
+crate::__open_enum!(
+    BuyinKolMaterialsProductsDetailsScoreLevel, int, [High = "1", Middle = "2", Low =
+    "3",]
+);
+
+/// A shop's experience scores.
+///
+/// 商家得分
+///
+/// Evidence of every field: single source (DD2). Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinKolMaterialsProductsDetailsShopScores {
+    /// The shop experience score.
+    ///
+    /// 商家体验分
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub shop_score: Option<BuyinKolMaterialsProductsDetailsScore>,
+    /// The product experience score.
+    ///
+    /// 商品体验分
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub product_score: Option<BuyinKolMaterialsProductsDetailsScore>,
+    /// The logistics experience score.
+    ///
+    /// 物流体验分
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub logistics_score: Option<BuyinKolMaterialsProductsDetailsScore>,
+    /// The service score.
+    ///
+    /// 商家服务分
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub service_score: Option<BuyinKolMaterialsProductsDetailsScore>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinKolMaterialsProductsDetailsShopScores {
+        shop_score: "shop_score" => LenientOpt<BuyinKolMaterialsProductsDetailsScore>,
+        product_score: "product_score" => LenientOpt<BuyinKolMaterialsProductsDetailsScore>,
+        logistics_score: "logistics_score" => LenientOpt<BuyinKolMaterialsProductsDetailsScore>,
+        service_score: "service_score" => LenientOpt<BuyinKolMaterialsProductsDetailsScore>,
+    }
+);
+
+crate::__api_object!(BuyinKolMaterialsProductsDetailsShopScores);
+
+/// One page of `buyin.kolMaterialsProductsSearch` results.
+///
+/// Evidence of every field: single source (DD2): the same fields appear in the doc example quoted in DD17. Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinKolMaterialsProductsSearchData {
+    /// Number of matching products.
+    ///
+    /// 商品总数
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub total: Option<i64>,
+    /// The products of this page.
+    ///
+    /// 商品列表
+    pub products: Vec<BuyinKolMaterialsProductsSearchProduct>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinKolMaterialsProductsSearchData {
+        total: "total" => LenientInt<i64>,
+        products: "products" => LenientList<BuyinKolMaterialsProductsSearchProduct>,
+    }
+);
+
+crate::__api_object!(BuyinKolMaterialsProductsSearchData);
+
+/// One product of a creator's search; the doc example writes every value as a string, which the SDK accepts.
+///
+/// 联盟商品
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinKolMaterialsProductsSearchProduct {
+    /// Product id.
+    ///
+    /// 商品id
+    ///
+    /// Example: `3450632721376902816`. Evidence: single source (DD2): the same fields appear in the doc example quoted in DD17. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub product_id: Option<crate::Id>,
+    /// Product title.
+    ///
+    /// 商品标题
+    ///
+    /// Evidence: single source (DD2): the same fields appear in the doc example quoted in DD17. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub title: Option<String>,
+    /// Price.
+    ///
+    /// 售价
+    ///
+    /// Unit: fen (1/100 CNY). Evidence: single source (DD2): the same fields appear in the doc example quoted in DD17. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub price: Option<i64>,
+    /// Normal-plan commission ratio (10 = 10 %), not the request's ratio × 100.
+    ///
+    /// 普通佣金比例
+    ///
+    /// Unit: percent (10 means 10 %). Evidence: single source (DD2): the same fields appear in the doc example quoted in DD17. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub cos_ratio: Option<f64>,
+    /// Normal-plan commission amount.
+    ///
+    /// 普通佣金
+    ///
+    /// Unit: fen (1/100 CNY). Evidence: single source (DD2): the same fields appear in the doc example quoted in DD17. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub cos_fee: Option<i64>,
+    /// First-level category id.
+    ///
+    /// 一级类目
+    ///
+    /// Evidence: single source (DD2): the same fields appear in the doc example quoted in DD17. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub first_cid: Option<i64>,
+    /// Second-level category id.
+    ///
+    /// 二级类目
+    ///
+    /// Evidence: single source (DD2): the same fields appear in the doc example quoted in DD17. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub second_cid: Option<i64>,
+    /// Third-level category id.
+    ///
+    /// 三级类目
+    ///
+    /// Evidence: single source (DD2): the same fields appear in the doc example quoted in DD17. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub third_cid: Option<i64>,
+    /// Whether the product is in stock (the doc example writes `"1"`).
+    ///
+    /// 是否有库存
+    ///
+    /// Evidence: single source (DD2): the same fields appear in the doc example quoted in DD17. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub in_stock: Option<bool>,
+    /// Historical total sales.
+    ///
+    /// 历史总销量
+    ///
+    /// Evidence: single source (DD2): the same fields appear in the doc example quoted in DD17. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub sales: Option<i64>,
+    /// Main image URL.
+    ///
+    /// 主图
+    ///
+    /// Evidence: single source (DD2): the same fields appear in the doc example quoted in DD17. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub cover: Option<String>,
+    /// Product link (normal plan).
+    ///
+    /// 普通计划链接
+    ///
+    /// Evidence: single source (DD2): the same fields appear in the doc example quoted in DD17. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub detail_url: Option<String>,
+    /// Shop id.
+    ///
+    /// 店铺ID
+    ///
+    /// Evidence: single source (DD2): the same fields appear in the doc example quoted in DD17. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub shop_id: Option<crate::Id>,
+    /// Shop name.
+    ///
+    /// 店铺名称
+    ///
+    /// Evidence: single source (DD2): the same fields appear in the doc example quoted in DD17. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub shop_name: Option<String>,
+    /// Price after coupon.
+    ///
+    /// 券后价
+    ///
+    /// Unit: fen (1/100 CNY). Evidence: single source (DD2): the same fields appear in the doc example quoted in DD17. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub coupon_price: Option<i64>,
+    /// Whether the product can be distributed.
+    ///
+    /// 是否可分销
+    ///
+    /// Evidence: single source (DD2): the same fields appear in the doc example quoted in DD17. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub sharable: Option<bool>,
+    /// The creator's commission ratio (10 = 10 %).
+    ///
+    /// 达人佣金比例
+    ///
+    /// Unit: percent (10 means 10 %). Evidence: single source (DD2): the same fields appear in the doc example quoted in DD17. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub kol_cos_ratio: Option<f64>,
+    /// The creator's commission amount.
+    ///
+    /// 达人佣金
+    ///
+    /// Unit: fen (1/100 CNY). Evidence: single source (DD2): the same fields appear in the doc example quoted in DD17. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub kol_cos_fee: Option<i64>,
+    /// Doc example only: the activity. Inferred from the details answer: 0 none, 1 超值购.
+    ///
+    /// 活动ID
+    ///
+    /// Evidence: guessed (DD17): named by the doc example quoted in DD17; type and meaning inferred. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub activity_id: Option<i64>,
+    /// Doc example only: the commission type (values not given).
+    ///
+    /// 佣金类型
+    ///
+    /// Evidence: guessed (DD17): named by the doc example quoted in DD17; type inferred. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub commission_type: Option<i64>,
+    /// Doc example only: the creator's ad commission amount. Inferred: fen, like `kol_cos_fee`.
+    ///
+    /// 达人广告佣金
+    ///
+    /// Unit: fen (1/100 CNY). Evidence: guessed (DD17): named by the doc example quoted in DD17; type inferred. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub kol_ad_cos_fee: Option<i64>,
+    /// Doc example only: the creator's ad commission ratio. Inferred: a percent, like `kol_cos_ratio`.
+    ///
+    /// 达人广告佣金比例
+    ///
+    /// Unit: percent (10 means 10 %). Evidence: guessed (DD17): named by the doc example quoted in DD17; type inferred. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub kol_ad_cos_ratio: Option<f64>,
+    /// Doc example only: Inferred: whether a minimum purchase quantity applies.
+    ///
+    /// 是否限制起购
+    ///
+    /// Evidence: guessed (DD17): named by the doc example quoted in DD17; type and meaning inferred. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub limit_min_sale: Option<bool>,
+    /// Doc example only: Inferred: whether shipping is free.
+    ///
+    /// 是否包邮
+    ///
+    /// Evidence: guessed (DD17): named by the doc example quoted in DD17; type and meaning inferred. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub post_free: Option<bool>,
+    /// Doc example only: the pre-sale type. Inferred: 0 no pre-sale.
+    ///
+    /// 预售类型
+    ///
+    /// Evidence: guessed (DD17): named by the doc example quoted in DD17; type and meaning inferred. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub presell_type: Option<i64>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinKolMaterialsProductsSearchProduct {
+        product_id: "product_id" => LenientOpt<crate::Id>,
+        title: "title" => LenientStr,
+        price: "price" => LenientInt<i64>,
+        cos_ratio: "cos_ratio" => LenientFloat,
+        cos_fee: "cos_fee" => LenientInt<i64>,
+        first_cid: "first_cid" => LenientInt<i64>,
+        second_cid: "second_cid" => LenientInt<i64>,
+        third_cid: "third_cid" => LenientInt<i64>,
+        in_stock: "in_stock" => LenientBool,
+        sales: "sales" => LenientInt<i64>,
+        cover: "cover" => LenientStr,
+        detail_url: "detail_url" => LenientStr,
+        shop_id: "shop_id" => LenientOpt<crate::Id>,
+        shop_name: "shop_name" => LenientStr,
+        coupon_price: "coupon_price" => LenientInt<i64>,
+        sharable: "sharable" => LenientBool,
+        kol_cos_ratio: "kol_cos_ratio" => LenientFloat,
+        kol_cos_fee: "kol_cos_fee" => LenientInt<i64>,
+        activity_id: "activity_id" => LenientInt<i64>,
+        commission_type: "commission_type" => LenientInt<i64>,
+        kol_ad_cos_fee: "kol_ad_cos_fee" => LenientInt<i64>,
+        kol_ad_cos_ratio: "kol_ad_cos_ratio" => LenientFloat,
+        limit_min_sale: "limit_min_sale" => LenientBool,
+        post_free: "post_free" => LenientBool,
+        presell_type: "presell_type" => LenientInt<i64>,
+    }
+);
+
+crate::__api_object!(BuyinKolMaterialsProductsSearchProduct);
+
+/// Filters, sorting and page of `buyin.kolMaterialsProductsSearch`; every filter is optional. The names are confirmed (also DD17's doc example); the types are DD2's.
+///
+/// Evidence of every field: single source (DD2): names also in DD17 ([C2] for names); types from DD2 only.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct BuyinKolMaterialsProductsSearchRequest {
+    /// Keyword the title must contain.
+    ///
+    /// 商品标题关键词
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// First-level category ids.
+    ///
+    /// 一级类目筛选
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_cids: Option<Vec<i64>>,
+    /// Second-level category ids.
+    ///
+    /// 二级类目筛选
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub second_cids: Option<Vec<i64>>,
+    /// Third-level category ids.
+    ///
+    /// 三级类目筛选
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub third_cids: Option<Vec<i64>>,
+    /// Lowest price.
+    ///
+    /// 价格区间最小值
+    ///
+    /// Unit: fen (1/100 CNY).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub price_min: Option<i64>,
+    /// Highest price.
+    ///
+    /// 价格区间最大值
+    ///
+    /// Unit: fen (1/100 CNY).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub price_max: Option<i64>,
+    /// Lowest historical sales.
+    ///
+    /// 历史销量区间最小值
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sell_num_min: Option<i64>,
+    /// Highest historical sales.
+    ///
+    /// 历史销量区间最大值
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sell_num_max: Option<i64>,
+    /// The sort key.
+    ///
+    /// 排序条件
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub search_type: Option<BuyinKolMaterialsProductsSearchSortKey>,
+    /// The sort direction.
+    ///
+    /// 排序顺序
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sort_type: Option<BuyinKolMaterialsProductsSearchSortOrder>,
+    /// Lowest normal-plan commission amount.
+    ///
+    /// 普通佣金区间最小值
+    ///
+    /// Unit: fen (1/100 CNY).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cos_fee_min: Option<i64>,
+    /// Highest normal-plan commission amount.
+    ///
+    /// 普通佣金区间最大值
+    ///
+    /// Unit: fen (1/100 CNY).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cos_fee_max: Option<i64>,
+    /// Lowest normal-plan commission ratio, ratio × 100 (1.1 % → 110), unlike the percent of `cos_ratio` in the answer.
+    ///
+    /// 普通佣金率区间最小值
+    ///
+    /// Unit: ratio × 100 (1.1 % is 110). Example: `110`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cos_ratio_min: Option<i64>,
+    /// Highest normal-plan commission ratio, ratio × 100.
+    ///
+    /// 普通佣金率区间最大值
+    ///
+    /// Unit: ratio × 100 (1.1 % is 110). Example: `5000`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cos_ratio_max: Option<i64>,
+    /// Page number, from 1.
+    ///
+    /// 分页
+    ///
+    /// Constraints: at least 1; checked before sending. Example: `1`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page: Option<i64>,
+    /// Products per page, at most 20.
+    ///
+    /// 每页的数量
+    ///
+    /// Constraints: between 1 and 20; checked before sending. Example: `20`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page_size: Option<i64>,
+    /// Whether to return only distributable products.
+    ///
+    /// 分销状态
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub share_status: Option<BuyinKolMaterialsProductsSearchShareFilter>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[serde(flatten)]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+impl BuyinKolMaterialsProductsSearchRequest {
+    /// Creates the value from its required fields; optional fields start unset.
+    pub fn new() -> Self {
+        Self {
+            title: None,
+            first_cids: None,
+            second_cids: None,
+            third_cids: None,
+            price_min: None,
+            price_max: None,
+            sell_num_min: None,
+            sell_num_max: None,
+            search_type: None,
+            sort_type: None,
+            cos_fee_min: None,
+            cos_fee_max: None,
+            cos_ratio_min: None,
+            cos_ratio_max: None,
+            page: None,
+            page_size: None,
+            share_status: None,
+            extra_fields: BTreeMap::new(),
+        }
+    }
+
+    /// Sets `title`.
+    pub fn with_title(mut self, value: impl Into<String>) -> Self {
+        self.title = Some(value.into());
+        self
+    }
+
+    /// Sets `first_cids`.
+    pub fn with_first_cids(mut self, value: impl Into<Vec<i64>>) -> Self {
+        self.first_cids = Some(value.into());
+        self
+    }
+
+    /// Sets `second_cids`.
+    pub fn with_second_cids(mut self, value: impl Into<Vec<i64>>) -> Self {
+        self.second_cids = Some(value.into());
+        self
+    }
+
+    /// Sets `third_cids`.
+    pub fn with_third_cids(mut self, value: impl Into<Vec<i64>>) -> Self {
+        self.third_cids = Some(value.into());
+        self
+    }
+
+    /// Sets `price_min`.
+    pub fn with_price_min(mut self, value: impl Into<i64>) -> Self {
+        self.price_min = Some(value.into());
+        self
+    }
+
+    /// Sets `price_max`.
+    pub fn with_price_max(mut self, value: impl Into<i64>) -> Self {
+        self.price_max = Some(value.into());
+        self
+    }
+
+    /// Sets `sell_num_min`.
+    pub fn with_sell_num_min(mut self, value: impl Into<i64>) -> Self {
+        self.sell_num_min = Some(value.into());
+        self
+    }
+
+    /// Sets `sell_num_max`.
+    pub fn with_sell_num_max(mut self, value: impl Into<i64>) -> Self {
+        self.sell_num_max = Some(value.into());
+        self
+    }
+
+    /// Sets `search_type`.
+    pub fn with_search_type(
+        mut self,
+        value: impl Into<BuyinKolMaterialsProductsSearchSortKey>,
+    ) -> Self {
+        self.search_type = Some(value.into());
+        self
+    }
+
+    /// Sets `sort_type`.
+    pub fn with_sort_type(
+        mut self,
+        value: impl Into<BuyinKolMaterialsProductsSearchSortOrder>,
+    ) -> Self {
+        self.sort_type = Some(value.into());
+        self
+    }
+
+    /// Sets `cos_fee_min`.
+    pub fn with_cos_fee_min(mut self, value: impl Into<i64>) -> Self {
+        self.cos_fee_min = Some(value.into());
+        self
+    }
+
+    /// Sets `cos_fee_max`.
+    pub fn with_cos_fee_max(mut self, value: impl Into<i64>) -> Self {
+        self.cos_fee_max = Some(value.into());
+        self
+    }
+
+    /// Sets `cos_ratio_min`.
+    pub fn with_cos_ratio_min(mut self, value: impl Into<i64>) -> Self {
+        self.cos_ratio_min = Some(value.into());
+        self
+    }
+
+    /// Sets `cos_ratio_max`.
+    pub fn with_cos_ratio_max(mut self, value: impl Into<i64>) -> Self {
+        self.cos_ratio_max = Some(value.into());
+        self
+    }
+
+    /// Sets `page`.
+    pub fn with_page(mut self, value: impl Into<i64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+
+    /// Sets `page_size`.
+    pub fn with_page_size(mut self, value: impl Into<i64>) -> Self {
+        self.page_size = Some(value.into());
+        self
+    }
+
+    /// Sets `share_status`.
+    pub fn with_share_status(
+        mut self,
+        value: impl Into<BuyinKolMaterialsProductsSearchShareFilter>,
+    ) -> Self {
+        self.share_status = Some(value.into());
+        self
+    }
+}
+
+impl crate::check::Check for BuyinKolMaterialsProductsSearchRequest {
+    fn check(&self) -> Result<(), crate::check::Violation> {
+        crate::check::min("page", self.page.as_ref(), 1)?;
+        crate::check::min("page_size", self.page_size.as_ref(), 1)?;
+        crate::check::max("page_size", self.page_size.as_ref(), 20)?;
+        Ok(())
+    }
+}
+
+crate::__api_object!(BuyinKolMaterialsProductsSearchRequest);
+
+/// Which products an alliance product search returns by distributability (`share_status`).
+///
+/// 分销状态
+///
+/// An open enum: a value this SDK does not know decodes to `Unknown` (see [`UnknownValue`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum BuyinKolMaterialsProductsSearchShareFilter {
+    /// `0`: All products.
+    All,
+    /// `1`: Only distributable products.
+    SharableOnly,
+    /// A value this version of the SDK does not know, as it arrived: read it, do not match on it.
+    Unknown(UnknownValue),
+}
+
+crate::__open_enum!(
+    BuyinKolMaterialsProductsSearchShareFilter, int, [All = "0", SharableOnly = "1",]
+);
+
+/// The sort key of an alliance product search (`search_type`).
+///
+/// 排序条件
+///
+/// An open enum: a value this SDK does not know decodes to `Unknown` (see [`UnknownValue`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum BuyinKolMaterialsProductsSearchSortKey {
+    /// `0`: Default order.
+    Default,
+    /// `1`: Historical sales.
+    Sales,
+    /// `2`: Price.
+    Price,
+    /// `3`: Commission amount.
+    CommissionAmount,
+    /// `4`: Commission ratio.
+    CommissionRatio,
+    /// A value this version of the SDK does not know, as it arrived: read it, do not match on it.
+    Unknown(UnknownValue),
+}
+
+crate::__open_enum!(
+    BuyinKolMaterialsProductsSearchSortKey, int, [Default = "0", Sales = "1", Price =
+    "2", CommissionAmount = "3", CommissionRatio = "4",]
+);
+
+/// The sort direction of an alliance product search (`sort_type`).
+///
+/// 排序顺序
+///
+/// An open enum: a value this SDK does not know decodes to `Unknown` (see [`UnknownValue`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum BuyinKolMaterialsProductsSearchSortOrder {
+    /// `0`: Ascending.
+    Ascending,
+    /// `1`: Descending.
+    Descending,
+    /// A value this version of the SDK does not know, as it arrived: read it, do not match on it.
+    Unknown(UnknownValue),
+}
+
+crate::__open_enum!(
+    BuyinKolMaterialsProductsSearchSortOrder, int, [Ascending = "0", Descending = "1",]
+);
+
+/// The `data` of `buyin.kolOrderAds`; the page sits one level down.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinKolOrderAdsData {
+    /// One page of orders.
+    ///
+    /// 结果
+    ///
+    /// Evidence: guessed (DD2, DD9): the facts give no answer for this method; the nesting of the sibling instituteOrderAds, as DD9 and DD2's data type show. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub data: Option<BuyinKolOrderAdsPage>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinKolOrderAdsData {
+        data: "data" => LenientOpt<BuyinKolOrderAdsPage>,
+    }
+);
+
+crate::__api_object!(BuyinKolOrderAdsData);
+
+/// One distribution order of the creator. The fields are those the facts give for the sibling `buyin.instituteOrderAds` (with the commission fields of its older doc sample); DD2 and DD9 show the same names for this method.
+///
+/// 分销订单
+///
+/// Evidence of every field: guessed (DD2, DD9): the facts give no answer for this method; the fields of the sibling instituteOrderAds (§5.6). Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinKolOrderAdsOrder {
+    /// Order id.
+    ///
+    /// 订单号
+    ///
+    /// Example: `"6912345678901234567"`.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub order_id: Option<String>,
+    /// Product id (sent as a string).
+    ///
+    /// 商品id
+    ///
+    /// Example: `3450632721376902816`.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub product_id: Option<crate::Id>,
+    /// Product name.
+    ///
+    /// 商品名称
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub product_name: Option<String>,
+    /// Product image URL.
+    ///
+    /// 商品图片
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub product_img: Option<String>,
+    /// The author's nickname.
+    ///
+    /// 作者账号昵称
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub author_account: Option<String>,
+    /// The author's 抖店 open_id.
+    ///
+    /// 作者抖店open_id
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub author_openid: Option<String>,
+    /// Shop name.
+    ///
+    /// 商家名称
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub shop_name: Option<String>,
+    /// Amount paid.
+    ///
+    /// 订单支付金额
+    ///
+    /// Unit: fen (1/100 CNY).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub total_pay_amount: Option<i64>,
+    /// The creator's commission rate, ratio × 10000 (0.35 → 3500; the unit per DD2/DD9, not the facts).
+    ///
+    /// 达人佣金率
+    ///
+    /// Unit: ratio × 10000 (0.35 is 3500).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub commission_rate: Option<i64>,
+    /// The creator's estimated commission.
+    ///
+    /// 达人预估佣金收入
+    ///
+    /// Unit: fen (1/100 CNY).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub estimated_commission: Option<i64>,
+    /// The creator's actual commission.
+    ///
+    /// 达人实际佣金收入
+    ///
+    /// Unit: fen (1/100 CNY).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub real_commission: Option<i64>,
+    /// Where the order is: `PAY_SUCC` (paid), `REFUND`, `SETTLE` (settled), `CONFIRM` (received).
+    ///
+    /// 订单状态
+    ///
+    /// Example: `"PAY_SUCC"`.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub flow_point: Option<String>,
+    /// The app (抖音, 火山).
+    ///
+    /// App名称
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub app: Option<String>,
+    /// The buyer's 抖店 open_id.
+    ///
+    /// 下单用户抖店open_id
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub buyer_openid: Option<String>,
+    /// When the alliance last updated the order.
+    ///
+    /// 更新时间
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub update_time: Option<String>,
+    /// When the order was paid.
+    ///
+    /// 付款时间
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub pay_success_time: Option<String>,
+    /// When the order was settled; empty before settlement.
+    ///
+    /// 结算时间
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub settle_time: Option<String>,
+    /// Estimated amount taking part in settlement.
+    ///
+    /// 预估参与结算金额
+    ///
+    /// Unit: fen (1/100 CNY).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub pay_goods_amount: Option<i64>,
+    /// Actual amount taking part in settlement.
+    ///
+    /// 实际参与结算金额
+    ///
+    /// Unit: fen (1/100 CNY).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub settled_goods_amount: Option<i64>,
+    /// Shop id.
+    ///
+    /// 店铺ID
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub shop_id: Option<crate::Id>,
+    /// Estimated platform technical-service fee.
+    ///
+    /// 预估平台技术服务费
+    ///
+    /// Unit: fen (1/100 CNY).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub estimated_tech_service_fee: Option<i64>,
+    /// Settled platform technical-service fee.
+    ///
+    /// 结算技术服务费
+    ///
+    /// Unit: fen (1/100 CNY).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub settled_tech_service_fee: Option<i64>,
+    /// Estimated total commission (the 总佣金 of the 百应 order details).
+    ///
+    /// 总佣金（预估）
+    ///
+    /// Unit: fen (1/100 CNY).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub estimated_total_commission: Option<i64>,
+    /// The PID the order came through.
+    ///
+    /// 分销订单相关参数
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub pid_info: Option<BuyinKolOrderAdsPidInfo>,
+    /// Number of items.
+    ///
+    /// 商品数目
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub item_num: Option<i64>,
+    /// When the order was refunded.
+    ///
+    /// 退款时间
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub refund_time: Option<String>,
+    /// The client_key of the pick-source app (deprecated per DD2).
+    ///
+    /// 选品App client_key
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub pick_source_client_key: Option<String>,
+    /// Deprecated.
+    ///
+    /// 分成比（废弃）
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub ads_split_rate: Option<i64>,
+    /// The live-room distribution channel's estimated commission.
+    ///
+    /// 直播间分销渠道预估佣金收入
+    ///
+    /// Unit: fen (1/100 CNY).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub ads_estimated_commission: Option<i64>,
+    /// The live-room distribution channel's actual commission.
+    ///
+    /// 直播间分销渠道实际佣金收入
+    ///
+    /// Unit: fen (1/100 CNY).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub ads_real_commission: Option<i64>,
+    /// The author's Douyin number.
+    ///
+    /// 达人抖音号
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub author_short_id: Option<String>,
+    /// The promotion rate set for the live-room distribution channel (unit not given).
+    ///
+    /// 推广费率
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub ads_promotion_rate: Option<i64>,
+    /// The author's 百应 id (sent as a string).
+    ///
+    /// 达人百应ID
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub author_buyin_id: Option<crate::Id>,
+    /// Where it sold: `shop_list` (showcase), `video`, `live`, `others`.
+    ///
+    /// 带货体裁
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub media_type: Option<String>,
+    /// For live-room distribution orders: `new` or `old` customer.
+    ///
+    /// 直播间分销订单用户类型
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub ads_fans_type: Option<String>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinKolOrderAdsOrder {
+        order_id: "order_id" => LenientStr,
+        product_id: "product_id" => LenientOpt<crate::Id>,
+        product_name: "product_name" => LenientStr,
+        product_img: "product_img" => LenientStr,
+        author_account: "author_account" => LenientStr,
+        author_openid: "author_openid" => LenientStr,
+        shop_name: "shop_name" => LenientStr,
+        total_pay_amount: "total_pay_amount" => LenientInt<i64>,
+        commission_rate: "commission_rate" => LenientInt<i64>,
+        estimated_commission: "estimated_commission" => LenientInt<i64>,
+        real_commission: "real_commission" => LenientInt<i64>,
+        flow_point: "flow_point" => LenientStr,
+        app: "app" => LenientStr,
+        buyer_openid: "buyer_openid" => LenientStr,
+        update_time: "update_time" => LenientStr,
+        pay_success_time: "pay_success_time" => LenientStr,
+        settle_time: "settle_time" => LenientStr,
+        pay_goods_amount: "pay_goods_amount" => LenientInt<i64>,
+        settled_goods_amount: "settled_goods_amount" => LenientInt<i64>,
+        shop_id: "shop_id" => LenientOpt<crate::Id>,
+        estimated_tech_service_fee: "estimated_tech_service_fee" => LenientInt<i64>,
+        settled_tech_service_fee: "settled_tech_service_fee" => LenientInt<i64>,
+        estimated_total_commission: "estimated_total_commission" => LenientInt<i64>,
+        pid_info: "pid_info" => LenientOpt<BuyinKolOrderAdsPidInfo>,
+        item_num: "item_num" => LenientInt<i64>,
+        refund_time: "refund_time" => LenientStr,
+        pick_source_client_key: "pick_source_client_key" => LenientStr,
+        ads_split_rate: "ads_split_rate" => LenientInt<i64>,
+        ads_estimated_commission: "ads_estimated_commission" => LenientInt<i64>,
+        ads_real_commission: "ads_real_commission" => LenientInt<i64>,
+        author_short_id: "author_short_id" => LenientStr,
+        ads_promotion_rate: "ads_promotion_rate" => LenientInt<i64>,
+        author_buyin_id: "author_buyin_id" => LenientOpt<crate::Id>,
+        media_type: "media_type" => LenientStr,
+        ads_fans_type: "ads_fans_type" => LenientStr,
+    }
+);
+
+crate::__api_object!(BuyinKolOrderAdsOrder);
+
+/// One page of the creator's orders.
+///
+/// Evidence of every field: guessed (DD2, DD9): the facts give no answer for this method; as the sibling instituteOrderAds. Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinKolOrderAdsPage {
+    /// The orders of this page.
+    ///
+    /// 订单列表
+    pub orders: Vec<BuyinKolOrderAdsOrder>,
+    /// The cursor of the next page; empty at the end (Inferred from the other order lists).
+    ///
+    /// 下一页索引
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub cursor: Option<String>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinKolOrderAdsPage {
+        orders: "orders" => LenientList<BuyinKolOrderAdsOrder>,
+        cursor: "cursor" => LenientStr,
+    }
+);
+
+crate::__api_object!(BuyinKolOrderAdsPage);
+
+/// The PID an order came through.
+///
+/// Evidence of every field: guessed (DD2, DD9): the facts give no answer for this method; as the sibling instituteOrderAds. Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinKolOrderAdsPidInfo {
+    /// The PID.
+    ///
+    /// PID
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub pid: Option<String>,
+    /// The caller's tag given when the link was made.
+    ///
+    /// 外部参数
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub external_info: Option<String>,
+    /// The distribution: `Live`, `ProductDetail`, `Activity` or `Shop`.
+    ///
+    /// 分销类型
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub media_type_name: Option<String>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinKolOrderAdsPidInfo {
+        pid: "pid" => LenientStr,
+        external_info: "external_info" => LenientStr,
+        media_type_name: "media_type_name" => LenientStr,
+    }
+);
+
+crate::__api_object!(BuyinKolOrderAdsPidInfo);
+
+/// What `buyin.kolOrderAds` takes. The names are confirmed; the types are those of the sibling `buyin.instituteOrderAds`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct BuyinKolOrderAdsRequest {
+    /// Orders per page. DD2 and DD9 (not the facts): 1 to 20.
+    ///
+    /// 每页订单数目
+    ///
+    /// Constraints: at least 1; checked before sending. Example: `20`. Evidence: confirmed (DD2, DD3).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<i64>,
+    /// The page to read; `"0"` for the first page, then the answer's `cursor`.
+    ///
+    /// 下一页索引
+    ///
+    /// Example: `"0"`. Evidence: confirmed (DD2, DD3).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+    /// Start of the time window, `yyyy-MM-dd HH:mm:ss` (Inferred from the other order lists: at most 90 days, not earlier than t-90d).
+    ///
+    /// 开始时间
+    ///
+    /// Example: `"2024-03-01 00:00:00"`. Evidence: confirmed (DD2, DD3).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<String>,
+    /// End of the time window, `yyyy-MM-dd HH:mm:ss`.
+    ///
+    /// 结束时间
+    ///
+    /// Example: `"2024-03-15 00:00:00"`. Evidence: confirmed (DD2, DD3).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_time: Option<String>,
+    /// Order ids, comma-separated (the sibling takes at most 10), in place of a time window.
+    ///
+    /// 订单号
+    ///
+    /// Evidence: confirmed (DD2, DD3).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order_ids: Option<String>,
+    /// Only orders of this PID.
+    ///
+    /// PID
+    ///
+    /// Evidence: confirmed (DD2, DD3).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pid: Option<String>,
+    /// Which distribution: `Live` (live room) or `ProductDetail` (product), as for the sibling; DD2 adds `Activity` (activity page), DD9 `Mix` (H5 activity page).
+    ///
+    /// 分销类型
+    ///
+    /// Example: `"ProductDetail"`. Evidence: confirmed (DD2, DD3).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distribution_type: Option<String>,
+    /// Only orders of this buyer (抖店 open_id).
+    ///
+    /// 用户抖店open_id
+    ///
+    /// Evidence: confirmed (DD2, DD3).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub open_id: Option<String>,
+    /// Which time the window filters: `pay` (payment, the default) or `update` (the alliance's update time).
+    ///
+    /// 查询时间类型
+    ///
+    /// Example: `"pay"`. Evidence: confirmed (DD2, DD3).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_type: Option<String>,
+    /// The kind of orders. DD9 (not the facts): 0 or absent distribution orders, 1 price-comparison orders.
+    ///
+    /// 查询订单类型
+    ///
+    /// Evidence: single source (DD3): not in DD2's request type.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub query_order_type: Option<i64>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[serde(flatten)]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+impl BuyinKolOrderAdsRequest {
+    /// Creates the value from its required fields; optional fields start unset.
+    pub fn new() -> Self {
+        Self {
+            size: None,
+            cursor: None,
+            start_time: None,
+            end_time: None,
+            order_ids: None,
+            pid: None,
+            distribution_type: None,
+            open_id: None,
+            time_type: None,
+            query_order_type: None,
+            extra_fields: BTreeMap::new(),
+        }
+    }
+
+    /// Sets `size`.
+    pub fn with_size(mut self, value: impl Into<i64>) -> Self {
+        self.size = Some(value.into());
+        self
+    }
+
+    /// Sets `cursor`.
+    pub fn with_cursor(mut self, value: impl Into<String>) -> Self {
+        self.cursor = Some(value.into());
+        self
+    }
+
+    /// Sets `start_time`.
+    pub fn with_start_time(mut self, value: impl Into<String>) -> Self {
+        self.start_time = Some(value.into());
+        self
+    }
+
+    /// Sets `end_time`.
+    pub fn with_end_time(mut self, value: impl Into<String>) -> Self {
+        self.end_time = Some(value.into());
+        self
+    }
+
+    /// Sets `order_ids`.
+    pub fn with_order_ids(mut self, value: impl Into<String>) -> Self {
+        self.order_ids = Some(value.into());
+        self
+    }
+
+    /// Sets `pid`.
+    pub fn with_pid(mut self, value: impl Into<String>) -> Self {
+        self.pid = Some(value.into());
+        self
+    }
+
+    /// Sets `distribution_type`.
+    pub fn with_distribution_type(mut self, value: impl Into<String>) -> Self {
+        self.distribution_type = Some(value.into());
+        self
+    }
+
+    /// Sets `open_id`.
+    pub fn with_open_id(mut self, value: impl Into<String>) -> Self {
+        self.open_id = Some(value.into());
+        self
+    }
+
+    /// Sets `time_type`.
+    pub fn with_time_type(mut self, value: impl Into<String>) -> Self {
+        self.time_type = Some(value.into());
+        self
+    }
+
+    /// Sets `query_order_type`.
+    pub fn with_query_order_type(mut self, value: impl Into<i64>) -> Self {
+        self.query_order_type = Some(value.into());
+        self
+    }
+}
+
+impl crate::check::Check for BuyinKolOrderAdsRequest {
+    fn check(&self) -> Result<(), crate::check::Violation> {
+        crate::check::min("size", self.size.as_ref(), 1)?;
+        Ok(())
+    }
+}
+
+crate::__api_object!(BuyinKolOrderAdsRequest);
+
+/// The PID `buyin.kolPidCreate` created.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinKolPidCreateData {
+    /// The new PID, e.g. `dy_107...`.
+    ///
+    /// 达人PID
+    ///
+    /// Example: `"dy_107148632510000000000_2345_1767890123"`. Evidence: confirmed (DD2, DD3).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub pid: Option<String>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinKolPidCreateData {
+        pid: "pid" => OptStr,
+    }
+);
+
+crate::__api_object!(BuyinKolPidCreateData);
+
+/// What `buyin.kolPidCreate` takes. The names are confirmed; the types are DD2's.
+///
+/// Evidence of every field: confirmed (DD2, DD3).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct BuyinKolPidCreateRequest {
+    /// The kind of media the PID promotes on. DD2 (not the facts) lists 0 other, 1 WeChat, 2 QQ, 3 Weibo, 4 Douyin, 5 Toutiao.
+    ///
+    /// 推广媒体类型
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub media_type: Option<i64>,
+    /// The media channel's name. DD2 (not the facts): creates the channel when no `media_id` is given; ignored with a `media_id`.
+    ///
+    /// 渠道名称
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub media_name: Option<String>,
+    /// An existing media channel. DD2 (not the facts): the alternative to `media_name`.
+    ///
+    /// 渠道ID
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub media_id: Option<crate::Id>,
+    /// The PID's site name (推广位名称). DD2 (not the facts): at most 10 characters.
+    ///
+    /// 推广位名称
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub site_name: Option<String>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[serde(flatten)]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+impl BuyinKolPidCreateRequest {
+    /// Creates the value from its required fields; optional fields start unset.
+    pub fn new() -> Self {
+        Self {
+            media_type: None,
+            media_name: None,
+            media_id: None,
+            site_name: None,
+            extra_fields: BTreeMap::new(),
+        }
+    }
+
+    /// Sets `media_type`.
+    pub fn with_media_type(mut self, value: impl Into<i64>) -> Self {
+        self.media_type = Some(value.into());
+        self
+    }
+
+    /// Sets `media_name`.
+    pub fn with_media_name(mut self, value: impl Into<String>) -> Self {
+        self.media_name = Some(value.into());
+        self
+    }
+
+    /// Sets `media_id`.
+    pub fn with_media_id(mut self, value: impl Into<crate::Id>) -> Self {
+        self.media_id = Some(value.into());
+        self
+    }
+
+    /// Sets `site_name`.
+    pub fn with_site_name(mut self, value: impl Into<String>) -> Self {
+        self.site_name = Some(value.into());
+        self
+    }
+}
+
+impl crate::check::Check for BuyinKolPidCreateRequest {}
+
+crate::__api_object!(BuyinKolPidCreateRequest);
+
+/// The `data` of `buyin.kolPidDel`. DD2's answer type has no field; whatever it holds is kept in `extra_fields`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinKolPidDelData {
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinKolPidDelData {
+    }
+);
+
+crate::__api_object!(BuyinKolPidDelData);
+
+/// What `buyin.kolPidDel` takes.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct BuyinKolPidDelRequest {
+    /// The PIDs to delete, comma-separated. DD2: at most 200.
+    ///
+    /// PID列表
+    ///
+    /// Example: `"dy_107148632510000000000_2345_1767890123,dy_107148632510000000000_2345_1767890456"`. Evidence: guessed (DD2): the facts name no field of this method; read from DD2's request type.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pids: Option<String>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[serde(flatten)]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+impl BuyinKolPidDelRequest {
+    /// Creates the value from its required fields; optional fields start unset.
+    pub fn new() -> Self {
+        Self {
+            pids: None,
+            extra_fields: BTreeMap::new(),
+        }
+    }
+
+    /// Sets `pids`.
+    pub fn with_pids(mut self, value: impl Into<String>) -> Self {
+        self.pids = Some(value.into());
+        self
+    }
+}
+
+impl crate::check::Check for BuyinKolPidDelRequest {}
+
+crate::__api_object!(BuyinKolPidDelRequest);
+
+/// The `data` of `buyin.kolPidEdit`. DD2's answer type has no field; whatever it holds is kept in `extra_fields`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinKolPidEditData {
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinKolPidEditData {
+    }
+);
+
+crate::__api_object!(BuyinKolPidEditData);
+
+/// What `buyin.kolPidEdit` takes.
+///
+/// Evidence of every field: guessed (DD2): the facts name no field of this method; read from DD2's request type.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct BuyinKolPidEditRequest {
+    /// The PID to rename.
+    ///
+    /// PID
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pid: Option<String>,
+    /// The new site name. DD2: must not repeat an existing one; at most 10 characters.
+    ///
+    /// 推广位名称
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub site_name: Option<String>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[serde(flatten)]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+impl BuyinKolPidEditRequest {
+    /// Creates the value from its required fields; optional fields start unset.
+    pub fn new() -> Self {
+        Self {
+            pid: None,
+            site_name: None,
+            extra_fields: BTreeMap::new(),
+        }
+    }
+
+    /// Sets `pid`.
+    pub fn with_pid(mut self, value: impl Into<String>) -> Self {
+        self.pid = Some(value.into());
+        self
+    }
+
+    /// Sets `site_name`.
+    pub fn with_site_name(mut self, value: impl Into<String>) -> Self {
+        self.site_name = Some(value.into());
+        self
+    }
+}
+
+impl crate::check::Check for BuyinKolPidEditRequest {}
+
+crate::__api_object!(BuyinKolPidEditRequest);
+
+/// The `data` of `buyin.kolPidList`; the page sits one level down.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinKolPidListData {
+    /// One page of PIDs.
+    ///
+    /// 结果
+    ///
+    /// Evidence: guessed (DD2): the facts name no response field; read from DD2's response type. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub data: Option<BuyinKolPidListPage>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinKolPidListData {
+        data: "data" => LenientOpt<BuyinKolPidListPage>,
+    }
+);
+
+crate::__api_object!(BuyinKolPidListData);
+
+/// One of the creator's PIDs.
+///
+/// 推广位
+///
+/// Evidence of every field: guessed (DD2): the facts name no response field; read from DD2's response type. Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinKolPidListItem {
+    /// The PID.
+    ///
+    /// PID
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub pid: Option<String>,
+    /// The kind of media: 0 other, 1 WeChat, 2 QQ, 3 Weibo, 4 Douyin, 5 Toutiao (DD2).
+    ///
+    /// 推广媒体类型
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub media_type: Option<i64>,
+    /// The media channel's id.
+    ///
+    /// 渠道ID
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub media_id: Option<crate::Id>,
+    /// The media channel's name.
+    ///
+    /// 渠道名称
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub media_name: Option<String>,
+    /// The PID's site name.
+    ///
+    /// 推广位名称
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub site_name: Option<String>,
+    /// When the PID was created (DD2 types it as an integer; Inferred: epoch seconds).
+    ///
+    /// 创建时间
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub create_time: Option<i64>,
+    /// When the PID was last changed (DD2 types it as an integer; Inferred: epoch seconds).
+    ///
+    /// 更新时间
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub update_time: Option<i64>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinKolPidListItem {
+        pid: "pid" => LenientStr,
+        media_type: "media_type" => LenientInt<i64>,
+        media_id: "media_id" => LenientOpt<crate::Id>,
+        media_name: "media_name" => LenientStr,
+        site_name: "site_name" => LenientStr,
+        create_time: "create_time" => LenientInt<i64>,
+        update_time: "update_time" => LenientInt<i64>,
+    }
+);
+
+crate::__api_object!(BuyinKolPidListItem);
+
+/// One page of the creator's PIDs.
+///
+/// Evidence of every field: guessed (DD2): the facts name no response field; read from DD2's response type. Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinKolPidListPage {
+    /// Number of matching PIDs.
+    ///
+    /// 总数
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub total: Option<i64>,
+    /// The PIDs of this page.
+    ///
+    /// PID列表
+    pub pids: Vec<BuyinKolPidListItem>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinKolPidListPage {
+        total: "total" => LenientInt<i64>,
+        pids: "pids" => LenientList<BuyinKolPidListItem>,
+    }
+);
+
+crate::__api_object!(BuyinKolPidListPage);
+
+/// What `buyin.kolPidList` takes. The names are confirmed; the types are DD2's.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct BuyinKolPidListRequest {
+    /// Page number, from 1.
+    ///
+    /// 页数
+    ///
+    /// Constraints: at least 1; checked before sending. Example: `1`. Evidence: confirmed (DD2, DD3).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page: Option<i64>,
+    /// PIDs per page. DD2 (not the facts): 100 by default, at most 2000.
+    ///
+    /// 每页大小
+    ///
+    /// Constraints: at least 1; checked before sending. Example: `100`. Evidence: confirmed (DD2, DD3).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page_size: Option<i64>,
+    /// Only PIDs of this kind of media. DD2 (not the facts) lists 0 other, 1 WeChat, 2 QQ, 3 Weibo, 4 Douyin, 5 Toutiao.
+    ///
+    /// 推广媒体类型
+    ///
+    /// Evidence: confirmed (DD2, DD3).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub media_type: Option<i64>,
+    /// Only this PID.
+    ///
+    /// PID
+    ///
+    /// Evidence: confirmed (DD2, DD3).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pid: Option<String>,
+    /// Only PIDs with this site name.
+    ///
+    /// 推广位名称
+    ///
+    /// Evidence: single source (DD3): DD2's request type lacks it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub site_name: Option<String>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[serde(flatten)]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+impl BuyinKolPidListRequest {
+    /// Creates the value from its required fields; optional fields start unset.
+    pub fn new() -> Self {
+        Self {
+            page: None,
+            page_size: None,
+            media_type: None,
+            pid: None,
+            site_name: None,
+            extra_fields: BTreeMap::new(),
+        }
+    }
+
+    /// Sets `page`.
+    pub fn with_page(mut self, value: impl Into<i64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+
+    /// Sets `page_size`.
+    pub fn with_page_size(mut self, value: impl Into<i64>) -> Self {
+        self.page_size = Some(value.into());
+        self
+    }
+
+    /// Sets `media_type`.
+    pub fn with_media_type(mut self, value: impl Into<i64>) -> Self {
+        self.media_type = Some(value.into());
+        self
+    }
+
+    /// Sets `pid`.
+    pub fn with_pid(mut self, value: impl Into<String>) -> Self {
+        self.pid = Some(value.into());
+        self
+    }
+
+    /// Sets `site_name`.
+    pub fn with_site_name(mut self, value: impl Into<String>) -> Self {
+        self.site_name = Some(value.into());
+        self
+    }
+}
+
+impl crate::check::Check for BuyinKolPidListRequest {
+    fn check(&self) -> Result<(), crate::check::Violation> {
+        crate::check::min("page", self.page.as_ref(), 1)?;
+        crate::check::min("page_size", self.page_size.as_ref(), 1)?;
+        Ok(())
+    }
+}
+
+crate::__api_object!(BuyinKolPidListRequest);
+
+/// The `data` of `buyin.materialsProductStatus`; the statuses sit one level down.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinMaterialsProductStatusData {
+    /// One status per product URL.
+    ///
+    /// 返回数据
+    ///
+    /// Evidence: guessed (DD2): the facts give no answer for this method; read from DD2's response type. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    pub data: Vec<BuyinMaterialsProductStatusItem>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinMaterialsProductStatusData {
+        data: "data" => LenientList<BuyinMaterialsProductStatusItem>,
+    }
+);
+
+crate::__api_object!(BuyinMaterialsProductStatusData);
+
+/// The status of one product.
+///
+/// 商品状态
+///
+/// Evidence of every field: guessed (DD2): the facts give no answer for this method; read from DD2's response type. Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinMaterialsProductStatusItem {
+    /// The product URL asked about.
+    ///
+    /// 商品 url
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub product_url: Option<String>,
+    /// Shelf status: -2 deleted for good, -1 created but the review failed (deprecated), 0 online, 1 offline, 2 deleted.
+    ///
+    /// 上下架状态
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub status: Option<i64>,
+    /// Whether the product is in 精选联盟.
+    ///
+    /// 是否加入精选联盟
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub join_alliance: Option<bool>,
+    /// Promotion status: 1 stopped, 2 open, 3 closed by the shop, 4 closed by a shop edit, 6 closed by the platform.
+    ///
+    /// 推广状态
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub promotion_status: Option<i64>,
+    /// Whether the product can be distributed.
+    ///
+    /// 商品是否可分销
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub can_share: Option<bool>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinMaterialsProductStatusItem {
+        product_url: "product_url" => LenientStr,
+        status: "status" => LenientInt<i64>,
+        join_alliance: "join_alliance" => LenientBool,
+        promotion_status: "promotion_status" => LenientInt<i64>,
+        can_share: "can_share" => LenientBool,
+    }
+);
+
+crate::__api_object!(BuyinMaterialsProductStatusItem);
+
+/// What `buyin.materialsProductStatus` takes.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct BuyinMaterialsProductStatusRequest {
+    /// Product URLs (not ids), at most 50.
+    ///
+    /// 商品 url 列表
+    ///
+    /// Constraints: at most 50 items; checked before sending. Example: `["https://haohuo.jinritemai.com/views/product/item2?id=3450632721376902816"]`. Evidence: confirmed (DD2, DD3).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub products: Option<Vec<String>>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[serde(flatten)]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+impl BuyinMaterialsProductStatusRequest {
+    /// Creates the value from its required fields; optional fields start unset.
+    pub fn new() -> Self {
+        Self {
+            products: None,
+            extra_fields: BTreeMap::new(),
+        }
+    }
+
+    /// Sets `products`.
+    pub fn with_products(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.products = Some(value.into());
+        self
+    }
+}
+
+impl crate::check::Check for BuyinMaterialsProductStatusRequest {
+    fn check(&self) -> Result<(), crate::check::Violation> {
+        crate::check::max_items("products", self.products.as_ref(), 50)?;
+        Ok(())
+    }
+}
+
+crate::__api_object!(BuyinMaterialsProductStatusRequest);
+
+/// A product's spec dimensions, pictures and SKUs.
+///
+/// Evidence of every field: confirmed (DD2, DD9).
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinProductSkusData {
+    /// The spec dimensions (e.g. colour, size).
+    ///
+    /// 规格
+    pub specs: Vec<BuyinProductSkusSpec>,
+    /// Spec pictures, an object keyed by a string (format not documented).
+    ///
+    /// 图片
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub pictures: Option<::std::collections::BTreeMap<String, BuyinProductSkusPicture>>,
+    /// The SKUs, an object keyed by a string (format not documented; Inferred: a combination of spec-item ids).
+    ///
+    /// sku 信息
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub skus: Option<::std::collections::BTreeMap<String, BuyinProductSkusSku>>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinProductSkusData {
+        specs: "specs" => Collection<Vec<BuyinProductSkusSpec>>,
+        pictures: "pictures" => Opt<::std::collections::BTreeMap<String, BuyinProductSkusPicture>>,
+        skus: "skus" => Opt<::std::collections::BTreeMap<String, BuyinProductSkusSku>>,
+    }
+);
+
+crate::__api_object!(BuyinProductSkusData);
+
+/// Pictures of one spec value.
+///
+/// 图片
+///
+/// Evidence of every field: confirmed (DD2, DD9).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinProductSkusPicture {
+    /// Small picture URL.
+    ///
+    /// 小图
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub little_picture: Option<String>,
+    /// Large picture URL.
+    ///
+    /// 大图
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub big_picture: Option<String>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinProductSkusPicture {
+        little_picture: "little_picture" => OptStr,
+        big_picture: "big_picture" => OptStr,
+    }
+);
+
+crate::__api_object!(BuyinProductSkusPicture);
+
+/// What `buyin.productSkus` takes.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct BuyinProductSkusRequest {
+    /// Product id.
+    ///
+    /// 商品ID
+    ///
+    /// Example: `3450632721376902816`. Evidence: confirmed (DD2, DD9).
+    pub product_id: crate::Id,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[serde(flatten)]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+impl BuyinProductSkusRequest {
+    /// Creates the value from its required fields; optional fields start unset.
+    pub fn new(product_id: impl Into<crate::Id>) -> Self {
+        Self {
+            product_id: product_id.into(),
+            extra_fields: BTreeMap::new(),
+        }
+    }
+}
+
+impl crate::check::Check for BuyinProductSkusRequest {}
+
+crate::__api_object!(BuyinProductSkusRequest);
+
+/// One SKU.
+///
+/// SKU
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinProductSkusSku {
+    /// Price of the SKU.
+    ///
+    /// 价格
+    ///
+    /// Unit: fen (1/100 CNY). Example: `5990`. Evidence: confirmed (DD2, DD9).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub effective_price: Option<i64>,
+    /// Stock.
+    ///
+    /// 库存
+    ///
+    /// Example: `120`. Evidence: confirmed (DD2, DD9).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub stock_num: Option<i64>,
+    /// SKU id.
+    ///
+    /// sku_id
+    ///
+    /// Evidence: single source (DD9). Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub sku_id: Option<crate::Id>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinProductSkusSku {
+        effective_price: "effective_price" => OptInt<i64>,
+        stock_num: "stock_num" => OptInt<i64>,
+        sku_id: "sku_id" => LenientOpt<crate::Id>,
+    }
+);
+
+crate::__api_object!(BuyinProductSkusSku);
+
+/// One spec dimension of a product.
+///
+/// 规格
+///
+/// Evidence of every field: confirmed (DD2, DD9).
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinProductSkusSpec {
+    /// Dimension name, e.g. colour.
+    ///
+    /// 规格名字
+    ///
+    /// Example: `"颜色"`.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub name: Option<String>,
+    /// The values of this dimension.
+    ///
+    /// 当前规格列表
+    pub spec_items: Vec<BuyinProductSkusSpecItem>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinProductSkusSpec {
+        name: "name" => OptStr,
+        spec_items: "spec_items" => Collection<Vec<BuyinProductSkusSpecItem>>,
+    }
+);
+
+crate::__api_object!(BuyinProductSkusSpec);
+
+/// One value of a spec dimension.
+///
+/// 规格值
+///
+/// Evidence of every field: confirmed (DD2, DD9).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinProductSkusSpecItem {
+    /// Spec-item id (a string, not a number).
+    ///
+    /// 规格ID
+    ///
+    /// Example: `"1773601442473016"`.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub id: Option<String>,
+    /// Value name, e.g. white.
+    ///
+    /// 规格名字
+    ///
+    /// Example: `"白色"`.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub name: Option<String>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinProductSkusSpecItem {
+        id: "id" => OptStr,
+        name: "name" => OptStr,
+    }
+);
+
+crate::__api_object!(BuyinProductSkusSpecItem);
+
+/// The activity a product takes part in.
+///
+/// 活动信息
+///
+/// Evidence of every field: guessed (DD2): the facts give no answer for this method; read from DD2's response type. Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinProductsDetailActivityInfo {
+    /// The activity: 0 none, 1 超值购.
+    ///
+    /// 商品参与活动类型
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub activity_type: Option<i64>,
+    /// Whether this block was read.
+    ///
+    /// 获取数据是否成功
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub success: Option<bool>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinProductsDetailActivityInfo {
+        activity_type: "activity_type" => LenientInt<i64>,
+        success: "success" => LenientBool,
+    }
+);
+
+crate::__api_object!(BuyinProductsDetailActivityInfo);
+
+/// A product's base information.
+///
+/// 基础信息
+///
+/// Evidence of every field: guessed (DD2): the facts give no answer for this method; read from DD2's response type. Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinProductsDetailBaseInfo {
+    /// Product id.
+    ///
+    /// 商品 id
+    ///
+    /// Example: `3450632721376902816`.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub product_id: Option<crate::Id>,
+    /// Product title.
+    ///
+    /// 商品名称
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub title: Option<String>,
+    /// Price.
+    ///
+    /// 商品售价
+    ///
+    /// Unit: fen (1/100 CNY).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub price: Option<i64>,
+    /// First-level category id.
+    ///
+    /// 商品一级类目
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub first_cid: Option<i64>,
+    /// Second-level category id.
+    ///
+    /// 商品二级类目
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub second_cid: Option<i64>,
+    /// Third-level category id.
+    ///
+    /// 商品三级类目
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub third_cid: Option<i64>,
+    /// Whether the product is in stock.
+    ///
+    /// 是否有库存
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub in_stock: Option<bool>,
+    /// Sales.
+    ///
+    /// 销量
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub sales: Option<i64>,
+    /// Main image URL.
+    ///
+    /// 商品主图
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub cover: Option<String>,
+    /// Image URLs.
+    ///
+    /// 商品轮播图
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub imgs: Option<Vec<String>>,
+    /// Product link.
+    ///
+    /// 商品链接
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub detail_url: Option<String>,
+    /// Industry category name.
+    ///
+    /// 行业类目名称
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub category_name: Option<String>,
+    /// Industry category id.
+    ///
+    /// 行业类目 id
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub category_id: Option<crate::Id>,
+    /// Whether this block was read.
+    ///
+    /// 获取数据是否成功
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub success: Option<bool>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinProductsDetailBaseInfo {
+        product_id: "product_id" => LenientOpt<crate::Id>,
+        title: "title" => LenientStr,
+        price: "price" => LenientInt<i64>,
+        first_cid: "first_cid" => LenientInt<i64>,
+        second_cid: "second_cid" => LenientInt<i64>,
+        third_cid: "third_cid" => LenientInt<i64>,
+        in_stock: "in_stock" => LenientBool,
+        sales: "sales" => LenientInt<i64>,
+        cover: "cover" => LenientStr,
+        imgs: "imgs" => LenientOptList<String>,
+        detail_url: "detail_url" => LenientStr,
+        category_name: "category_name" => LenientStr,
+        category_id: "category_id" => LenientOpt<crate::Id>,
+        success: "success" => LenientBool,
+    }
+);
+
+crate::__api_object!(BuyinProductsDetailBaseInfo);
+
+/// A product's brand.
+///
+/// 品牌信息
+///
+/// Evidence of every field: guessed (DD2): the facts give no answer for this method; read from DD2's response type. Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinProductsDetailBrandInfo {
+    /// Brand id.
+    ///
+    /// 品牌ID
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub brand_id: Option<crate::Id>,
+    /// Chinese brand name.
+    ///
+    /// 品牌名
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub brand_name_cn: Option<String>,
+    /// English brand name.
+    ///
+    /// 品牌英文名
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub brand_name_en: Option<String>,
+    /// Whether this block was read.
+    ///
+    /// 获取数据是否成功
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub success: Option<bool>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinProductsDetailBrandInfo {
+        brand_id: "brand_id" => LenientOpt<crate::Id>,
+        brand_name_cn: "brand_name_cn" => LenientStr,
+        brand_name_en: "brand_name_en" => LenientStr,
+        success: "success" => LenientBool,
+    }
+);
+
+crate::__api_object!(BuyinProductsDetailBrandInfo);
+
+/// A product's reviews.
+///
+/// 评价信息
+///
+/// Evidence of every field: guessed (DD2): the facts give no answer for this method; read from DD2's response type. Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinProductsDetailCommentInfo {
+    /// Review score, 5-point scale, one decimal.
+    ///
+    /// 商品评分
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub comment_score: Option<f64>,
+    /// Number of reviews.
+    ///
+    /// 商品评价数目
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub comment_num: Option<i64>,
+    /// Whether this block was read.
+    ///
+    /// 获取数据是否成功
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub success: Option<bool>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinProductsDetailCommentInfo {
+        comment_score: "comment_score" => LenientFloat,
+        comment_num: "comment_num" => LenientInt<i64>,
+        success: "success" => LenientBool,
+    }
+);
+
+crate::__api_object!(BuyinProductsDetailCommentInfo);
+
+/// One coupon of a product.
+///
+/// 优惠券
+///
+/// Evidence of every field: guessed (DD2): the facts give no answer for this method; read from DD2's response type. Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinProductsDetailCoupon {
+    /// The coupon's kind: 1 platform, 2 shop, 3 creator (主播券).
+    ///
+    /// 优惠券类型
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub coupon_type: Option<i64>,
+    /// The kind as text (平台券 / 主播券 / 店铺券).
+    ///
+    /// 优惠券类型描述
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub type_desc: Option<String>,
+    /// The discount as text.
+    ///
+    /// 优惠券内容描述
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub discount_desc: Option<String>,
+    /// When the coupon can first be taken.
+    ///
+    /// 优惠券领取开始时间
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub apply_start_time: Option<String>,
+    /// When the coupon can last be taken.
+    ///
+    /// 优惠券领取结束时间
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub apply_end_time: Option<String>,
+    /// How long it is valid: 1 a fixed period (`use_start_time` … `use_end_time`), 2 a period after it is taken (`valid_period`).
+    ///
+    /// 优惠券有效期类型
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub validity_type: Option<i64>,
+    /// Start of the fixed period of use (validity type 1).
+    ///
+    /// 优惠券使用开始时间
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub use_start_time: Option<String>,
+    /// End of the fixed period of use (validity type 1).
+    ///
+    /// 优惠券使用结束时间
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub use_end_time: Option<String>,
+    /// Validity after it is taken (validity type 2).
+    ///
+    /// 领取后有效期
+    ///
+    /// Unit: seconds.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub valid_period: Option<i64>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinProductsDetailCoupon {
+        coupon_type: "coupon_type" => LenientInt<i64>,
+        type_desc: "type_desc" => LenientStr,
+        discount_desc: "discount_desc" => LenientStr,
+        apply_start_time: "apply_start_time" => LenientStr,
+        apply_end_time: "apply_end_time" => LenientStr,
+        validity_type: "validity_type" => LenientInt<i64>,
+        use_start_time: "use_start_time" => LenientStr,
+        use_end_time: "use_end_time" => LenientStr,
+        valid_period: "valid_period" => LenientInt<i64>,
+    }
+);
+
+crate::__api_object!(BuyinProductsDetailCoupon);
+
+/// A product's coupons.
+///
+/// 券信息
+///
+/// Evidence of every field: guessed (DD2): the facts give no answer for this method; read from DD2's response type. Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinProductsDetailCouponInfo {
+    /// The coupons.
+    ///
+    /// 优惠券列表
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub available_coupons: Option<Vec<BuyinProductsDetailCoupon>>,
+    /// Price after coupon.
+    ///
+    /// 券后价
+    ///
+    /// Unit: fen (1/100 CNY).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub coupon_price: Option<i64>,
+    /// Whether this block was read.
+    ///
+    /// 获取数据是否成功
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub success: Option<bool>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinProductsDetailCouponInfo {
+        available_coupons: "available_coupons" => LenientOptList<BuyinProductsDetailCoupon>,
+        coupon_price: "coupon_price" => LenientInt<i64>,
+        success: "success" => LenientBool,
+    }
+);
+
+crate::__api_object!(BuyinProductsDetailCouponInfo);
+
+/// One day of a product's figures.
+///
+/// 每日明细
+///
+/// Evidence of every field: guessed (DD2): the facts give no answer for this method; read from DD2's response type. Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinProductsDetailDailyStat {
+    /// The day.
+    ///
+    /// 日期
+    ///
+    /// Example: `"20240314"`.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub date: Option<String>,
+    /// Orders that day.
+    ///
+    /// 当日商品订单量
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub order_num: Option<i64>,
+    /// Views that day.
+    ///
+    /// 当日商品浏览量
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub view_num: Option<i64>,
+    /// Creators promoting it that day.
+    ///
+    /// 当日推广达人数
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub kol_num: Option<i64>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinProductsDetailDailyStat {
+        date: "date" => LenientStr,
+        order_num: "order_num" => LenientInt<i64>,
+        view_num: "view_num" => LenientInt<i64>,
+        kol_num: "kol_num" => LenientInt<i64>,
+    }
+);
+
+crate::__api_object!(BuyinProductsDetailDailyStat);
+
+/// Details of the requested products, in blocks.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinProductsDetailData {
+    /// The products; products that cannot be promoted come back empty (DD9).
+    ///
+    /// 商品信息
+    ///
+    /// Evidence: guessed (DD2): the facts give no answer for this method; read from DD2's response type. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    pub products: Vec<BuyinProductsDetailProduct>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinProductsDetailData {
+        products: "products" => LenientList<BuyinProductsDetailProduct>,
+    }
+);
+
+crate::__api_object!(BuyinProductsDetailData);
+
+/// A product's logistics note.
+///
+/// 物流信息
+///
+/// Evidence of every field: guessed (DD2): the facts give no answer for this method; read from DD2's response type. Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinProductsDetailLogisticsInfo {
+    /// The logistics note.
+    ///
+    /// 商品物流说明
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub text: Option<String>,
+    /// Whether this block was read.
+    ///
+    /// 获取数据是否成功
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub success: Option<bool>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinProductsDetailLogisticsInfo {
+        text: "text" => LenientStr,
+        success: "success" => LenientBool,
+    }
+);
+
+crate::__api_object!(BuyinProductsDetailLogisticsInfo);
+
+/// A product's figures of the last 30 days.
+///
+/// 月售信息
+///
+/// Evidence of every field: guessed (DD2): the facts give no answer for this method; read from DD2's response type. Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinProductsDetailMonthSaleData {
+    /// Orders in the last 30 days.
+    ///
+    /// 近30天商品总订单量
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub order_num: Option<i64>,
+    /// Views in the last 30 days.
+    ///
+    /// 近30天商品总浏览量
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub view_num: Option<i64>,
+    /// Creators promoting it in the last 30 days.
+    ///
+    /// 近30天推广总达人数
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub kol_num: Option<i64>,
+    /// Per-day figures.
+    ///
+    /// 近30天明细
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub daily_statistics: Option<Vec<BuyinProductsDetailDailyStat>>,
+    /// Whether this block was read.
+    ///
+    /// 获取数据是否成功
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub success: Option<bool>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinProductsDetailMonthSaleData {
+        order_num: "order_num" => LenientInt<i64>,
+        view_num: "view_num" => LenientInt<i64>,
+        kol_num: "kol_num" => LenientInt<i64>,
+        daily_statistics: "daily_statistics" => LenientOptList<BuyinProductsDetailDailyStat>,
+        success: "success" => LenientBool,
+    }
+);
+
+crate::__api_object!(BuyinProductsDetailMonthSaleData);
+
+/// A product's pre-sale.
+///
+/// 预售信息
+///
+/// Evidence of every field: guessed (DD2): the facts give no answer for this method; read from DD2's response type. Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinProductsDetailPresellInfo {
+    /// 0 no pre-sale, 1 full-payment pre-sale, 2 stepped stock.
+    ///
+    /// 预售类型
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub presell_type: Option<i64>,
+    /// Whether this block was read.
+    ///
+    /// 获取数据是否成功
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub success: Option<bool>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinProductsDetailPresellInfo {
+        presell_type: "presell_type" => LenientInt<i64>,
+        success: "success" => LenientBool,
+    }
+);
+
+crate::__api_object!(BuyinProductsDetailPresellInfo);
+
+/// One product's details, one block per `fields` entry; each block has a `success` flag.
+///
+/// 商品信息
+///
+/// Evidence of every field: guessed (DD2): block names as the facts give them for buyin.kolProductsDetail; read from DD2's response type. Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinProductsDetailProduct {
+    /// Base information.
+    ///
+    /// 基础信息
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub base_info: Option<BuyinProductsDetailBaseInfo>,
+    /// Promotion (commission) information.
+    ///
+    /// 推广数据
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub promotion_info: Option<BuyinProductsDetailPromotionInfo>,
+    /// Review information.
+    ///
+    /// 评价信息
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub comment_info: Option<BuyinProductsDetailCommentInfo>,
+    /// The last 30 days' figures.
+    ///
+    /// 月售信息
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub month_sale_data: Option<BuyinProductsDetailMonthSaleData>,
+    /// Distribution information.
+    ///
+    /// 分销信息
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub share_info: Option<BuyinProductsDetailShareInfo>,
+    /// Brand information.
+    ///
+    /// 品牌信息
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub brand_info: Option<BuyinProductsDetailBrandInfo>,
+    /// Product tags.
+    ///
+    /// 商品标签
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub tags: Option<BuyinProductsDetailTags>,
+    /// Activity information.
+    ///
+    /// 活动信息
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub activity_info: Option<BuyinProductsDetailActivityInfo>,
+    /// Coupon information.
+    ///
+    /// 券信息
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub coupon_info: Option<BuyinProductsDetailCouponInfo>,
+    /// Pre-sale information.
+    ///
+    /// 预售信息
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub presell_info: Option<BuyinProductsDetailPresellInfo>,
+    /// Buyer-rights information.
+    ///
+    /// 权益信息
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub rights_info: Option<BuyinProductsDetailRightsInfo>,
+    /// Logistics information.
+    ///
+    /// 物流信息
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub logistics_info: Option<BuyinProductsDetailLogisticsInfo>,
+    /// Qualification information.
+    ///
+    /// 资质信息
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub qualification_info: Option<BuyinProductsDetailQualificationInfo>,
+    /// Shop information.
+    ///
+    /// 店铺信息
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub shop_info: Option<BuyinProductsDetailShopInfo>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinProductsDetailProduct {
+        base_info: "base_info" => LenientOpt<BuyinProductsDetailBaseInfo>,
+        promotion_info: "promotion_info" => LenientOpt<BuyinProductsDetailPromotionInfo>,
+        comment_info: "comment_info" => LenientOpt<BuyinProductsDetailCommentInfo>,
+        month_sale_data: "month_sale_data" => LenientOpt<BuyinProductsDetailMonthSaleData>,
+        share_info: "share_info" => LenientOpt<BuyinProductsDetailShareInfo>,
+        brand_info: "brand_info" => LenientOpt<BuyinProductsDetailBrandInfo>,
+        tags: "tags" => LenientOpt<BuyinProductsDetailTags>,
+        activity_info: "activity_info" => LenientOpt<BuyinProductsDetailActivityInfo>,
+        coupon_info: "coupon_info" => LenientOpt<BuyinProductsDetailCouponInfo>,
+        presell_info: "presell_info" => LenientOpt<BuyinProductsDetailPresellInfo>,
+        rights_info: "rights_info" => LenientOpt<BuyinProductsDetailRightsInfo>,
+        logistics_info: "logistics_info" => LenientOpt<BuyinProductsDetailLogisticsInfo>,
+        qualification_info: "qualification_info" => LenientOpt<BuyinProductsDetailQualificationInfo>,
+        shop_info: "shop_info" => LenientOpt<BuyinProductsDetailShopInfo>,
+    }
+);
+
+crate::__api_object!(BuyinProductsDetailProduct);
+
+/// A product's commission.
+///
+/// 推广数据
+///
+/// Evidence of every field: guessed (DD2): the facts give no answer for this method; read from DD2's response type. Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinProductsDetailPromotionInfo {
+    /// Commission ratio (10 = 10 %).
+    ///
+    /// 佣金比例
+    ///
+    /// Unit: percent (10 means 10 %).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub cos_ratio: Option<f64>,
+    /// Normal-plan commission amount.
+    ///
+    /// 普通佣金金额
+    ///
+    /// Unit: fen (1/100 CNY).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub cos_fee: Option<i64>,
+    /// Whether this block was read.
+    ///
+    /// 获取数据是否成功
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub success: Option<bool>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinProductsDetailPromotionInfo {
+        cos_ratio: "cos_ratio" => LenientFloat,
+        cos_fee: "cos_fee" => LenientInt<i64>,
+        success: "success" => LenientBool,
+    }
+);
+
+crate::__api_object!(BuyinProductsDetailPromotionInfo);
+
+/// A product's qualifications.
+///
+/// 资质信息
+///
+/// Evidence of every field: guessed (DD2): the facts give no answer for this method; read from DD2's response type. Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinProductsDetailQualificationInfo {
+    /// Whether the product may be boosted with 随心推 (short video).
+    ///
+    /// 是否具有短视频随心推资质
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub has_sxt: Option<bool>,
+    /// Whether this block was read.
+    ///
+    /// 获取数据是否成功
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub success: Option<bool>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinProductsDetailQualificationInfo {
+        has_sxt: "has_sxt" => LenientBool,
+        success: "success" => LenientBool,
+    }
+);
+
+crate::__api_object!(BuyinProductsDetailQualificationInfo);
+
+/// What `buyin.productsDetail` takes. The names are confirmed; the types are DD2's.
+///
+/// Evidence of every field: confirmed (DD2, DD3).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct BuyinProductsDetailRequest {
+    /// Product ids (DD9, not the facts: at most 20).
+    ///
+    /// 商品 id 列表
+    ///
+    /// Example: `[3450632721376902816]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub product_ids: Option<Vec<crate::Id>>,
+    /// The blocks to answer, comma-separated, e.g. `base_info,promotion_info,shop_info`; without it only the base information comes back (DD2).
+    ///
+    /// 字段
+    ///
+    /// Example: `"base_info,promotion_info,coupon_info,shop_info"`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fields: Option<String>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[serde(flatten)]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+impl BuyinProductsDetailRequest {
+    /// Creates the value from its required fields; optional fields start unset.
+    pub fn new() -> Self {
+        Self {
+            product_ids: None,
+            fields: None,
+            extra_fields: BTreeMap::new(),
+        }
+    }
+
+    /// Sets `product_ids`.
+    pub fn with_product_ids(mut self, value: impl Into<Vec<crate::Id>>) -> Self {
+        self.product_ids = Some(value.into());
+        self
+    }
+
+    /// Sets `fields`.
+    pub fn with_fields(mut self, value: impl Into<String>) -> Self {
+        self.fields = Some(value.into());
+        self
+    }
+}
+
+impl crate::check::Check for BuyinProductsDetailRequest {}
+
+crate::__api_object!(BuyinProductsDetailRequest);
+
+/// A product's buyer rights.
+///
+/// 权益信息
+///
+/// Evidence of every field: guessed (DD2): the facts give no answer for this method; read from DD2's response type. Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinProductsDetailRightsInfo {
+    /// Whether the product has 安心购.
+    ///
+    /// 是否提供安心购服务
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub is_assured: Option<bool>,
+    /// Whether this block was read.
+    ///
+    /// 获取数据是否成功
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub success: Option<bool>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinProductsDetailRightsInfo {
+        is_assured: "is_assured" => LenientBool,
+        success: "success" => LenientBool,
+    }
+);
+
+crate::__api_object!(BuyinProductsDetailRightsInfo);
+
+/// One shop score.
+///
+/// Evidence of every field: guessed (DD2): the facts give no answer for this method; read from DD2's response type. Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinProductsDetailScore {
+    /// The level as text.
+    ///
+    /// 文本
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub text: Option<String>,
+    /// The score, as a decimal string.
+    ///
+    /// 得分
+    ///
+    /// Example: `"4.85"`.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub score: Option<String>,
+    /// High, middle or low.
+    ///
+    /// 等级
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub level: Option<BuyinKolMaterialsProductsDetailsScoreLevel>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinProductsDetailScore {
+        text: "text" => LenientStr,
+        score: "score" => LenientStr,
+        level: "level" => LenientOpt<BuyinKolMaterialsProductsDetailsScoreLevel>,
+    }
+);
+
+crate::__api_object!(BuyinProductsDetailScore);
+
+/// Whether a product can be distributed.
+///
+/// 分销信息
+///
+/// Evidence of every field: guessed (DD2): the facts give no answer for this method; read from DD2's response type. Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinProductsDetailShareInfo {
+    /// Whether the product can be distributed.
+    ///
+    /// 能否分销
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub sharable: Option<bool>,
+    /// Whether this block was read.
+    ///
+    /// 获取数据是否成功
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub success: Option<bool>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinProductsDetailShareInfo {
+        sharable: "sharable" => LenientBool,
+        success: "success" => LenientBool,
+    }
+);
+
+crate::__api_object!(BuyinProductsDetailShareInfo);
+
+/// A product's shop.
+///
+/// 店铺信息
+///
+/// Evidence of every field: guessed (DD2): the facts give no answer for this method; read from DD2's response type. Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinProductsDetailShopInfo {
+    /// Shop id.
+    ///
+    /// 店铺 id
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub shop_id: Option<crate::Id>,
+    /// Shop name.
+    ///
+    /// 店铺名称
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub shop_name: Option<String>,
+    /// The shop's experience scores.
+    ///
+    /// 商家得分
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub shop_total_score: Option<BuyinProductsDetailShopScores>,
+    /// Whether this block was read.
+    ///
+    /// 获取数据是否成功
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub success: Option<bool>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinProductsDetailShopInfo {
+        shop_id: "shop_id" => LenientOpt<crate::Id>,
+        shop_name: "shop_name" => LenientStr,
+        shop_total_score: "shop_total_score" => LenientOpt<BuyinProductsDetailShopScores>,
+        success: "success" => LenientBool,
+    }
+);
+
+crate::__api_object!(BuyinProductsDetailShopInfo);
+
+/// A shop's experience scores.
+///
+/// 商家得分
+///
+/// Evidence of every field: guessed (DD2): the facts give no answer for this method; read from DD2's response type. Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinProductsDetailShopScores {
+    /// The shop experience score.
+    ///
+    /// 商家体验分
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub shop_score: Option<BuyinProductsDetailScore>,
+    /// The product experience score.
+    ///
+    /// 商品体验分
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub product_score: Option<BuyinProductsDetailScore>,
+    /// The logistics experience score.
+    ///
+    /// 物流体验分
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub logistics_score: Option<BuyinProductsDetailScore>,
+    /// The service score.
+    ///
+    /// 商家服务分
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub service_score: Option<BuyinProductsDetailScore>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinProductsDetailShopScores {
+        shop_score: "shop_score" => LenientOpt<BuyinProductsDetailScore>,
+        product_score: "product_score" => LenientOpt<BuyinProductsDetailScore>,
+        logistics_score: "logistics_score" => LenientOpt<BuyinProductsDetailScore>,
+        service_score: "service_score" => LenientOpt<BuyinProductsDetailScore>,
+    }
+);
+
+crate::__api_object!(BuyinProductsDetailShopScores);
+
+/// A product's tags.
+///
+/// 商品标签
+///
+/// Evidence of every field: guessed (DD2): the facts give no answer for this method; read from DD2's response type. Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinProductsDetailTags {
+    /// Whether the product has the 抖in好物 tag.
+    ///
+    /// 是否有抖in好物标签
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub has_douin_goods_tag: Option<bool>,
+    /// Whether the product has the brand-flagship-store ([品牌] black) tag.
+    ///
+    /// 是否有品牌旗舰店标签
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub has_shop_brand_tag: Option<bool>,
+    /// Whether this block was read.
+    ///
+    /// 获取数据是否成功
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub success: Option<bool>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinProductsDetailTags {
+        has_douin_goods_tag: "has_douin_goods_tag" => LenientBool,
+        has_shop_brand_tag: "has_shop_brand_tag" => LenientBool,
+        success: "success" => LenientBool,
+    }
+);
+
+crate::__api_object!(BuyinProductsDetailTags);
+
+/// The product a 口令 points at.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinShareCommandParseData {
+    /// The product.
+    ///
+    /// 商品信息
+    ///
+    /// Evidence: guessed (DD2): the facts name product_info for the sibling commonShareCommandParse; its fields read from DD2's response type. Read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub product_info: Option<BuyinShareCommandParseProduct>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinShareCommandParseData {
+        product_info: "product_info" => LenientOpt<BuyinShareCommandParseProduct>,
+    }
+);
+
+crate::__api_object!(BuyinShareCommandParseData);
+
+/// The product a 口令 points at.
+///
+/// 商品信息
+///
+/// Evidence of every field: guessed (DD2): not in the facts; read from DD2's response type. Every field is read leniently: absent, or of another shape (then kept in `extra_fields`), it is unset.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serialize", derive(::serde::Serialize))]
+#[non_exhaustive]
+pub struct BuyinShareCommandParseProduct {
+    /// Product id.
+    ///
+    /// 商品ID
+    ///
+    /// Example: `3450632721376902816`.
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub product_id: Option<crate::Id>,
+    /// Product title.
+    ///
+    /// 商品名称
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub title: Option<String>,
+    /// Price.
+    ///
+    /// 商品售价
+    ///
+    /// Unit: fen (1/100 CNY).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub price: Option<i64>,
+    /// Normal-plan commission ratio (10 = 10 %).
+    ///
+    /// 普通佣金比例
+    ///
+    /// Unit: percent (10 means 10 %).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub cos_ratio: Option<f64>,
+    /// Normal-plan commission amount.
+    ///
+    /// 普通佣金金额
+    ///
+    /// Unit: fen (1/100 CNY).
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub cos_fee: Option<i64>,
+    /// Product link.
+    ///
+    /// 商品链接
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub detail_url: Option<String>,
+    /// Whether the product can be promoted (in 精选联盟 and open to promotion).
+    ///
+    /// 是否可推广
+    #[cfg_attr(feature = "serialize", serde(skip_serializing_if = "Option::is_none"))]
+    pub promotable: Option<bool>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[cfg_attr(feature = "serialize", serde(flatten))]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+crate::__object!(
+    BuyinShareCommandParseProduct {
+        product_id: "product_id" => LenientOpt<crate::Id>,
+        title: "title" => LenientStr,
+        price: "price" => LenientInt<i64>,
+        cos_ratio: "cos_ratio" => LenientFloat,
+        cos_fee: "cos_fee" => LenientInt<i64>,
+        detail_url: "detail_url" => LenientStr,
+        promotable: "promotable" => LenientBool,
+    }
+);
+
+crate::__api_object!(BuyinShareCommandParseProduct);
+
+/// What `buyin.shareCommandParse` takes.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct BuyinShareCommandParseRequest {
+    /// The 抖口令 or short link to parse (DD2 says product 口令 only).
+    ///
+    /// 抖音口令
+    ///
+    /// Example: `"8.79 复制打开抖音，看看【示例商品】 https://v.douyin.com/iexample/"`. Evidence: single source (DD2): an ecapi.cn page (not registered) shows the same field for buyin.commonShareCommandParse.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
+    /// Fields the spec does not know yet, exactly as they arrived (or, in a request, extra
+    /// fields to send as they are).
+    #[serde(flatten)]
+    pub extra_fields: BTreeMap<String, ::serde_json::Value>,
+}
+
+impl BuyinShareCommandParseRequest {
+    /// Creates the value from its required fields; optional fields start unset.
+    pub fn new() -> Self {
+        Self {
+            command: None,
+            extra_fields: BTreeMap::new(),
+        }
+    }
+
+    /// Sets `command`.
+    pub fn with_command(mut self, value: impl Into<String>) -> Self {
+        self.command = Some(value.into());
+        self
+    }
+}
+
+impl crate::check::Check for BuyinShareCommandParseRequest {}
+
+crate::__api_object!(BuyinShareCommandParseRequest);
 
 /// The sort key of an award task's product list. Inferred: values from the replaced Python class's docstring.
 ///

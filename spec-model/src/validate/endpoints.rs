@@ -86,6 +86,11 @@ impl Cx {
                     .hint("a name like `kol_store_list`"),
             );
         }
+        if !e.doc_url.starts_with("https://") {
+            self.errors.push(at.err("doc_url", format!("`{}` is not an https:// link", e.doc_url)).hint(
+                "the platform's doc page; where none is known, the nearest page that is, and say so in `doc`",
+            ));
+        }
         let evidence = self.required_evidence(at, "endpoint", e.evidence.as_ref());
         let object = |name: &str| {
             types.get(name).and_then(|t| match &t.kind {

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use douyin_alliance::endpoint::EnvelopeKind;
+use douyin_alliance::types as t;
 use douyin_alliance::types::{
     AccessTokenRequest, CaptainTaskDetailRequest, CaptainTaskProductListRequest,
     ColonelAwardTaskApplyRequest, DoudianTokenCreateRequest, DoudianTokenRefreshRequest, IsvPickOrderRequest,
@@ -504,11 +505,118 @@ async fn call_typed(
         "buyin_kol_product_share" => out(kol(client)
             .buyin_kol_product_share(&KolProductShareRequest::new("https://x/y?id=1", "dy_1"))
             .await?),
+        "buyin_materials_product_status" => {
+            out(client.buyin_materials_product_status(&t::BuyinMaterialsProductStatusRequest::new()).await?)
+        }
+        "alliance_institute_colonel_activity_list" => out(dd(client, name)
+            .alliance_institute_colonel_activity_list(&t::AllianceInstituteColonelActivityListRequest::new(
+                0, 0, 1, 1, 20,
+            ))
+            .await?),
+        "alliance_colonel_activity_product" => out(dd(client, name)
+            .alliance_colonel_activity_product(&t::AllianceColonelActivityProductRequest::new(Id(1), 20))
+            .await?),
+        "buyin_colonel_activity_detail" => out(dd(client, name)
+            .buyin_colonel_activity_detail(&t::BuyinColonelActivityDetailRequest::new())
+            .await?),
+        "buyin_activity_product_list" => out(dd(client, name)
+            .buyin_activity_product_list(&t::BuyinActivityProductListRequest::new(1, 20, Id(1)))
+            .await?),
+        "alliance_colonel_activity_create_or_update" => out(dd(client, name)
+            .alliance_colonel_activity_create_or_update(
+                &t::AllianceColonelActivityCreateOrUpdateRequest::new(
+                    false,
+                    "a",
+                    "b",
+                    "2026-01-01 00:00:00",
+                    "2026-02-01 00:00:00",
+                    "20",
+                    "10",
+                    "100",
+                    1,
+                    true,
+                ),
+            )
+            .await?),
+        "buyin_institution_info" => out(dd(client, name).buyin_institution_info().await?),
+        "buyin_institute_order_ads" => out(dd(client, name)
+            .buyin_institute_order_ads(&t::BuyinInstituteOrderAdsRequest::new(
+                t::BuyinInstituteOrderAdsDistributionType::Live,
+            ))
+            .await?),
+        "buyin_institute_order_colonel" => out(dd(client, name)
+            .buyin_institute_order_colonel(&t::BuyinInstituteOrderColonelRequest::new())
+            .await?),
+        "buyin_institute_order_pick" => out(dd(client, name)
+            .buyin_institute_order_pick(&t::BuyinInstituteOrderPickRequest::new())
+            .await?),
+        "buyin_inst_pick_source_convert" => out(dd(client, name)
+            .buyin_inst_pick_source_convert(&t::BuyinInstPickSourceConvertRequest::new("https://x/y?id=1"))
+            .await?),
+        "buyin_institute_pid_create" => out(dd(client, name)
+            .buyin_institute_pid_create(&t::BuyinInstitutePidCreateRequest::new(1, "site"))
+            .await?),
+        "buyin_institute_pid_list" => {
+            out(dd(client, name).buyin_institute_pid_list(&t::BuyinInstitutePidListRequest::new()).await?)
+        }
+        "buyin_kol_live_share" => out(dd(client, name)
+            .buyin_kol_live_share(&t::BuyinKolLiveShareRequest::new(t::BuyinKolLiveSharePidInfo::new("dy_1")))
+            .await?),
+        "buyin_kol_pid_create" => {
+            out(dd(client, name).buyin_kol_pid_create(&t::BuyinKolPidCreateRequest::new()).await?)
+        }
+        "buyin_kol_pid_list" => {
+            out(dd(client, name).buyin_kol_pid_list(&t::BuyinKolPidListRequest::new()).await?)
+        }
+        "buyin_kol_pid_edit" => {
+            out(dd(client, name).buyin_kol_pid_edit(&t::BuyinKolPidEditRequest::new()).await?)
+        }
+        "buyin_kol_pid_del" => {
+            out(dd(client, name).buyin_kol_pid_del(&t::BuyinKolPidDelRequest::new()).await?)
+        }
+        "buyin_share_command_parse" => {
+            out(dd(client, name).buyin_share_command_parse(&t::BuyinShareCommandParseRequest::new()).await?)
+        }
+        "buyin_kol_materials_products_search" => out(dd(client, name)
+            .buyin_kol_materials_products_search(&t::BuyinKolMaterialsProductsSearchRequest::new())
+            .await?),
+        "buyin_kol_materials_products_details" => out(dd(client, name)
+            .buyin_kol_materials_products_details(&t::BuyinKolMaterialsProductsDetailsRequest::new())
+            .await?),
+        "buyin_kol_order_ads" => {
+            out(dd(client, name).buyin_kol_order_ads(&t::BuyinKolOrderAdsRequest::new()).await?)
+        }
+        "alliance_materials_product_category" => out(dd(client, name)
+            .alliance_materials_product_category(&t::AllianceMaterialsProductCategoryRequest::new(0))
+            .await?),
+        "alliance_materials_products_search" => out(dd(client, name)
+            .alliance_materials_products_search(&t::AllianceMaterialsProductsSearchRequest::new())
+            .await?),
+        "alliance_materials_products_details" => out(dd(client, name)
+            .alliance_materials_products_details(&t::AllianceMaterialsProductsDetailsRequest::new())
+            .await?),
+        "buyin_product_skus" => {
+            out(dd(client, name).buyin_product_skus(&t::BuyinProductSkusRequest::new(Id(1))).await?)
+        }
+        "buyin_products_detail" => {
+            out(dd(client, name).buyin_products_detail(&t::BuyinProductsDetailRequest::new()).await?)
+        }
         other => panic!("endpoint `{other}` has no typed call in endpoints_decode.rs; add one"),
     })
 }
 
 /// The `data` of an example, without the envelope's own fields.
+/// The Doudian client of the first authority the endpoint `name` takes.
+fn dd(client: &Client, name: &str) -> douyin_alliance::DoudianClient {
+    let authority = douyin_alliance::ENDPOINTS
+        .iter()
+        .find(|e| e.name == name)
+        .and_then(|e| e.signed())
+        .and_then(|s| s.authorities.first().copied())
+        .unwrap_or(douyin_alliance::endpoint::Authority::Kol);
+    client.doudian(&douyin_alliance::DoudianAuth::new(authority, "dd.token"))
+}
+
 /// A creator's Doudian client.
 fn kol(client: &Client) -> douyin_alliance::DoudianClient {
     client.doudian(&douyin_alliance::DoudianAuth::new(douyin_alliance::endpoint::Authority::Kol, "dd.kol"))
@@ -550,6 +658,14 @@ fn same(a: &Value, b: &Value) -> bool {
             x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
         }
         (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(v, w)| same(v, w)),
+        // A `bool` also reads `"1"`/`"true"` (the doc example writes `"in_stock":"1"`); a number
+        // against a bool stays a difference here, to catch a field typed wrongly.
+        (Value::Bool(t), Value::String(text)) | (Value::String(text), Value::Bool(t)) => {
+            matches!(
+                (t, text.trim().to_ascii_lowercase().as_str()),
+                (true, "1" | "true") | (false, "0" | "false")
+            )
+        }
         (Value::Number(_) | Value::String(_), Value::Number(_) | Value::String(_)) if a != b => {
             match (num_text(a), num_text(b)) {
                 // Integers compare exactly; only a float on either side compares as f64.
@@ -573,6 +689,8 @@ fn the_example_comparison_tells_different_values_apart() {
     assert!(!same(&json!({"a": [1]}), &json!({"a": [1, 1]})));
     assert!(!same(&json!({"a": "x"}), &json!({"a": "y"})));
     assert!(!same(&json!({"a": true}), &json!({"a": 1})));
+    assert!(same(&json!({"a": true, "b": false}), &json!({"a": "1", "b": "0"})));
+    assert!(!same(&json!({"a": true}), &json!({"a": "0"})));
     let mut problems = Vec::new();
     off_spec("StoreProduct", &json!({"product_id": 1, "nope": 2, "cos_type": 42}), "p", &mut problems);
     assert_eq!(problems.len(), 2, "{problems:?}");
