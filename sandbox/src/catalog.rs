@@ -198,7 +198,7 @@ impl Catalog {
 }
 
 /// `base` with the fields of `over` that `base` also has.
-fn overlay(base: &Map<String, Value>, over: &Map<String, Value>) -> Map<String, Value> {
+pub(crate) fn overlay(base: &Map<String, Value>, over: &Map<String, Value>) -> Map<String, Value> {
     let mut out = base.clone();
     for (k, v) in over {
         if out.contains_key(k) {

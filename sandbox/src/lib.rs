@@ -121,6 +121,8 @@ pub(crate) struct Shared {
     pub(crate) auth: Mutex<auth::AuthState>,
     /// The Doudian gateway's codes and tokens.
     pub(crate) doudian: Mutex<gateway::DoudianAuthState>,
+    /// The Doudian gateway's PIDs, links and colonel activities.
+    pub(crate) gateway: Mutex<gateway::GatewayState>,
     pub(crate) data: Mutex<state::DataState>,
     pub(crate) faults: Mutex<faults::FaultTable>,
     pub(crate) log: Mutex<log::RequestLog>,
@@ -218,6 +220,7 @@ impl Sandbox {
             templates,
             auth: Mutex::new(auth::AuthState::default()),
             doudian: Mutex::new(gateway::DoudianAuthState::default()),
+            gateway: Mutex::new(gateway::GatewayState::default()),
             data: Mutex::new(state::DataState::default()),
             faults: Mutex::new(faults::FaultTable::default()),
             log: Mutex::new(log::RequestLog::new(config.log_capacity, config.log_max_bytes)),

@@ -15,8 +15,14 @@
 
 pub(crate) mod check;
 mod clock_hook;
+mod colonel;
 mod error;
-mod methods;
+mod links;
+mod orders;
+mod page;
+mod pids;
+mod products;
+mod token_methods;
 pub(crate) mod tokens;
 
 use axum::response::Response;
@@ -51,10 +57,55 @@ type Handler = fn(&Shared, Call<'_>) -> Result<Value, GatewayError>;
 /// name. Every name must be the method of a signed endpoint of the spec (checked by a test), so
 /// a renamed method cannot silently fall back to its example.
 const STATEFUL: &[(&str, Handler)] = &[
-    ("token.create", methods::token_create),
-    ("token.refresh", methods::token_refresh),
-    ("buyin.kolProductShare", methods::kol_product_share),
+    ("token.create", token_methods::token_create),
+    ("token.refresh", token_methods::token_refresh),
+    ("buyin.institutionInfo", token_methods::institution_info),
+    ("buyin.kolProductShare", links::kol_product_share),
+    ("buyin.shareCommandParse", links::share_command_parse),
+    ("buyin.kolLiveShare", links::kol_live_share),
+    ("buyin.instPickSourceConvert", links::inst_pick_source_convert),
+    ("buyin.kolPidCreate", pids::create),
+    ("buyin.kolPidList", pids::list),
+    ("buyin.kolPidEdit", pids::edit),
+    ("buyin.kolPidDel", pids::delete),
+    ("buyin.institutePidCreate", pids::create),
+    ("buyin.institutePidList", pids::list),
+    ("alliance.colonelActivityCreateOrUpdate", colonel::create_or_update),
+    ("alliance.instituteColonelActivityList", colonel::list),
+    ("buyin.colonelActivityDetail", colonel::detail),
+    ("alliance.colonelActivityProduct", colonel::products),
+    ("buyin.activityProductList", colonel::product_list),
+    ("buyin.kolMaterialsProductsSearch", products::search),
+    ("alliance.materialsProductsSearch", products::search),
+    ("buyin.kolMaterialsProductsDetails", products::details),
+    ("alliance.materialsProductsDetails", products::details),
+    ("buyin.productsDetail", products::details),
+    ("buyin.kolOrderAds", orders::page),
+    ("buyin.instituteOrderAds", orders::page),
+    ("buyin.instituteOrderColonel", orders::page),
+    ("buyin.instituteOrderPick", orders::page),
 ];
+
+/// What the gateway's alliance methods keep between calls.
+#[derive(Default)]
+pub(crate) struct GatewayState {
+    /// PIDs per subject.
+    pub(crate) pids: pids::PidBook,
+    /// Colonel activities per colonel.
+    pub(crate) activities: colonel::Activities,
+    /// The product of every short link the sandbox issued (`https://v.douyin.com/sbx…/`).
+    pub(crate) links: std::collections::HashMap<String, u64>,
+}
+
+/// The `data` object of `ep`'s example answer.
+pub(super) fn example_data(sh: &Shared, ep: &Endpoint) -> Map<String, Value> {
+    sh.examples
+        .body(&ep.name)
+        .and_then(|b| b.get("data"))
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default()
+}
 
 /// Answers one signed call of `ep` (after routing, logging and faults).
 pub(crate) fn serve(

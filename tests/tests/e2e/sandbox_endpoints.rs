@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use douyin_alliance::endpoint::{Authority, Binding, Server};
+use douyin_alliance::types as t;
 use douyin_alliance::types::{
     AccessTokenRequest, CaptainTaskDetailRequest, CaptainTaskProductListRequest,
     ColonelAwardTaskApplyRequest, DoudianTokenCreateRequest, DoudianTokenRefreshRequest, IsvPickOrderRequest,
@@ -15,7 +16,7 @@ use douyin_alliance::types::{
     RefreshTokenRequest, RenewRefreshTokenRequest, StoreAddProduct, StoreAddRequest, StoreProduct,
     StoreRemoveProduct,
 };
-use douyin_alliance::{Client, DoudianAuth, Id, RetryPolicy, UserAuth, UserClient};
+use douyin_alliance::{Client, DoudianAuth, DoudianClient, Id, RetryPolicy, UserAuth, UserClient};
 use douyin_sandbox::{Sandbox, SandboxConfig};
 use futures_util::TryStreamExt;
 
@@ -38,6 +39,36 @@ async fn authorized(sandbox: &Sandbox, client: &Client, open_id: &str) -> UserCl
     let t = client.oauth_access_token(&AccessTokenRequest::new(code)).await.unwrap();
     assert_eq!(t.open_id, open_id);
     client.user(&UserAuth::new(t.open_id, t.access_token))
+}
+
+/// A product of the sandbox's catalog, and its URL.
+const PRODUCT: u64 = 3400312511185213726;
+const PRODUCT_URL: &str = "https://haohuo.jinritemai.com/views/product/item2?id=3400312511185213726";
+/// A PID no one made in the sandbox (taken as made on the platform's pages).
+const PID: &str = "dy_107275124545117584_21312_1660100313";
+
+/// A Doudian client of `authority`, with a token the sandbox issued for a fresh subject.
+async fn doudian_as(sandbox: &Sandbox, client: &Client, authority: Authority) -> DoudianClient {
+    let code = sandbox.doudian_code(authority);
+    let r = DoudianTokenCreateRequest::new(code, "authorization_code");
+    let t = client.doudian_token_create(&r).await.unwrap();
+    client.doudian(&DoudianAuth::new(authority, t.access_token))
+}
+
+/// A colonel activity called `name`, open for applications now.
+fn activity(name: &str) -> t::AllianceColonelActivityCreateOrUpdateRequest {
+    t::AllianceColonelActivityCreateOrUpdateRequest::new(
+        false,
+        name,
+        "sandbox activity",
+        "2020-01-01 00:00:00",
+        "2099-01-01 00:00:00",
+        "20",
+        "10",
+        "100",
+        1,
+        true,
+    )
 }
 
 /// Calls endpoint `name` through the SDK. A new endpoint of the spec must be added here, or
@@ -158,6 +189,181 @@ async fn call_endpoint(name: &str, sandbox: &Sandbox, client: &Client, user: &Us
             );
             let link = kol.buyin_kol_product_share(&r).await.unwrap();
             assert!(link.dy_deeplink.is_some_and(|d| d.contains("3400312511185213726")));
+        }
+        "buyin_materials_product_status" => {
+            let r = t::BuyinMaterialsProductStatusRequest::new().with_products(vec![PRODUCT_URL.to_string()]);
+            client.buyin_materials_product_status(&r).await.unwrap();
+        }
+        "buyin_kol_pid_create" | "buyin_kol_pid_list" | "buyin_kol_pid_edit" | "buyin_kol_pid_del" => {
+            let kol = doudian_as(sandbox, client, Authority::Kol).await;
+            let made =
+                kol.buyin_kol_pid_create(&t::BuyinKolPidCreateRequest::new().with_site_name("直播间")).await;
+            let pid = made.unwrap().pid.unwrap();
+            let listed: Vec<_> = kol
+                .buyin_kol_pid_list_items(t::BuyinKolPidListRequest::new(), 5)
+                .try_collect()
+                .await
+                .unwrap();
+            let listed: Vec<String> = listed.iter().filter_map(|p| p.pid.clone()).collect();
+            assert_eq!(listed, vec![pid.clone()]);
+            let rename = t::BuyinKolPidEditRequest::new().with_pid(pid.clone()).with_site_name("橱窗");
+            kol.buyin_kol_pid_edit(&rename).await.unwrap();
+            let renamed = kol
+                .buyin_kol_pid_list(&t::BuyinKolPidListRequest::new().with_pid(pid.clone()))
+                .await
+                .unwrap();
+            assert_eq!(renamed.data.unwrap().pids[0].site_name.as_deref(), Some("橱窗"));
+            kol.buyin_kol_pid_del(&t::BuyinKolPidDelRequest::new().with_pids(pid.clone())).await.unwrap();
+            let gone =
+                kol.buyin_kol_pid_del(&t::BuyinKolPidDelRequest::new().with_pids(pid)).await.unwrap_err();
+            assert_eq!(
+                gone.api().and_then(|a| a.gateway_sub_code.as_deref()),
+                Some("isv.parameter-invalid:1055"),
+                "{gone}"
+            );
+        }
+        "buyin_institute_pid_create" | "buyin_institute_pid_list" => {
+            let douke = doudian_as(sandbox, client, Authority::Douke).await;
+            let r = t::BuyinInstitutePidCreateRequest::new(1, "社群一");
+            let pid = douke.buyin_institute_pid_create(&r).await.unwrap().pid.unwrap();
+            let taken = douke.buyin_institute_pid_create(&r).await.unwrap_err();
+            assert!(taken.to_string().contains("1054"), "{taken}");
+            let page = douke.buyin_institute_pid_list(&t::BuyinInstitutePidListRequest::new()).await.unwrap();
+            let page = page.data.unwrap();
+            assert_eq!((page.total, page.pids[0].pid.as_deref()), (Some(1), Some(pid.as_str())));
+        }
+        "buyin_kol_live_share" => {
+            let kol = doudian_as(sandbox, client, Authority::Kol).await;
+            let pid =
+                kol.buyin_kol_pid_create(&t::BuyinKolPidCreateRequest::new()).await.unwrap().pid.unwrap();
+            let r = t::BuyinKolLiveShareRequest::new(t::BuyinKolLiveSharePidInfo::new(pid.clone()));
+            let live = kol.buyin_kol_live_share(&r).await.unwrap().data.unwrap();
+            assert!(live.dy_deeplink.is_some_and(|d| d.contains(&pid)));
+        }
+        "buyin_share_command_parse" => {
+            let kol = doudian_as(sandbox, client, Authority::Kol).await;
+            let link =
+                kol.buyin_kol_product_share(&KolProductShareRequest::new(PRODUCT_URL, PID)).await.unwrap();
+            let r = t::BuyinShareCommandParseRequest::new().with_command(link.dy_password.unwrap());
+            let parsed = kol.buyin_share_command_parse(&r).await.unwrap().product_info.unwrap();
+            assert_eq!(
+                parsed.product_id,
+                Some(Id(PRODUCT)),
+                "the 口令 the sandbox issued resolves to its product"
+            );
+        }
+        "buyin_inst_pick_source_convert" => {
+            let inst = doudian_as(sandbox, client, Authority::Institution).await;
+            let r = t::BuyinInstPickSourceConvertRequest::new(PRODUCT_URL);
+            let url = inst.buyin_inst_pick_source_convert(&r).await.unwrap().product_url.unwrap();
+            assert!(url.contains("pick_source=v.") && url.contains("3400312511185213726"), "{url}");
+        }
+        "buyin_institution_info" => {
+            let inst = doudian_as(sandbox, client, Authority::Institution).await;
+            let info = inst.buyin_institution_info().await.unwrap();
+            assert_eq!(info.colonel.and_then(|c| c.buyin_id), info.institution_id);
+        }
+        "alliance_colonel_activity_create_or_update"
+        | "alliance_institute_colonel_activity_list"
+        | "buyin_colonel_activity_detail"
+        | "alliance_colonel_activity_product"
+        | "buyin_activity_product_list" => {
+            let colonel = doudian_as(sandbox, client, Authority::Colonel).await;
+            let made =
+                colonel.alliance_colonel_activity_create_or_update(&activity("春季招商")).await.unwrap();
+            let id = made.activity_id.unwrap();
+            let edit = activity("春季招商·加场").with_activity_id(id);
+            assert_eq!(
+                colonel.alliance_colonel_activity_create_or_update(&edit).await.unwrap().activity_id,
+                Some(id)
+            );
+            let list = t::AllianceInstituteColonelActivityListRequest::new(0, 0, 1, 1, 20);
+            let listed = colonel.alliance_institute_colonel_activity_list(&list).await.unwrap();
+            assert_eq!(listed.activity_list.len(), 1);
+            assert_eq!(listed.activity_list[0].activity_name.as_deref(), Some("春季招商·加场"));
+            let detail = t::BuyinColonelActivityDetailRequest::new().with_activity_id(id);
+            assert_eq!(colonel.buyin_colonel_activity_detail(&detail).await.unwrap().activity_id, Some(id));
+            // Cursor mode streams every product; page mode says how many there are.
+            let cursor = t::AllianceColonelActivityProductRequest::new(id, 3).with_retrieve_mode(1);
+            let streamed: Vec<_> =
+                colonel.alliance_colonel_activity_product_items(cursor, 50).try_collect().await.unwrap();
+            let by_page = t::AllianceColonelActivityProductRequest::new(id, 20).with_page(1);
+            let total = colonel.alliance_colonel_activity_product(&by_page).await.unwrap().total;
+            assert!(!streamed.is_empty());
+            assert_eq!(Some(streamed.len() as i64), total);
+            let products: Vec<_> = colonel
+                .buyin_activity_product_list_items(t::BuyinActivityProductListRequest::new(1, 2, id), 50)
+                .try_collect()
+                .await
+                .unwrap();
+            assert_eq!(products.len(), streamed.len());
+        }
+        "buyin_institute_order_ads"
+        | "buyin_kol_order_ads"
+        | "buyin_institute_order_colonel"
+        | "buyin_institute_order_pick" => {
+            let seeded = 45;
+            let douke = doudian_as(sandbox, client, Authority::Douke).await;
+            let r = t::BuyinInstituteOrderAdsRequest::new(t::BuyinInstituteOrderAdsDistributionType::Live)
+                .with_size(10);
+            let orders: Vec<_> = douke.buyin_institute_order_ads_items(r, 20).try_collect().await.unwrap();
+            let ids: HashSet<_> = orders.iter().map(|o| o.order_id.clone().unwrap()).collect();
+            assert_eq!(ids.len(), seeded, "every seeded order once, across pages from cursor \"0\"");
+            let kol = doudian_as(sandbox, client, Authority::Kol).await;
+            let kol_orders: Vec<_> = kol
+                .buyin_kol_order_ads_items(t::BuyinKolOrderAdsRequest::new(), 20)
+                .try_collect()
+                .await
+                .unwrap();
+            assert_eq!(kol_orders.len(), seeded);
+            let colonel = doudian_as(sandbox, client, Authority::Colonel).await;
+            let r = t::BuyinInstituteOrderColonelRequest::new().with_size(100);
+            assert_eq!(colonel.buyin_institute_order_colonel(&r).await.unwrap().orders.len(), seeded);
+            let inst = doudian_as(sandbox, client, Authority::Institution).await;
+            let picks: Vec<_> = inst
+                .buyin_institute_order_pick_items(t::BuyinInstituteOrderPickRequest::new(), 20)
+                .try_collect()
+                .await
+                .unwrap();
+            assert_eq!(picks.len(), seeded);
+        }
+        "buyin_kol_materials_products_search" | "buyin_kol_materials_products_details" => {
+            let kol = doudian_as(sandbox, client, Authority::Kol).await;
+            let found = kol
+                .buyin_kol_materials_products_search(&t::BuyinKolMaterialsProductsSearchRequest::new())
+                .await
+                .unwrap();
+            let first = found.products[0].product_id.unwrap();
+            let r = t::BuyinKolMaterialsProductsDetailsRequest::new().with_product_ids(vec![first]);
+            assert_eq!(
+                kol.buyin_kol_materials_products_details(&r).await.unwrap().products[0].product_id,
+                Some(first)
+            );
+        }
+        "alliance_materials_products_search"
+        | "alliance_materials_products_details"
+        | "buyin_products_detail" => {
+            let inst = doudian_as(sandbox, client, Authority::Institution).await;
+            let found = inst
+                .alliance_materials_products_search(&t::AllianceMaterialsProductsSearchRequest::new())
+                .await
+                .unwrap();
+            assert!(found.total.unwrap_or(0) >= found.products.len() as i64 && !found.products.is_empty());
+            let ids = vec![Id(PRODUCT)];
+            let r = t::AllianceMaterialsProductsDetailsRequest::new().with_product_ids(ids.clone());
+            assert_eq!(
+                inst.alliance_materials_products_details(&r).await.unwrap().products[0].product_id,
+                Some(Id(PRODUCT))
+            );
+            let r = t::BuyinProductsDetailRequest::new().with_product_ids(ids);
+            let detail = inst.buyin_products_detail(&r).await.unwrap();
+            assert_eq!(detail.products[0].base_info.as_ref().and_then(|b| b.product_id), Some(Id(PRODUCT)));
+        }
+        "alliance_materials_product_category" | "buyin_product_skus" => {
+            let kol = doudian_as(sandbox, client, Authority::Kol).await;
+            let r = t::AllianceMaterialsProductCategoryRequest::new(0);
+            assert!(!kol.alliance_materials_product_category(&r).await.unwrap().category_list.is_empty());
+            kol.buyin_product_skus(&t::BuyinProductSkusRequest::new(Id(PRODUCT))).await.unwrap();
         }
         other => panic!(
             "endpoint `{other}` is in the spec but this test does not call it: add it to call_endpoint"
