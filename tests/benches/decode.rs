@@ -1,5 +1,7 @@
 //! Decoding cost: a showcase page (`kol_store_list`, 20 products), orders pages (`kol_orders`,
-//! 20 and 1,000 orders) and a synthetic orders answer of 10,000 orders.
+//! 20 and 1,000 orders), a synthetic orders answer of 10,000 orders, and a page of 200 orders
+//! of the Doudian gateway (`buyin_institute_order_ads`, its `data.data` page in the gateway's
+//! envelope).
 //!
 //! Two comparisons, each of the same bytes:
 //! - the SDK's envelope handling (`envelope::decode`, full `data` + `extra` body) against
@@ -23,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkGroup, Criterion, SamplingMode, Throughput};
 use douyin_alliance::endpoint::Endpoint;
-use douyin_alliance::types::{KolOrdersData, KolStoreListData};
+use douyin_alliance::types::{BuyinInstituteOrderAdsData, KolOrdersData, KolStoreListData};
 use douyin_alliance::{envelope, ApiObject, ENDPOINTS};
 use douyin_sandbox::spec::{self, Field, Ty, TypeKind};
 use e2e_tests::{bench, plain};
@@ -56,6 +58,43 @@ fn case(endpoint: &str, data: &Value) -> Case {
     envelope.extend_from_slice(EXTRA.as_bytes());
     envelope.push(b'}');
     Case { endpoint, envelope, data }
+}
+
+/// A success of the Doudian gateway around `data`, as it sends it.
+fn gateway_case(endpoint: &str, data: &Value) -> Case {
+    let mut c = case(endpoint, data);
+    let head = br#"{"code":10000,"msg":"success","sub_code":"","sub_msg":"","log_id":"2023021709361801020811409001A","data":"#;
+    let mut envelope = Vec::with_capacity(c.data.len() + head.len() + 1);
+    envelope.extend_from_slice(head);
+    envelope.extend_from_slice(&c.data);
+    envelope.push(b'}');
+    c.envelope = envelope;
+    c
+}
+
+/// A page of `n` gateway orders (`buyin.instituteOrderAds`), each the spec example's first
+/// order with its own 19-digit ids, some as strings.
+fn gateway_orders_case(n: usize) -> Case {
+    let text = spec::endpoint("buyin_institute_order_ads")
+        .and_then(|e| e.example.as_deref())
+        .expect("the endpoint has an example");
+    let body: Value = serde_json::from_str(text).expect("the example is JSON");
+    let template = body["data"]["data"]["orders"][0].as_object().cloned().expect("the example has an order");
+    check_covers("BuyinInstituteOrderAdsOrder", &template);
+    let orders: Vec<Value> = (0..n)
+        .map(|i| {
+            let mut o = template.clone();
+            o.insert("order_id".into(), json!(id19(4_968_253_700_000_000_001, i).to_string()));
+            let product = id19(3_450_632_721_376_902_816, i);
+            o.insert(
+                "product_id".into(),
+                if i % 2 == 0 { json!(product) } else { json!(product.to_string()) },
+            );
+            o.insert("total_pay_amount".into(), json!(990 + i as i64));
+            Value::Object(o)
+        })
+        .collect();
+    gateway_case("buyin_institute_order_ads", &json!({"data": {"orders": orders, "cursor": "200"}}))
 }
 
 /// The first item of the list `data.<field>` of `endpoint`'s example answer in the spec.
@@ -334,6 +373,20 @@ fn benches() -> Vec<Bench> {
         check_case::<KolOrdersData, _, plain::OrdersData>(&case, |d| &d.orders, |p| p.orders.len(), n);
         out.push(bench_of::<KolOrdersData, plain::OrdersData>(name, case, with_plain, large));
     }
+    let gateway = gateway_orders_case(200);
+    let page = |d: &BuyinInstituteOrderAdsData| d.data.as_ref().map(|p| p.orders.len()).unwrap_or(0);
+    let via_envelope: BuyinInstituteOrderAdsData =
+        envelope::decode(gateway.endpoint, 200, &gateway.envelope).expect("the gateway envelope decodes");
+    let bare: BuyinInstituteOrderAdsData =
+        serde_json::from_slice(&gateway.data).expect("the data object decodes");
+    assert_eq!((page(&via_envelope), page(&bare)), (200, 200));
+    assert_eq!(via_envelope, bare, "the envelope's status fields were not taken out");
+    out.push(bench_of::<BuyinInstituteOrderAdsData, plain::OrdersData>(
+        "decode_gateway_orders_200",
+        gateway,
+        false,
+        false,
+    ));
     out
 }
 

@@ -270,7 +270,7 @@ impl Estimate {
 }
 
 /// Every benchmark id the report reads.
-const IDS: [&str; 23] = [
+const IDS: [&str; 25] = [
     "generate_real_spec/full",
     "generate_synthetic/100",
     "generate_synthetic/1000",
@@ -286,6 +286,8 @@ const IDS: [&str; 23] = [
     "decode_orders_1000/plain_derive",
     "decode_orders_10000/envelope",
     "decode_orders_10000/bare",
+    "decode_gateway_orders_200/envelope",
+    "decode_gateway_orders_200/bare",
     "calls_client_token_c1/sdk",
     "calls_client_token_c1/raw",
     "calls_client_token_c64/sdk",
@@ -571,6 +573,10 @@ fn rows(r: &Results, compile: Option<&CompileFigure>) -> Vec<Row> {
         ("decode_orders_20", "Decode: orders page, 20 orders"),
         ("decode_orders_1000", "Decode: orders page, 1,000 orders"),
         ("decode_orders_10000", "Decode: synthetic orders answer, 10,000 orders"),
+        (
+            "decode_gateway_orders_200",
+            "Decode: Doudian gateway order page (buyin_institute_order_ads), 200 orders",
+        ),
     ] {
         let env = r.get(&format!("{group}/envelope"));
         let bare = r.get(&format!("{group}/bare"));
