@@ -20,9 +20,10 @@ use std::sync::Arc;
 
 use douyin_alliance::endpoint::{Authority, Server};
 use douyin_alliance::types::{
-    AccessTokenRequest, KolMaterialsProductsSearchRequest, KolOrdersRequest, KolProductShareRequest,
-    KolStoreListRequest, KolStoreRemoveRequest, MaterialsProductCategoryRequest, ProductSearchType,
-    ProductSortType, StoreAddProduct, StoreAddRequest, StoreProduct, StoreRemoveProduct,
+    AccessTokenRequest, BuyinKolPidCreateRequest, BuyinShareCommandParseRequest,
+    KolMaterialsProductsSearchRequest, KolOrdersRequest, KolProductShareRequest, KolStoreListRequest,
+    KolStoreRemoveRequest, MaterialsProductCategoryRequest, ProductSearchType, ProductSortType,
+    StoreAddProduct, StoreAddRequest, StoreProduct, StoreRemoveProduct,
 };
 use douyin_alliance::{
     Client, DoudianAuth, DoudianClient, DoudianSession, Hook, Id, Outcome, UserAuth, UserClient,
@@ -57,20 +58,27 @@ fn id(id: Option<Id>) -> String {
     id.map_or_else(|| "?".into(), |i| i.to_string())
 }
 
-/// Converts a product link into the creator's share link, and shows what came back.
-async fn share_link(kol: &DoudianClient, product: Option<Id>) -> Result<(), BoxError> {
+/// Converts a product link into the creator's share link for `pid`, shows what came back, and
+/// parses the 抖口令 back into its product.
+async fn share_link(kol: &DoudianClient, product: Option<Id>, pid: &str) -> Result<(), BoxError> {
     let Some(product) = product else {
         println!("   no product to share");
         return Ok(());
     };
     let url = format!("https://haohuo.jinritemai.com/views/product/item2?id={product}");
-    let pid = env("DOUDIAN_PID").unwrap_or_else(|| "dy_107_quickstart_1".into());
     let req = KolProductShareRequest::new(url, pid).with_need_share_link(true);
     let link = kol.buyin_kol_product_share(&req).await?;
     println!("   product {product}:");
     println!("   抖口令     {}", link.dy_password.as_deref().unwrap_or("-"));
     println!("   deeplink   {}", link.dy_deeplink.as_deref().unwrap_or("-"));
     println!("   H5 link    {}", link.share_link.as_deref().unwrap_or("-"));
+    if let Some(command) = link.dy_password {
+        let parsed = kol
+            .buyin_share_command_parse(&BuyinShareCommandParseRequest::new().with_command(command))
+            .await?;
+        let back = parsed.product_info.and_then(|p| p.product_id);
+        println!("   buyin.shareCommandParse: the 抖口令 opens product {}", id(back));
+    }
     Ok(())
 }
 
@@ -286,11 +294,22 @@ async fn main() -> Result<(), BoxError> {
             let session =
                 DoudianSession::create(&client, Authority::Kol, "quickstart-creator", &code).await?;
             println!("   token.create: a creator token, kept in the token store");
-            share_link(&client.doudian_session(&session), picked.first().copied()).await?;
+            let kol = client.doudian_session(&session);
+            let made = kol
+                .buyin_kol_pid_create(&BuyinKolPidCreateRequest::new().with_site_name("quickstart"))
+                .await?;
+            let pid = made.pid.unwrap_or_default();
+            println!("   buyin.kolPidCreate: the creator's PID (推广位) {pid}");
+            share_link(&kol, picked.first().copied(), &pid).await?;
         }
         (None, Some(token)) => {
-            share_link(&client.doudian(&DoudianAuth::new(Authority::Kol, token)), picked.first().copied())
-                .await?;
+            let kol = client.doudian(&DoudianAuth::new(Authority::Kol, token));
+            match env("DOUDIAN_PID") {
+                Some(pid) => share_link(&kol, picked.first().copied(), &pid).await?,
+                None => {
+                    println!("   DOUDIAN_PID (one of the creator's PIDs) is not set: skipping the share link")
+                }
+            }
         }
         (None, None) => println!("   DOUDIAN_ACCESS_TOKEN is not set: skipping the share link"),
     }
