@@ -34,7 +34,7 @@ const ALLOWED: &[(&str, &str)] = &[
     ("lib.rs", "pub use generated::types;"),
     // The receiver's default event type is the SDK's own `Event` (a spec without events still
     // generates it), so `WebhookReceiver::new` needs no type annotation.
-    ("webhook/mod.rs", "pub struct WebhookReceiver<E = crate::types::Event> {"),
+    ("webhook/douyin.rs", "pub struct WebhookReceiver<E = crate::types::Event> {"),
 ];
 
 #[test]
