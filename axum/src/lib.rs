@@ -14,6 +14,8 @@
 //! Refusals carry their status and are never handled: 401 bad or missing signature, 403 another
 //! app's `client_key`, 400 malformed body, 413 body too large.
 //!
+//! [`oauth`] has the creators' web authorization as two routes (login, callback).
+//!
 //! [`doudian_router`] does the same for the Doudian gateway's pushes (`event-sign`, an array of
 //! messages per request, each deduplicated by its `msg_id`; see
 //! [`douyin_alliance::webhook::doudian`]).
@@ -41,6 +43,8 @@
 //! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+
+pub mod oauth;
 
 use std::sync::Arc;
 

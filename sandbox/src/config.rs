@@ -46,6 +46,7 @@ pub struct SandboxConfig {
     pub(crate) webhook_timeout: Duration,
     pub(crate) webhook_retry_delay: Duration,
     pub(crate) rate_limits: crate::throttle::Limits,
+    pub(crate) redirect_uris: Vec<String>,
 }
 
 impl Default for SandboxConfig {
@@ -73,6 +74,7 @@ impl Default for SandboxConfig {
             webhook_timeout: Duration::from_secs(5),
             webhook_retry_delay: Duration::from_secs(5),
             rate_limits: crate::throttle::Limits::default(),
+            redirect_uris: Vec::new(),
         }
     }
 }
@@ -154,6 +156,15 @@ impl SandboxConfig {
     /// gateway alike.
     pub fn code_lifetime(mut self, d: Duration) -> Self {
         self.code_lifetime = d;
+        self
+    }
+
+    /// Registers an OAuth callback of the app (the console's 授权回调). The authorization page
+    /// takes a `redirect_uri` whose part before `#` is a registered one, or any
+    /// `http://127.0.0.1` / `http://localhost` URL without a query (the sandbox's allowance for
+    /// local apps); any other answers `10006`.
+    pub fn redirect_uri(mut self, uri: impl Into<String>) -> Self {
+        self.redirect_uris.push(uri.into());
         self
     }
 

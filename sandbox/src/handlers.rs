@@ -133,7 +133,7 @@ pub(crate) async fn handle(State(ctx): State<ServerCtx>, req: Request) -> Respon
     ));
     let Some(ep) = ep else {
         if ctx.server == Server::OpenDouyin && same_path(&path, douyin_alliance::oauth::AUTHORIZE_PATH) {
-            return crate::authorize_page::authorize_page(sh, &parts);
+            return crate::authorize_page::authorize_page(sh, &parts, &body);
         }
         if ctx.server == Server::Doudian {
             return gateway::unknown_method(sh, &path);

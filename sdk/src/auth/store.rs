@@ -165,6 +165,10 @@ impl TokenStore for MemoryTokenStore {
             if locks.get(key).is_some_and(|(_, until)| *until > now) {
                 return Ok(None);
             }
+            if locks.len() >= 4_096 {
+                // Bounded: expired locks mean nothing.
+                locks.retain(|_, (_, until)| *until > now);
+            }
             let token = LockToken::random();
             locks.insert(key.to_string(), (token.clone(), now + ttl));
             Ok(Some(token))

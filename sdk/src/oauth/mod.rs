@@ -1,10 +1,16 @@
 //! The user authorization URL (`/platform/oauth/connect/`): where a creator grants the app the
 //! scopes it needs; the redirect brings back a `code` for [`crate::Client::oauth_access_token`].
+//! [`AuthorizationFlow`] is the whole web flow around it: a single-use state bound to the
+//! browser, the callback, and the session.
 
 use url::Url;
 
 use crate::endpoint::{AuthKind, Endpoint, Server};
 use crate::Client;
+
+mod flow;
+
+pub use flow::{AuthorizationFlow, Authorized, Callback, CallbackError, Grant, Started, STATE_LIFETIME};
 
 /// The path of the authorization page on open.douyin.com.
 pub const AUTHORIZE_PATH: &str = "/platform/oauth/connect/";
@@ -39,14 +45,15 @@ pub const AUTHORIZE_PATH: &str = "/platform/oauth/connect/";
 ///     .build();
 /// let query: Vec<(String, String)> = url.query_pairs().into_owned().collect();
 /// assert!(query.contains(&("scope".into(), "alliance.kol.store_manage,alliance.kol.orders".into())));
-/// assert!(query.contains(&("optionalScope".into(), "alliance.kol.reputation".into())));
+/// // `optionalScope` is `scope,flag` pairs: 1 ticked on the consent page, 0 not.
+/// assert!(query.contains(&("optionalScope".into(), "alliance.kol.reputation,1".into())));
 /// ```
 #[derive(Debug, Clone)]
 pub struct AuthorizeUrl {
     base: Url,
     client_key: String,
     scopes: Vec<String>,
-    optional_scopes: Vec<String>,
+    optional_scopes: Vec<(String, bool)>,
     redirect_uri: Option<String>,
     state: Option<String>,
 }
@@ -83,11 +90,19 @@ impl AuthorizeUrl {
             .fold(self, Self::scope)
     }
 
-    /// Adds a scope the user may untick (`optionalScope`).
-    pub fn optional_scope(mut self, scope: impl Into<String>) -> Self {
-        let scope = scope.into();
-        if !self.optional_scopes.contains(&scope) {
-            self.optional_scopes.push(scope);
+    /// Adds a scope the user may untick (`optionalScope`), ticked on the consent page.
+    pub fn optional_scope(self, scope: impl Into<String>) -> Self {
+        self.optional(scope.into(), true)
+    }
+
+    /// Adds a scope the user may tick (`optionalScope`), unticked on the consent page.
+    pub fn optional_scope_unticked(self, scope: impl Into<String>) -> Self {
+        self.optional(scope.into(), false)
+    }
+
+    fn optional(mut self, scope: String, ticked: bool) -> Self {
+        if !self.optional_scopes.iter().any(|(s, _)| *s == scope) {
+            self.optional_scopes.push((scope, ticked));
         }
         self
     }
@@ -115,7 +130,10 @@ impl AuthorizeUrl {
             q.append_pair("response_type", "code");
             q.append_pair("scope", &self.scopes.join(","));
             if !self.optional_scopes.is_empty() {
-                q.append_pair("optionalScope", &self.optional_scopes.join(","));
+                // `scope,flag` pairs (coverage-facts B.1): `friend_relation,1,message,0`.
+                let pairs: Vec<String> =
+                    self.optional_scopes.iter().map(|(s, on)| format!("{s},{}", u8::from(*on))).collect();
+                q.append_pair("optionalScope", &pairs.join(","));
             }
             if let Some(r) = &self.redirect_uri {
                 q.append_pair("redirect_uri", r);

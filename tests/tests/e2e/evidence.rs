@@ -292,6 +292,7 @@ fn the_authorize_url_asks_for_the_scopes_of_the_endpoints_once_each() {
         ])
         .optional_scope("alliance.kol.reputation")
         .optional_scope("alliance.kol.reputation")
+        .optional_scope_unticked("friend_relation")
         .state("s")
         .build();
     let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
@@ -302,7 +303,8 @@ fn the_authorize_url_asks_for_the_scopes_of_the_endpoints_once_each() {
             "scope",
             "user_info,alliance.kol.store_manage,alliance.kol.orders,alliance.kol.buyin_id,alliance.picksource.convert",
         ),
-        ("optionalScope", "alliance.kol.reputation"),
+        // `scope,flag` pairs, 1 ticked by default (coverage-facts B.1).
+        ("optionalScope", "alliance.kol.reputation,1,friend_relation,0"),
         ("state", "s"),
     ]
     .iter()

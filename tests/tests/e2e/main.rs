@@ -7,6 +7,7 @@ mod endpoints_decode;
 mod evidence;
 mod fixture_client;
 mod hostile;
+mod oauth_flow;
 mod pagination;
 mod rate_limits;
 mod redis_tokens;

@@ -623,28 +623,58 @@ async fn the_oauth_flow_follows_the_platform_rules() {
 }
 
 #[tokio::test]
-async fn the_authorization_page_redirects_with_a_code_that_the_sdk_exchanges() {
+async fn the_consent_page_redirects_with_a_code_that_the_sdk_exchanges() {
     within(60, async {
-        let sandbox = Sandbox::start().await.unwrap();
+        let config = SandboxConfig::default().redirect_uri("https://example.com/callback");
+        let sandbox = Sandbox::start_with(config).await.unwrap();
         let client = client(&sandbox);
         let url = douyin_alliance::oauth::AuthorizeUrl::new(&client)
             .scope("user_info")
-            .redirect_uri("https://example.com/callback?from=app")
+            .optional_scope_unticked("alliance.kol.orders")
+            .redirect_uri("https://example.com/callback")
             .state("csrf-1")
             .build();
         assert!(url.as_str().starts_with(&sandbox.base_url(Server::OpenDouyin)));
         let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        let resp = http.get(url).send().await.unwrap();
+        let page = http.get(url.clone()).send().await.unwrap();
+        assert_eq!(page.status(), 200);
+        let html = page.text().await.unwrap();
+        assert!(
+            html.contains("获取你的公开信息") && html.contains(r#"value="alliance.kol.orders">"#),
+            "{html}"
+        );
+        // Approve, as the page's form posts it: the query's parameters and the decision.
+        let mut form: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+        form.push(("decision".into(), "approve".into()));
+        let action =
+            format!("{}{}", sandbox.base_url(Server::OpenDouyin), douyin_alliance::oauth::AUTHORIZE_PATH);
+        let resp = http.post(&action).form(&form).send().await.unwrap();
         assert_eq!(resp.status(), 302);
         let location = url::Url::parse(resp.headers()["location"].to_str().unwrap()).unwrap();
         assert_eq!(location.host_str(), Some("example.com"));
         let q: Vec<(String, String)> = location.query_pairs().into_owned().collect();
-        assert!(q.contains(&("from".into(), "app".into())));
         assert!(q.contains(&("state".into(), "csrf-1".into())));
+        assert!(
+            q.contains(&("scopes".into(), "user_info".into())),
+            "the unticked optional scope is not granted: {q:?}"
+        );
         let code = q.iter().find(|(k, _)| k == "code").unwrap().1.clone();
-        let t = client.oauth_access_token(&AccessTokenRequest::new(code)).await.unwrap();
+        let t = client.oauth_access_token(&AccessTokenRequest::new(code.clone())).await.unwrap();
         assert_eq!(t.open_id, Sandbox::DEFAULT_OPEN_ID);
+        // A code works once: 10007.
+        let again = client.oauth_access_token(&AccessTokenRequest::new(code)).await.unwrap_err();
+        assert_eq!(again.api().unwrap().code, 10007);
 
+        // A callback with a custom query, or one the app did not register: 10006.
+        for bad in ["https://example.com/callback?from=app", "https://elsewhere.example/callback"] {
+            let url = douyin_alliance::oauth::AuthorizeUrl::new(&client)
+                .scope("user_info")
+                .redirect_uri(bad)
+                .build();
+            let body: serde_json::Value =
+                serde_json::from_slice(&http.get(url).send().await.unwrap().bytes().await.unwrap()).unwrap();
+            assert_eq!(body["data"]["error_code"], 10006, "{bad}: {body}");
+        }
         // A client_key the platform does not know is refused.
         let bad = format!(
             "{}/platform/oauth/connect/?client_key=nope&response_type=code&scope=user_info",
