@@ -2,7 +2,9 @@
 //! a Redis token store and asks for its credential from CALLS concurrent callers, then prints
 //! `token <access_token>` once per caller and exits 0 when every caller got one.
 //!
-//! Usage: doudian_worker <gateway base> <redis_url> <key_prefix> <authority_id> <calls>
+//! Usage: doudian_worker <gateway base> <store_url> <key_prefix> <authority_id> <calls>
+//! The store is Redis (`redis://…`, keys under the prefix) or SQL (`postgres://…`, `sqlite://…`,
+//! tables under the prefix, tokens sealed with the key in DOUDIAN_WORKER_STORE_KEY, 64 hex digits).
 //! The app_key is `e2e_tests::DOUDIAN_APP_KEY`; the app_secret is read from
 //! DOUDIAN_WORKER_SECRET (kept out of the process list).
 
@@ -14,12 +16,12 @@ use douyin_alliance::auth::DoudianSession;
 use douyin_alliance::endpoint::{Authority, Server};
 use douyin_alliance::Client;
 
-const USAGE: &str = "usage: doudian_worker <gateway_base> <redis_url> <key_prefix> <authority_id> <calls>";
+const USAGE: &str = "usage: doudian_worker <gateway_base> <store_url> <key_prefix> <authority_id> <calls>";
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [gateway, redis_url, prefix, authority_id, calls] = args.as_slice() else {
+    let [gateway, store_url, prefix, authority_id, calls] = args.as_slice() else {
         eprintln!("{USAGE}");
         return std::process::ExitCode::from(2);
     };
@@ -28,17 +30,33 @@ async fn main() -> std::process::ExitCode {
         return std::process::ExitCode::from(2);
     };
     let secret = std::env::var("DOUDIAN_WORKER_SECRET").unwrap_or_default();
-    let store = match RedisTokenStore::open(redis_url) {
-        Ok(s) => s.prefix(prefix.clone()),
-        Err(e) => {
-            eprintln!("{e}");
-            return std::process::ExitCode::from(2);
+    let store: Arc<dyn douyin_alliance::TokenStore> = if store_url.starts_with("redis") {
+        match RedisTokenStore::open(store_url) {
+            Ok(s) => Arc::new(s.prefix(prefix.clone())),
+            Err(e) => {
+                eprintln!("{e}");
+                return std::process::ExitCode::from(2);
+            }
+        }
+    } else {
+        let hex = std::env::var("DOUDIAN_WORKER_STORE_KEY").unwrap_or_default();
+        let mut key = [0u8; 32];
+        for (i, b) in key.iter_mut().enumerate() {
+            *b = hex.get(i * 2..i * 2 + 2).and_then(|h| u8::from_str_radix(h, 16).ok()).unwrap_or(0);
+        }
+        let key = douyin_alliance_sql::EncryptionKey::from_bytes(key);
+        match douyin_alliance_sql::SqlTokenStore::connect_with_prefix(store_url, key, prefix).await {
+            Ok(s) => Arc::new(s),
+            Err(e) => {
+                eprintln!("{e}");
+                return std::process::ExitCode::from(2);
+            }
         }
     };
     let client = Client::builder()
         .doudian_credentials(e2e_tests::DOUDIAN_APP_KEY, secret)
         .base_url(Server::Doudian, gateway.clone())
-        .token_store(Arc::new(store))
+        .token_store(store)
         .token_lock(Duration::from_secs(5), Duration::from_millis(20))
         .build();
     let client = match client {
