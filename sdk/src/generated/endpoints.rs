@@ -545,7 +545,7 @@ pub static BUYIN_KOL_PRODUCT_SHARE: Endpoint = Endpoint {
         path: "/buyin/kolProductShare",
         token: true,
         authorities: &[Authority::Kol, Authority::Douke],
-        token_evidence: Evidence::SingleSource,
+        token_evidence: Evidence::Confirmed,
         envelope: EnvelopeKind::Doudian,
         envelope_evidence: Evidence::Confirmed,
     }),
@@ -2152,7 +2152,7 @@ impl crate::DoudianClient {
     ///
     /// signed `buyin.kolProductShare` (`POST https://openapi-fxg.jinritemai.com/buyin/kolProductShare`) of a creator (达人/百应) or douke (抖客) · auth: Doudian `access_token` of an authority · retried on transient failures
     ///
-    /// Evidence: endpoint confirmed (DD2, DD3, DD9); credential single source (DD16): a colonel token was refused live; coverage-facts lists 达人/抖客; envelope confirmed (DD2, DD3, DD9).
+    /// Evidence: endpoint confirmed (DD2, DD3, DD9); credential confirmed (DD2, DD3, DD16): a 达人/抖客 method in the SDKs; a colonel token was refused live; envelope confirmed (DD2, DD3, DD9).
     pub async fn buyin_kol_product_share(
         &self,
         request: &KolProductShareRequest,
