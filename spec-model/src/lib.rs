@@ -15,6 +15,7 @@ pub mod error;
 pub mod model;
 pub mod names;
 mod positions;
+pub mod schema;
 pub mod spec;
 pub mod validate;
 pub mod yaml;

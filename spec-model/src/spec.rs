@@ -7,7 +7,7 @@
 use serde::Deserialize;
 
 /// One YAML file under `spec/`: endpoints and/or named types.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SpecFile {
     /// Endpoint definitions, in the order they should appear in docs.
@@ -25,7 +25,7 @@ pub struct SpecFile {
 }
 
 /// One pushed event.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EventSpec {
     /// snake_case name; becomes the `Event` variant (PascalCase).
@@ -58,7 +58,7 @@ pub struct EventSpec {
 }
 
 /// One entry of the source register.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SourceSpec {
     /// The id evidence cites, e.g. `S1`.
@@ -68,7 +68,7 @@ pub struct SourceSpec {
 }
 
 /// How strongly a fact is evidenced, and by what.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EvidenceSpec {
     /// `documented`, `confirmed`, `single_source`, `analogue`, `seed_only` or `guessed`.
@@ -82,7 +82,7 @@ pub struct EvidenceSpec {
 }
 
 /// A second credential under which the same call is offered (sources disagree on it).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AlternativeAuthSpec {
     /// `client_token` or `access_token`: the kind the endpoint's `auth` is not.
@@ -98,7 +98,7 @@ pub struct AlternativeAuthSpec {
 }
 
 /// One HTTP operation of the platform.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EndpointSpec {
     /// snake_case name; becomes the SDK method name.
@@ -168,7 +168,7 @@ pub struct EndpointSpec {
 }
 
 /// How the request travels.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RequestSpec {
     /// `json` (body), `form` (urlencoded body), `query` (query string only) or `none`.
@@ -182,7 +182,7 @@ pub struct RequestSpec {
 }
 
 /// A wire field the SDK fills in: a credential of the client or a constant.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InjectSpec {
     /// Wire name of the field.
@@ -195,7 +195,7 @@ pub struct InjectSpec {
 }
 
 /// The response and its envelope.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResponseSpec {
     /// `data_extra`, `err_no` or `code_msg`.
@@ -212,7 +212,7 @@ pub struct ResponseSpec {
 }
 
 /// Pagination: which request and response fields drive it.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PaginationSpec {
     /// `page` (page number + page size + total) or `cursor` (opaque cursor + size).
@@ -245,7 +245,7 @@ pub struct PaginationSpec {
 }
 
 /// A named type: an object (with `fields`) or an enum (with `enum`).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TypeSpec {
     /// PascalCase name.
@@ -267,7 +267,7 @@ pub struct TypeSpec {
 }
 
 /// One field of an object type.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FieldSpec {
     /// Wire name, exactly as the platform spells it.
@@ -311,7 +311,7 @@ pub struct FieldSpec {
 }
 
 /// An enum with documented values; decoding stays open to values not listed.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnumSpec {
     /// `string` or `int`: how the value travels.
@@ -321,7 +321,7 @@ pub struct EnumSpec {
 }
 
 /// One documented enum value.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnumValueSpec {
     /// The wire value (a string, or an integer for `repr: int`).

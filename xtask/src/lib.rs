@@ -99,7 +99,17 @@ pub fn stale_files(root: &Path) -> Result<Vec<Stale>, Errors> {
     if !errors.is_empty() {
         return Err(Errors(errors));
     }
-    Ok(generated.iter().flat_map(|(target, files)| compare(root, target, files)).collect())
+    let mut stale: Vec<Stale> =
+        generated.iter().flat_map(|(target, files)| compare(root, target, files)).collect();
+    // The spec format's JSON Schema, derived from the reader's serde types.
+    let schema = codegen::schema::json_schema();
+    let old =
+        std::fs::read_to_string(root.join(codegen::schema::PATH)).unwrap_or_default().replace("\r\n", "\n");
+    if old != schema {
+        let path = codegen::schema::PATH.to_string();
+        stale.push(Stale { diff: diff(&path, &old, &schema), path, change: Change::Write(schema) });
+    }
+    Ok(stale)
 }
 
 /// The stale files of one target: changed or missing ones, then generated files in its Rust
