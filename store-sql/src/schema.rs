@@ -15,7 +15,9 @@ pub(crate) enum Pool {
 /// Which database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Backend {
+    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
     Sqlite,
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     Postgres,
 }
 

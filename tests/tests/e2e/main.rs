@@ -1,6 +1,7 @@
 //! Every end-to-end test of the workspace, in one binary: each module is one area, and the shared
 //! helpers live in the `e2e_tests` library (`tests/src/lib.rs`).
 
+mod browser;
 mod doudian_session;
 mod downstream;
 mod endpoints_decode;
