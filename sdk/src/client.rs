@@ -317,6 +317,22 @@ impl ClientBuilder {
         self
     }
 
+    /// Records what every answer really carried into `recorder` (kinds and counts per JSON
+    /// path, unknown keys, lenient misses, envelopes; never values): see [`crate::drift`].
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use douyin_alliance::{drift::DriftRecorder, Client};
+    /// let recorder = Arc::new(DriftRecorder::new());
+    /// let client = Client::builder().credentials("k", "s").record_drift(recorder.clone()).build().unwrap();
+    /// // … calls …
+    /// let snapshot = recorder.snapshot(); // merge replicas' snapshots, write them as JSON
+    /// assert!(snapshot.endpoints.is_empty());
+    /// ```
+    pub fn record_drift(self, recorder: Arc<crate::drift::DriftRecorder>) -> Self {
+        self.hook(recorder)
+    }
+
     /// How long before expiry the client_token is refreshed (default 5 minutes).
     pub fn token_refresh_margin(mut self, d: Duration) -> Self {
         self.timing.margin = d;

@@ -45,6 +45,7 @@ pub mod check;
 mod client;
 pub mod codec;
 pub mod codes;
+pub mod drift;
 pub mod endpoint;
 pub mod envelope;
 mod error;

@@ -4,6 +4,7 @@
 mod browser;
 mod doudian_session;
 mod downstream;
+mod drift;
 mod endpoints_decode;
 mod evidence;
 mod fixture_client;
