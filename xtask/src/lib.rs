@@ -3,6 +3,7 @@
 //! system: nothing is written unless the whole generation succeeded.
 
 pub mod api_diff;
+pub mod drift;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

@@ -1,4 +1,4 @@
-//! `cargo xtask codegen [--check]`, `cargo xtask api-diff`, `cargo xtask bench`,
+//! `cargo xtask codegen [--check]`, `cargo xtask api-diff`, `cargo xtask drift`, `cargo xtask bench`,
 //! `cargo xtask bench-compile`, `cargo xtask bench-scaling`.
 
 mod bench;
@@ -40,6 +40,12 @@ enum Task {
         #[arg(long)]
         json: bool,
     },
+    /// What recorded answers (drift snapshots of the SDK's DriftRecorder) say about the spec:
+    /// fields of another shape, new fields, fields never present, other envelopes.
+    Drift {
+        /// Snapshot files (JSON); several are merged.
+        snapshots: Vec<PathBuf>,
+    },
     /// Run every criterion bench and bench-compile, and write benches/README.md.
     Bench,
     /// Time `cargo build -p douyin-alliance` after one spec field's doc changed and the code was
@@ -62,6 +68,7 @@ fn main() -> ExitCode {
         Task::ApiDiff { base, changelog, json } => {
             xtask::api_diff::run(&root, &xtask::api_diff::Options { base, changelog, json })
         }
+        Task::Drift { snapshots } => xtask::drift::run(&root, &snapshots),
         Task::Bench => match bench::run_bench(&root) {
             Ok(path) => (format!("wrote {}", path.display()), true),
             Err(e) => (e, false),
