@@ -163,9 +163,8 @@ pub struct Authorized {
 #[derive(Debug, Clone)]
 pub struct AuthorizationFlow {
     client: Client,
-    redirect_uri: String,
-    scopes: Vec<String>,
-    optional: Vec<String>,
+    /// The authorize URL without its state: the scopes asked for and the callback.
+    url: AuthorizeUrl,
 }
 
 impl AuthorizationFlow {
@@ -174,42 +173,31 @@ impl AuthorizationFlow {
     pub fn new(client: &Client, redirect_uri: impl Into<String>) -> Self {
         AuthorizationFlow {
             client: client.clone(),
-            redirect_uri: redirect_uri.into(),
-            scopes: Vec::new(),
-            optional: Vec::new(),
+            url: AuthorizeUrl::new(client).redirect_uri(redirect_uri),
         }
     }
 
     /// Requires a scope.
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        let scope = scope.into();
-        if !self.scopes.contains(&scope) {
-            self.scopes.push(scope);
-        }
+        self.url = self.url.scope(scope);
         self
     }
 
     /// Requires the scopes of the user calls given (as [`AuthorizeUrl::endpoints`]).
-    pub fn endpoints<'e>(self, endpoints: impl IntoIterator<Item = &'e Endpoint>) -> Self {
-        endpoints
-            .into_iter()
-            .filter(|e| e.auth() == crate::endpoint::AuthKind::AccessToken)
-            .filter_map(|e| e.scope)
-            .fold(self, Self::scope)
+    pub fn endpoints<'e>(mut self, endpoints: impl IntoIterator<Item = &'e Endpoint>) -> Self {
+        self.url = self.url.endpoints(endpoints);
+        self
     }
 
     /// Asks for a scope the user may untick (not required: never in [`Grant::Missing`]).
     pub fn optional_scope(mut self, scope: impl Into<String>) -> Self {
-        let scope = scope.into();
-        if !self.optional.contains(&scope) {
-            self.optional.push(scope);
-        }
+        self.url = self.url.optional_scope(scope);
         self
     }
 
     /// The required scopes.
     pub fn required_scopes(&self) -> &[String] {
-        &self.scopes
+        self.url.required_scopes()
     }
 
     /// Starts an authorization: a fresh state kept in the token store for
@@ -224,16 +212,7 @@ impl AuthorizationFlow {
             .set(&self.state_key(&state), &record)
             .await
             .map_err(|e| CallbackError::Store(e.to_string()))?;
-        let url = self
-            .optional
-            .iter()
-            .fold(
-                self.scopes.iter().fold(AuthorizeUrl::new(&self.client), |u, s| u.scope(s.clone())),
-                |u, s| u.optional_scope(s.clone()),
-            )
-            .redirect_uri(self.redirect_uri.clone())
-            .state(state.clone())
-            .build();
+        let url = self.url.clone().state(state.clone()).build();
         Ok(Started { url, state, binding })
     }
 
@@ -295,7 +274,7 @@ impl AuthorizationFlow {
             None => Grant::Unknown,
             Some(_) => {
                 let missing: Vec<String> =
-                    self.scopes.iter().filter(|s| !granted.contains(s)).cloned().collect();
+                    self.required_scopes().iter().filter(|s| !granted.contains(s)).cloned().collect();
                 if missing.is_empty() {
                     Grant::Complete
                 } else {

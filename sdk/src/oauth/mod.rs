@@ -90,6 +90,11 @@ impl AuthorizeUrl {
             .fold(self, Self::scope)
     }
 
+    /// The scopes requested (required ones; not the optional ones).
+    pub fn required_scopes(&self) -> &[String] {
+        &self.scopes
+    }
+
     /// Adds a scope the user may untick (`optionalScope`), ticked on the consent page.
     pub fn optional_scope(self, scope: impl Into<String>) -> Self {
         self.optional(scope.into(), true)

@@ -12,6 +12,51 @@ use super::{
     DEFAULT_DEDUPE_TTL, DEFAULT_MAX_ATTEMPTS,
 };
 
+/// The settings every receiver has, on a type with the fields `max_body: usize` and
+/// `deliveries: Deliveries`: written once for both platforms' receivers.
+macro_rules! delivery_settings {
+    () => {
+        /// The largest body accepted (default [`super::DEFAULT_MAX_BODY`]).
+        pub fn max_body(mut self, bytes: usize) -> Self {
+            self.max_body = bytes;
+            self
+        }
+
+        /// The largest body accepted.
+        pub fn body_limit(&self) -> usize {
+            self.max_body
+        }
+
+        /// Where message ids are remembered (default: in this process). Share one store (e.g.
+        /// `RedisTokenStore`, feature `redis`) between replicas so each message is handled once.
+        pub fn dedupe(mut self, store: std::sync::Arc<dyn super::DedupeStore>) -> Self {
+            self.deliveries.dedupe = store;
+            self
+        }
+
+        /// How long a message id is remembered (default [`super::DEFAULT_DEDUPE_TTL`]).
+        pub fn dedupe_ttl(mut self, ttl: std::time::Duration) -> Self {
+            self.deliveries.ttl = ttl;
+            self
+        }
+
+        /// How long the in-process handler may take per message before the answer (default
+        /// [`super::DEFAULT_DEADLINE`]); past it the answer is 500 and the platform retries.
+        pub fn deadline(mut self, d: std::time::Duration) -> Self {
+            self.deliveries.deadline = d;
+            self
+        }
+
+        /// How many failed attempts of one message make it a dead letter (default
+        /// [`super::DEFAULT_MAX_ATTEMPTS`], at least 1).
+        pub fn max_attempts(mut self, n: u32) -> Self {
+            self.deliveries.max_attempts = n.max(1);
+            self
+        }
+    };
+}
+pub(crate) use delivery_settings;
+
 /// The in-process mode's state and settings, shared by the receivers of both platforms.
 pub(crate) struct Deliveries {
     pub(crate) dedupe: Arc<dyn DedupeStore>,

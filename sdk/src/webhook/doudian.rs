@@ -14,18 +14,13 @@
 //! The tags are numeric strings (`"100"` order created, `"101"` paid, in one legacy source);
 //! the facts name no alliance tags, so `data` is delivered as JSON for the app to read by tag.
 
-use std::sync::Arc;
-use std::time::Duration;
-
 use md5::{Digest, Md5};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use subtle::ConstantTimeEq;
 
 use super::deliver::Deliveries;
-use super::{
-    Answer, DeadLetter, DedupeStore, Delivery, Handler, HandlerError, Outcome, WebhookError, DEFAULT_MAX_BODY,
-};
+use super::{Answer, DeadLetter, Delivery, Handler, HandlerError, Outcome, WebhookError, DEFAULT_MAX_BODY};
 use crate::Secret;
 
 /// The header carrying the signature of a Doudian push.
@@ -129,6 +124,8 @@ impl std::fmt::Debug for DoudianReceiver {
 }
 
 impl DoudianReceiver {
+    super::deliver::delivery_settings!();
+
     /// A receiver for the app `app_key`, verifying with its `app_secret`; in-memory dedupe.
     pub fn new(app_key: impl Into<String>, app_secret: impl Into<Secret>) -> Self {
         DoudianReceiver {
@@ -137,43 +134,6 @@ impl DoudianReceiver {
             max_body: DEFAULT_MAX_BODY,
             deliveries: Deliveries::new(),
         }
-    }
-
-    /// The largest body accepted (default [`DEFAULT_MAX_BODY`]).
-    pub fn max_body(mut self, bytes: usize) -> Self {
-        self.max_body = bytes;
-        self
-    }
-
-    /// Where `msg_id`s are remembered (default: in this process). Share one store (e.g.
-    /// `RedisTokenStore`, feature `redis`) between replicas so each message is handled once.
-    pub fn dedupe(mut self, store: Arc<dyn DedupeStore>) -> Self {
-        self.deliveries.dedupe = store;
-        self
-    }
-
-    /// How long a `msg_id` is remembered (default [`super::DEFAULT_DEDUPE_TTL`]).
-    pub fn dedupe_ttl(mut self, ttl: Duration) -> Self {
-        self.deliveries.ttl = ttl;
-        self
-    }
-
-    /// How long the handler may take per message (default [`super::DEFAULT_DEADLINE`]).
-    pub fn deadline(mut self, d: Duration) -> Self {
-        self.deliveries.deadline = d;
-        self
-    }
-
-    /// How many failed attempts of one message make it a dead letter (default
-    /// [`super::DEFAULT_MAX_ATTEMPTS`], at least 1).
-    pub fn max_attempts(mut self, n: u32) -> Self {
-        self.deliveries.max_attempts = n.max(1);
-        self
-    }
-
-    /// The largest body accepted.
-    pub fn body_limit(&self) -> usize {
-        self.max_body
     }
 
     /// The app this receiver is for.
@@ -284,7 +244,7 @@ fn delivery(message: DoudianMessage) -> Delivery<DoudianMessage> {
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::Mutex;
+    use std::sync::{Arc, Mutex};
 
     use super::*;
 

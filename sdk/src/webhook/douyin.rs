@@ -3,8 +3,6 @@
 
 use std::collections::BTreeMap;
 use std::marker::PhantomData;
-use std::sync::Arc;
-use std::time::Duration;
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -12,8 +10,8 @@ use subtle::ConstantTimeEq;
 
 use super::deliver::Deliveries;
 use super::{
-    Answer, DeadLetter, DedupeStore, Delivery, Events, Handler, HandlerError, Received, WebhookError,
-    DEFAULT_MAX_BODY, VERIFY_WEBHOOK,
+    Answer, DeadLetter, Delivery, Events, Handler, HandlerError, Received, WebhookError, DEFAULT_MAX_BODY,
+    VERIFY_WEBHOOK,
 };
 use crate::Secret;
 
@@ -95,6 +93,8 @@ impl WebhookReceiver {
 }
 
 impl<E: Events> WebhookReceiver<E> {
+    super::deliver::delivery_settings!();
+
     /// A receiver of the events `E` of another spec (a client generated like this SDK).
     pub fn for_events(client_key: impl Into<String>, client_secret: impl Into<Secret>) -> Self {
         WebhookReceiver {
@@ -113,39 +113,6 @@ impl<E: Events> WebhookReceiver<E> {
         self
     }
 
-    /// The largest body accepted (default [`DEFAULT_MAX_BODY`]).
-    pub fn max_body(mut self, bytes: usize) -> Self {
-        self.max_body = bytes;
-        self
-    }
-
-    /// Where `Msg-Id`s are remembered (default: in this process). Share one store (e.g.
-    /// `RedisTokenStore`, feature `redis`) between replicas so each message is handled once.
-    pub fn dedupe(mut self, store: Arc<dyn DedupeStore>) -> Self {
-        self.deliveries.dedupe = store;
-        self
-    }
-
-    /// How long a `Msg-Id` is remembered (default [`DEFAULT_DEDUPE_TTL`]).
-    pub fn dedupe_ttl(mut self, ttl: Duration) -> Self {
-        self.deliveries.ttl = ttl;
-        self
-    }
-
-    /// How long the in-process handler may take before the answer (default
-    /// [`DEFAULT_DEADLINE`]); past it the answer is 500 and the platform retries.
-    pub fn deadline(mut self, d: Duration) -> Self {
-        self.deliveries.deadline = d;
-        self
-    }
-
-    /// How many failed attempts of one message make it a dead letter (default
-    /// [`DEFAULT_MAX_ATTEMPTS`], at least 1).
-    pub fn max_attempts(mut self, n: u32) -> Self {
-        self.deliveries.max_attempts = n.max(1);
-        self
-    }
-
     /// The wire names of the spec event `name` (e.g. `alliance_order`), replacing the spec's
     /// default; for events whose name the spec only guesses.
     pub fn event_names<S: Into<String>>(mut self, name: &str, wire: impl IntoIterator<Item = S>) -> Self {
@@ -153,11 +120,6 @@ impl<E: Events> WebhookReceiver<E> {
             self.names.insert(meta.name, wire.into_iter().map(Into::into).collect());
         }
         self
-    }
-
-    /// The largest body accepted.
-    pub fn body_limit(&self) -> usize {
-        self.max_body
     }
 
     /// The app this receiver is for.
@@ -306,6 +268,9 @@ impl<E: Events> WebhookReceiver<E> {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
     use super::*;
     use crate::types::{Event, OrderFlowPoint};
     use crate::webhook::Outcome;
