@@ -12,7 +12,7 @@ pub mod synthetic;
 
 // The spec as data lives in its own crate (`douyin-alliance-spec`); re-exported so that the
 // generator's users name one crate.
-pub use spec_model::{diff, error, model, names, schema, spec, validate, yaml};
+pub use spec_model::{diff, edit, error, model, names, schema, spec, validate, yaml};
 
 use std::path::Path;
 

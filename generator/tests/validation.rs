@@ -562,7 +562,7 @@ fn an_unknown_evidence_level() {
     assert_eq!(
         only(&edit("    evidence: {level: guessed, note: a test}\n    scope", "    evidence: {level: rumour}\n    scope")),
         "spec/fx.yaml:25: `fx_list`, field `evidence`: unknown evidence level `rumour` (expected `documented`, \
-         `confirmed`, `single_source`, `analogue`, `seed_only`, `guessed`)"
+         `observed`, `confirmed`, `single_source`, `analogue`, `seed_only`, `guessed`)"
     );
 }
 
@@ -595,7 +595,7 @@ fn a_field_citing_an_unknown_level_is_placed_on_the_field() {
     assert_eq!(
         only(&text),
         "spec/fx.yaml:54: `FxItem`, field `product_id`: unknown evidence level `maybe` (expected `documented`, \
-         `confirmed`, `single_source`, `analogue`, `seed_only`, `guessed`)"
+         `observed`, `confirmed`, `single_source`, `analogue`, `seed_only`, `guessed`)"
     );
 }
 

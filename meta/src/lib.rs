@@ -297,6 +297,9 @@ vocab! {
     pub enum Evidence {
         /// Stated by the platform's official documentation.
         Documented = "documented", "documented",
+        /// Seen in the platform's live answers (recorded by the drift recorder, with the count
+        /// and the date in the note); above confirmed, below the official documentation.
+        Observed = "observed", "observed in live answers",
         /// Agreed by two independent working clients or sources.
         Confirmed = "confirmed", "confirmed",
         /// One source only.

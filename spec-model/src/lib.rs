@@ -11,6 +11,7 @@
 //! build on this crate, so none of them needs the others' dependencies.
 
 pub mod diff;
+pub mod edit;
 pub mod error;
 pub mod model;
 pub mod names;

@@ -16,7 +16,7 @@ use codegen::model::{Model, NamedType, Ty, TypeKind};
 use serde::Deserialize;
 
 /// The fields of a `PathStats` the report reads.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default)]
 pub struct Kinds {
     pub seen: u64,
@@ -87,6 +87,9 @@ pub enum Finding {
     OtherShape { endpoint: String, field: String, spec: String, seen: String },
     /// A key the type does not have.
     NewField { endpoint: String, field: String, seen: String },
+    /// A field present in every object of its type, with kinds its spec type takes (not
+    /// reported; `--patch` raises its evidence to `observed`).
+    Holds { endpoint: String, field: String, seen: String },
     /// A field of the type never present where its object was.
     NeverPresent { endpoint: String, field: String, objects: u64 },
     /// An envelope other than the spec's.
@@ -108,6 +111,7 @@ impl std::fmt::Display for Finding {
             Finding::Envelope { endpoint, spec, seen } => {
                 write!(f, "{endpoint}: envelope: spec {spec}, seen {seen}")
             }
+            Finding::Holds { endpoint, field, seen } => write!(f, "{endpoint}: `{field}` holds: {seen}"),
         }
     }
 }
@@ -186,8 +190,13 @@ fn object_of<'m>(ty: &Ty, types: &BTreeMap<&str, &'m NamedType>) -> Option<(&'m 
     }
 }
 
-/// The findings of `snapshot` against `model`, in endpoint order.
+/// The findings of `snapshot` against `model`, in endpoint order (fields that hold left out).
 pub fn findings(model: &Model, snapshot: &Snapshot) -> Vec<Finding> {
+    all_findings(model, snapshot).into_iter().filter(|f| !matches!(f, Finding::Holds { .. })).collect()
+}
+
+/// Every finding, with the fields that hold.
+fn all_findings(model: &Model, snapshot: &Snapshot) -> Vec<Finding> {
     let types: BTreeMap<&str, &NamedType> = model.types.iter().map(|t| (t.name.as_str(), t)).collect();
     let mut out = Vec::new();
     for e in &model.endpoints {
@@ -232,6 +241,13 @@ fn walk(
         match d.paths.get(&p) {
             None => out.push(Finding::NeverPresent { endpoint: endpoint.into(), field: name, objects }),
             Some(k) => {
+                if fits(&f.ty, k, types) && k.seen >= objects && object_of(&f.ty, types).is_none() {
+                    out.push(Finding::Holds {
+                        endpoint: endpoint.into(),
+                        field: name.clone(),
+                        seen: kinds_text(k),
+                    });
+                }
                 if !fits(&f.ty, k, types) {
                     out.push(Finding::OtherShape {
                         endpoint: endpoint.into(),
@@ -263,8 +279,9 @@ fn walk(
     }
 }
 
-/// `cargo xtask drift`: the report of the snapshots at `paths` against `root`'s spec.
-pub fn run(root: &Path, paths: &[std::path::PathBuf]) -> (String, bool) {
+/// `cargo xtask drift [--patch]`: the report of the snapshots at `paths` against `root`'s spec,
+/// and with `patch_spec` its edits written into `spec/*.yaml`.
+pub fn run(root: &Path, paths: &[std::path::PathBuf], patch_spec: bool) -> (String, bool) {
     if paths.is_empty() {
         return ("give one or more drift snapshots (DriftRecorder::snapshot().to_json())".into(), false);
     }
@@ -289,5 +306,159 @@ pub fn run(root: &Path, paths: &[std::path::PathBuf]) -> (String, bool) {
         }
         let _ = write!(report, "{} finding(s)", found.len());
     }
+    if patch_spec {
+        match patch(&root.join("spec"), &snapshot, &today()) {
+            Ok(edits) => {
+                let _ = write!(
+                    report,
+                    "\n\n{} spec edit(s):\n{}\nnow run `cargo xtask codegen` and `cargo xtask api-diff`",
+                    edits.len(),
+                    edits.join("\n")
+                );
+            }
+            Err(e) => return (format!("{report}\n\npatching failed: {e}"), false),
+        }
+    }
     (report, true)
+}
+
+/// The spec type a new field's kinds read as.
+fn observed_type(key: &str, k: &Kinds) -> &'static str {
+    let rest = k.seen.saturating_sub(k.null);
+    if rest == 0 || k.object + k.array > 0 {
+        "json"
+    } else if k.bool == rest {
+        "bool"
+    } else if k.int + k.numeric_string == rest {
+        if key == "id" || key.ends_with("_id") {
+            "id"
+        } else {
+            "i64"
+        }
+    } else if k.int + k.float + k.numeric_string == rest {
+        "f64"
+    } else if k.string + k.int + k.float == rest {
+        "string"
+    } else {
+        "json"
+    }
+}
+
+/// The spec type a field of spec type `spec` widens to when it came as `k`.
+fn widened(spec: &str, k: &Kinds) -> &'static str {
+    let scalar = k.object + k.array == 0;
+    if scalar && k.string > 0 && matches!(spec, "i32" | "i64" | "id" | "f64" | "bool") {
+        "string"
+    } else {
+        "json"
+    }
+}
+
+/// `cargo xtask drift --patch`: the spec edits the findings call for, written into the spec
+/// files under `spec_dir`: new fields added with their observed type, fields of another shape
+/// widened, fields that hold raised to `observed`; each with `sources: [live]` and a note of
+/// the counts and `date`. Nothing is removed: absences and envelopes are only reported.
+/// Returns one line per edit.
+pub fn patch(spec_dir: &Path, snapshot: &Snapshot, date: &str) -> Result<Vec<String>, String> {
+    let files = codegen::yaml::load_dir(spec_dir).map_err(|e| e.to_string())?;
+    let model = codegen::validate::validate(&files).map_err(|e| e.to_string())?;
+    let types: BTreeMap<&str, &NamedType> = model.types.iter().map(|t| (t.name.as_str(), t)).collect();
+    let mut texts: BTreeMap<std::path::PathBuf, String> = BTreeMap::new();
+    let mut done = Vec::new();
+    let mut touched = std::collections::BTreeSet::new();
+    for f in all_findings(&model, snapshot) {
+        let (field, seen, edit) = match &f {
+            Finding::NewField { field, seen, .. } => (field, seen, "new"),
+            Finding::OtherShape { field, seen, .. } => (field, seen, "widen"),
+            Finding::Holds { field, seen, .. } => (field, seen, "holds"),
+            _ => continue,
+        };
+        // One edit per field, whichever endpoints share its type.
+        if !touched.insert(field.clone()) {
+            continue;
+        }
+        let Some((type_name, key)) = field.split_once('.') else { continue };
+        let Some(t) = types.get(type_name) else { continue };
+        let name = Path::new(&t.file).file_name().map(|n| spec_dir.join(n)).ok_or("a type without a file")?;
+        let text = match texts.get(&name) {
+            Some(t) => t.clone(),
+            None => {
+                std::fs::read_to_string(&name).map_err(|e| format!("cannot read {}: {e}", name.display()))?
+            }
+        };
+        let evidence = format!("{{level: observed, sources: [live], note: \"{seen}, {date}\"}}");
+        let kinds = kinds_of(snapshot, &f);
+        let edited = match edit {
+            "new" => {
+                let ty = observed_type(key, &kinds);
+                let yaml = format!(
+                    "name: {key}\ntype: {ty}\ndoc: Seen in live answers; no source of the facts names it.\nevidence: {evidence}"
+                );
+                codegen::edit::add_field(&text, type_name, &yaml)
+                    .map(|t| (t, format!("added `{field}`: {ty}")))
+            }
+            "widen" => {
+                let spec = match &t.kind {
+                    TypeKind::Object(fs) => {
+                        fs.iter().find(|x| x.wire == key).map(|x| ty_text(&x.ty)).unwrap_or_default()
+                    }
+                    TypeKind::Enum(_) => String::new(),
+                };
+                let ty = widened(&spec, &kinds);
+                codegen::edit::set_field_key(&text, type_name, key, "type", ty)
+                    .and_then(|t| codegen::edit::set_field_key(&t, type_name, key, "evidence", &evidence))
+                    .map(|t| (t, format!("widened `{field}`: {spec} -> {ty}")))
+            }
+            _ => codegen::edit::set_field_key(&text, type_name, key, "evidence", &evidence)
+                .map(|t| (t, format!("`{field}`: evidence observed"))),
+        };
+        match edited {
+            Some((t, line)) => {
+                texts.insert(name, t);
+                done.push(line);
+            }
+            None => done.push(format!("could not place the edit of `{field}` in {}", name.display())),
+        }
+    }
+    for (path, text) in &texts {
+        std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    Ok(done)
+}
+
+/// The kinds behind a finding: its field's paths in its endpoint's snapshot, merged.
+fn kinds_of(snapshot: &Snapshot, f: &Finding) -> Kinds {
+    let (Finding::NewField { endpoint, field, .. }
+    | Finding::OtherShape { endpoint, field, .. }
+    | Finding::Holds { endpoint, field, .. }) = f
+    else {
+        return Kinds::default();
+    };
+    let key = field.split_once('.').map_or("", |(_, k)| k);
+    let mut k = Kinds::default();
+    if let Some(e) = snapshot.endpoints.get(endpoint) {
+        for (p, kinds) in &e.paths {
+            if p.rsplit_once('.').is_some_and(|(_, last)| last == key) {
+                add(&mut k, kinds);
+            }
+        }
+    }
+    k
+}
+
+/// Today's date (UTC), `YYYY-MM-DD`.
+pub fn today() -> String {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let days = i64::try_from(secs / 86_400).unwrap_or(0);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
 }

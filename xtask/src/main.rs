@@ -45,6 +45,9 @@ enum Task {
     Drift {
         /// Snapshot files (JSON); several are merged.
         snapshots: Vec<PathBuf>,
+        /// Write the edits into spec/*.yaml: new fields, widened types, evidence `observed`.
+        #[arg(long)]
+        patch: bool,
     },
     /// Run every criterion bench and bench-compile, and write benches/README.md.
     Bench,
@@ -68,7 +71,7 @@ fn main() -> ExitCode {
         Task::ApiDiff { base, changelog, json } => {
             xtask::api_diff::run(&root, &xtask::api_diff::Options { base, changelog, json })
         }
-        Task::Drift { snapshots } => xtask::drift::run(&root, &snapshots),
+        Task::Drift { snapshots, patch } => xtask::drift::run(&root, &snapshots, patch),
         Task::Bench => match bench::run_bench(&root) {
             Ok(path) => (format!("wrote {}", path.display()), true),
             Err(e) => (e, false),

@@ -104,3 +104,56 @@ fn the_five_drifts_are_found_and_nothing_else() {
         assert!(text.iter().any(|t| t == expected), "missing {expected:?} in {text:#?}");
     }
 }
+
+/// The drifted snapshot of [`the_five_drifts_are_found_and_nothing_else`].
+fn drifted() -> Snapshot {
+    let mut paths = clean();
+    let renamed = paths.remove("data.orders[].product_name").unwrap();
+    paths.insert("data.orders[].item_name".into(), renamed);
+    paths.insert("data.orders[].ad_type".into(), json!({"seen": 2, "string": 2}));
+    paths.insert("data.orders[].item_num".into(), json!({"seen": 2, "string": 2}));
+    paths.remove("data.orders[].shop_name");
+    snapshot(paths, "code_msg")
+}
+
+#[test]
+fn the_patch_writes_what_was_seen_and_then_only_absences_and_envelopes_remain() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("spec");
+    std::fs::create_dir(&spec).unwrap();
+    for entry in std::fs::read_dir(root.join("spec")).unwrap() {
+        let p = entry.unwrap().path();
+        std::fs::copy(&p, spec.join(p.file_name().unwrap())).unwrap();
+    }
+    let edits = xtask::drift::patch(&spec, &drifted(), "2026-12-03").unwrap();
+    for expected in [
+        "added `Order.item_name`: string",
+        "added `Order.ad_type`: string",
+        "widened `Order.item_num`: i64 -> string",
+    ] {
+        assert!(edits.iter().any(|e| e == expected), "missing {expected:?} in {edits:#?}");
+    }
+    assert!(edits.iter().any(|e| e == "`Order.order_id`: evidence observed"), "{edits:#?}");
+    assert!(!edits.iter().any(|e| e.starts_with("could not")), "{edits:#?}");
+    // The patched spec validates, and reads the same answers as drift-free but for what is only
+    // reported: the field never present since the rename, the one missing, the envelope.
+    let files = codegen::yaml::load_dir(&spec).unwrap();
+    let model = codegen::validate::validate(&files).unwrap();
+    assert!(codegen::generate_from(&files).is_ok(), "the patched spec renders");
+    let left: Vec<String> = findings(&model, &drifted()).iter().map(|f| f.to_string()).collect();
+    assert_eq!(
+        left,
+        [
+            "kol_orders: envelope: spec data_extra, seen code_msg in 2 of 2",
+            "kol_orders: `Order.product_name`: never present in 2",
+            "kol_orders: `Order.shop_name`: never present in 2",
+        ],
+    );
+    let text = std::fs::read_to_string(spec.join("alliance.yaml")).unwrap();
+    assert!(
+        text.contains("level: observed, sources: [live], note: \"string in 2 of 2, 2026-12-03\""),
+        "{text}"
+    );
+    assert!(text.starts_with(codegen::schema::MODELINE), "comments and layout are kept");
+}
