@@ -40,6 +40,9 @@ pub trait Check {
 /// Nothing to send, nothing to check.
 impl Check for () {}
 
+/// A request given as JSON (`dynamic`): its constraints are the platform's to check.
+impl Check for serde_json::Value {}
+
 impl<T: Check + ?Sized> Check for &T {
     fn check(&self) -> Result<(), Violation> {
         (**self).check()

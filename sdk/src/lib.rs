@@ -46,6 +46,7 @@ mod client;
 pub mod codec;
 pub mod codes;
 pub mod drift;
+pub mod dynamic;
 pub mod endpoint;
 pub mod envelope;
 mod error;
