@@ -18,7 +18,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use douyin_alliance::endpoint::{AuthKind, Authority, Endpoint};
 use douyin_alliance::{Client, DoudianAuth, UserAuth};
-use douyin_sandbox::Sandbox;
+use douyin_sandbox::{spec, Sandbox};
 use serde_json::{Map, Value};
 
 #[derive(Parser)]
@@ -40,6 +40,17 @@ enum Command {
     /// Every endpoint: name, family, credential, scope, evidence.
     Endpoints {
         /// Only this family: `douyin` (open.douyin.com, open.douyinec.com, lianmengapi) or `doudian`.
+        #[arg(long)]
+        family: Option<String>,
+    },
+    /// Call every read-only endpoint (retried on failure, no token lifecycle role) with the drift
+    /// recorder on, and write its snapshot for `cargo xtask drift`. Required parameters are
+    /// filled from their spec types (numbers 1 or their minimum, text `x`, enums their first value).
+    Probe {
+        /// Where the snapshot goes.
+        #[arg(long, default_value = "drift-snapshot.json")]
+        out: std::path::PathBuf,
+        /// Only this family: `douyin` or `doudian`.
         #[arg(long)]
         family: Option<String>,
     },
@@ -158,14 +169,105 @@ fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
+/// A value of spec type `ty` that the platform takes for a required parameter.
+fn sample(ty: &spec::Ty, min: Option<i64>, model: &spec::Model) -> Value {
+    use spec::Ty;
+    match ty {
+        Ty::String | Ty::Secret => Value::from("x"),
+        Ty::Bool => Value::from(false),
+        Ty::I32 | Ty::I64 | Ty::Id => Value::from(min.unwrap_or(1).max(1)),
+        Ty::F64 => Value::from(1.0),
+        Ty::Json | Ty::Map(_) => Value::Object(Map::new()),
+        Ty::List(inner) => Value::Array(vec![sample(inner, None, model)]),
+        Ty::Named(n) => match model.types.iter().find(|t| &t.name == n).map(|t| &t.kind) {
+            Some(spec::TypeKind::Enum(e)) => e.values.first().map_or(Value::Null, |v| {
+                if e.int {
+                    v.wire.parse::<i64>().map_or(Value::Null, Value::from)
+                } else {
+                    Value::from(v.wire.clone())
+                }
+            }),
+            Some(spec::TypeKind::Object(fields)) => required(fields, model),
+            None => Value::Null,
+        },
+    }
+}
+
+/// The required fields of an object, sampled.
+fn required(fields: &[spec::Field], model: &spec::Model) -> Value {
+    Value::Object(
+        fields
+            .iter()
+            .filter(|f| f.required)
+            .map(|f| (f.wire.clone(), sample(&f.ty, f.constraints.min, model)))
+            .collect(),
+    )
+}
+
+/// `probe`: every read-only endpoint once, recorded; the snapshot written to `out`.
+async fn probe(
+    sandbox: Option<&Sandbox>,
+    out: &std::path::Path,
+    family_filter: Option<&str>,
+) -> Result<String, String> {
+    let model = spec::model().map_err(|e| e.to_string())?;
+    let recorder = std::sync::Arc::new(douyin_alliance::drift::DriftRecorder::new());
+    let (mut answered, mut failed) = (0, Vec::new());
+    for e in douyin_alliance::ENDPOINTS.iter().copied() {
+        if !e.retry_safe || family_filter.is_some_and(|f| f != family(e)) {
+            continue;
+        }
+        let Some(op) = model.endpoints.iter().find(|o| o.name == e.name) else { continue };
+        if op.role.is_some() {
+            continue;
+        }
+        let params = op.request_type.as_ref().and_then(|t| model.types.iter().find(|x| &x.name == t)).map(
+            |t| match &t.kind {
+                spec::TypeKind::Object(fields) => required(fields, model),
+                spec::TypeKind::Enum(_) => Value::Object(Map::new()),
+            },
+        );
+        match call_with(sandbox, e, params.as_ref(), Some(recorder.clone())).await {
+            Ok(_) => answered += 1,
+            Err(msg) => failed.push(format!("{}: {msg}", e.name)),
+        }
+    }
+    let snapshot = recorder.snapshot();
+    std::fs::write(out, snapshot.to_json()).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    let mut report = format!(
+        "probed {} endpoints: {answered} answered with data, {} refused (their answers are recorded too)\n",
+        answered + failed.len(),
+        failed.len()
+    );
+    for f in &failed {
+        report.push_str(&format!("  {f}\n"));
+    }
+    report.push_str(&format!(
+        "wrote {} (read it with `cargo xtask drift {}`)\n",
+        out.display(),
+        out.display()
+    ));
+    Ok(report)
+}
+
 /// Calls `e` with `params`, through the client of its credential.
 async fn call(
     sandbox: Option<&Sandbox>,
     e: &'static Endpoint,
     params: Option<&Value>,
 ) -> Result<Value, String> {
-    let client = match sandbox {
-        Some(s) => s.client_builder().build(),
+    call_with(sandbox, e, params, None).await
+}
+
+/// [`call`], recording the answers into `recorder` when given.
+async fn call_with(
+    sandbox: Option<&Sandbox>,
+    e: &'static Endpoint,
+    params: Option<&Value>,
+    recorder: Option<std::sync::Arc<douyin_alliance::drift::DriftRecorder>>,
+) -> Result<Value, String> {
+    let builder = match sandbox {
+        Some(s) => s.client_builder(),
         None => {
             let mut b = Client::builder();
             if let (Some(k), Some(s)) = (env("DOUYIN_CLIENT_KEY"), env("DOUYIN_CLIENT_SECRET")) {
@@ -174,10 +276,14 @@ async fn call(
             if let (Some(k), Some(s)) = (env("DOUDIAN_APP_KEY"), env("DOUDIAN_APP_SECRET")) {
                 b = b.doudian_credentials(k, s);
             }
-            b.build()
+            b
         }
-    }
-    .map_err(|e| e.to_string())?;
+    };
+    let builder = match recorder {
+        Some(r) => builder.record_drift(r),
+        None => builder,
+    };
+    let client = builder.build().map_err(|e| e.to_string())?;
     let answer = match e.auth() {
         AuthKind::AccessToken => {
             let auth = match sandbox {
@@ -249,6 +355,7 @@ async fn main() -> ExitCode {
     };
     let result = match &cli.command {
         Command::Endpoints { family } => Ok(list(family.as_deref())),
+        Command::Probe { out, family } => probe(sandbox.as_ref(), out, family.as_deref()).await,
         Command::Call { name, params: pairs, json, table: as_table } => {
             let Some(e) = douyin_alliance::dynamic::endpoint(name) else {
                 let near: Vec<&str> = douyin_alliance::ENDPOINTS

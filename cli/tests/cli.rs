@@ -64,3 +64,28 @@ fn refusals_are_one_line_and_print_no_secret() {
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(!err.contains(douyin_sandbox::Sandbox::CLIENT_SECRET), "{err}");
 }
+
+#[test]
+fn probe_records_every_read_only_endpoint_and_the_drift_report_reads_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("snapshot.json");
+    let (code, stdout, err) = run(&["--sandbox", "probe", "--out", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(stdout.starts_with("probed "), "{stdout}");
+    let snapshot = xtask::drift::load(&[&out]).unwrap();
+    assert!(snapshot.endpoints.len() >= 30, "{} endpoints recorded", snapshot.endpoints.len());
+    assert!(
+        snapshot.endpoints.contains_key("kol_orders")
+            && snapshot.endpoints.contains_key("buyin_institute_order_ads")
+    );
+    // The sandbox answers as the spec says: the report finds no field of another shape and no
+    // new field, only fields the sandbox leaves out.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let model = codegen::validate::validate(&codegen::yaml::load_dir(&root.join("spec")).unwrap()).unwrap();
+    for f in xtask::drift::findings(&model, &snapshot) {
+        assert!(
+            matches!(f, xtask::drift::Finding::NeverPresent { .. }),
+            "drift in the sandbox's own answers: {f}"
+        );
+    }
+}
