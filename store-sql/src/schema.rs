@@ -21,32 +21,33 @@ pub(crate) enum Backend {
     Postgres,
 }
 
+/// `query` with `args` bound in order (the same code for either database's query type).
+macro_rules! bound {
+    ($query:expr, $args:expr) => {{
+        let mut q = $query;
+        for a in $args {
+            q = match a {
+                Arg::Text(t) => q.bind(*t),
+                Arg::Bytes(b) => q.bind(*b),
+                Arg::Int(i) => q.bind(*i),
+            };
+        }
+        q
+    }};
+}
+
 /// Runs `$body` with `$q` bound to `$sql` and its arguments, on whichever pool `$pool` is.
 macro_rules! on_pool {
     ($pool:expr, $sql:expr, $args:expr, |$q:ident, $p:ident| $body:expr) => {
         match $pool {
             #[cfg(feature = "sqlite")]
             Pool::Sqlite($p) => {
-                let mut $q = sqlx::query::<sqlx::Sqlite>($sql);
-                for a in $args {
-                    $q = match a {
-                        Arg::Text(t) => $q.bind(*t),
-                        Arg::Bytes(b) => $q.bind(*b),
-                        Arg::Int(i) => $q.bind(*i),
-                    };
-                }
+                let $q = bound!(sqlx::query::<sqlx::Sqlite>($sql), $args);
                 $body
             }
             #[cfg(feature = "postgres")]
             Pool::Postgres($p) => {
-                let mut $q = sqlx::query::<sqlx::Postgres>($sql);
-                for a in $args {
-                    $q = match a {
-                        Arg::Text(t) => $q.bind(*t),
-                        Arg::Bytes(b) => $q.bind(*b),
-                        Arg::Int(i) => $q.bind(*i),
-                    };
-                }
+                let $q = bound!(sqlx::query::<sqlx::Postgres>($sql), $args);
                 $body
             }
         }

@@ -76,17 +76,7 @@ fn an_undrifted_snapshot_has_no_finding() {
 
 #[test]
 fn the_five_drifts_are_found_and_nothing_else() {
-    let mut paths = clean();
-    // Renamed: `product_name` is now `item_name`.
-    let renamed = paths.remove("data.orders[].product_name").unwrap();
-    paths.insert("data.orders[].item_name".into(), renamed);
-    // Added.
-    paths.insert("data.orders[].ad_type".into(), json!({"seen": 2, "string": 2}));
-    // An integer sent as text that is no number.
-    paths.insert("data.orders[].item_num".into(), json!({"seen": 2, "string": 2}));
-    // A documented field missing.
-    paths.remove("data.orders[].shop_name");
-    let found = findings(&model(), &snapshot(paths, "code_msg"));
+    let found = findings(&model(), &drifted());
     let text: Vec<String> = found.iter().map(|f| f.to_string()).collect();
     assert_eq!(found.len(), 6, "{text:#?}");
     assert!(found.contains(&Finding::Envelope {
@@ -105,14 +95,19 @@ fn the_five_drifts_are_found_and_nothing_else() {
     }
 }
 
-/// The drifted snapshot of [`the_five_drifts_are_found_and_nothing_else`].
+/// The clean snapshot drifted five ways.
 fn drifted() -> Snapshot {
     let mut paths = clean();
+    // Renamed: `product_name` is now `item_name`.
     let renamed = paths.remove("data.orders[].product_name").unwrap();
     paths.insert("data.orders[].item_name".into(), renamed);
+    // Added.
     paths.insert("data.orders[].ad_type".into(), json!({"seen": 2, "string": 2}));
+    // An integer sent as text that is no number.
     paths.insert("data.orders[].item_num".into(), json!({"seen": 2, "string": 2}));
+    // A documented field missing.
     paths.remove("data.orders[].shop_name");
+    // Another envelope.
     snapshot(paths, "code_msg")
 }
 

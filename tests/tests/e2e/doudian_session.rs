@@ -124,31 +124,39 @@ async fn replicas_sharing_redis_refresh_a_token_near_its_end_once() {
     assert_eq!(refreshes.load(Ordering::SeqCst), 1, "one refresh for 4 replicas × 4 callers");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn four_processes_sharing_redis_refresh_a_token_near_its_end_once() {
-    use std::process::{Command, Stdio};
-    let redis = redis();
-    let prefix = unique_prefix("doudian-processes");
+/// A gateway double whose `token.refresh` is slow (so the processes arrive while it is in
+/// flight) and answers `access`; the count of refreshes it served.
+async fn slow_refresh(access: &'static str) -> (MockServer, Arc<AtomicUsize>) {
     let server = MockServer::start().await;
     let refreshes = Arc::new(AtomicUsize::new(0));
     let seen = refreshes.clone();
     server.on(REFRESH, move |_, _| {
         seen.fetch_add(1, Ordering::SeqCst);
-        // Slow enough that the other processes arrive while the refresh is in flight.
         std::thread::sleep(std::time::Duration::from_millis(200));
-        MockResponse::json(tokens("dd.fresh", 604_800, "dd.r-fresh"))
+        MockResponse::json(tokens(access, 604_800, "dd.r-fresh"))
     });
-    let store = RedisTokenStore::open(&redis).unwrap().prefix(prefix.clone());
-    let seeding = server.client_builder().token_store(Arc::new(store)).build().unwrap();
-    // Twenty minutes left: inside the refresh window.
-    let near_end = AuthorityTokens::from(("dd.old", 1200, "dd.r-old"));
-    DoudianSession::from_tokens(&seeding, Authority::Institution, "inst-4p", near_end).await.unwrap();
-    let url = server.url();
-    let children: Vec<_> = (0..4)
+    (server, refreshes)
+}
+
+/// Runs `processes` doudian_worker replicas of `calls` callers each on the store at
+/// `store_url` (keys or tables under `prefix`) for the institution `id`, and checks that every
+/// caller of every process got `expected`.
+async fn replicas_get(
+    server: &MockServer,
+    store_url: &str,
+    prefix: &str,
+    id: &str,
+    (processes, calls): (usize, usize),
+    expected: &str,
+) {
+    use std::process::{Command, Stdio};
+    let calls_text = calls.to_string();
+    let children: Vec<_> = (0..processes)
         .map(|_| {
             Command::new(env!("CARGO_BIN_EXE_doudian_worker"))
-                .args([url.as_str(), &*redis, prefix.as_str(), "inst-4p", "4"])
+                .args([server.url().as_str(), store_url, prefix, id, calls_text.as_str()])
                 .env("DOUDIAN_WORKER_SECRET", e2e_tests::DOUDIAN_APP_SECRET)
+                .env("DOUDIAN_WORKER_STORE_KEY", STORE_KEY_HEX)
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
                 .spawn()
@@ -158,27 +166,43 @@ async fn four_processes_sharing_redis_refresh_a_token_near_its_end_once() {
     let outputs = tokio::task::spawn_blocking(move || {
         children.into_iter().map(|c| c.wait_with_output().expect("doudian_worker ends")).collect::<Vec<_>>()
     });
-    let outputs = within(30, outputs).await.unwrap();
-    for out in &outputs {
-        let stdout = String::from_utf8_lossy(&out.stdout);
+    for out in within(60, outputs).await.unwrap() {
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let stdout = String::from_utf8_lossy(&out.stdout);
         let tokens: Vec<&str> = stdout.lines().filter_map(|l| l.strip_prefix("token ")).collect();
-        assert_eq!(tokens, ["dd.fresh"; 4], "every caller of every process has the new token");
+        assert_eq!(tokens, vec![expected; calls], "every caller of every process has the new token");
     }
+}
+
+/// The SQL store's key, as the workers read it.
+const STORE_KEY_HEX: &str = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
+
+/// Twenty minutes left: inside the refresh window.
+fn near_end() -> AuthorityTokens {
+    AuthorityTokens::from(("dd.old", 1200, "dd.r-old"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_processes_sharing_redis_refresh_a_token_near_its_end_once() {
+    let redis = redis();
+    let prefix = unique_prefix("doudian-processes");
+    let (server, refreshes) = slow_refresh("dd.fresh").await;
+    let store = RedisTokenStore::open(&redis).unwrap().prefix(prefix.clone());
+    let seeding = server.client_builder().token_store(Arc::new(store)).build().unwrap();
+    DoudianSession::from_tokens(&seeding, Authority::Institution, "inst-4p", near_end()).await.unwrap();
+    replicas_get(&server, &redis, &prefix, "inst-4p", (4, 4), "dd.fresh").await;
     assert_eq!(refreshes.load(Ordering::SeqCst), 1, "one refresh for 4 processes × 4 callers");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn eight_processes_sharing_postgres_refresh_a_token_near_its_end_once() {
-    use std::process::{Command, Stdio};
-    const KEY_HEX: &str = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
     let url =
         std::env::var("DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
     let prefix = format!("e2e_{:x}_{}", nanos % 0xffff_ffff, std::process::id());
     let mut key = [0u8; 32];
     for (i, b) in key.iter_mut().enumerate() {
-        *b = u8::from_str_radix(&KEY_HEX[i * 2..i * 2 + 2], 16).unwrap();
+        *b = u8::from_str_radix(&STORE_KEY_HEX[i * 2..i * 2 + 2], 16).unwrap();
     }
     let store = douyin_alliance_sql::SqlTokenStore::connect_with_prefix(
         &url,
@@ -188,40 +212,10 @@ async fn eight_processes_sharing_postgres_refresh_a_token_near_its_end_once() {
     .await
     .unwrap();
     let store = Arc::new(store);
-    let server = MockServer::start().await;
-    let refreshes = Arc::new(AtomicUsize::new(0));
-    let seen = refreshes.clone();
-    server.on(REFRESH, move |_, _| {
-        seen.fetch_add(1, Ordering::SeqCst);
-        std::thread::sleep(std::time::Duration::from_millis(200));
-        MockResponse::json(tokens("dd.fresh-sql", 604_800, "dd.r-fresh-sql"))
-    });
+    let (server, refreshes) = slow_refresh("dd.fresh-sql").await;
     let seeding = server.client_builder().token_store(store.clone()).build().unwrap();
-    let near_end = AuthorityTokens::from(("dd.old", 1200, "dd.r-old"));
-    DoudianSession::from_tokens(&seeding, Authority::Institution, "inst-8p", near_end).await.unwrap();
-    let gateway = server.url();
-    let children: Vec<_> = (0..8)
-        .map(|_| {
-            Command::new(env!("CARGO_BIN_EXE_doudian_worker"))
-                .args([gateway.as_str(), url.as_str(), prefix.as_str(), "inst-8p", "2"])
-                .env("DOUDIAN_WORKER_SECRET", e2e_tests::DOUDIAN_APP_SECRET)
-                .env("DOUDIAN_WORKER_STORE_KEY", KEY_HEX)
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("doudian_worker starts")
-        })
-        .collect();
-    let outputs = tokio::task::spawn_blocking(move || {
-        children.into_iter().map(|c| c.wait_with_output().expect("doudian_worker ends")).collect::<Vec<_>>()
-    });
-    let outputs = within(60, outputs).await.unwrap();
-    for out in &outputs {
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let tokens: Vec<&str> = stdout.lines().filter_map(|l| l.strip_prefix("token ")).collect();
-        assert_eq!(tokens, ["dd.fresh-sql"; 2], "every caller of every process has the new token");
-    }
+    DoudianSession::from_tokens(&seeding, Authority::Institution, "inst-8p", near_end()).await.unwrap();
+    replicas_get(&server, &url, &prefix, "inst-8p", (8, 2), "dd.fresh-sql").await;
     assert_eq!(refreshes.load(Ordering::SeqCst), 1, "one refresh for 8 processes on PostgreSQL");
     store.drop_tables().await.unwrap();
 }
