@@ -18,9 +18,9 @@ pub(crate) struct Examples {
 }
 
 impl Examples {
-    pub(crate) fn from_spec() -> Self {
+    pub(crate) fn from_spec(model: &'static spec::Model) -> Self {
         let mut by_name = HashMap::new();
-        for ep in spec::model().map(|m| m.endpoints.as_slice()).unwrap_or_default() {
+        for ep in &model.endpoints {
             let Some(text) = &ep.example else { continue };
             match serde_json::from_str::<Value>(text) {
                 Ok(v) => {
@@ -278,7 +278,7 @@ mod tests {
 
     #[test]
     fn the_catalog_holds_the_spec_products_and_the_seeded_ones() {
-        let ex = Examples::from_spec();
+        let ex = Examples::from_spec(spec::model().unwrap());
         let c = Catalog::build(&ex, 12, 1);
         let example_id =
             id_of(ex.template("kol_materials_products_search", "products").get("product_id")).unwrap();
@@ -294,7 +294,7 @@ mod tests {
 
     #[test]
     fn search_filters_sorts_and_pages() {
-        let c = Catalog::build(&Examples::from_spec(), 12, 1);
+        let c = Catalog::build(&Examples::from_spec(spec::model().unwrap()), 12, 1);
         let search = |v: Value| c.search(Params(v.as_object().unwrap()));
         let (total, page) = search(json!({"page": 1, "page_size": 5}));
         assert_eq!((total, page.len()), (13, 5));

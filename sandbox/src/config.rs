@@ -47,6 +47,8 @@ pub struct SandboxConfig {
     pub(crate) webhook_retry_delay: Duration,
     pub(crate) rate_limits: crate::throttle::Limits,
     pub(crate) redirect_uris: Vec<String>,
+    pub(crate) spec_edits: Vec<crate::spec::SpecEdit>,
+    pub(crate) spec_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for SandboxConfig {
@@ -75,6 +77,8 @@ impl Default for SandboxConfig {
             webhook_retry_delay: Duration::from_secs(5),
             rate_limits: crate::throttle::Limits::default(),
             redirect_uris: Vec::new(),
+            spec_edits: Vec::new(),
+            spec_dir: None,
         }
     }
 }
@@ -117,6 +121,25 @@ impl SandboxConfig {
     /// The pause before a failed push is retried (default 5 s; it is retried 3 times).
     pub fn webhook_retry_delay(mut self, d: Duration) -> Self {
         self.webhook_retry_delay = d;
+        self
+    }
+
+    /// Serves the compiled-in spec with `edits` made: a platform that changed since the spec
+    /// was written (a field renamed, another envelope, …), for rehearsing `cargo xtask drift`.
+    /// Routes, checks and answers follow the edited spec; the client is the one built from the
+    /// spec as it is. [`Sandbox::start_with`](crate::Sandbox::start_with) fails with
+    /// [`SandboxError::Spec`](crate::SandboxError::Spec) when an edit does not apply once or the
+    /// edited spec does not validate.
+    pub fn spec_edits(mut self, edits: Vec<crate::spec::SpecEdit>) -> Self {
+        self.spec_edits = edits;
+        self
+    }
+
+    /// Serves the spec in `dir` (its `*.yaml` files, read at start) instead of the compiled-in
+    /// one, [`Self::spec_edits`] applying to it: the platform stays what that spec says while
+    /// the client is rebuilt from another (as `.ci/drift-loop` does).
+    pub fn spec_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.spec_dir = Some(dir.into());
         self
     }
 

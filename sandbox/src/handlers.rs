@@ -302,9 +302,9 @@ fn process(
     if let Some(t) = &ep.request_type {
         let source = if rest.encoding == Encoding::Json { Source::Json } else { Source::Text };
         if source == Source::Text {
-            validate::numbers_from_text(t, &mut params);
+            validate::numbers_from_text(sh.model, t, &mut params);
         }
-        validate::check(t, &params, source)?;
+        validate::check(sh.model, t, &params, source)?;
     }
     // Every field the SDK adds must be there, a string; constants must be what the spec says.
     let constants = rest.constants.iter().map(|(k, v)| (k.as_str(), Some(v.as_str())));

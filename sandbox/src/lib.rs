@@ -113,6 +113,8 @@ pub enum SandboxError {
 /// State shared by the servers and the [`Sandbox`] handle.
 pub(crate) struct Shared {
     pub(crate) config: SandboxConfig,
+    /// The spec served: the compiled-in one, or it with [`SandboxConfig::spec_edits`] made.
+    pub(crate) model: &'static spec::Model,
     pub(crate) clock: clock::Clock,
     routes: HashMap<(Server, String), &'static Endpoint>,
     pub(crate) examples: catalog::Examples,
@@ -189,8 +191,8 @@ impl Sandbox {
     /// Starts the sandbox with `config`.
     pub async fn start_with(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
         config.check()?;
-        let model = spec::model()?;
-        let examples = catalog::Examples::from_spec();
+        let model = spec::model_with(config.spec_dir.as_deref(), &config.spec_edits)?;
+        let examples = catalog::Examples::from_spec(model);
         let catalog = catalog::Catalog::build(&examples, config.seeded_products, config.seed);
         let templates = state::Templates::from_examples(&examples);
         let routes = model
@@ -213,6 +215,7 @@ impl Sandbox {
             listeners.push((*server, listener, local));
         }
         let shared = Arc::new(Shared {
+            model,
             clock: clock::Clock::default(),
             routes,
             examples,
@@ -385,7 +388,7 @@ impl Sandbox {
 
     /// Adds a parsed fault rule (see [`FaultRule`]).
     pub fn add_fault(&self, rule: FaultRule) -> Result<(), SandboxError> {
-        if rule.endpoint != "*" && spec::endpoint(&rule.endpoint).is_none() {
+        if rule.endpoint != "*" && !self.shared.model.endpoints.iter().any(|e| e.name == rule.endpoint) {
             return Err(SandboxError::UnknownEndpoint(rule.endpoint));
         }
         lock(&self.shared.faults).add(rule);

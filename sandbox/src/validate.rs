@@ -4,9 +4,7 @@
 
 use douyin_alliance::check;
 use serde_json::{Map, Value};
-use spec_model::model::{Field, Ty, TypeKind};
-
-use crate::spec;
+use spec_model::model::{Field, Model, Ty, TypeKind};
 
 /// Where the parameters came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,15 +25,20 @@ pub(crate) struct Violation {
 }
 
 /// Checks `params` against the object type `type_name`; the first problem found is returned.
-pub(crate) fn check(type_name: &str, params: &Map<String, Value>, source: Source) -> Result<(), Violation> {
-    object(type_name, params, source, "")
+pub(crate) fn check(
+    m: &'static Model,
+    type_name: &str,
+    params: &Map<String, Value>,
+    source: Source,
+) -> Result<(), Violation> {
+    object(m, type_name, params, source, "")
 }
 
 /// Text that is a number becomes a JSON number for the numeric fields of `type_name`, so that
 /// `min` / `max` apply as to a JSON body (text that is not a number stays text and fails the
 /// type check, naming the field).
-pub(crate) fn numbers_from_text(type_name: &str, params: &mut Map<String, Value>) {
-    let Some(TypeKind::Object(fields)) = spec::named_type(type_name).map(|t| &t.kind) else { return };
+pub(crate) fn numbers_from_text(m: &Model, type_name: &str, params: &mut Map<String, Value>) {
+    let Some(TypeKind::Object(fields)) = named_type(m, type_name).map(|t| &t.kind) else { return };
     for f in fields {
         let Some(Value::String(text)) = params.get(&f.wire) else { continue };
         let number = match f.ty {
@@ -64,8 +67,19 @@ fn bad(path: &str, problem: impl Into<String>) -> Violation {
     Violation { field, problem: problem.into(), missing: false }
 }
 
-fn object(name: &str, obj: &Map<String, Value>, source: Source, path: &str) -> Result<(), Violation> {
-    let Some(t) = spec::named_type(name) else { return Err(bad(path, format!("has unknown type {name}"))) };
+/// The named type called `name` in `m`.
+fn named_type<'m>(m: &'m Model, name: &str) -> Option<&'m spec_model::model::NamedType> {
+    m.types.iter().find(|t| t.name == name)
+}
+
+fn object(
+    m: &'static Model,
+    name: &str,
+    obj: &Map<String, Value>,
+    source: Source,
+    path: &str,
+) -> Result<(), Violation> {
+    let Some(t) = named_type(m, name) else { return Err(bad(path, format!("has unknown type {name}"))) };
     let TypeKind::Object(fields) = &t.kind else { return Err(bad(path, "must be an object")) };
     for f in fields {
         let p = at(path, &f.wire);
@@ -74,14 +88,14 @@ fn object(name: &str, obj: &Map<String, Value>, source: Source, path: &str) -> R
                 return Err(Violation { field: p, problem: "is required".into(), missing: true })
             }
             None | Some(Value::Null) => {}
-            Some(v) => field(f, v, source, &p)?,
+            Some(v) => field(m, f, v, source, &p)?,
         }
     }
     Ok(())
 }
 
-fn named(name: &str, v: &Value, source: Source, path: &str) -> Result<(), Violation> {
-    match spec::named_type(name).map(|t| &t.kind) {
+fn named(m: &'static Model, name: &str, v: &Value, source: Source, path: &str) -> Result<(), Violation> {
+    match named_type(m, name).map(|t| &t.kind) {
         Some(TypeKind::Enum(e)) => {
             let wire = match (v, e.int) {
                 (Value::Number(n), true) if n.is_i64() => n.to_string(),
@@ -97,7 +111,7 @@ fn named(name: &str, v: &Value, source: Source, path: &str) -> Result<(), Violat
             }
         }
         _ => match v.as_object() {
-            Some(obj) => object(name, obj, source, path),
+            Some(obj) => object(m, name, obj, source, path),
             None => Err(bad(path, "must be an object")),
         },
     }
@@ -105,8 +119,14 @@ fn named(name: &str, v: &Value, source: Source, path: &str) -> Result<(), Violat
 
 /// The field's type, then its stated constraints, checked by the SDK's own checks (the same
 /// rules and messages as the client's check before sending).
-fn field(f: &'static Field, v: &Value, source: Source, path: &str) -> Result<(), Violation> {
-    ty(&f.ty, v, source, path)?;
+fn field(
+    m: &'static Model,
+    f: &'static Field,
+    v: &Value,
+    source: Source,
+    path: &str,
+) -> Result<(), Violation> {
+    ty(m, &f.ty, v, source, path)?;
     let c = &f.constraints;
     let n = match v {
         Value::Number(n) => n.as_f64(),
@@ -136,7 +156,7 @@ fn field(f: &'static Field, v: &Value, source: Source, path: &str) -> Result<(),
     broken().map_err(|v| bad(path, v.problem))
 }
 
-fn ty(t: &Ty, v: &Value, source: Source, path: &str) -> Result<(), Violation> {
+fn ty(m: &'static Model, t: &Ty, v: &Value, source: Source, path: &str) -> Result<(), Violation> {
     let text = source == Source::Text;
     let ok = match t {
         Ty::String | Ty::Secret => v.is_string(),
@@ -152,18 +172,18 @@ fn ty(t: &Ty, v: &Value, source: Source, path: &str) -> Result<(), Violation> {
         Ty::List(inner) => {
             let Some(items) = v.as_array() else { return Err(bad(path, "must be an array")) };
             for (i, item) in items.iter().enumerate() {
-                ty(inner, item, source, &format!("{path}[{i}]"))?;
+                ty(m, inner, item, source, &format!("{path}[{i}]"))?;
             }
             true
         }
         Ty::Map(inner) => {
             let Some(obj) = v.as_object() else { return Err(bad(path, "must be an object")) };
             for (k, item) in obj {
-                ty(inner, item, source, &at(path, k))?;
+                ty(m, inner, item, source, &at(path, k))?;
             }
             true
         }
-        Ty::Named(n) => return named(n, v, source, path),
+        Ty::Named(n) => return named(m, n, v, source, path),
     };
     if ok {
         Ok(())
@@ -197,21 +217,29 @@ mod tests {
     #[test]
     fn bounds_apply_to_query_text_as_to_json_numbers() {
         let q = obj(serde_json::json!({"task_id": "7", "page": "1", "page_size": "50"}));
-        let v = check("CaptainTaskProductListRequest", &q, Source::Text).unwrap_err();
+        let v = check(crate::spec::model().unwrap(), "CaptainTaskProductListRequest", &q, Source::Text)
+            .unwrap_err();
         assert_eq!(v.field, "page_size");
         assert!(v.problem.contains("at most 20"), "{}", v.problem);
         let ok = obj(serde_json::json!({"task_id": "7", "page": "1", "page_size": "20"}));
-        assert_eq!(check("CaptainTaskProductListRequest", &ok, Source::Text), Ok(()));
+        assert_eq!(
+            check(crate::spec::model().unwrap(), "CaptainTaskProductListRequest", &ok, Source::Text),
+            Ok(())
+        );
         let json = obj(serde_json::json!({"task_id": "7", "page": 1, "page_size": 50}));
         assert_eq!(
-            check("CaptainTaskProductListRequest", &json, Source::Json).unwrap_err().field,
+            check(crate::spec::model().unwrap(), "CaptainTaskProductListRequest", &json, Source::Json)
+                .unwrap_err()
+                .field,
             "page_size"
         );
     }
 
     #[test]
     fn a_missing_field_says_so() {
-        let v = check("CaptainTaskProductListRequest", &Map::new(), Source::Json).unwrap_err();
+        let v =
+            check(crate::spec::model().unwrap(), "CaptainTaskProductListRequest", &Map::new(), Source::Json)
+                .unwrap_err();
         assert!(v.missing);
         assert_eq!(v.problem, "is required");
     }

@@ -43,9 +43,13 @@ pub struct PathStats {
     /// Strings (of which `numeric_string` read as numbers).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub string: u64,
-    /// Strings that read as numbers (`"3450632721376902816"`).
+    /// Strings that read as numbers (`"3450632721376902816"`, `"0.50"`): what float fields read.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub numeric_string: u64,
+    /// Strings that read as integers (`"3450632721376902816"`, not `"0.50"`): what integer and
+    /// id fields read.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub integer_string: u64,
     /// Objects.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub object: u64,
@@ -74,8 +78,12 @@ impl PathStats {
             Value::Number(_) => self.float += 1,
             Value::String(s) => {
                 self.string += 1;
-                if !s.is_empty() && s.trim().parse::<f64>().is_ok() {
+                let t = s.trim();
+                if !t.is_empty() && t.parse::<f64>().is_ok() {
                     self.numeric_string += 1;
+                    if t.parse::<i64>().is_ok() || t.parse::<u64>().is_ok() {
+                        self.integer_string += 1;
+                    }
                 }
                 let len = u32::try_from(s.chars().count()).unwrap_or(u32::MAX);
                 self.min_len = Some(self.min_len.map_or(len, |m| m.min(len)));
@@ -94,6 +102,7 @@ impl PathStats {
         self.float += o.float;
         self.string += o.string;
         self.numeric_string += o.numeric_string;
+        self.integer_string += o.integer_string;
         self.object += o.object;
         self.array += o.array;
         self.min_len = match (self.min_len, o.min_len) {
@@ -308,7 +317,9 @@ mod tests {
             ], "skus": {"1234": {"p": 1}, "5678": {"p": 2}}},
         }));
         let id = &paths["data.results[].product_id"];
-        assert_eq!((id.seen, id.string, id.numeric_string, id.int), (2, 1, 1, 1));
+        assert_eq!((id.seen, id.string, id.numeric_string, id.integer_string, id.int), (2, 1, 1, 1, 1));
+        let price = &walked(serde_json::json!({"price": "0.50"}))["price"];
+        assert_eq!((price.numeric_string, price.integer_string), (1, 0), "a decimal is no integer");
         let title = &paths["data.results[].title"];
         assert_eq!((title.seen, title.string, title.null, title.min_len), (2, 1, 1, Some(20)));
         assert_eq!(paths["data.results[]"].object, 2);

@@ -18,7 +18,8 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::model::{
-    AuthKind, Binding, EnumDef, Field, Model, Operation, Pagination, RestBinding, SignedBinding, TypeKind,
+    AuthKind, Binding, EnumDef, Field, Model, Operation, Pagination, Provenance, RestBinding, SignedBinding,
+    TypeKind,
 };
 
 /// What a change does to users, most severe first.
@@ -98,6 +99,21 @@ struct Out(Vec<Change>);
 impl Out {
     fn push(&mut self, class: Class, item: impl Into<String>, what: impl Into<String>) {
         self.0.push(Change { class, item: item.into(), what: what.into() });
+    }
+
+    /// A change of evidence, in the words the docs use (`single source (S1)`).
+    fn evidence<'p>(
+        &mut self,
+        item: &str,
+        what: &str,
+        a: impl Into<Option<&'p Provenance>>,
+        b: impl Into<Option<&'p Provenance>>,
+    ) {
+        let phrase = |p: Option<&Provenance>| p.map_or_else(|| "none".to_string(), Provenance::phrase);
+        let (a, b) = (a.into(), b.into());
+        if a != b {
+            self.push(Class::Docs, item, format!("{what} changed from {} to {}", phrase(a), phrase(b)));
+        }
     }
 
     /// A change of `what` when `a != b`.
@@ -181,7 +197,7 @@ fn events(out: &mut Out, old: &Model, new: &Model) {
                 out.differ(Class::WireOnly, item, "keys it is recognised by", &o.keys, &e.keys);
                 out.differ(Class::Docs, item, "summary", &o.summary, &e.summary);
                 out.differ(Class::Docs, item, "doc", &o.doc, &e.doc);
-                out.differ(Class::Docs, item, "evidence", &o.evidence, &e.evidence);
+                out.evidence(item, "evidence", &o.evidence, &e.evidence);
                 out.differ(Class::Docs, item, "name evidence", &o.name_evidence, &e.name_evidence);
             }
         }
@@ -237,7 +253,7 @@ fn endpoint(out: &mut Out, o: &Operation, n: &Operation) {
     out.differ(Class::Docs, item, "doc", &o.doc, &n.doc);
     out.differ(Class::Docs, item, "doc URL", &o.doc_url, &n.doc_url);
     out.differ(Class::Docs, item, "example", &o.example, &n.example);
-    out.differ(Class::Docs, item, "evidence", &o.evidence, &n.evidence);
+    out.evidence(item, "evidence", &o.evidence, &n.evidence);
 }
 
 /// How a REST call changed: its host (which base URL a user configures), the alternative
@@ -268,8 +284,8 @@ fn rest(out: &mut Out, item: &str, o: &RestBinding, n: &RestBinding) {
         let how = if detected(n) { "now detected from each answer" } else { "now trusted as the spec says" };
         out.push(Class::WireOnly, item, format!("the envelope is {how} (its evidence changed)"));
     }
-    out.differ(Class::Docs, item, "credential evidence", &o.credential.evidence, &n.credential.evidence);
-    out.differ(Class::Docs, item, "envelope evidence", &o.envelope_evidence, &n.envelope_evidence);
+    out.evidence(item, "credential evidence", &o.credential.evidence, &n.credential.evidence);
+    out.evidence(item, "envelope evidence", &o.envelope_evidence, &n.envelope_evidence);
 }
 
 /// How a signed gateway call changed.
@@ -278,8 +294,8 @@ fn signed(out: &mut Out, item: &str, o: &SignedBinding, n: &SignedBinding) {
     out.differ(Class::WireOnly, item, "token", &o.credential.token, &n.credential.token);
     out.differ(Class::WireOnly, item, "authority", &o.credential.authorities, &n.credential.authorities);
     out.differ(Class::WireOnly, item, "envelope", &o.envelope, &n.envelope);
-    out.differ(Class::Docs, item, "credential evidence", &o.credential.evidence, &n.credential.evidence);
-    out.differ(Class::Docs, item, "envelope evidence", &o.envelope_evidence, &n.envelope_evidence);
+    out.evidence(item, "credential evidence", &o.credential.evidence, &n.credential.evidence);
+    out.evidence(item, "envelope evidence", &o.envelope_evidence, &n.envelope_evidence);
 }
 
 fn pagination(out: &mut Out, item: &str, p: &Pagination, q: &Pagination) {
@@ -328,7 +344,7 @@ fn types(out: &mut Out, old: &Model, new: &Model) {
         let name = t.name.as_str();
         out.differ(Class::Docs, name, "doc", &o.doc, &t.doc);
         out.differ(Class::Docs, name, "Chinese doc", &o.doc_zh, &t.doc_zh);
-        out.differ(Class::Docs, name, "evidence", &o.evidence, &t.evidence);
+        out.evidence(name, "evidence", o.evidence.as_ref(), t.evidence.as_ref());
         let request = sent_a.contains(name) || sent_b.contains(name);
         match (&o.kind, &t.kind) {
             (TypeKind::Object(f), TypeKind::Object(g)) => fields(out, name, f, g, request),
@@ -379,7 +395,7 @@ fn field(out: &mut Out, item: &str, o: &Field, n: &Field) {
     out.differ(Class::Docs, item, "Chinese doc", &o.doc_zh, &n.doc_zh);
     out.differ(Class::Docs, item, "unit", &o.unit, &n.unit);
     out.differ(Class::Docs, item, "example", &o.example, &n.example);
-    out.differ(Class::Docs, item, "evidence", &o.evidence, &n.evidence);
+    out.evidence(item, "evidence", &o.evidence, &n.evidence);
 }
 
 fn values(out: &mut Out, ty: &str, old: &EnumDef, new: &EnumDef) {

@@ -1,8 +1,9 @@
 //! Edits of a spec file's text that keep everything else as written (comments, order, flow
-//! mappings): a field added to a type, a field's type or evidence replaced. What
+//! mappings): a field added to a type, a field's type or evidence replaced, an endpoint's
+//! response envelope replaced. What
 //! `cargo xtask drift --patch` writes; each edit finds its place through [`crate::positions`].
 
-use crate::positions::{block, find_line, has_key, indent};
+use crate::positions::{block, find_line, has_key, indent, key_line};
 
 /// The 1-based line of the type item `name:` under the file's `types:`.
 fn type_line(text: &str, type_name: &str) -> Option<usize> {
@@ -81,6 +82,34 @@ pub fn set_field_key(text: &str, type_name: &str, field: &str, key: &str, value:
     Some(join(out, text.ends_with('\n')))
 }
 
+/// `text` with the keys `envelope` and `evidence` of endpoint `endpoint`'s `response:` set to
+/// `envelope` and `evidence` (each replaced, or added as the mapping's first keys); `None` when
+/// the endpoint or its `response:` is not found.
+pub fn set_response_envelope(text: &str, endpoint: &str, envelope: &str, evidence: &str) -> Option<String> {
+    let endpoints = text.lines().position(|l| l.trim_end() == "endpoints:")?;
+    let item = find_line(text, "name", endpoint, endpoints + 1)?;
+    let (_, end) = block(text, item);
+    let response = key_line(text, item, "response")? - 1;
+    let mut out: Vec<String> = text.lines().map(String::from).collect();
+    let own = indent(&out[response]);
+    // The response mapping's own keys: the lines after `response:` deeper than it.
+    let stop = (response + 1..end)
+        .find(|&i| {
+            let t = out[i].trim_start();
+            !t.is_empty() && !t.starts_with('#') && indent(&out[i]) <= own
+        })
+        .unwrap_or(end);
+    let child = (response + 1..stop).map(|i| indent(&out[i])).find(|&n| n > own)?;
+    for (key, value) in [("evidence", evidence), ("envelope", envelope)] {
+        let line = format!("{}{key}: {value}", " ".repeat(child));
+        match (response + 1..stop).find(|&i| indent(&out[i]) == child && has_key(&out[i], key)) {
+            Some(i) => out[i] = line,
+            None => out.insert(response + 1, line),
+        }
+    }
+    Some(join(out, text.ends_with('\n')))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,6 +122,24 @@ mod tests {
         assert!(out.contains("        evidence: {level: guessed, note: x}\n      - name: ad_type\n        type: string\n        doc: Seen live.\n\n  - name: Other"), "{out}");
         assert!(out.starts_with("# a comment\n"));
         assert!(add_field(FILE, "Nope", "name: y").is_none());
+    }
+
+    #[test]
+    fn a_response_envelope_is_replaced_with_its_evidence() {
+        let file = "endpoints:\n  - name: a\n    response:\n      envelope: code_msg\n      type: A\n      example:\n        code: 0\n  - name: b\n    response:\n      envelope: code_msg\n      type: B\n";
+        let out = set_response_envelope(file, "a", "status_code", "{level: observed}").unwrap();
+        assert_eq!(
+            out,
+            "endpoints:\n  - name: a\n    response:\n      evidence: {level: observed}\n      envelope: status_code\n      type: A\n      example:\n        code: 0\n  - name: b\n    response:\n      envelope: code_msg\n      type: B\n"
+        );
+        let again = set_response_envelope(&out, "a", "err_no", "{level: observed, note: x}").unwrap();
+        assert!(
+            again.contains(
+                "      evidence: {level: observed, note: x}\n      envelope: err_no\n      type: A\n"
+            ),
+            "{again}"
+        );
+        assert!(set_response_envelope(file, "nope", "x", "y").is_none());
     }
 
     #[test]

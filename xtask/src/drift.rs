@@ -26,6 +26,7 @@ pub struct Kinds {
     pub float: u64,
     pub string: u64,
     pub numeric_string: u64,
+    pub integer_string: u64,
     pub object: u64,
     pub array: u64,
 }
@@ -54,6 +55,7 @@ fn add(into: &mut Kinds, k: &Kinds) {
     into.float += k.float;
     into.string += k.string;
     into.numeric_string += k.numeric_string;
+    into.integer_string += k.integer_string;
     into.object += k.object;
     into.array += k.array;
 }
@@ -87,8 +89,8 @@ pub enum Finding {
     OtherShape { endpoint: String, field: String, spec: String, seen: String },
     /// A key the type does not have.
     NewField { endpoint: String, field: String, seen: String },
-    /// A field present in every object of its type, with kinds its spec type takes (not
-    /// reported; `--patch` raises its evidence to `observed`).
+    /// A field present with a value (never `null`) in every object of its type, with kinds its
+    /// spec type takes (not reported; `--patch` raises its evidence to `observed`).
     Holds { endpoint: String, field: String, seen: String },
     /// A field of the type never present where its object was.
     NeverPresent { endpoint: String, field: String, objects: u64 },
@@ -148,7 +150,7 @@ fn fits(ty: &Ty, k: &Kinds, types: &BTreeMap<&str, &NamedType>) -> bool {
     let other = |allowed: u64| k.seen.saturating_sub(k.null).saturating_sub(allowed) == 0;
     match ty {
         Ty::String | Ty::Secret => other(k.string + k.int + k.float),
-        Ty::Id | Ty::I32 | Ty::I64 => other(k.int + k.numeric_string),
+        Ty::Id | Ty::I32 | Ty::I64 => other(k.int + k.integer_string),
         Ty::F64 => other(k.int + k.float + k.numeric_string),
         Ty::Bool => other(k.bool + k.int + k.string),
         Ty::Json => true,
@@ -156,7 +158,7 @@ fn fits(ty: &Ty, k: &Kinds, types: &BTreeMap<&str, &NamedType>) -> bool {
         Ty::Map(_) => other(k.object),
         Ty::Named(n) => match types.get(n.as_str()).map(|t| &t.kind) {
             Some(TypeKind::Object(_)) => other(k.object),
-            Some(TypeKind::Enum(e)) if e.int => other(k.int + k.numeric_string),
+            Some(TypeKind::Enum(e)) if e.int => other(k.int + k.integer_string),
             Some(TypeKind::Enum(_)) => other(k.string + k.int),
             None => true,
         },
@@ -241,7 +243,10 @@ fn walk(
         match d.paths.get(&p) {
             None => out.push(Finding::NeverPresent { endpoint: endpoint.into(), field: name, objects }),
             Some(k) => {
-                if fits(&f.ty, k, types) && k.seen >= objects && object_of(&f.ty, types).is_none() {
+                // Present with a value in every object: a null, read as absent, would not hold
+                // a field that is strict afterwards.
+                let always = k.seen >= objects && k.null == 0;
+                if fits(&f.ty, k, types) && always && object_of(&f.ty, types).is_none() {
                     out.push(Finding::Holds {
                         endpoint: endpoint.into(),
                         field: name.clone(),
@@ -329,7 +334,7 @@ fn observed_type(key: &str, k: &Kinds) -> &'static str {
         "json"
     } else if k.bool == rest {
         "bool"
-    } else if k.int + k.numeric_string == rest {
+    } else if k.int + k.integer_string == rest {
         if key == "id" || key.ends_with("_id") {
             "id"
         } else {
@@ -344,10 +349,15 @@ fn observed_type(key: &str, k: &Kinds) -> &'static str {
     }
 }
 
-/// The spec type a field of spec type `spec` widens to when it came as `k`.
+/// The spec type a field of spec type `spec` widens to when it came as `k`: an integer that
+/// came as decimals (numbers or their text) becomes `f64`; a scalar that came as other text
+/// becomes `string`; anything else `json`.
 fn widened(spec: &str, k: &Kinds) -> &'static str {
     let scalar = k.object + k.array == 0;
-    if scalar && k.string > 0 && matches!(spec, "i32" | "i64" | "id" | "f64" | "bool") {
+    let numbers = k.seen.saturating_sub(k.null) == k.int + k.float + k.numeric_string;
+    if scalar && numbers && matches!(spec, "i32" | "i64") {
+        "f64"
+    } else if scalar && k.string > 0 && matches!(spec, "i32" | "i64" | "id" | "f64" | "bool") {
         "string"
     } else {
         "json"
@@ -356,9 +366,10 @@ fn widened(spec: &str, k: &Kinds) -> &'static str {
 
 /// `cargo xtask drift --patch`: the spec edits the findings call for, written into the spec
 /// files under `spec_dir`: new fields added with their observed type, fields of another shape
-/// widened, fields that hold raised to `observed`; each with `sources: [live]` and a note of
-/// the counts and `date`. Nothing is removed: absences and envelopes are only reported.
-/// Returns one line per edit.
+/// widened, fields that hold raised to `observed`, and an endpoint whose every answer came in
+/// one other envelope given that envelope; each with `sources: [live]` and a note of the
+/// counts and `date`. Nothing is removed: absences are only reported. Returns one line per
+/// edit.
 pub fn patch(spec_dir: &Path, snapshot: &Snapshot, date: &str) -> Result<Vec<String>, String> {
     let files = codegen::yaml::load_dir(spec_dir).map_err(|e| e.to_string())?;
     let model = codegen::validate::validate(&files).map_err(|e| e.to_string())?;
@@ -366,7 +377,39 @@ pub fn patch(spec_dir: &Path, snapshot: &Snapshot, date: &str) -> Result<Vec<Str
     let mut texts: BTreeMap<std::path::PathBuf, String> = BTreeMap::new();
     let mut done = Vec::new();
     let mut touched = std::collections::BTreeSet::new();
+    let read = |texts: &BTreeMap<std::path::PathBuf, String>, name: &Path| match texts.get(name) {
+        Some(t) => Ok(t.clone()),
+        None => std::fs::read_to_string(name).map_err(|e| format!("cannot read {}: {e}", name.display())),
+    };
+    let file_of =
+        |file: &str| Path::new(file).file_name().map(|n| spec_dir.join(n)).ok_or("an item without a file");
     for f in all_findings(&model, snapshot) {
+        if let Finding::Envelope { endpoint, .. } = &f {
+            let (Some(e), Some(d)) =
+                (model.endpoints.iter().find(|e| &e.name == endpoint), snapshot.endpoints.get(endpoint))
+            else {
+                continue;
+            };
+            // Only when one envelope, not the spec's, carried every answer.
+            let [(seen, n)] = d.envelopes.iter().collect::<Vec<_>>()[..] else { continue };
+            if seen == "none" || *n != d.answers {
+                continue;
+            }
+            let name = file_of(&e.file)?;
+            let text = read(&texts, &name)?;
+            let evidence =
+                format!("{{level: observed, sources: [live], note: \"{seen} in {n} of {n}, {date}\"}}");
+            match codegen::edit::set_response_envelope(&text, endpoint, seen, &evidence) {
+                Some(t) => {
+                    texts.insert(name, t);
+                    done.push(format!("`{endpoint}`: envelope {} -> {seen}", e.envelope().0.as_str()));
+                }
+                None => {
+                    done.push(format!("could not place the envelope of `{endpoint}` in {}", name.display()))
+                }
+            }
+            continue;
+        }
         let (field, seen, edit) = match &f {
             Finding::NewField { field, seen, .. } => (field, seen, "new"),
             Finding::OtherShape { field, seen, .. } => (field, seen, "widen"),
@@ -379,13 +422,8 @@ pub fn patch(spec_dir: &Path, snapshot: &Snapshot, date: &str) -> Result<Vec<Str
         }
         let Some((type_name, key)) = field.split_once('.') else { continue };
         let Some(t) = types.get(type_name) else { continue };
-        let name = Path::new(&t.file).file_name().map(|n| spec_dir.join(n)).ok_or("a type without a file")?;
-        let text = match texts.get(&name) {
-            Some(t) => t.clone(),
-            None => {
-                std::fs::read_to_string(&name).map_err(|e| format!("cannot read {}: {e}", name.display()))?
-            }
-        };
+        let name = file_of(&t.file)?;
+        let text = read(&texts, &name)?;
         let evidence = format!("{{level: observed, sources: [live], note: \"{seen}, {date}\"}}");
         let kinds = kinds_of(snapshot, &f);
         let edited = match edit {

@@ -112,7 +112,7 @@ fn drifted() -> Snapshot {
 }
 
 #[test]
-fn the_patch_writes_what_was_seen_and_then_only_absences_and_envelopes_remain() {
+fn the_patch_writes_what_was_seen_and_then_only_absences_remain() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let dir = tempfile::tempdir().unwrap();
     let spec = dir.path().join("spec");
@@ -126,13 +126,14 @@ fn the_patch_writes_what_was_seen_and_then_only_absences_and_envelopes_remain() 
         "added `Order.item_name`: string",
         "added `Order.ad_type`: string",
         "widened `Order.item_num`: i64 -> string",
+        "`kol_orders`: envelope data_extra -> code_msg",
     ] {
         assert!(edits.iter().any(|e| e == expected), "missing {expected:?} in {edits:#?}");
     }
     assert!(edits.iter().any(|e| e == "`Order.order_id`: evidence observed"), "{edits:#?}");
     assert!(!edits.iter().any(|e| e.starts_with("could not")), "{edits:#?}");
     // The patched spec validates, and reads the same answers as drift-free but for what is only
-    // reported: the field never present since the rename, the one missing, the envelope.
+    // reported: the field never present since the rename, and the one missing.
     let files = codegen::yaml::load_dir(&spec).unwrap();
     let model = codegen::validate::validate(&files).unwrap();
     assert!(codegen::generate_from(&files).is_ok(), "the patched spec renders");
@@ -140,7 +141,6 @@ fn the_patch_writes_what_was_seen_and_then_only_absences_and_envelopes_remain() 
     assert_eq!(
         left,
         [
-            "kol_orders: envelope: spec data_extra, seen code_msg in 2 of 2",
             "kol_orders: `Order.product_name`: never present in 2",
             "kol_orders: `Order.shop_name`: never present in 2",
         ],
@@ -151,4 +151,24 @@ fn the_patch_writes_what_was_seen_and_then_only_absences_and_envelopes_remain() 
         "{text}"
     );
     assert!(text.starts_with(codegen::schema::MODELINE), "comments and layout are kept");
+}
+
+#[test]
+fn a_field_that_was_once_null_is_not_raised_to_observed() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("spec");
+    std::fs::create_dir(&spec).unwrap();
+    for entry in std::fs::read_dir(root.join("spec")).unwrap() {
+        let p = entry.unwrap().path();
+        std::fs::copy(&p, spec.join(p.file_name().unwrap())).unwrap();
+    }
+    let mut paths = clean();
+    paths.insert("data.orders[].shop_id".into(), json!({"seen": 2, "int": 1, "null": 1}));
+    let edits = xtask::drift::patch(&spec, &snapshot(paths, "data_extra"), "2026-12-04").unwrap();
+    assert!(edits.iter().any(|e| e == "`Order.order_id`: evidence observed"), "{edits:#?}");
+    assert!(
+        !edits.iter().any(|e| e.contains("Order.shop_id")),
+        "strict afterwards, a null would fail: {edits:#?}"
+    );
 }

@@ -165,7 +165,7 @@ fn process(
     };
     let params = checked.params;
     if let Some(t) = &ep.request_type {
-        validate::check(t, &params, Source::Json).map_err(|v| {
+        validate::check(sh.model, t, &params, Source::Json).map_err(|v| {
             GatewayError::parameter(257, format!("参数校验失败: `{}` {}", v.field, v.problem))
         })?;
     }

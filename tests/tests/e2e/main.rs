@@ -5,6 +5,7 @@ mod browser;
 mod doudian_session;
 mod downstream;
 mod drift;
+mod drift_loop;
 mod endpoints_decode;
 mod evidence;
 mod fixture_client;
