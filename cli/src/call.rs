@@ -1,0 +1,198 @@
+//! One call of any endpoint, through the client of its credential: the app's, a user's (the
+//! environment's token, else the session `login` kept), or a Doudian authority's; and
+//! `--all`, which walks the pages of a paged endpoint by its spec's paging fields.
+
+use std::sync::Arc;
+
+use douyin_alliance::drift::DriftRecorder;
+use douyin_alliance::endpoint::{AuthKind, Authority, Endpoint};
+use douyin_alliance::{Client, DoudianAuth, UserAuth, UserSession};
+use douyin_sandbox::{spec, Sandbox};
+use serde_json::{Map, Value};
+
+use crate::settings::Settings;
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// Where calls go: the built-in sandbox, or the platform with the settings' credentials.
+pub enum Target<'a> {
+    /// The sandbox, with its own app and a creator who granted everything.
+    Sandbox(&'a Sandbox),
+    /// The platform (or the hosts the settings name).
+    Platform(&'a Settings),
+}
+
+/// A client for `target`, recording into `recorder` when given.
+pub async fn client(target: &Target<'_>, recorder: Option<Arc<DriftRecorder>>) -> Result<Client, String> {
+    let builder = match target {
+        Target::Sandbox(s) => s.client_builder(),
+        Target::Platform(settings) => settings.client_builder().await?,
+    };
+    let builder = match recorder {
+        Some(r) => builder.record_drift(r),
+        None => builder,
+    };
+    builder.build().map_err(|e| e.to_string())
+}
+
+/// Calls `e` with `params` and answers its `data`.
+pub async fn call(
+    target: &Target<'_>,
+    client: &Client,
+    e: &'static Endpoint,
+    params: Option<&Value>,
+) -> Result<Value, String> {
+    let answer = match e.auth() {
+        AuthKind::AccessToken => client.user(&user_auth(target, client, e).await?).call_json(e, params).await,
+        AuthKind::DoudianToken => {
+            client.doudian(&doudian_auth(target, client, e).await?).call_json(e, params).await
+        }
+        _ => client.call_json(e, params).await,
+    };
+    answer.map_err(|e| e.to_string())
+}
+
+/// A user's credentials: the sandbox creator's; `DOUYIN_OPEN_ID` with `DOUYIN_ACCESS_TOKEN`;
+/// else the session of the settings' open_id in the token store (refreshed when due).
+async fn user_auth(target: &Target<'_>, client: &Client, e: &Endpoint) -> Result<UserAuth, String> {
+    let settings = match target {
+        Target::Sandbox(s) => {
+            let code = s.authorize_all(Sandbox::DEFAULT_OPEN_ID);
+            let t = client
+                .oauth_access_token(&douyin_alliance::types::AccessTokenRequest::new(code))
+                .await
+                .map_err(|e| e.to_string())?;
+            return Ok(UserAuth::new(t.open_id, t.access_token));
+        }
+        Target::Platform(settings) => settings,
+    };
+    let open_id = settings.open_id();
+    if let (Some(o), Some(t)) = (open_id.clone(), env("DOUYIN_ACCESS_TOKEN")) {
+        return Ok(UserAuth::new(o, t));
+    }
+    let Some(open_id) = open_id else {
+        return Err(format!(
+            "`{}` is a user's call: run `douyin-alliance login`, or set DOUYIN_OPEN_ID and DOUYIN_ACCESS_TOKEN",
+            e.name
+        ));
+    };
+    UserSession::resume(client, &open_id).auth().await.map_err(|err| {
+        format!("`{}` is a user's call and the session of {open_id} is not usable ({err}): run `douyin-alliance login`", e.name)
+    })
+}
+
+/// A Doudian authority's credentials: a fresh sandbox grant, or `DOUDIAN_ACCESS_TOKEN` (with
+/// `DOUDIAN_AUTHORITY`, default the endpoint's first).
+async fn doudian_auth(target: &Target<'_>, client: &Client, e: &Endpoint) -> Result<DoudianAuth, String> {
+    let takes = e.signed().map(|s| s.authorities).unwrap_or_default();
+    match target {
+        Target::Sandbox(s) => {
+            let authority = takes.first().copied().unwrap_or(Authority::Kol);
+            let code = s.doudian_code(authority);
+            let req = douyin_alliance::types::DoudianTokenCreateRequest::new(code, "authorization_code");
+            let t = client.doudian_token_create(&req).await.map_err(|e| e.to_string())?;
+            Ok(DoudianAuth::new(authority, t.access_token))
+        }
+        Target::Platform(_) => {
+            let authority = env("DOUDIAN_AUTHORITY")
+                .and_then(|a| Authority::from_spec(&a))
+                .or_else(|| takes.first().copied())
+                .unwrap_or(Authority::Kol);
+            let Some(token) = env("DOUDIAN_ACCESS_TOKEN") else {
+                return Err(format!("`{}` takes an authority's token: set DOUDIAN_ACCESS_TOKEN", e.name));
+            };
+            Ok(DoudianAuth::new(authority, token))
+        }
+    }
+}
+
+/// The parameters of a call: the file's object, then each `key=value` over it.
+pub fn params(json: Option<&std::path::Path>, pairs: &[String]) -> Result<Option<Value>, String> {
+    let mut map = match json {
+        Some(p) => {
+            let text = std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+            match serde_json::from_str::<Value>(&text) {
+                Ok(Value::Object(m)) => m,
+                Ok(_) => return Err(format!("{} holds no JSON object", p.display())),
+                Err(e) => return Err(format!("{} is not JSON: {e}", p.display())),
+            }
+        }
+        None => Map::new(),
+    };
+    for pair in pairs {
+        let Some((k, v)) = pair.split_once('=') else {
+            return Err(format!("`--param {pair}` is not key=value"));
+        };
+        let value = serde_json::from_str(v).unwrap_or_else(|_| Value::String(v.to_string()));
+        map.insert(k.to_string(), value);
+    }
+    Ok(if map.is_empty() && json.is_none() { None } else { Some(Value::Object(map)) })
+}
+
+/// `call --all`: every page of `e` from `params` on (at most `max_pages`), its items in one
+/// array, with a progress bar on stderr (hidden when it is no terminal).
+pub async fn all_pages(
+    target: &Target<'_>,
+    client: &Client,
+    e: &'static Endpoint,
+    params: Option<&Value>,
+    max_pages: usize,
+) -> Result<Value, String> {
+    let model = spec::model().map_err(|e| e.to_string())?;
+    let paging = model
+        .endpoints
+        .iter()
+        .find(|o| o.name == e.name)
+        .and_then(|o| o.pagination.as_ref())
+        .ok_or_else(|| format!("`{}` is not paged: call it without --all", e.name))?;
+    let mut params = match params {
+        Some(Value::Object(m)) => m.clone(),
+        _ => Map::new(),
+    };
+    let size = params.get(&paging.page_size.wire).and_then(Value::as_i64).unwrap_or(paging.max_page_size);
+    params.insert(paging.page_size.wire.clone(), Value::from(size));
+    let mut page = params.get(paging.page.as_ref().map_or("", |p| p.wire.as_str())).and_then(Value::as_i64);
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_message(format!("{}: page 1", e.name));
+    let mut items = Vec::new();
+    for n in 1..=max_pages {
+        if let Some(p) = &paging.page {
+            let current = *page.get_or_insert(1);
+            params.insert(p.wire.clone(), Value::from(current));
+        }
+        let data = call(target, client, e, Some(&Value::Object(params.clone()))).await?;
+        let fields = match &paging.within {
+            Some(w) => data.get(&w.wire).cloned().unwrap_or(Value::Null),
+            None => data,
+        };
+        let got = fields.get(&paging.items.wire).and_then(Value::as_array).cloned().unwrap_or_default();
+        let count = got.len();
+        items.extend(got);
+        let total = paging.total.as_ref().and_then(|t| fields.get(&t.wire)).and_then(Value::as_u64);
+        match total {
+            Some(t) => bar.set_message(format!("{}: page {n}, {} of {t} items", e.name, items.len())),
+            None => bar.set_message(format!("{}: page {n}, {} items", e.name, items.len())),
+        }
+        bar.tick();
+        let short = (count as i64) < size || count == 0;
+        let reached = total.is_some_and(|t| items.len() as u64 >= t);
+        if short || reached {
+            break;
+        }
+        match (&paging.cursor, &paging.next_cursor) {
+            (Some(c), Some(next)) => {
+                let next = fields.get(&next.wire).cloned().unwrap_or(Value::Null);
+                let empty = next.is_null() || next.as_str().is_some_and(str::is_empty);
+                if empty || params.get(&c.wire) == Some(&next) {
+                    break;
+                }
+                params.insert(c.wire.clone(), next);
+            }
+            _ => page = page.map(|p| p + 1),
+        }
+    }
+    bar.finish_and_clear();
+    Ok(Value::Array(items))
+}
