@@ -9,6 +9,12 @@
 //! the traffic: at most [`MAX_PATHS`] paths per endpoint (then the endpoint is marked
 //! `truncated`), at most [`MAX_ITEMS`] items of each array per answer, and keys made only of
 //! digits (ids used as map keys) are counted as one key `*`.
+//!
+//! Its cost is bounded too: walking an answer costs about what decoding it does, so the
+//! recorder walks every answer of an endpoint only until it has recorded
+//! [`Sampling::first`] of them, then one in [`Sampling::every`] ([`Sampling::default`]: the
+//! first 100, then 1 in 100; the call benchmark's `recorder_user_*` figures). An endpoint's
+//! `offered` counts every answer it was handed, `answers` the ones recorded.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -116,11 +122,41 @@ impl PathStats {
     }
 }
 
+/// Which answers the recorder walks: every answer of an endpoint until `first` are recorded,
+/// then one in `every`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sampling {
+    /// Answers of each endpoint recorded before sampling starts.
+    pub first: u64,
+    /// Then one answer in this many is recorded (at least 1).
+    pub every: u64,
+}
+
+impl Sampling {
+    /// Every answer (for tests and short runs; it costs about a second decode per answer).
+    pub const ALL: Sampling = Sampling { first: u64::MAX, every: 1 };
+
+    /// Whether the `n`th answer (from 1) an endpoint was handed is recorded.
+    fn takes(&self, n: u64) -> bool {
+        n <= self.first || (n - self.first) % self.every.max(1) == 0
+    }
+}
+
+impl Default for Sampling {
+    /// The first 100 answers of each endpoint, then 1 in 100.
+    fn default() -> Self {
+        Sampling { first: 100, every: 100 }
+    }
+}
+
 /// What one endpoint's answers carried.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EndpointDrift {
     /// Answers recorded.
     pub answers: u64,
+    /// Answers the recorder was handed: recorded, or passed over by its [`Sampling`].
+    #[serde(default)]
+    pub offered: u64,
     /// Answers that did not decode into the typed data.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub undecoded: u64,
@@ -142,6 +178,7 @@ pub struct EndpointDrift {
 impl EndpointDrift {
     fn merge(&mut self, o: &EndpointDrift) {
         self.answers += o.answers;
+        self.offered += o.offered;
         self.undecoded += o.undecoded;
         for (k, n) in &o.envelopes {
             *self.envelopes.entry(k.clone()).or_default() += n;
@@ -191,16 +228,22 @@ impl DriftSnapshot {
     }
 }
 
-/// The recorder: a [`Hook`] that counts each answer into its [`DriftSnapshot`].
+/// The recorder: a [`Hook`] that counts each answer it samples into its [`DriftSnapshot`].
 #[derive(Debug, Default)]
 pub struct DriftRecorder {
     state: Mutex<DriftSnapshot>,
+    sampling: Sampling,
 }
 
 impl DriftRecorder {
-    /// An empty recorder.
+    /// An empty recorder with the default [`Sampling`].
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty recorder that walks the answers `sampling` picks.
+    pub fn with_sampling(sampling: Sampling) -> Self {
+        DriftRecorder { state: Mutex::default(), sampling }
     }
 
     /// What was recorded so far.
@@ -213,8 +256,19 @@ impl DriftRecorder {
         std::mem::take(&mut *self.state.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
-    /// Counts one answer of `endpoint`.
+    /// Counts one answer of `endpoint`, when the sampling picks it.
     fn record(&self, endpoint: &str, answer: &Answer<'_>) {
+        {
+            let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            if !state.endpoints.contains_key(endpoint) {
+                state.endpoints.insert(endpoint.to_string(), EndpointDrift::default());
+            }
+            let Some(d) = state.endpoints.get_mut(endpoint) else { return };
+            d.offered += 1;
+            if !self.sampling.takes(d.offered) {
+                return;
+            }
+        }
         let envelope = crate::envelope::detect(answer.body).map_or("none", |k| k.as_str());
         // Walked outside the lock; only the counts go in under it.
         let mut seen: Vec<(String, PathStats)> = Vec::new();
@@ -223,7 +277,7 @@ impl DriftRecorder {
             walk(&v, &mut path, &mut seen);
         }
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        let d = state.endpoints.entry(endpoint.to_string()).or_default();
+        let Some(d) = state.endpoints.get_mut(endpoint) else { return };
         d.answers += 1;
         d.undecoded += u64::from(!answer.decoded);
         *d.envelopes.entry(envelope.to_string()).or_default() += 1;
@@ -326,6 +380,15 @@ mod tests {
         assert_eq!(paths["data.skus.*.p"].seen, 2, "digit keys are one key");
         let text = serde_json::to_string(&paths).unwrap();
         assert!(!text.contains("secret-looking") && !text.contains("3450632721376902816"), "{text}");
+    }
+
+    #[test]
+    fn sampling_records_the_first_answers_then_one_in_every() {
+        let s = Sampling { first: 3, every: 4 };
+        let taken: Vec<u64> = (1..=15).filter(|n| s.takes(*n)).collect();
+        assert_eq!(taken, [1, 2, 3, 7, 11, 15]);
+        assert!((1..1000).all(|n| Sampling::ALL.takes(n)));
+        assert!(Sampling { first: 0, every: 0 }.takes(5), "every 0 is every 1");
     }
 
     #[test]

@@ -15,10 +15,17 @@
 //! SDK reaches at least 90% of the raw loop's throughput, and the SDK fetches the client_token
 //! exactly once for the whole run (checked at the end).
 //!
+//! The drift recorder's cost is measured paired only: `kol_store_list` through a client with
+//! `record_drift` on against the same call without it, at concurrency 1 and 64
+//! (`recorder_user_c1`, `recorder_user_c64`; target ≤ 2%, a ratio ≥ 0.98).
+//!
 //! The rate limiter's cost is measured paired only: the SDK with a limit far above the load
 //! against the SDK without one, at concurrency 64, with the limiter local (`limiter_local_c64`)
 //! and shared through the Redis at `REDIS_URL` (`limiter_redis_c64`: each call's permit is one
-//! script, one loopback round trip; the limit's 1 µs interval never binds).
+//! script, one loopback round trip; the limit's 1 µs interval never binds). Beside it, the
+//! floor of any shared limiter with one round trip per call on the same machine:
+//! `redis_round_trip_c64`, the same calls each preceded by one `PING` on a multiplexed Redis
+//! connection, against the calls alone.
 //!
 //! Run with `cargo bench -p e2e-tests --bench calls` (or `cargo xtask bench` for every figure);
 //! a filter (`cargo bench -p e2e-tests --bench calls -- limiter`) selects criterion's groups and
@@ -76,6 +83,10 @@ struct Fixture {
     limited_local: Client,
     /// The SDK with a Redis-shared rate limit far above the load (with REDIS_URL).
     limited_redis: Option<Client>,
+    /// A multiplexed connection to that Redis, for the round-trip floor.
+    redis: Option<redis::aio::ConnectionManager>,
+    /// The creator's calls through a client with the drift recorder on.
+    recording: UserClient,
     /// The creator on the Doudian gateway.
     kol: DoudianClient,
     /// A product the gateway shares.
@@ -299,15 +310,34 @@ impl Fixture {
                 .build()
                 .expect("builds")
         });
+        let redis = match std::env::var("REDIS_URL").ok().filter(|u| !u.is_empty()) {
+            Some(url) => Some(
+                redis::Client::open(url)
+                    .expect("a Redis URL")
+                    .get_connection_manager()
+                    .await
+                    .expect("Redis answers"),
+            ),
+            None => None,
+        };
+        let recording = sandbox
+            .client_builder()
+            .token_store(token_store.clone())
+            .record_drift(Arc::new(douyin_alliance::drift::DriftRecorder::new()))
+            .build()
+            .expect("builds")
+            .user(&UserAuth::new(tokens.open_id.clone(), tokens.access_token.clone()));
         Fixture {
             sandbox,
             sdk,
             user,
+            recording,
             raw,
             sdk_client_token_calls: AtomicUsize::new(0),
             other_token_fetches,
             limited_local,
             limited_redis,
+            redis,
             kol,
             share_url,
         }
@@ -317,6 +347,14 @@ impl Fixture {
         let req = KolProductShareRequest::new(self.share_url.as_str(), "dy_107_bench_1");
         let d = self.kol.buyin_kol_product_share(&req).await.expect("the SDK call succeeds");
         d.dy_password.map_or(0, |p| p.len())
+    }
+
+    /// One `PING`, then the unlimited call.
+    async fn ping_then_category(&self, redis: &redis::aio::ConnectionManager) -> usize {
+        let mut conn = redis.clone();
+        let pong: String = redis::cmd("PING").query_async(&mut conn).await.expect("Redis answers");
+        assert_eq!(pong, "PONG");
+        self.sdk_category().await
     }
 
     async fn limited_category(client: &Client) -> usize {
@@ -338,8 +376,12 @@ impl Fixture {
     }
 
     async fn sdk_store_list(&self) -> usize {
+        Self::store_list(&self.user).await
+    }
+
+    async fn store_list(user: &UserClient) -> usize {
         let req = KolStoreListRequest::new(1, SHOWCASE as i64);
-        self.user.kol_store_list(&req).await.expect("the SDK call succeeds").results.len()
+        user.kol_store_list(&req).await.expect("the SDK call succeeds").results.len()
     }
 
     /// client_token fetches the SDK made so far.
@@ -458,6 +500,39 @@ fn paired_all(rt: &tokio::runtime::Runtime, fx: &Fixture, rounds: usize, filter:
         println!("paired {group}: limited {with:.0} req/s, unlimited {without:.0} req/s, ratio {ratio:.3}");
         out.insert(
             group.to_string(),
+            serde_json::json!({"sdk_rps": with, "raw_rps": without, "ratio": ratio, "rounds": rounds}),
+        );
+    }
+    // What one loopback round trip to Redis per call costs on this machine.
+    if selected("redis_round_trip_c64") {
+        if let Some(redis) = &fx.redis {
+            let group = "redis_round_trip_c64";
+            let (with, without) =
+                paired(rt, rounds, 64, || fx.ping_then_category(redis), || fx.sdk_category());
+            let ratio = with / without;
+            println!(
+                "paired {group}: PING + call {with:.0} req/s, call {without:.0} req/s, ratio {ratio:.3}"
+            );
+            out.insert(
+                group.to_string(),
+                serde_json::json!({"sdk_rps": with, "raw_rps": without, "ratio": ratio, "rounds": rounds}),
+            );
+        }
+    }
+    // The drift recorder's cost: the same user call with it on and off.
+    for conc in CONCURRENCY {
+        let group = format!("recorder_user_c{conc}");
+        if !selected(&group) {
+            continue;
+        }
+        let (with, without) =
+            paired(rt, rounds, conc, || Fixture::store_list(&fx.recording), || fx.sdk_store_list());
+        let ratio = with / without;
+        println!(
+            "paired {group}: recording {with:.0} req/s, not recording {without:.0} req/s, ratio {ratio:.3}"
+        );
+        out.insert(
+            group,
             serde_json::json!({"sdk_rps": with, "raw_rps": without, "ratio": ratio, "rounds": rounds}),
         );
     }

@@ -36,6 +36,8 @@ pub struct Kinds {
 #[serde(default)]
 pub struct Endpoint {
     pub answers: u64,
+    /// Answers handed to the recorder, sampled or not (0 in older snapshots).
+    pub offered: u64,
     pub envelopes: BTreeMap<String, u64>,
     pub paths: BTreeMap<String, Kinds>,
 }
@@ -71,6 +73,7 @@ pub fn load(paths: &[impl AsRef<Path>]) -> Result<Snapshot, String> {
         for (name, e) in s.endpoints {
             let mine = all.endpoints.entry(name).or_default();
             mine.answers += e.answers;
+            mine.offered += e.offered;
             for (k, n) in e.envelopes {
                 *mine.envelopes.entry(k).or_default() += n;
             }
@@ -302,7 +305,9 @@ pub fn run(root: &Path, paths: &[std::path::PathBuf], patch_spec: bool) -> (Stri
     let found = findings(&model, &snapshot);
     let mut report = String::new();
     let answers: u64 = snapshot.endpoints.values().map(|e| e.answers).sum();
-    let _ = writeln!(report, "{} answers of {} endpoints recorded", answers, snapshot.endpoints.len());
+    let offered: u64 = snapshot.endpoints.values().map(|e| e.offered.max(e.answers)).sum();
+    let _ = write!(report, "{} answers of {} endpoints recorded", answers, snapshot.endpoints.len());
+    let _ = if offered > answers { writeln!(report, " (sampled from {offered})") } else { writeln!(report) };
     if found.is_empty() {
         report.push_str("no drift: every recorded answer is what the spec says");
     } else {

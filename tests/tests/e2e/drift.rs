@@ -72,6 +72,24 @@ async fn unknown_keys_and_other_shapes_are_counted_by_type_and_field() {
     assert_eq!((shop.string, shop.numeric_string), (2, 2));
 }
 
+#[tokio::test]
+async fn past_its_first_answers_the_recorder_samples_one_in_every() {
+    use douyin_alliance::drift::Sampling;
+    let server = MockServer::start().await;
+    let recorder = Arc::new(DriftRecorder::with_sampling(Sampling { first: 2, every: 3 }));
+    let client = server.client_builder().record_drift(recorder.clone()).build().unwrap();
+    let user = client.user(&UserAuth::new("open-drift", "act.drift"));
+    serve(&server);
+    for _ in 0..8 {
+        user.kol_orders(&KolOrdersRequest::new()).await.unwrap();
+    }
+    let d = &recorder.snapshot().endpoints["kol_orders"];
+    // Answers 1, 2, then 5 and 8.
+    assert_eq!((d.offered, d.answers), (8, 4));
+    assert_eq!(d.paths["data.orders[].order_id"].seen, 4);
+    assert_eq!(d.unknown.get("Order.ad_type"), Some(&4));
+}
+
 fn serve(server: &MockServer) {
     server.on("/alliance/kol/orders/", |_, _| {
         MockResponse::json(ok_data(json!({
