@@ -73,8 +73,9 @@ return 0
 /// Returns `{held, wait, now}`: `held` is 0 when the permit is reserved in every limit (send
 /// after `wait` µs), else the 1-based index in KEYS of what holds the call longest (nothing
 /// reserved); `now` is Redis's clock (µs since the epoch). Every key is read by one `MGET`, so
-/// a permit runs `TIME`, `MGET` and a `SET` per limit. Numbers are written with `%.0f`: Redis
-/// would print a Lua number with too few digits.
+/// a permit runs `TIME`, `MGET` and a `SET` per limit. Numbers go to `SET` as Lua numbers:
+/// Redis writes them with every digit (integers below 2^53 exactly), where `string.format`
+/// would cost a quarter of the script's time (Redis's `commandstats`: 14.0 µs -> 10.6 µs).
 static RESERVE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r#"
@@ -104,7 +105,7 @@ for i = ncool + 1, #KEYS do
   local j = 2 * (i - ncool) + 1
   local tat = math.max(tats[i], at) + tonumber(ARGV[j])
   local ttl = math.ceil((tat - now + tonumber(ARGV[j + 1])) / 1000) + 1000
-  redis.call('SET', KEYS[i], string.format('%.0f', tat), 'PX', string.format('%.0f', ttl))
+  redis.call('SET', KEYS[i], tat, 'PX', ttl)
 end
 return {0, wait, now}
 "#,
@@ -123,7 +124,7 @@ local e = now + tonumber(ARGV[1])
 local cur = tonumber(redis.call('GET', KEYS[1]))
 if cur and cur < 1e12 then cur = now + redis.call('PTTL', KEYS[1]) * 1000 end
 if not cur or cur < e then
-  redis.call('SET', KEYS[1], string.format('%.0f', e), 'PX', ARGV[2])
+  redis.call('SET', KEYS[1], e, 'PX', ARGV[2])
 end
 return 0
 "#,
