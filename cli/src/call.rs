@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use douyin_alliance::drift::DriftRecorder;
-use douyin_alliance::endpoint::{AuthKind, Authority, Endpoint};
+use douyin_alliance::endpoint::{AuthKind, Authority, Endpoint, EnvelopeKind};
 use douyin_alliance::{Client, DoudianAuth, UserAuth, UserSession};
 use douyin_sandbox::{spec, Sandbox};
 use serde_json::{Map, Value};
@@ -37,8 +37,47 @@ pub async fn client(target: &Target<'_>, recorder: Option<Arc<DriftRecorder>>) -
     builder.build().map_err(|e| e.to_string())
 }
 
-/// Calls `e` with `params` and answers its `data`.
+/// What a call prints: the typed answer (as the endpoint's method reads it), or the `data` as
+/// it arrived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// Read as the endpoint's response type, written back as JSON.
+    Typed,
+    /// As it arrived.
+    Raw,
+}
+
+/// Calls `e` with `params` and answers its `data`, in `shape`.
 pub async fn call(
+    target: &Target<'_>,
+    client: &Client,
+    e: &'static Endpoint,
+    params: Option<&Value>,
+    shape: Shape,
+) -> Result<Value, String> {
+    let data = raw_call(target, client, e, params).await?;
+    if shape == Shape::Raw {
+        return Ok(data);
+    }
+    match douyin_alliance::endpoints::typed_json(e.name, data) {
+        Some(Ok(mut typed)) => {
+            // The envelope's own fields inside `data`, which the typed method takes out.
+            if let (Value::Object(m), EnvelopeKind::DataExtra) = (&mut typed, e.envelope().0) {
+                m.remove("error_code");
+                m.remove("description");
+            }
+            Ok(typed)
+        }
+        Some(Err(err)) => Err(format!(
+            "{}: the answer does not read as its type, so its method fails too: {err} (--raw prints it as it arrived)",
+            e.name
+        )),
+        None => Err(format!("no endpoint `{}`", e.name)),
+    }
+}
+
+/// Calls `e` with `params` and answers its `data` as it arrived.
+async fn raw_call(
     target: &Target<'_>,
     client: &Client,
     e: &'static Endpoint,
@@ -139,6 +178,7 @@ pub async fn all_pages(
     e: &'static Endpoint,
     params: Option<&Value>,
     max_pages: usize,
+    shape: Shape,
 ) -> Result<Value, String> {
     let model = spec::model().map_err(|e| e.to_string())?;
     let paging = model
@@ -162,7 +202,7 @@ pub async fn all_pages(
             let current = *page.get_or_insert(1);
             params.insert(p.wire.clone(), Value::from(current));
         }
-        let data = call(target, client, e, Some(&Value::Object(params.clone()))).await?;
+        let data = call(target, client, e, Some(&Value::Object(params.clone())), shape).await?;
         let fields = match &paging.within {
             Some(w) => data.get(&w.wire).cloned().unwrap_or(Value::Null),
             None => data,

@@ -78,7 +78,7 @@ enum Command {
         #[arg(long)]
         family: Option<String>,
     },
-    /// Call an endpoint and print its answer's `data` as JSON.
+    /// Call an endpoint and print its typed answer as JSON (as its method reads the `data`).
     Call {
         /// The endpoint's name (`douyin-alliance endpoints` lists them).
         name: String,
@@ -92,6 +92,9 @@ enum Command {
         /// Print the answer's first list of objects as a table instead of JSON.
         #[arg(long)]
         table: bool,
+        /// Print the answer's `data` as it arrived, not as the endpoint's type reads it.
+        #[arg(long)]
+        raw: bool,
         /// Walk every page of a paged endpoint and print all its items.
         #[arg(long)]
         all: bool,
@@ -177,14 +180,15 @@ async fn run(cli: &Cli, sandbox: Option<&Sandbox>, settings: &Settings) -> Resul
     match &cli.command {
         Command::Endpoints { family } => Ok(list(family.as_deref())),
         Command::Probe { out, family } => probe::probe(&target, out, family.as_deref()).await,
-        Command::Call { name, params, json, table, all, max_pages } => {
+        Command::Call { name, params, json, table, raw, all, max_pages } => {
             let e = endpoint(name)?;
             let p = call::params(json.as_deref(), params)?;
             let client = call::client(&target, None).await?;
+            let shape = if *raw { call::Shape::Raw } else { call::Shape::Typed };
             let data = if *all {
-                call::all_pages(&target, &client, e, p.as_ref(), *max_pages).await?
+                call::all_pages(&target, &client, e, p.as_ref(), *max_pages, shape).await?
             } else {
-                call::call(&target, &client, e, p.as_ref()).await?
+                call::call(&target, &client, e, p.as_ref(), shape).await?
             };
             let t = if *table { output::table(&data) } else { None };
             Ok(t.unwrap_or_else(|| serde_json::to_string_pretty(&data).unwrap_or_default() + "\n"))

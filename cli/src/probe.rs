@@ -68,7 +68,7 @@ pub async fn probe(
                 spec::TypeKind::Enum(_) => Value::Object(Map::new()),
             },
         );
-        match call::call(target, &client, e, params.as_ref()).await {
+        match call::call(target, &client, e, params.as_ref(), call::Shape::Raw).await {
             Ok(_) => answered += 1,
             Err(msg) => failed.push(format!("{}: {msg}", e.name)),
         }

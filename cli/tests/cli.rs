@@ -117,13 +117,29 @@ fn probe_records_every_read_only_endpoint_and_the_drift_report_reads_it() {
 }
 
 #[test]
+fn call_prints_the_typed_answer_or_with_raw_the_data_as_it_arrived() {
+    let (code, typed, err) = run(&["--sandbox", "call", "kol_orders", "--param", "size=1"]);
+    assert_eq!(code, 0, "{err}");
+    let typed: serde_json::Value = serde_json::from_str(&typed).unwrap();
+    let (code, raw, err) = run(&["--sandbox", "call", "kol_orders", "--param", "size=1", "--raw"]);
+    assert_eq!(code, 0, "{err}");
+    let raw: serde_json::Value = serde_json::from_str(&raw).unwrap();
+    // The id arrives as a string; `Id` reads it and writes the number, every digit kept.
+    let (t, r) = (&typed["orders"][0]["order_id"], &raw["orders"][0]["order_id"]);
+    assert!(r.is_string() && t.is_u64(), "{t} / {r}");
+    assert_eq!(t.as_u64().unwrap().to_string(), r.as_str().unwrap());
+    // The envelope's fields inside `data` are the envelope's, not the answer's.
+    assert!(raw.get("error_code").is_some() && typed.get("error_code").is_none(), "{typed}");
+}
+
+#[test]
 fn call_all_walks_every_page() {
     // The sandbox seeds 45 orders per creator: pages of 20, 20 and 5 by cursor.
     let (code, out, err) = run(&["--sandbox", "call", "kol_orders", "--all"]);
     assert_eq!(code, 0, "{err}");
     let items: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let ids: std::collections::BTreeSet<&str> =
-        items.as_array().unwrap().iter().map(|o| o["order_id"].as_str().unwrap()).collect();
+    let ids: std::collections::BTreeSet<u64> =
+        items.as_array().unwrap().iter().map(|o| o["order_id"].as_u64().unwrap()).collect();
     assert_eq!(ids.len(), 45, "every order once: {out}");
     // Page-numbered, with a page size of 7 and a stop after 2 pages.
     let (code, out, err) =

@@ -63,6 +63,224 @@ pub static ENDPOINTS: &[&Endpoint] = &[
     &OAUTH_RENEW_REFRESH_TOKEN,
     &OAUTH_USERINFO,
 ];
+/// An answer's `data` (as JSON) of the endpoint called `name`, read as its typed response and
+/// written back as JSON: what its typed method answers (ids, enums and weakly evidenced fields
+/// as the types read them, keys the spec does not know in `extra_fields`), for tools that call
+/// endpoints chosen at run time (`crate::dynamic`). `None` when no endpoint is called `name`.
+#[cfg(feature = "serialize")]
+pub fn typed_json(
+    name: &str,
+    data: ::serde_json::Value,
+) -> Option<Result<::serde_json::Value, ::serde_json::Error>> {
+    let typed = match name {
+        "kol_buyin_id" => {
+            ::serde_json::from_value::<KolBuyinIdData>(data)
+                .and_then(::serde_json::to_value)
+        }
+        "kol_store_list" => {
+            ::serde_json::from_value::<KolStoreListData>(data)
+                .and_then(::serde_json::to_value)
+        }
+        "store_add" => {
+            ::serde_json::from_value::<StoreAddData>(data)
+                .and_then(::serde_json::to_value)
+        }
+        "kol_store_remove" => {
+            ::serde_json::from_value::<KolStoreRemoveData>(data)
+                .and_then(::serde_json::to_value)
+        }
+        "kol_reputation" => {
+            ::serde_json::from_value::<KolReputationData>(data)
+                .and_then(::serde_json::to_value)
+        }
+        "kol_orders" => {
+            ::serde_json::from_value::<KolOrdersData>(data)
+                .and_then(::serde_json::to_value)
+        }
+        "colonel_award_task_apply" => {
+            ::serde_json::from_value::<ColonelAwardTaskApplyData>(data)
+                .and_then(::serde_json::to_value)
+        }
+        "materials_product_category" => {
+            ::serde_json::from_value::<MaterialsProductCategoryData>(data)
+                .and_then(::serde_json::to_value)
+        }
+        "kol_materials_products_search" => {
+            ::serde_json::from_value::<KolMaterialsProductsSearchData>(data)
+                .and_then(::serde_json::to_value)
+        }
+        "kol_materials_products_details" => {
+            ::serde_json::from_value::<KolMaterialsProductsDetailsData>(data)
+                .and_then(::serde_json::to_value)
+        }
+        "product_skus" => {
+            ::serde_json::from_value::<ProductSkusData>(data)
+                .and_then(::serde_json::to_value)
+        }
+        "product_picksource_convert" => {
+            ::serde_json::from_value::<ProductPicksourceConvertData>(data)
+                .and_then(::serde_json::to_value)
+        }
+        "isv_pick_order" => {
+            ::serde_json::from_value::<IsvPickOrderData>(data)
+                .and_then(::serde_json::to_value)
+        }
+        "captain_task_detail" => {
+            ::serde_json::from_value::<CaptainTaskDetailData>(data)
+                .and_then(::serde_json::to_value)
+        }
+        "captain_task_product_list" => {
+            ::serde_json::from_value::<CaptainTaskProductListData>(data)
+                .and_then(::serde_json::to_value)
+        }
+        "doudian_token_create" => {
+            ::serde_json::from_value::<DoudianTokenData>(data)
+                .and_then(::serde_json::to_value)
+        }
+        "doudian_token_refresh" => {
+            ::serde_json::from_value::<DoudianTokenData>(data)
+                .and_then(::serde_json::to_value)
+        }
+        "buyin_kol_product_share" => {
+            ::serde_json::from_value::<KolProductShareData>(data)
+                .and_then(::serde_json::to_value)
+        }
+        "alliance_institute_colonel_activity_list" => {
+            ::serde_json::from_value::<AllianceInstituteColonelActivityListData>(data)
+                .and_then(::serde_json::to_value)
+        }
+        "alliance_colonel_activity_product" => {
+            ::serde_json::from_value::<AllianceColonelActivityProductData>(data)
+                .and_then(::serde_json::to_value)
+        }
+        "buyin_colonel_activity_detail" => {
+            ::serde_json::from_value::<BuyinColonelActivityDetailData>(data)
+                .and_then(::serde_json::to_value)
+        }
+        "buyin_activity_product_list" => {
+            ::serde_json::from_value::<BuyinActivityProductListData>(data)
+                .and_then(::serde_json::to_value)
+        }
+        "alliance_colonel_activity_create_or_update" => {
+            ::serde_json::from_value::<AllianceColonelActivityCreateOrUpdateData>(data)
+                .and_then(::serde_json::to_value)
+        }
+        "buyin_institution_info" => {
+            ::serde_json::from_value::<BuyinInstitutionInfoData>(data)
+                .and_then(::serde_json::to_value)
+        }
+        "buyin_institute_order_ads" => {
+            ::serde_json::from_value::<BuyinInstituteOrderAdsData>(data)
+                .and_then(::serde_json::to_value)
+        }
+        "buyin_institute_order_colonel" => {
+            ::serde_json::from_value::<BuyinInstituteOrderColonelData>(data)
+                .and_then(::serde_json::to_value)
+        }
+        "buyin_institute_order_pick" => {
+            ::serde_json::from_value::<BuyinInstituteOrderPickData>(data)
+                .and_then(::serde_json::to_value)
+        }
+        "buyin_inst_pick_source_convert" => {
+            ::serde_json::from_value::<BuyinInstPickSourceConvertData>(data)
+                .and_then(::serde_json::to_value)
+        }
+        "buyin_institute_pid_create" => {
+            ::serde_json::from_value::<BuyinInstitutePidCreateData>(data)
+                .and_then(::serde_json::to_value)
+        }
+        "buyin_institute_pid_list" => {
+            ::serde_json::from_value::<BuyinInstitutePidListData>(data)
+                .and_then(::serde_json::to_value)
+        }
+        "buyin_kol_live_share" => {
+            ::serde_json::from_value::<BuyinKolLiveShareData>(data)
+                .and_then(::serde_json::to_value)
+        }
+        "buyin_kol_pid_create" => {
+            ::serde_json::from_value::<BuyinKolPidCreateData>(data)
+                .and_then(::serde_json::to_value)
+        }
+        "buyin_kol_pid_list" => {
+            ::serde_json::from_value::<BuyinKolPidListData>(data)
+                .and_then(::serde_json::to_value)
+        }
+        "buyin_kol_pid_edit" => {
+            ::serde_json::from_value::<BuyinKolPidEditData>(data)
+                .and_then(::serde_json::to_value)
+        }
+        "buyin_kol_pid_del" => {
+            ::serde_json::from_value::<BuyinKolPidDelData>(data)
+                .and_then(::serde_json::to_value)
+        }
+        "buyin_share_command_parse" => {
+            ::serde_json::from_value::<BuyinShareCommandParseData>(data)
+                .and_then(::serde_json::to_value)
+        }
+        "buyin_kol_materials_products_search" => {
+            ::serde_json::from_value::<BuyinKolMaterialsProductsSearchData>(data)
+                .and_then(::serde_json::to_value)
+        }
+        "buyin_kol_materials_products_details" => {
+            ::serde_json::from_value::<BuyinKolMaterialsProductsDetailsData>(data)
+                .and_then(::serde_json::to_value)
+        }
+        "buyin_kol_order_ads" => {
+            ::serde_json::from_value::<BuyinKolOrderAdsData>(data)
+                .and_then(::serde_json::to_value)
+        }
+        "alliance_materials_product_category" => {
+            ::serde_json::from_value::<AllianceMaterialsProductCategoryData>(data)
+                .and_then(::serde_json::to_value)
+        }
+        "alliance_materials_products_search" => {
+            ::serde_json::from_value::<AllianceMaterialsProductsSearchData>(data)
+                .and_then(::serde_json::to_value)
+        }
+        "alliance_materials_products_details" => {
+            ::serde_json::from_value::<AllianceMaterialsProductsDetailsData>(data)
+                .and_then(::serde_json::to_value)
+        }
+        "buyin_product_skus" => {
+            ::serde_json::from_value::<BuyinProductSkusData>(data)
+                .and_then(::serde_json::to_value)
+        }
+        "buyin_materials_product_status" => {
+            ::serde_json::from_value::<BuyinMaterialsProductStatusData>(data)
+                .and_then(::serde_json::to_value)
+        }
+        "buyin_products_detail" => {
+            ::serde_json::from_value::<BuyinProductsDetailData>(data)
+                .and_then(::serde_json::to_value)
+        }
+        "oauth_client_token" => {
+            ::serde_json::from_value::<ClientTokenData>(data)
+                .and_then(::serde_json::to_value)
+        }
+        "oauth_stable_client_token" => {
+            ::serde_json::from_value::<ClientTokenData>(data)
+                .and_then(::serde_json::to_value)
+        }
+        "oauth_access_token" => {
+            ::serde_json::from_value::<UserTokenData>(data)
+                .and_then(::serde_json::to_value)
+        }
+        "oauth_refresh_token" => {
+            ::serde_json::from_value::<UserTokenData>(data)
+                .and_then(::serde_json::to_value)
+        }
+        "oauth_renew_refresh_token" => {
+            ::serde_json::from_value::<RenewRefreshTokenData>(data)
+                .and_then(::serde_json::to_value)
+        }
+        "oauth_userinfo" => {
+            ::serde_json::from_value::<UserInfoData>(data)
+                .and_then(::serde_json::to_value)
+        }
+        _ => return None,
+    };
+    Some(typed)
+}
 
 /// Metadata of the `kol_buyin_id` endpoint: Get the creator's Buyin (百应) id.
 pub static KOL_BUYIN_ID: Endpoint = Endpoint {
