@@ -477,15 +477,11 @@ impl<T: DeserializeOwned> Shape for Items<T> {
     fn seq<'de, S: SeqAccess<'de>>(mut seq: S) -> Result<Self::Out, S::Error> {
         let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
         let mut bad = Vec::new();
-        while let Some(item) = seq.next_element_seed(Capture::<Plain<T>>::default())? {
-            match item {
-                Caught::Value(Some(v)) => items.push(v),
-                Caught::Value(None) => {
-                    bad.push(((items.len() + bad.len()).to_string(), Value::Null, "a null item".into()))
-                }
-                Caught::Other(other) => bad.push(((items.len() + bad.len()).to_string(), other.0, other.1)),
-            }
-        }
+        // Each item goes into the list where it is decoded, not back up through the reader.
+        while seq
+            .next_element_seed(Capture::<Plain<T>, _>(Push(&mut items, &mut bad), PhantomData))?
+            .is_some()
+        {}
         Ok((items, bad))
     }
 }
@@ -516,17 +512,58 @@ impl<T: DeserializeOwned> Shape for Entries<T> {
     }
 }
 
-/// Reads one value leniently with `S` (see [`Caught`]).
-struct Capture<S>(PhantomData<S>);
+/// Where a lenient read's outcome goes: back to the reader ([`Keep`]), or into the list being
+/// read ([`Push`]).
+trait Sink<T> {
+    type Out;
+    fn take(self, caught: Caught<T>) -> Self::Out;
+}
 
-impl<S> Default for Capture<S> {
-    fn default() -> Self {
-        Capture(PhantomData)
+/// The outcome handed back.
+struct Keep;
+
+impl<T> Sink<T> for Keep {
+    type Out = Caught<T>;
+    #[inline]
+    fn take(self, caught: Caught<T>) -> Caught<T> {
+        caught
     }
 }
 
-impl<'de, S: Shape> DeserializeSeed<'de> for Capture<S> {
-    type Value = Caught<S::Out>;
+/// A list item pushed into the list being read; `null` or of another shape, into the items
+/// left out, with its index.
+struct Push<'a, T>(&'a mut Vec<T>, &'a mut Vec<LeftOut>);
+
+impl<T> Sink<T> for Push<'_, T> {
+    type Out = ();
+    #[inline]
+    fn take(self, caught: Caught<T>) {
+        let Push(items, bad) = self;
+        match caught {
+            Caught::Value(Some(v)) => items.push(v),
+            Caught::Value(None) => {
+                bad.push(((items.len() + bad.len()).to_string(), Value::Null, "a null item".into()))
+            }
+            Caught::Other(other) => {
+                let at = (items.len() + bad.len()).to_string();
+                let (raw, why) = *other;
+                bad.push((at, raw, why));
+            }
+        }
+    }
+}
+
+/// Reads one value leniently with `S` (see [`Caught`]), its outcome going to `K`.
+struct Capture<S, K = Keep>(K, PhantomData<S>);
+
+impl<S> Default for Capture<S> {
+    fn default() -> Self {
+        Capture(Keep, PhantomData)
+    }
+}
+
+impl<'de, S: Shape, K: Sink<S::Out>> DeserializeSeed<'de> for Capture<S, K> {
+    type Value = K::Out;
     #[inline]
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_any(self)
@@ -542,42 +579,42 @@ fn scalar<T>(decoded: Result<T, value::Error>, raw: impl FnOnce() -> Value) -> C
     }
 }
 
-impl<'de, S: Shape> Visitor<'de> for Capture<S> {
-    type Value = Caught<S::Out>;
+impl<'de, S: Shape, K: Sink<S::Out>> Visitor<'de> for Capture<S, K> {
+    type Value = K::Out;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("any JSON value")
     }
     #[inline]
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-        Ok(scalar(S::bool(v), || Value::Bool(v)))
+        Ok(self.0.take(scalar(S::bool(v), || Value::Bool(v))))
     }
     #[inline]
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(scalar(S::i64(v), || Value::from(v)))
+        Ok(self.0.take(scalar(S::i64(v), || Value::from(v))))
     }
     #[inline]
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(scalar(S::u64(v), || Value::from(v)))
+        Ok(self.0.take(scalar(S::u64(v), || Value::from(v))))
     }
     #[inline]
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        Ok(scalar(S::f64(v), || Value::from(v)))
+        Ok(self.0.take(scalar(S::f64(v), || Value::from(v))))
     }
     #[inline]
     fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(scalar(S::str(v), || Value::from(v)))
+        Ok(self.0.take(scalar(S::str(v), || Value::from(v))))
     }
     #[inline]
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(scalar(S::str(v), || Value::from(v)))
+        Ok(self.0.take(scalar(S::str(v), || Value::from(v))))
     }
     #[inline]
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Caught::Value(None))
+        Ok(self.0.take(Caught::Value(None)))
     }
     #[inline]
     fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Caught::Value(None))
+        Ok(self.0.take(Caught::Value(None)))
     }
     #[inline]
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
@@ -587,10 +624,10 @@ impl<'de, S: Shape> Visitor<'de> for Capture<S> {
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
         let mut seq = Tracked { inner: seq, used: false };
         match S::seq(&mut seq) {
-            Ok(v) => Ok(Caught::Value(Some(v))),
+            Ok(v) => Ok(self.0.take(Caught::Value(Some(v)))),
             Err(e) if !seq.used => {
                 let raw = Value::deserialize(SeqAccessDeserializer::new(seq.inner))?;
-                Ok(Caught::Other(Box::new((raw, e.to_string()))))
+                Ok(self.0.take(Caught::Other(Box::new((raw, e.to_string())))))
             }
             Err(e) => Err(e),
         }
@@ -599,10 +636,10 @@ impl<'de, S: Shape> Visitor<'de> for Capture<S> {
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
         let mut map = Tracked { inner: map, used: false };
         match S::map(&mut map) {
-            Ok(v) => Ok(Caught::Value(Some(v))),
+            Ok(v) => Ok(self.0.take(Caught::Value(Some(v)))),
             Err(e) if !map.used => {
                 let raw = Value::deserialize(MapAccessDeserializer::new(map.inner))?;
-                Ok(Caught::Other(Box::new((raw, e.to_string()))))
+                Ok(self.0.take(Caught::Other(Box::new((raw, e.to_string())))))
             }
             Err(e) => Err(e),
         }

@@ -672,6 +672,38 @@ fn rows(r: &Results, compile: Option<&CompileFigure>) -> Vec<Row> {
             met: verdict(p.map(|p| p.ratio >= target)),
         });
     }
+    // What any shared limiter with one Redis round trip per call costs on this machine (Redis
+    // shares its cores): one PING per call against the calls alone.
+    let p = r.paired.get("redis_round_trip_c64");
+    rows.push(Row {
+        what: "Redis round trip, concurrency 64: one PING per call vs none (the floor of the line above)"
+            .into(),
+        figure: "—".into(),
+        baseline: "—".into(),
+        ratio: "—".into(),
+        paired: show_paired(p),
+        target: "reported".into(),
+        met: "—".into(),
+    });
+    // The drift recorder's cost: the same user call recording and not.
+    for (group, what) in [
+        ("recorder_user_c1", "Drift recorder on (sampled), concurrency 1: `kol_store_list` vs recorder off"),
+        (
+            "recorder_user_c64",
+            "Drift recorder on (sampled), concurrency 64: `kol_store_list` vs recorder off",
+        ),
+    ] {
+        let p = r.paired.get(group);
+        rows.push(Row {
+            what: what.into(),
+            figure: "—".into(),
+            baseline: "—".into(),
+            ratio: "—".into(),
+            paired: show_paired(p),
+            target: "≥ 0.98".into(),
+            met: verdict(p.map(|p| p.ratio >= 0.98)),
+        });
+    }
     // Webhooks: the durable hand-off's cost, and the in-memory dedupe as it fills.
     rows.push(Row {
         what: "Webhooks, concurrency 32: pushes acknowledged per second, durable (stored in Redis first) vs acknowledge-then-spawn".into(),
