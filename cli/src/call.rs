@@ -9,6 +9,7 @@ use douyin_alliance::endpoint::{AuthKind, Authority, Endpoint, EnvelopeKind};
 use douyin_alliance::{Client, DoudianAuth, UserAuth, UserSession};
 use douyin_sandbox::{spec, Sandbox};
 use serde_json::{Map, Value};
+use tokio::sync::{Mutex, OnceCell};
 
 use crate::settings::Settings;
 
@@ -24,19 +25,6 @@ pub enum Target<'a> {
     Platform(&'a Settings),
 }
 
-/// A client for `target`, recording into `recorder` when given.
-pub async fn client(target: &Target<'_>, recorder: Option<Arc<DriftRecorder>>) -> Result<Client, String> {
-    let builder = match target {
-        Target::Sandbox(s) => s.client_builder(),
-        Target::Platform(settings) => settings.client_builder().await?,
-    };
-    let builder = match recorder {
-        Some(r) => builder.record_drift(r),
-        None => builder,
-    };
-    builder.build().map_err(|e| e.to_string())
-}
-
 /// What a call prints: the typed answer (as the endpoint's method reads it), or the `data` as
 /// it arrived.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,103 +35,135 @@ pub enum Shape {
     Raw,
 }
 
-/// Calls `e` with `params` and answers its `data`, in `shape`.
-pub async fn call(
-    target: &Target<'_>,
-    client: &Client,
-    e: &'static Endpoint,
-    params: Option<&Value>,
-    shape: Shape,
-) -> Result<Value, String> {
-    let data = raw_call(target, client, e, params).await?;
-    if shape == Shape::Raw {
-        return Ok(data);
+/// One command's calls, of every credential kind: one client, and each credential resolved
+/// once (the user's, and each Doudian authority's), however many calls or pages follow.
+pub struct Caller<'a> {
+    target: Target<'a>,
+    /// The client every call goes through.
+    pub client: Client,
+    user: OnceCell<UserAuth>,
+    authorities: Mutex<Vec<DoudianAuth>>,
+}
+
+impl<'a> Caller<'a> {
+    /// A caller of `target`, recording into `recorder` when given.
+    pub async fn new(target: Target<'a>, recorder: Option<Arc<DriftRecorder>>) -> Result<Self, String> {
+        let builder = match &target {
+            Target::Sandbox(s) => s.client_builder(),
+            Target::Platform(settings) => settings.client_builder().await?,
+        };
+        let builder = match recorder {
+            Some(r) => builder.record_drift(r),
+            None => builder,
+        };
+        let client = builder.build().map_err(|e| e.to_string())?;
+        Ok(Caller { target, client, user: OnceCell::new(), authorities: Mutex::new(Vec::new()) })
     }
-    match douyin_alliance::endpoints::typed_json(e.name, data) {
-        Some(Ok(mut typed)) => {
-            // The envelope's own fields inside `data`, which the typed method takes out.
-            if let (Value::Object(m), EnvelopeKind::DataExtra) = (&mut typed, e.envelope().0) {
-                m.remove("error_code");
-                m.remove("description");
+
+    /// Calls `e` with `params` and answers its `data`, in `shape`.
+    pub async fn call(
+        &self,
+        e: &'static Endpoint,
+        params: Option<&Value>,
+        shape: Shape,
+    ) -> Result<Value, String> {
+        let data = self.raw(e, params).await?;
+        if shape == Shape::Raw {
+            return Ok(data);
+        }
+        match douyin_alliance::endpoints::typed_json(e.name, data) {
+            Some(Ok(mut typed)) => {
+                // The envelope's own fields inside `data`, which the typed method takes out.
+                if let (Value::Object(m), EnvelopeKind::DataExtra) = (&mut typed, e.envelope().0) {
+                    m.remove("error_code");
+                    m.remove("description");
+                }
+                Ok(typed)
             }
-            Ok(typed)
+            Some(Err(err)) => Err(format!(
+                "{}: the answer does not read as its type, so its method fails too: {err} (--raw prints it as it arrived)",
+                e.name
+            )),
+            None => Err(format!("no endpoint `{}`", e.name)),
         }
-        Some(Err(err)) => Err(format!(
-            "{}: the answer does not read as its type, so its method fails too: {err} (--raw prints it as it arrived)",
-            e.name
-        )),
-        None => Err(format!("no endpoint `{}`", e.name)),
     }
-}
 
-/// Calls `e` with `params` and answers its `data` as it arrived.
-async fn raw_call(
-    target: &Target<'_>,
-    client: &Client,
-    e: &'static Endpoint,
-    params: Option<&Value>,
-) -> Result<Value, String> {
-    let answer = match e.auth() {
-        AuthKind::AccessToken => client.user(&user_auth(target, client, e).await?).call_json(e, params).await,
-        AuthKind::DoudianToken => {
-            client.doudian(&doudian_auth(target, client, e).await?).call_json(e, params).await
-        }
-        _ => client.call_json(e, params).await,
-    };
-    answer.map_err(|e| e.to_string())
-}
-
-/// A user's credentials: the sandbox creator's; `DOUYIN_OPEN_ID` with `DOUYIN_ACCESS_TOKEN`;
-/// else the session of the settings' open_id in the token store (refreshed when due).
-async fn user_auth(target: &Target<'_>, client: &Client, e: &Endpoint) -> Result<UserAuth, String> {
-    let settings = match target {
-        Target::Sandbox(s) => {
-            let code = s.authorize_all(Sandbox::DEFAULT_OPEN_ID);
-            let t = client
-                .oauth_access_token(&douyin_alliance::types::AccessTokenRequest::new(code))
-                .await
-                .map_err(|e| e.to_string())?;
-            return Ok(UserAuth::new(t.open_id, t.access_token));
-        }
-        Target::Platform(settings) => settings,
-    };
-    let open_id = settings.open_id();
-    if let (Some(o), Some(t)) = (open_id.clone(), env("DOUYIN_ACCESS_TOKEN")) {
-        return Ok(UserAuth::new(o, t));
+    /// Calls `e` with `params` and answers its `data` as it arrived.
+    async fn raw(&self, e: &'static Endpoint, params: Option<&Value>) -> Result<Value, String> {
+        let client = &self.client;
+        let answer = match e.auth() {
+            AuthKind::AccessToken => client.user(&self.user_auth(e).await?).call_json(e, params).await,
+            AuthKind::DoudianToken => client.doudian(&self.doudian_auth(e).await?).call_json(e, params).await,
+            _ => client.call_json(e, params).await,
+        };
+        answer.map_err(|e| e.to_string())
     }
-    let Some(open_id) = open_id else {
-        return Err(format!(
-            "`{}` is a user's call: run `douyin-alliance login`, or set DOUYIN_OPEN_ID and DOUYIN_ACCESS_TOKEN",
-            e.name
-        ));
-    };
-    UserSession::resume(client, &open_id).auth().await.map_err(|err| {
-        format!("`{}` is a user's call and the session of {open_id} is not usable ({err}): run `douyin-alliance login`", e.name)
-    })
-}
 
-/// A Doudian authority's credentials: a fresh sandbox grant, or `DOUDIAN_ACCESS_TOKEN` (with
-/// `DOUDIAN_AUTHORITY`, default the endpoint's first).
-async fn doudian_auth(target: &Target<'_>, client: &Client, e: &Endpoint) -> Result<DoudianAuth, String> {
-    let takes = e.signed().map(|s| s.authorities).unwrap_or_default();
-    match target {
-        Target::Sandbox(s) => {
-            let authority = takes.first().copied().unwrap_or(Authority::Kol);
-            let code = s.doudian_code(authority);
-            let req = douyin_alliance::types::DoudianTokenCreateRequest::new(code, "authorization_code");
-            let t = client.doudian_token_create(&req).await.map_err(|e| e.to_string())?;
-            Ok(DoudianAuth::new(authority, t.access_token))
-        }
-        Target::Platform(_) => {
-            let authority = env("DOUDIAN_AUTHORITY")
-                .and_then(|a| Authority::from_spec(&a))
-                .or_else(|| takes.first().copied())
-                .unwrap_or(Authority::Kol);
-            let Some(token) = env("DOUDIAN_ACCESS_TOKEN") else {
-                return Err(format!("`{}` takes an authority's token: set DOUDIAN_ACCESS_TOKEN", e.name));
+    /// A user's credentials (resolved once): the sandbox creator's; `DOUYIN_OPEN_ID` with
+    /// `DOUYIN_ACCESS_TOKEN`; else the session of the settings' open_id in the token store
+    /// (refreshed when due).
+    async fn user_auth(&self, e: &Endpoint) -> Result<UserAuth, String> {
+        let auth = self.user.get_or_try_init(|| async {
+            let settings = match &self.target {
+                Target::Sandbox(s) => {
+                    let code = s.authorize_all(Sandbox::DEFAULT_OPEN_ID);
+                    let t = self
+                        .client
+                        .oauth_access_token(&douyin_alliance::types::AccessTokenRequest::new(code))
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    return Ok(UserAuth::new(t.open_id, t.access_token));
+                }
+                Target::Platform(settings) => settings,
             };
-            Ok(DoudianAuth::new(authority, token))
+            let open_id = settings.open_id();
+            if let (Some(o), Some(t)) = (open_id.clone(), env("DOUYIN_ACCESS_TOKEN")) {
+                return Ok(UserAuth::new(o, t));
+            }
+            let Some(open_id) = open_id else {
+                return Err(format!(
+                    "`{}` is a user's call: run `douyin-alliance login`, or set DOUYIN_OPEN_ID and DOUYIN_ACCESS_TOKEN",
+                    e.name
+                ));
+            };
+            UserSession::resume(&self.client, &open_id).auth().await.map_err(|err| {
+                format!(
+                    "`{}` is a user's call and the session of {open_id} is not usable ({err}): run `douyin-alliance login`",
+                    e.name
+                )
+            })
+        });
+        auth.await.cloned()
+    }
+
+    /// A Doudian authority's credentials (resolved once per authority): a fresh sandbox grant,
+    /// or `DOUDIAN_ACCESS_TOKEN` (with `DOUDIAN_AUTHORITY`, default the endpoint's first).
+    async fn doudian_auth(&self, e: &Endpoint) -> Result<DoudianAuth, String> {
+        let takes = e.signed().map(|s| s.authorities).unwrap_or_default();
+        let mut known = self.authorities.lock().await;
+        let sandbox = match &self.target {
+            Target::Sandbox(s) => s,
+            Target::Platform(_) => {
+                let authority = env("DOUDIAN_AUTHORITY")
+                    .and_then(|a| Authority::from_spec(&a))
+                    .or_else(|| takes.first().copied())
+                    .unwrap_or(Authority::Kol);
+                let Some(token) = env("DOUDIAN_ACCESS_TOKEN") else {
+                    return Err(format!("`{}` takes an authority's token: set DOUDIAN_ACCESS_TOKEN", e.name));
+                };
+                return Ok(DoudianAuth::new(authority, token));
+            }
+        };
+        let authority = takes.first().copied().unwrap_or(Authority::Kol);
+        if let Some(a) = known.iter().find(|a| a.authority == authority) {
+            return Ok(a.clone());
         }
+        let code = sandbox.doudian_code(authority);
+        let req = douyin_alliance::types::DoudianTokenCreateRequest::new(code, "authorization_code");
+        let t = self.client.doudian_token_create(&req).await.map_err(|e| e.to_string())?;
+        let auth = DoudianAuth::new(authority, t.access_token);
+        known.push(auth.clone());
+        Ok(auth)
     }
 }
 
@@ -173,8 +193,7 @@ pub fn params(json: Option<&std::path::Path>, pairs: &[String]) -> Result<Option
 /// `call --all`: every page of `e` from `params` on (at most `max_pages`), its items in one
 /// array, with a progress bar on stderr (hidden when it is no terminal).
 pub async fn all_pages(
-    target: &Target<'_>,
-    client: &Client,
+    caller: &Caller<'_>,
     e: &'static Endpoint,
     params: Option<&Value>,
     max_pages: usize,
@@ -202,7 +221,7 @@ pub async fn all_pages(
             let current = *page.get_or_insert(1);
             params.insert(p.wire.clone(), Value::from(current));
         }
-        let data = call(target, client, e, Some(&Value::Object(params.clone())), shape).await?;
+        let data = caller.call(e, Some(&Value::Object(params.clone())), shape).await?;
         let fields = match &paging.within {
             Some(w) => data.get(&w.wire).cloned().unwrap_or(Value::Null),
             None => data,

@@ -31,7 +31,7 @@ use douyin_alliance::endpoint::Endpoint;
 use douyin_sandbox::spec::SpecEdit;
 use douyin_sandbox::{Sandbox, SandboxConfig};
 
-use call::Target;
+use call::{Caller, Target};
 use settings::Settings;
 
 #[derive(Parser)]
@@ -77,6 +77,19 @@ enum Command {
         /// Only this family: `douyin` or `doudian`.
         #[arg(long)]
         family: Option<String>,
+    },
+    /// Merge the drift snapshots a fleet's replicas published to Redis
+    /// (`RedisTokenStore::publish_drift`) into one file for `cargo xtask drift`.
+    FleetSnapshot {
+        /// The Redis URL (default: the configured token store, when it is a Redis).
+        #[arg(long)]
+        redis: Option<String>,
+        /// The key prefix the replicas' stores use.
+        #[arg(long, default_value = "douyin-alliance")]
+        prefix: String,
+        /// Where the merged snapshot goes.
+        #[arg(long, default_value = "fleet-snapshot.json")]
+        out: PathBuf,
     },
     /// Call an endpoint and print its typed answer as JSON (as its method reads the `data`).
     Call {
@@ -179,22 +192,29 @@ async fn run(cli: &Cli, sandbox: Option<&Sandbox>, settings: &Settings) -> Resul
     };
     match &cli.command {
         Command::Endpoints { family } => Ok(list(family.as_deref())),
-        Command::Probe { out, family } => probe::probe(&target, out, family.as_deref()).await,
+        Command::Probe { out, family } => probe::probe(target, out, family.as_deref()).await,
+        Command::FleetSnapshot { redis, prefix, out } => {
+            let url = redis
+                .clone()
+                .or_else(|| settings.token_store_url().filter(|u| u.starts_with("redis")))
+                .ok_or("give --redis URL: the configured token store is no Redis")?;
+            probe::fleet_snapshot(&url, prefix, out).await
+        }
         Command::Call { name, params, json, table, raw, all, max_pages } => {
             let e = endpoint(name)?;
             let p = call::params(json.as_deref(), params)?;
-            let client = call::client(&target, None).await?;
+            let caller = Caller::new(target, None).await?;
             let shape = if *raw { call::Shape::Raw } else { call::Shape::Typed };
             let data = if *all {
-                call::all_pages(&target, &client, e, p.as_ref(), *max_pages, shape).await?
+                call::all_pages(&caller, e, p.as_ref(), *max_pages, shape).await?
             } else {
-                call::call(&target, &client, e, p.as_ref(), shape).await?
+                caller.call(e, p.as_ref(), shape).await?
             };
             let t = if *table { output::table(&data) } else { None };
             Ok(t.unwrap_or_else(|| serde_json::to_string_pretty(&data).unwrap_or_default() + "\n"))
         }
         Command::Login { port, scopes, wait } => {
-            let client = call::client(&target, None).await?;
+            let client = Caller::new(target, None).await?.client;
             let redirect = if sandbox.is_some() { None } else { settings.redirect_uri() };
             let announce = |url: &str| {
                 println!("open {url} in a browser to authorize the app (waiting for the callback)");

@@ -1,5 +1,6 @@
-//! `probe`: every read-only endpoint called once with the drift recorder on, its snapshot
-//! written for `cargo xtask drift`. Required parameters are sampled from their spec types.
+//! Drift snapshots for `cargo xtask drift`: `probe` calls every read-only endpoint once with
+//! the drift recorder on (required parameters sampled from their spec types); `fleet-snapshot`
+//! merges the snapshots a fleet's replicas published to Redis.
 
 use std::sync::Arc;
 
@@ -7,7 +8,7 @@ use douyin_alliance::drift::DriftRecorder;
 use douyin_sandbox::spec;
 use serde_json::{Map, Value};
 
-use crate::call::{self, Target};
+use crate::call::{Caller, Shape, Target};
 
 /// A value of spec type `ty` that the platform takes for a required parameter.
 fn sample(ty: &spec::Ty, min: Option<i64>, model: &spec::Model) -> Value {
@@ -46,13 +47,13 @@ fn required(fields: &[spec::Field], model: &spec::Model) -> Value {
 
 /// `probe`: every read-only endpoint once, recorded; the snapshot written to `out`.
 pub async fn probe(
-    target: &Target<'_>,
+    target: Target<'_>,
     out: &std::path::Path,
     family_filter: Option<&str>,
 ) -> Result<String, String> {
     let model = spec::model().map_err(|e| e.to_string())?;
     let recorder = Arc::new(DriftRecorder::new());
-    let client = call::client(target, Some(recorder.clone())).await?;
+    let caller = Caller::new(target, Some(recorder.clone())).await?;
     let (mut answered, mut failed) = (0, Vec::new());
     for e in douyin_alliance::ENDPOINTS.iter().copied() {
         if !e.retry_safe || family_filter.is_some_and(|f| f != crate::family(e)) {
@@ -68,7 +69,7 @@ pub async fn probe(
                 spec::TypeKind::Enum(_) => Value::Object(Map::new()),
             },
         );
-        match call::call(target, &client, e, params.as_ref(), call::Shape::Raw).await {
+        match caller.call(e, params.as_ref(), Shape::Raw).await {
             Ok(_) => answered += 1,
             Err(msg) => failed.push(format!("{}: {msg}", e.name)),
         }
@@ -89,4 +90,20 @@ pub async fn probe(
         out.display()
     ));
     Ok(report)
+}
+
+/// `fleet-snapshot`: the snapshots the replicas published to the Redis at `url` under `prefix`
+/// (`RedisTokenStore::publish_drift`), merged and written to `out`.
+pub async fn fleet_snapshot(url: &str, prefix: &str, out: &std::path::Path) -> Result<String, String> {
+    let store =
+        douyin_alliance::auth::redis::RedisTokenStore::open(url).map_err(|e| e.to_string())?.prefix(prefix);
+    let (snapshot, replicas) = store.fleet_drift().await.map_err(|e| e.to_string())?;
+    std::fs::write(out, snapshot.to_json()).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    let answers: u64 = snapshot.endpoints.values().map(|e| e.answers).sum();
+    Ok(format!(
+        "merged the snapshots of {replicas} replica(s): {answers} answers of {} endpoints\nwrote {} (read it with `cargo xtask drift {}`)\n",
+        snapshot.endpoints.len(),
+        out.display(),
+        out.display()
+    ))
 }

@@ -128,9 +128,14 @@ impl Settings {
         Ok(b.token_store(self.token_store().await?))
     }
 
+    /// The token store's URL, when one is set.
+    pub fn token_store_url(&self) -> Option<String> {
+        self.pick("DOUYIN_TOKEN_STORE", &self.file.token_store)
+    }
+
     /// The token store the settings name (default: SQLite in the data directory).
     async fn token_store(&self) -> Result<Arc<dyn TokenStore>, String> {
-        let url = match self.pick("DOUYIN_TOKEN_STORE", &self.file.token_store) {
+        let url = match self.token_store_url() {
             Some(url) => url,
             None => {
                 std::fs::create_dir_all(&self.data_dir)

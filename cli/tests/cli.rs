@@ -292,3 +292,33 @@ fn probe_against_a_drifted_sandbox_finds_the_drift() {
     let (code, _, err) = run(&["--sandbox-edits", "x.yaml", "endpoints"]);
     assert_eq!(code, 2, "--sandbox-edits needs --sandbox: {err}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fleet_snapshot_merges_what_the_replicas_published() {
+    use douyin_alliance::auth::redis::RedisTokenStore;
+    let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    let prefix = format!("douyin-alliance-cli-test:{}:{}", std::process::id(), line!());
+    let store = RedisTokenStore::open(&url).unwrap().prefix(prefix.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let probed = dir.path().join("probed.json");
+    let (code, _, err) =
+        run(&["--sandbox", "probe", "--family", "doudian", "--out", probed.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let one =
+        douyin_alliance::drift::DriftSnapshot::from_json(&std::fs::read_to_string(&probed).unwrap()).unwrap();
+    for replica in ["pod-1", "pod-2"] {
+        store.publish_drift(replica, &one, std::time::Duration::from_secs(60)).await.unwrap();
+    }
+    let out = dir.path().join("fleet.json");
+    let (code, stdout, err) =
+        run(&["fleet-snapshot", "--redis", &url, "--prefix", &prefix, "--out", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(stdout.starts_with("merged the snapshots of 2 replica(s)"), "{stdout}");
+    let fleet = xtask::drift::load(&[&out]).unwrap();
+    let single = xtask::drift::load(&[&probed]).unwrap();
+    for (name, e) in &single.endpoints {
+        assert_eq!(fleet.endpoints[name].answers, 2 * e.answers, "{name}");
+    }
+    let (code, _, err) = run(&["fleet-snapshot", "--out", out.to_str().unwrap()]);
+    assert_eq!((code, err.trim()), (1, "give --redis URL: the configured token store is no Redis"));
+}

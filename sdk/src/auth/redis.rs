@@ -10,7 +10,9 @@
 //! - `{prefix}:{client_key}:rate:cool:{scope}` — a cool-down: when it ends (microseconds, Redis's
 //!   clock), with a `PX` TTL of its length rounded up to the millisecond, so a process of an
 //!   older version, which reads the TTL, sees the same pause;
-//! - `{prefix}:webhook:{msg_id}` — a webhook message seen (`SET NX EX`).
+//! - `{prefix}:webhook:{msg_id}` — a webhook message seen (`SET NX EX`);
+//! - `{prefix}:drift:{replica}` — a replica's drift snapshot as JSON, with a TTL
+//!   ([`RedisTokenStore::publish_drift`], read back merged by [`RedisTokenStore::fleet_drift`]).
 //!
 //! A permit is one Lua script, so one round trip: it reads Redis's `TIME` once, every
 //! cool-down's end and every limit's arrival time of the call, and applies the joint GCRA of
@@ -209,6 +211,71 @@ impl RedisTokenStore {
             })
             .await?;
         Ok(conn.clone())
+    }
+
+    /// Publishes this replica's drift snapshot for the fleet's merge ([`Self::fleet_drift`]),
+    /// replacing its previous one; it is kept `ttl`, so a replica that stops publishing drops
+    /// out of the merge. `replica` names it (a host or pod name: letters, digits, `.`, `_`,
+    /// `-`). Publish the recorder's whole [`snapshot`](crate::drift::DriftRecorder::snapshot)
+    /// now and then: each publication replaces the last.
+    pub async fn publish_drift(
+        &self,
+        replica: &str,
+        snapshot: &crate::drift::DriftSnapshot,
+        ttl: Duration,
+    ) -> Result<(), StoreError> {
+        let named = !replica.is_empty()
+            && replica.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+        if !named {
+            return Err(StoreError(format!("`{replica}` is no replica name (letters, digits, . _ -)")));
+        }
+        let ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
+        let mut cmd = redis::cmd("SET");
+        cmd.arg(self.full_key(&format!("drift:{replica}"))).arg(snapshot.to_json()).arg("PX").arg(ms);
+        self.run::<()>(cmd).await
+    }
+
+    /// Every replica's published drift snapshot, merged, and how many there were.
+    pub async fn fleet_drift(&self) -> Result<(crate::drift::DriftSnapshot, usize), StoreError> {
+        // The prefix is the user's: its glob characters match only themselves.
+        let mut pattern = String::new();
+        for c in self.full_key("drift:").chars() {
+            if matches!(c, '*' | '?' | '[' | ']' | '\\') {
+                pattern.push('\\');
+            }
+            pattern.push(c);
+        }
+        pattern.push('*');
+        let mut keys: Vec<String> = Vec::new();
+        let mut cursor = 0u64;
+        loop {
+            let mut cmd = redis::cmd("SCAN");
+            cmd.arg(cursor).arg("MATCH").arg(&pattern).arg("COUNT").arg(500);
+            let (next, batch): (u64, Vec<String>) = self.run(cmd).await?;
+            keys.extend(batch);
+            if next == 0 {
+                break;
+            }
+            cursor = next;
+        }
+        keys.sort();
+        keys.dedup();
+        let mut merged = crate::drift::DriftSnapshot::default();
+        let mut replicas = 0;
+        for chunk in keys.chunks(100) {
+            let mut cmd = redis::cmd("MGET");
+            cmd.arg(chunk);
+            let values: Vec<Option<String>> = self.run(cmd).await?;
+            for (key, text) in chunk.iter().zip(values) {
+                // Expired between the scan and the read: not a replica any more.
+                let Some(text) = text else { continue };
+                let s = crate::drift::DriftSnapshot::from_json(&text)
+                    .map_err(|e| StoreError(format!("{key} holds no drift snapshot: {e}")))?;
+                merged.merge(&s);
+                replicas += 1;
+            }
+        }
+        Ok((merged, replicas))
     }
 
     async fn run<T: redis::FromRedisValue>(&self, cmd: redis::Cmd) -> Result<T, StoreError> {

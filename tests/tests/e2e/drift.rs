@@ -90,6 +90,47 @@ async fn past_its_first_answers_the_recorder_samples_one_in_every() {
     assert_eq!(d.unknown.get("Order.ad_type"), Some(&4));
 }
 
+#[tokio::test]
+async fn replicas_publish_their_snapshots_and_the_fleet_reads_them_merged() {
+    use douyin_alliance::auth::redis::RedisTokenStore;
+    use douyin_alliance::drift::DriftSnapshot;
+    use std::time::Duration;
+    let redis = crate::redis_tokens::redis();
+    // A prefix with glob characters, which must match only themselves.
+    let prefix = format!("{}:[fleet]*", crate::redis_tokens::unique_prefix("drift-fleet"));
+    let store = RedisTokenStore::open(&redis).unwrap().prefix(prefix.clone());
+    let server = MockServer::start().await;
+    serve(&server);
+    let mut published = Vec::new();
+    for (replica, calls) in [("pod-a", 2), ("pod-b.eu-1", 3)] {
+        let recorder = Arc::new(DriftRecorder::new());
+        let client = server.client_builder().record_drift(recorder.clone()).build().unwrap();
+        let user = client.user(&UserAuth::new("open-drift", "act.drift"));
+        for _ in 0..calls {
+            user.kol_orders(&KolOrdersRequest::new()).await.unwrap();
+        }
+        store.publish_drift(replica, &recorder.snapshot(), Duration::from_secs(60)).await.unwrap();
+        published.push(recorder.snapshot());
+    }
+    // A neighbour whose prefix the pattern would match without the escaping.
+    let other = RedisTokenStore::open(&redis).unwrap().prefix(format!("{prefix}x"));
+    other.publish_drift("pod-c", &published[0], Duration::from_secs(60)).await.unwrap();
+    let (fleet, replicas) = store.fleet_drift().await.unwrap();
+    assert_eq!(replicas, 2);
+    let mut expected = DriftSnapshot::default();
+    for p in &published {
+        expected.merge(p);
+    }
+    assert_eq!(fleet, expected);
+    assert_eq!(fleet.endpoints["kol_orders"].answers, 5);
+    // Publishing again replaces; a short TTL drops a replica out.
+    store.publish_drift("pod-a", &published[1], Duration::from_millis(1)).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    assert_eq!(store.fleet_drift().await.unwrap().1, 1);
+    let e = store.publish_drift("pod a/1", &published[0], Duration::from_secs(1)).await.unwrap_err();
+    assert!(e.to_string().contains("no replica name"), "{e}");
+}
+
 fn serve(server: &MockServer) {
     server.on("/alliance/kol/orders/", |_, _| {
         MockResponse::json(ok_data(json!({
