@@ -240,8 +240,14 @@ impl Fixture {
         let page = user.kol_store_list(&KolStoreListRequest::new(1, SHOWCASE as i64)).await.expect("list");
         assert_eq!(page.results.len(), SHOWCASE, "the showcase should hold a full page");
 
-        // The raw loop fetches its client_token once, by hand.
-        let http = reqwest::Client::new();
+        // The raw loop fetches its client_token once, by hand. Its pooled connections are
+        // dropped after 5 s idle: the sandbox closes one idle for its header-read timeout
+        // (10 s), and reusing it as it closes fails the request (`IncompleteMessage`) after a
+        // criterion period of the other side.
+        let http = reqwest::Client::builder()
+            .pool_idle_timeout(Duration::from_secs(5))
+            .build()
+            .expect("a reqwest client");
         let token_url = format!("{}{}", sandbox.base_url(Server::OpenDouyin), path("oauth_client_token"));
         let before = sandbox.client_token_requests();
         let resp = http
