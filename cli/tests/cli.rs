@@ -160,21 +160,6 @@ fn a_config_file_with_an_unknown_key_is_refused_by_name() {
     assert!(err.contains("c.toml") && err.contains("client_secrt"), "{err}");
 }
 
-/// The hidden fields of the consent page's form.
-fn hidden_fields(html: &str) -> Vec<(String, String)> {
-    html.split("<input type=\"hidden\" ")
-        .skip(1)
-        .filter_map(|part| {
-            let attr = |name: &str| {
-                let start = part.find(&format!("{name}=\""))? + name.len() + 2;
-                let end = part[start..].find('"')? + start;
-                Some(part[start..end].replace("&amp;", "&").replace("&quot;", "\""))
-            };
-            Some((attr("name")?, attr("value")?))
-        })
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn login_keeps_a_session_that_later_calls_use() {
     use douyin_sandbox::Sandbox;
@@ -217,7 +202,7 @@ async fn login_keeps_a_session_that_later_calls_use() {
     let cookie = r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
     let consent = r.headers()["location"].to_str().unwrap().to_string();
     let page = http.get(&consent).send().await.unwrap().text().await.unwrap();
-    let mut form = hidden_fields(&page);
+    let mut form = douyin_sandbox::consent_form(&page);
     // The creator leaves the orders scope ticked (the other optional ones are left out).
     form.push(("grant".into(), "alliance.kol.orders".into()));
     form.push(("decision".into(), "approve".into()));

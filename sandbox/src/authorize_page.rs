@@ -236,6 +236,31 @@ fn hidden(name: &str, value: &str) -> String {
     format!(r#"<input type="hidden" name="{}" value="{}">"#, esc(name), esc(value))
 }
 
+/// The hidden fields of a consent page's form, as a browser posts them back (to which a test
+/// adds `decision` and the `grant`s it ticks), read from the page's HTML.
+pub fn consent_form(html: &str) -> Vec<(String, String)> {
+    html.split("<input type=\"hidden\" ")
+        .skip(1)
+        .filter_map(|part| {
+            let attr = |name: &str| {
+                let start = part.find(&format!("{name}=\""))? + name.len() + 2;
+                let end = part[start..].find('"')? + start;
+                Some(unescape(&part[start..end]))
+            };
+            Some((attr("name")?, attr("value")?))
+        })
+        .collect()
+}
+
+/// The text [`esc`] wrote.
+fn unescape(text: &str) -> String {
+    text.replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
 /// The consent page of `ask`.
 fn page(ask: &Ask) -> Response {
     let required: String =
@@ -293,6 +318,14 @@ fn page(ask: &Ask) -> Response {
 #[cfg(test)]
 mod tests {
     use super::esc;
+
+    #[test]
+    fn the_form_reads_back_what_the_page_wrote() {
+        let html =
+            format!("<form>{}{}</form>", super::hidden("state", "a&b\"<c>'"), super::hidden("scope", "x,y"));
+        let fields = super::consent_form(&html);
+        assert_eq!(fields, [("state".to_string(), "a&b\"<c>'".to_string()), ("scope".into(), "x,y".into())]);
+    }
 
     #[test]
     fn page_text_is_escaped() {

@@ -71,6 +71,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+pub use authorize_page::consent_form;
 pub use config::SandboxConfig;
 pub use faults::{Fault, FaultRule, ParseFaultError};
 pub use gateway::DoudianClock;

@@ -111,8 +111,8 @@ fn drifted() -> Snapshot {
     snapshot(paths, "code_msg")
 }
 
-#[test]
-fn the_patch_writes_what_was_seen_and_then_only_absences_remain() {
+/// A copy of `spec/` to patch (kept while the directory lives).
+fn spec_copy() -> (tempfile::TempDir, std::path::PathBuf) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let dir = tempfile::tempdir().unwrap();
     let spec = dir.path().join("spec");
@@ -121,6 +121,12 @@ fn the_patch_writes_what_was_seen_and_then_only_absences_remain() {
         let p = entry.unwrap().path();
         std::fs::copy(&p, spec.join(p.file_name().unwrap())).unwrap();
     }
+    (dir, spec)
+}
+
+#[test]
+fn the_patch_writes_what_was_seen_and_then_only_absences_remain() {
+    let (_dir, spec) = spec_copy();
     let edits = xtask::drift::patch(&spec, &drifted(), "2026-12-03").unwrap();
     for expected in [
         "added `Order.item_name`: string",
@@ -155,14 +161,7 @@ fn the_patch_writes_what_was_seen_and_then_only_absences_remain() {
 
 #[test]
 fn a_field_that_was_once_null_is_not_raised_to_observed() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let dir = tempfile::tempdir().unwrap();
-    let spec = dir.path().join("spec");
-    std::fs::create_dir(&spec).unwrap();
-    for entry in std::fs::read_dir(root.join("spec")).unwrap() {
-        let p = entry.unwrap().path();
-        std::fs::copy(&p, spec.join(p.file_name().unwrap())).unwrap();
-    }
+    let (_dir, spec) = spec_copy();
     let mut paths = clean();
     paths.insert("data.orders[].shop_id".into(), json!({"seen": 2, "int": 1, "null": 1}));
     let edits = xtask::drift::patch(&spec, &snapshot(paths, "data_extra"), "2026-12-04").unwrap();

@@ -67,21 +67,6 @@ async fn login(base: &str) -> (String, String) {
     (location(&r), set.split(';').next().unwrap().to_string())
 }
 
-/// The consent page's hidden fields (what its form posts back).
-fn hidden_fields(html: &str) -> Vec<(String, String)> {
-    html.split("<input type=\"hidden\" ")
-        .skip(1)
-        .filter_map(|part| {
-            let attr = |name: &str| {
-                let start = part.find(&format!("{name}=\""))? + name.len() + 2;
-                let end = part[start..].find('"')? + start;
-                Some(part[start..end].replace("&amp;", "&").replace("&quot;", "\""))
-            };
-            Some((attr("name")?, attr("value")?))
-        })
-        .collect()
-}
-
 /// Opens the consent page and submits it: `decision` with the optional scopes `ticked`;
 /// the callback URL the platform redirects to.
 async fn consent(page_url: &str, decision: &str, ticked: &[&str]) -> String {
@@ -90,7 +75,7 @@ async fn consent(page_url: &str, decision: &str, ticked: &[&str]) -> String {
     let html = page.text().await.unwrap();
     assert!(html.contains("管理你的商品橱窗") && html.contains("alliance.kol.store_manage"), "{html}");
     assert!(html.contains(r#"type="checkbox" name="grant" value="alliance.kol.orders" checked"#), "{html}");
-    let mut form = hidden_fields(&html);
+    let mut form = douyin_sandbox::consent_form(&html);
     form.push(("decision".into(), decision.into()));
     form.extend(ticked.iter().map(|s| ("grant".to_string(), s.to_string())));
     let action = page_url.split('?').next().unwrap();
