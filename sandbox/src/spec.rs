@@ -28,15 +28,18 @@ pub(crate) const FILES: &[(&str, &str)] = &[
 /// `cargo xtask codegen` before it ships, so this fails only in a build of inconsistent files).
 pub fn model() -> Result<&'static Model, SandboxError> {
     static MODEL: OnceLock<Result<Model, String>> = OnceLock::new();
-    let loaded = MODEL.get_or_init(|| {
-        let files: Result<Vec<_>, _> =
-            FILES.iter().map(|(name, text)| spec_model::yaml::parse_str(name, text)).collect();
-        files
-            .map_err(spec_model::Errors::from)
-            .and_then(|f| spec_model::validate::validate(&f))
-            .map_err(|e| e.to_string())
-    });
+    let loaded = MODEL.get_or_init(|| validated(FILES.iter().copied()));
     loaded.as_ref().map_err(|e| SandboxError::Spec(e.clone()))
+}
+
+/// The spec files `(name, text)` read and validated, or why not.
+fn validated<'t>(files: impl Iterator<Item = (&'t str, &'t str)>) -> Result<Model, String> {
+    let files: Result<Vec<_>, _> =
+        files.map(|(name, text)| spec_model::yaml::parse_str(name, text)).collect();
+    files
+        .map_err(spec_model::Errors::from)
+        .and_then(|f| spec_model::validate::validate(&f))
+        .map_err(|e| e.to_string())
 }
 
 /// One text edit to the compiled-in spec, for a sandbox that plays a platform which changed
@@ -114,11 +117,7 @@ pub(crate) fn model_with(
     if let Some((_, m)) = served.iter().find(|(t, _)| *t == texts) {
         return Ok(m);
     }
-    let files: Result<Vec<_>, _> =
-        texts.iter().map(|(name, text)| spec_model::yaml::parse_str(name, text)).collect();
-    let model = files
-        .map_err(spec_model::Errors::from)
-        .and_then(|f| spec_model::validate::validate(&f))
+    let model = validated(texts.iter().map(|(n, t)| (n.as_str(), t.as_str())))
         .map_err(|e| SandboxError::Spec(format!("the served spec does not validate:\n{e}")))?;
     let model: &'static Model = Box::leak(Box::new(model));
     served.push((texts, model));
