@@ -21,9 +21,10 @@
 //!
 //! The rate limiter's cost is measured paired only: the SDK with a limit far above the load
 //! against the SDK without one, at concurrency 64, with the limiter local (`limiter_local_c64`)
-//! and shared through the Redis at `REDIS_URL` (`limiter_redis_c64`: each call's permit is one
-//! script, one loopback round trip; the limit's 1 µs interval never binds). Beside it, the
-//! floor of any shared limiter with one round trip per call on the same machine:
+//! and shared through the Redis at `REDIS_URL` (`limiter_redis_c64`: the calls of the endpoint
+//! that come while a question is out share the next one, one script, one loopback round trip;
+//! the limit's 1 µs interval never binds). Beside it, what one round trip per call would cost
+//! on the same machine:
 //! `redis_round_trip_c64`, the same calls each preceded by one `PING` on a multiplexed Redis
 //! connection, against the calls alone.
 //!
@@ -492,7 +493,10 @@ fn filter() -> Option<String> {
 fn paired_all(rt: &tokio::runtime::Runtime, fx: &Fixture, rounds: usize, filter: Option<&str>) -> Value {
     let mut out = serde_json::Map::new();
     let selected = |group: &str| filter.is_none_or(|f| group.contains(f));
-    // The limiter's cost at concurrency 64: a limit far above the load against none.
+    // The limiter's cost at concurrency 64: a limit far above the load against none. A round of
+    // 256 calls lasts about 6 ms, so these take ten times the rounds: at 30 the ratio moved by
+    // ±0.03 from run to run, at 300 by ±0.005.
+    let long = rounds * 10;
     let limited =
         [("limiter_local_c64", Some(&fx.limited_local)), ("limiter_redis_c64", fx.limited_redis.as_ref())];
     for (group, client) in limited.into_iter().filter(|(g, _)| selected(g)) {
@@ -501,27 +505,26 @@ fn paired_all(rt: &tokio::runtime::Runtime, fx: &Fixture, rounds: usize, filter:
             continue;
         };
         let (with, without) =
-            paired(rt, rounds, 64, || Fixture::limited_category(client), || fx.sdk_category());
+            paired(rt, long, 64, || Fixture::limited_category(client), || fx.sdk_category());
         let ratio = with / without;
         println!("paired {group}: limited {with:.0} req/s, unlimited {without:.0} req/s, ratio {ratio:.3}");
         out.insert(
             group.to_string(),
-            serde_json::json!({"sdk_rps": with, "raw_rps": without, "ratio": ratio, "rounds": rounds}),
+            serde_json::json!({"sdk_rps": with, "raw_rps": without, "ratio": ratio, "rounds": long}),
         );
     }
     // What one loopback round trip to Redis per call costs on this machine.
     if selected("redis_round_trip_c64") {
         if let Some(redis) = &fx.redis {
             let group = "redis_round_trip_c64";
-            let (with, without) =
-                paired(rt, rounds, 64, || fx.ping_then_category(redis), || fx.sdk_category());
+            let (with, without) = paired(rt, long, 64, || fx.ping_then_category(redis), || fx.sdk_category());
             let ratio = with / without;
             println!(
                 "paired {group}: PING + call {with:.0} req/s, call {without:.0} req/s, ratio {ratio:.3}"
             );
             out.insert(
                 group.to_string(),
-                serde_json::json!({"sdk_rps": with, "raw_rps": without, "ratio": ratio, "rounds": rounds}),
+                serde_json::json!({"sdk_rps": with, "raw_rps": without, "ratio": ratio, "rounds": long}),
             );
         }
     }

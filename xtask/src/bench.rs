@@ -652,13 +652,13 @@ fn rows(r: &Results, compile: Option<&CompileFigure>) -> Vec<Row> {
         });
     }
     // Paired only: the rate limiter's cost (a limit far above the load against no limiter;
-    // Redis-shared, each call's permit is one loopback round trip, one script) and the drift
+    // Redis-shared, an endpoint's calls that come together share one script) and the drift
     // recorder's (the same user call recording and not).
     for (group, what, target) in [
         ("limiter_local_c64", "Limiter, local, concurrency 64: limit far above the load vs none", 0.98),
         (
             "limiter_redis_c64",
-            "Limiter, Redis-shared, concurrency 64: limit far above the load vs none",
+            "Limiter, Redis-shared, concurrency 64: limit far above the load vs none (calls that come together share a script)",
             0.85,
         ),
         (
@@ -683,11 +683,11 @@ fn rows(r: &Results, compile: Option<&CompileFigure>) -> Vec<Row> {
             met: verdict(p.map(|p| p.ratio >= target)),
         });
     }
-    // What any shared limiter with one Redis round trip per call costs on this machine (Redis
-    // shares its cores): one PING per call against the calls alone.
+    // What one Redis round trip per call costs on this machine (Redis shares its cores): one
+    // PING per call against the calls alone.
     let p = r.paired.get("redis_round_trip_c64");
     rows.push(Row {
-        what: "Redis round trip, concurrency 64: one PING per call vs none (the floor of the Redis-shared limiter)"
+        what: "Redis round trip, concurrency 64: one PING per call vs none (a limiter with a round trip of its own per call)"
             .into(),
         figure: "—".into(),
         baseline: "—".into(),

@@ -14,12 +14,15 @@
 //! - `{prefix}:drift:{replica}` — a replica's drift snapshot as JSON, with a TTL
 //!   ([`RedisTokenStore::publish_drift`], read back merged by [`RedisTokenStore::fleet_drift`]).
 //!
-//! A permit is one Lua script, so one round trip: it reads Redis's `TIME` once, every
-//! cool-down's end and every limit's arrival time of the call, and applies the joint GCRA of
-//! [`crate::limit`] in whole microseconds (micros since the epoch are about 2^51, exact in Lua's
-//! doubles; intervals are rounded up, never down: [`RateLimit::interval_micros`](crate::limit::RateLimit::interval_micros)), reserving
-//! in every limit or in none. Each script's SHA1 is computed once per process; calls send
-//! `EVALSHA` (the source only when Redis does not know the script yet).
+//! A question for permits is one Lua script, so one round trip: it reads Redis's `TIME` once,
+//! every cool-down's end and every limit's arrival time of the call, and applies the joint
+//! GCRA of [`crate::limit`] to each permit asked for, in order (the limiter asks for the
+//! permits of an endpoint's calls that came together in one question). It works in whole
+//! microseconds (micros since the epoch are about 2^51, exact in Lua's doubles; intervals are
+//! rounded up, never down:
+//! [`RateLimit::interval_micros`](crate::limit::RateLimit::interval_micros)), reserving each
+//! permit in every limit or in none. Each script's SHA1 is computed once per process; calls
+//! send `EVALSHA` (the source only when Redis does not know the script yet).
 //!
 //! Every operation has a short timeout. When Redis cannot be reached the client warns and
 //! fetches tokens directly, so calls keep working while the API is up; the rate limiter falls
@@ -33,7 +36,7 @@ use redis::Script;
 use tokio::sync::OnceCell;
 
 use super::store::{now_ms, LockToken, StoreError, StoreFuture, StoredToken, TokenStore};
-use crate::limit::{HeldBy, Permit, PermitRequest};
+use crate::limit::{HeldBy, KeyedLimit, Permit, PermitRequest};
 use crate::Secret;
 
 /// Deletes the key only while it still holds the given token (so a newer token survives).
@@ -64,52 +67,73 @@ return 0
     )
 });
 
-/// One permit of a call, atomically: the joint GCRA over its cool-downs and limits, in
-/// microseconds on Redis's clock.
+/// The permits of calls of one shape (the same cool-downs and limits), atomically: for each
+/// request in order, the joint GCRA over its cool-downs and limits, in microseconds on Redis's
+/// clock, exactly as if each request were a script of its own run right after the one before.
 ///
 /// KEYS: the cool-down keys (ARGV[1] of them), then the limit keys. ARGV: the number of
-/// cool-down keys, the max wait (µs), then for each limit its interval and its tolerance (µs).
-/// A cool-down key holds its end (µs); one holding a small number (`1`, as an older version
-/// writes) ends with its TTL. A limit key holds its theoretical arrival time (µs).
+/// cool-down keys, the number of requests `n`, each request's max wait (µs), then for each
+/// limit its interval and its tolerance (µs). A cool-down key holds its end (µs); one holding a
+/// small number (`1`, as an older version writes) ends with its TTL. A limit key holds its
+/// theoretical arrival time (µs).
 ///
-/// Returns `{held, wait, now}`: `held` is 0 when the permit is reserved in every limit (send
-/// after `wait` µs), else the 1-based index in KEYS of what holds the call longest (nothing
-/// reserved); `now` is Redis's clock (µs since the epoch). Every key is read by one `MGET`, so
-/// a permit runs `TIME`, `MGET` and a `SET` per limit. Numbers go to `SET` as Lua numbers:
-/// Redis writes them with every digit (integers below 2^53 exactly), where `string.format`
-/// would cost a quarter of the script's time (Redis's `commandstats`: 14.0 µs -> 10.6 µs).
+/// Returns `{now, held_1, wait_1, .., held_n, wait_n}`: `now` is Redis's clock (µs since the
+/// epoch); `held_j` is 0 when request `j` is reserved in every limit (send after `wait_j` µs),
+/// else the 1-based index in KEYS of what holds it longest (nothing reserved for it). Every key
+/// is read by one `MGET`, so a script runs `TIME`, `MGET` and, when it reserved anything, one
+/// `SET` per limit, whatever `n`. Numbers go to `SET` as Lua numbers: Redis writes them with
+/// every digit (integers below 2^53 exactly), where `string.format` would cost a quarter of
+/// the script's time (Redis's `commandstats`: 14.0 µs -> 10.6 µs).
 static RESERVE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r#"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-if #KEYS == 0 then return {0, 0, now} end
-local ncool = tonumber(ARGV[1])
+local ncool, n = tonumber(ARGV[1]), tonumber(ARGV[2])
+local out = {now}
+if #KEYS == 0 then
+  for j = 1, n do out[2 * j], out[2 * j + 1] = 0, 0 end
+  return out
+end
 local v = redis.call('MGET', unpack(KEYS))
-local at, held = now, 0
+local cool, cheld = now, 0
 for i = 1, ncool do
   local e = tonumber(v[i])
   if e and e < 1e12 then
     e = now + redis.call('PTTL', KEYS[i]) * 1000
   end
-  if e and e > at then at, held = e, i end
+  if e and e > cool then cool, cheld = e, i end
 end
-local tats = {}
+local tats, intervals, tolerances = {}, {}, {}
 for i = ncool + 1, #KEYS do
-  local tat = tonumber(v[i]) or 0
-  tats[i] = tat
-  local start = tat - tonumber(ARGV[2 * (i - ncool) + 2])
-  if start > at then at, held = start, i end
+  local j = 2 * (i - ncool) + n + 1
+  tats[i], intervals[i], tolerances[i] = tonumber(v[i]) or 0, tonumber(ARGV[j]), tonumber(ARGV[j + 1])
 end
-local wait = at - now
-if wait > tonumber(ARGV[2]) then return {held, wait, now} end
-for i = ncool + 1, #KEYS do
-  local j = 2 * (i - ncool) + 1
-  local tat = math.max(tats[i], at) + tonumber(ARGV[j])
-  local ttl = math.ceil((tat - now + tonumber(ARGV[j + 1])) / 1000) + 1000
-  redis.call('SET', KEYS[i], tat, 'PX', ttl)
+local reserved = false
+for j = 1, n do
+  local at, held = cool, cheld
+  for i = ncool + 1, #KEYS do
+    local start = tats[i] - tolerances[i]
+    if start > at then at, held = start, i end
+  end
+  local wait = at - now
+  if wait > tonumber(ARGV[j + 2]) then
+    out[2 * j], out[2 * j + 1] = held, wait
+  else
+    for i = ncool + 1, #KEYS do
+      tats[i] = math.max(tats[i], at) + intervals[i]
+    end
+    out[2 * j], out[2 * j + 1] = 0, wait
+    reserved = true
+  end
 end
-return {0, wait, now}
+if reserved then
+  for i = ncool + 1, #KEYS do
+    local ttl = math.ceil((tats[i] - now + tolerances[i]) / 1000) + 1000
+    redis.call('SET', KEYS[i], tats[i], 'PX', ttl)
+  end
+end
+return out
 "#,
     )
 });
@@ -315,40 +339,63 @@ fn decode(raw: &str) -> Option<StoredToken> {
 }
 
 /// The same store holds the fleet's rate-limit permits and cool-downs (see the module docs):
-/// one Lua script, one round trip, per permit.
+/// one Lua script, one round trip, per question (for one permit or for several calls' at once).
 impl crate::limit::RateStore for RedisTokenStore {
     fn permit<'a>(&'a self, request: PermitRequest<'a>) -> StoreFuture<'a, Permit> {
         Box::pin(async move {
+            let max_waits = [request.max_wait];
+            let permits = self.permits(request.limits, request.cool_downs, &max_waits).await?;
+            permits.into_iter().next().ok_or_else(|| StoreError("Redis: no answer to a permit".into()))
+        })
+    }
+
+    fn permits<'a>(
+        &'a self,
+        limits: &'a [KeyedLimit<'a>],
+        cool_downs: &'a [&'a str],
+        max_waits: &'a [Duration],
+    ) -> StoreFuture<'a, Vec<Permit>> {
+        Box::pin(async move {
             let mut inv = RESERVE.prepare_invoke();
-            for key in request.cool_downs {
+            for key in cool_downs {
                 inv.key(self.full_key(key));
             }
-            for l in request.limits {
+            for l in limits {
                 inv.key(self.full_key(l.key));
             }
-            let max_wait = u64::try_from(request.max_wait.as_micros()).unwrap_or(u64::MAX);
-            inv.arg(request.cool_downs.len()).arg(max_wait);
-            for l in request.limits {
+            inv.arg(cool_downs.len()).arg(max_waits.len());
+            for max_wait in max_waits {
+                inv.arg(u64::try_from(max_wait.as_micros()).unwrap_or(u64::MAX));
+            }
+            for l in limits {
                 inv.arg(l.limit.interval_micros()).arg(l.limit.tolerance_micros());
             }
             let answer: Vec<i64> = self.invoke(inv).await?;
-            let bad = || StoreError(format!("Redis: unexpected answer to a permit: {answer:?}"));
-            let [held, wait, now] = answer[..] else { return Err(bad()) };
-            let (Ok(held), Ok(wait), Ok(now)) =
-                (usize::try_from(held), u64::try_from(wait), u64::try_from(now))
-            else {
+            let bad =
+                || StoreError(format!("Redis: unexpected answer to {} permits: {answer:?}", max_waits.len()));
+            let Some((&now, pairs)) = answer.split_first() else { return Err(bad()) };
+            let clock = Duration::from_micros(u64::try_from(now).map_err(|_| bad())?);
+            if pairs.len() != 2 * max_waits.len() {
                 return Err(bad());
-            };
-            let (wait, clock) = (Duration::from_micros(wait), Duration::from_micros(now));
-            let cools = request.cool_downs.len();
-            Ok(match held {
-                0 => Permit::Granted { wait, clock },
-                i if i <= cools => Permit::Refused { held_by: HeldBy::CoolDown(i - 1), wait },
-                i if i - cools <= request.limits.len() => {
-                    Permit::Refused { held_by: HeldBy::Limit(i - cools - 1), wait }
-                }
-                _ => return Err(bad()),
-            })
+            }
+            let cools = cool_downs.len();
+            pairs
+                .chunks_exact(2)
+                .map(|pair| {
+                    let (Ok(held), Ok(wait)) = (usize::try_from(pair[0]), u64::try_from(pair[1])) else {
+                        return Err(bad());
+                    };
+                    let wait = Duration::from_micros(wait);
+                    Ok(match held {
+                        0 => Permit::Granted { wait, clock },
+                        i if i <= cools => Permit::Refused { held_by: HeldBy::CoolDown(i - 1), wait },
+                        i if i - cools <= limits.len() => {
+                            Permit::Refused { held_by: HeldBy::Limit(i - cools - 1), wait }
+                        }
+                        _ => return Err(bad()),
+                    })
+                })
+                .collect()
         })
     }
 

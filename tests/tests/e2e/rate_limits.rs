@@ -25,6 +25,7 @@ use douyin_alliance::types::MaterialsProductCategoryRequest;
 use douyin_alliance::{Client, Hook, MemoryTokenStore, RetryPolicy, TokenStore};
 use douyin_sandbox::{Fault, Sandbox, SandboxConfig};
 use e2e_tests::within;
+use futures_util::StreamExt;
 use proptest::prelude::*;
 
 use crate::redis_tokens::{redis, unique_prefix, PrivateRedis};
@@ -407,12 +408,13 @@ fn limit() -> impl Strategy<Value = RateLimit> {
     (1u32..=5_000, 1u32..=20).prop_map(|(r, b)| RateLimit::per_second(r).burst(b))
 }
 
-/// `(count, pause, which, max_wait)`: see [`segments`].
-type Segment = (usize, u64, usize, Duration);
+/// `(count, pause, which, max_wait, together)`: see [`segments`].
+type Segment = (usize, u64, usize, Duration, usize);
 
-/// An arrival pattern: segments of `count` calls, one after the other (a round trip apart),
-/// after a pause (ms, often none), each allowed to wait `max_wait`, under the first limit, the
-/// second or both (`which`).
+/// An arrival pattern: segments of `count` calls, asked `together` to a question (as the
+/// limiter batches calls that come at once), one question after the other (a round trip
+/// apart), after a pause (ms, often none), each allowed to wait `max_wait`, under the first
+/// limit, the second or both (`which`).
 fn segments() -> impl Strategy<Value = Vec<Segment>> {
     prop::collection::vec(
         (
@@ -420,6 +422,7 @@ fn segments() -> impl Strategy<Value = Vec<Segment>> {
             prop_oneof![2 => Just(0u64), 1 => 0u64..40],
             0usize..3,
             prop_oneof![Just(Duration::ZERO), (0u64..3_000).prop_map(Duration::from_millis)],
+            prop_oneof![Just(1usize), 1usize..=64],
         ),
         1..6,
     )
@@ -445,7 +448,7 @@ proptest! {
         let keys = ["a", "b"];
         let granted: Vec<Vec<u64>> = rt.block_on(async {
             let mut granted = vec![Vec::new(); limits.len()];
-            for (count, pause, which, max_wait) in segments {
+            for (count, pause, which, max_wait, together) in segments {
                 if pause > 0 {
                     tokio::time::sleep(Duration::from_millis(pause)).await;
                 }
@@ -455,9 +458,17 @@ proptest! {
                 };
                 let ks: Vec<KeyedLimit<'_>> =
                     under.iter().map(|&k| KeyedLimit { key: keys[k], limit: limits[k] }).collect();
-                for _ in 0..count {
-                    let request = PermitRequest { limits: &ks, cool_downs: &[], max_wait };
-                    let permit = store.permit(request).await.unwrap();
+                let mut permits = Vec::with_capacity(count);
+                for n in (0..count).step_by(together).map(|from| together.min(count - from)) {
+                    if n == 1 {
+                        let request = PermitRequest { limits: &ks, cool_downs: &[], max_wait };
+                        permits.push(store.permit(request).await.unwrap());
+                    } else {
+                        permits.extend(store.permits(&ks, &[], &vec![max_wait; n]).await.unwrap());
+                    }
+                }
+                assert_eq!(permits.len(), count);
+                for permit in permits {
                     match permit {
                         Permit::Granted { wait, clock } => {
                             assert!(wait <= max_wait, "{wait:?} > {max_wait:?}");
@@ -539,16 +550,28 @@ async fn a_permit_is_reserved_in_every_limit_or_in_none() {
     assert!(now(ask(&store, &[], &[], 0).await));
 }
 
-/// A shared store that counts the questions it is asked.
+/// A shared store that counts the questions it is asked and the permits they ask for.
 struct Counting {
     inner: RedisTokenStore,
+    questions: AtomicUsize,
     permits: AtomicUsize,
 }
 
 impl RateStore for Counting {
     fn permit<'a>(&'a self, request: PermitRequest<'a>) -> BoxFuture<'a, Result<Permit, StoreError>> {
+        self.questions.fetch_add(1, Ordering::Relaxed);
         self.permits.fetch_add(1, Ordering::Relaxed);
         self.inner.permit(request)
+    }
+    fn permits<'a>(
+        &'a self,
+        limits: &'a [KeyedLimit<'a>],
+        cool_downs: &'a [&'a str],
+        max_waits: &'a [Duration],
+    ) -> BoxFuture<'a, Result<Vec<Permit>, StoreError>> {
+        self.questions.fetch_add(1, Ordering::Relaxed);
+        self.permits.fetch_add(max_waits.len(), Ordering::Relaxed);
+        self.inner.permits(limits, cool_downs, max_waits)
     }
     fn cool_down<'a>(&'a self, key: &'a str, d: Duration) -> BoxFuture<'a, Result<(), StoreError>> {
         self.inner.cool_down(key, d)
@@ -575,6 +598,7 @@ async fn one_permit_is_one_redis_script_for_every_limit_and_cool_down() {
     let sandbox = Sandbox::start().await.unwrap();
     let store = Arc::new(Counting {
         inner: RedisTokenStore::open(&redis.url()).unwrap(),
+        questions: AtomicUsize::new(0),
         permits: AtomicUsize::new(0),
     });
     // An app limit, the endpoint's own and both cool-downs: four keys, one question.
@@ -589,12 +613,12 @@ async fn one_permit_is_one_redis_script_for_every_limit_and_cool_down() {
     let mut conn =
         ::redis::Client::open(redis.url()).unwrap().get_multiplexed_async_connection().await.unwrap();
     let _: () = ::redis::cmd("CONFIG").arg("RESETSTAT").query_async(&mut conn).await.unwrap();
-    let before = store.permits.load(Ordering::Relaxed);
+    let before = store.questions.load(Ordering::Relaxed);
     const CALLS: u64 = 40;
     for _ in 0..CALLS {
         client.materials_product_category(&req).await.unwrap();
     }
-    assert_eq!(store.permits.load(Ordering::Relaxed) - before, CALLS as usize, "one question per call");
+    assert_eq!(store.questions.load(Ordering::Relaxed) - before, CALLS as usize, "one question per call");
     let calls = command_calls(&mut conn).await;
     let count = |name: &str| calls.iter().find(|(n, _)| n == name).map_or(0, |(_, c)| *c);
     assert_eq!(count("evalsha"), CALLS, "one script per permit: {calls:?}");
@@ -602,4 +626,62 @@ async fn one_permit_is_one_redis_script_for_every_limit_and_cool_down() {
     // Everything else Redis ran was inside those scripts (or this test's own CONFIG).
     let script = ["evalsha", "time", "mget", "set", "pttl", "config|resetstat"];
     assert!(calls.iter().all(|(n, _)| script.contains(&n.as_str())), "{calls:?}");
+
+    // Calls that come together share questions: every call has its permit, in fewer scripts.
+    let _: () = ::redis::cmd("CONFIG").arg("RESETSTAT").query_async(&mut conn).await.unwrap();
+    let (questions, permits) =
+        (store.questions.load(Ordering::Relaxed), store.permits.load(Ordering::Relaxed));
+    const TOGETHER: usize = 256;
+    let sent = futures_util::stream::iter(0..TOGETHER)
+        .map(|_| client.materials_product_category(&req))
+        .buffer_unordered(64)
+        .filter(|r| std::future::ready(r.is_ok()))
+        .count()
+        .await;
+    assert_eq!(sent, TOGETHER, "every call was sent");
+    let asked = store.questions.load(Ordering::Relaxed) - questions;
+    assert_eq!(store.permits.load(Ordering::Relaxed) - permits, TOGETHER, "one permit per call");
+    assert!(asked < TOGETHER, "{asked} questions for {TOGETHER} calls at concurrency 64");
+    let calls = command_calls(&mut conn).await;
+    assert_eq!(count_of(&calls, "evalsha"), asked as u64, "one script per question: {calls:?}");
+}
+
+fn count_of(calls: &[(String, u64)], name: &str) -> u64 {
+    calls.iter().find(|(n, _)| n == name).map_or(0, |(_, c)| *c)
+}
+
+#[tokio::test]
+async fn a_question_for_many_permits_is_answered_as_if_asked_one_by_one() {
+    let store = RedisTokenStore::open(&redis()).unwrap().prefix(unique_prefix("batch"));
+    let limit = KeyedLimit { key: "app", limit: RateLimit::per_second(10).burst(3) };
+    let second = Duration::from_secs(1);
+    // The fourth may not wait; the fifth may wait a second.
+    let max_waits = [second, second, second, Duration::from_millis(10), second, Duration::ZERO];
+    let permits = store.permits(&[limit], &["cool"], &max_waits).await.unwrap();
+    let wait = |p: &Permit| match p {
+        Permit::Granted { wait, .. } => Some(*wait),
+        Permit::Refused { .. } => None,
+    };
+    let clocks: Vec<Duration> = permits
+        .iter()
+        .filter_map(|p| if let Permit::Granted { clock, .. } = p { Some(*clock) } else { None })
+        .collect();
+    assert!(clocks.windows(2).all(|w| w[0] == w[1]), "one clock reading for all: {permits:?}");
+    // A burst of three, then one every 100 ms, exact to the microsecond; the refused ones
+    // reserve nothing.
+    let waits: Vec<Option<Duration>> = permits.iter().map(wait).collect();
+    let ms = |n| Some(Duration::from_millis(n));
+    assert_eq!(waits, [ms(0), ms(0), ms(0), None, ms(100), None], "{permits:?}");
+    assert!(
+        matches!(permits[3], Permit::Refused { held_by: HeldBy::Limit(0), wait } if wait == Duration::from_millis(100))
+    );
+    // A cool-down holds every permit of the question.
+    store.cool_down("cool", Duration::from_millis(500)).await.unwrap();
+    let held = store.permits(&[limit], &["cool"], &[Duration::ZERO; 3]).await.unwrap();
+    assert!(
+        held.iter().all(|p| matches!(p, Permit::Refused { held_by: HeldBy::CoolDown(0), .. })),
+        "{held:?}"
+    );
+    // No question at all is an empty answer.
+    assert_eq!(store.permits(&[limit], &[], &[]).await.unwrap(), []);
 }
