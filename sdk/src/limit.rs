@@ -27,10 +27,10 @@
 //! A permit of the app is therefore never spent on a call that its endpoint's limit then
 //! refuses.
 //!
-//! Calls of one endpoint that come while its question to a shared store is out wait, and the
-//! next question carries them all ([`RateStore::permits`]; `RedisTokenStore` answers them in
-//! one script, in order, exactly as one by one): a permit costs at most one round trip and,
-//! under load, a fraction of one (at concurrency 64, about 20 permits a script).
+//! With a shared store that answers many permits at once ([`RateStore::answers_many`]:
+//! `RedisTokenStore`, in one script, in order, exactly as one by one), calls of one endpoint
+//! that come while its question is out wait, and the next question carries them all
+//! ([`RateStore::permits`]): one script for many calls (at concurrency 64, about 20).
 //!
 //! # Exact arithmetic
 //!
@@ -189,6 +189,14 @@ pub trait RateStore: Send + Sync + 'static {
     /// limit of the call at the earliest time every limit and every cool-down allows, or
     /// (nothing reserved) what held it when that is later than `request.max_wait`.
     fn permit<'a>(&'a self, request: PermitRequest<'a>) -> BoxFuture<'a, Result<Permit, StoreError>>;
+
+    /// Whether [`permits`](Self::permits) answers many requests for about the cost of one
+    /// (`RedisTokenStore`: one script). The limiter then asks for the permits of an
+    /// endpoint's calls that come together in one question; otherwise it asks for each call's
+    /// permit alone. Default: no.
+    fn answers_many(&self) -> bool {
+        false
+    }
 
     /// Answers `max_waits.len()` requests of one call shape (the same `limits` and
     /// `cool_downs`; the i-th may wait at most `max_waits[i]`) in one question: in order, each

@@ -84,7 +84,7 @@ struct Fixture {
     limited_local: Client,
     /// The SDK with a Redis-shared rate limit far above the load (with REDIS_URL).
     limited_redis: Option<Client>,
-    /// A multiplexed connection to that Redis, for the round-trip floor.
+    /// A multiplexed connection to that Redis, for one PING per call.
     redis: Option<redis::aio::ConnectionManager>,
     /// The creator's calls through a client with the drift recorder on.
     recording: UserClient,

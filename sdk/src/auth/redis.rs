@@ -341,6 +341,10 @@ fn decode(raw: &str) -> Option<StoredToken> {
 /// The same store holds the fleet's rate-limit permits and cool-downs (see the module docs):
 /// one Lua script, one round trip, per question (for one permit or for several calls' at once).
 impl crate::limit::RateStore for RedisTokenStore {
+    fn answers_many(&self) -> bool {
+        true
+    }
+
     fn permit<'a>(&'a self, request: PermitRequest<'a>) -> StoreFuture<'a, Permit> {
         Box::pin(async move {
             let max_waits = [request.max_wait];

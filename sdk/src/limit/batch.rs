@@ -1,15 +1,19 @@
-//! The limiter's questions to a shared store, batched: a call of an endpoint that comes while
-//! a question of that endpoint is out waits, and the next question carries every call waiting
-//! ([`RateStore::permits`]). One background task per endpoint asks while calls wait, so a
-//! permit costs at most one round trip and, under load, a fraction of one; the store answers
-//! the calls in order exactly as it would one by one, so the limits hold the same.
+//! The limiter's questions to a shared store that answers many permits at once
+//! ([`RateStore::answers_many`]): a call of an endpoint that comes while a question of that
+//! endpoint is out waits, and the next question carries every call waiting
+//! ([`RateStore::permits`]). One background task per endpoint asks while calls wait. A
+//! question is one script, one round trip, for all the calls it carries; a call waits for the
+//! question out before it and then for its own, and under load about 20 calls share a script.
+//! The store answers the calls in order exactly as it would one by one, so the limits hold
+//! the same.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
-use super::{KeyedLimit, Permit, PermitRequest, Plan, RateStore};
+use super::{Permit, PermitRequest, Plan, RateStore};
 use crate::auth::store::StoreError;
 
 /// The permits of one endpoint's calls waiting for the shared store: while a question is out,
@@ -33,80 +37,119 @@ struct Waiting {
 /// fleet's other questions up).
 const MAX_BATCH: usize = 128;
 
+/// How long a call waits for its answer before it takes the task asking for it for stuck (on a
+/// runtime that no longer runs, when a client is shared across runtimes): far above two
+/// questions of a working store, each within its own timeout.
+const STUCK: Duration = Duration::from_secs(5);
+
 /// Asks the shared store for one permit of `plan`'s endpoint (see the module docs).
 pub(super) async fn ask_shared(
     store: &Arc<dyn RateStore>,
     plan: &Arc<Plan>,
     max_wait: Duration,
 ) -> Result<Permit, StoreError> {
-    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-        // No runtime to ask from in the background: ask alone.
-        let limits: Vec<KeyedLimit<'_>> = plan.keyed_limits();
-        let cool_downs = plan.cool_down_keys();
-        return store.permit(PermitRequest { limits: &limits, cool_downs: &cool_downs, max_wait }).await;
+    let runtime = match tokio::runtime::Handle::try_current() {
+        Ok(runtime) if store.answers_many() => runtime,
+        // A store that answers one permit a question, or no runtime to ask from: ask alone.
+        _ => {
+            let (limits, cool_downs) = (plan.keyed_limits(), plan.cool_down_keys());
+            return store.permit(PermitRequest { limits: &limits, cool_downs: &cool_downs, max_wait }).await;
+        }
     };
-    let (answer, answered) = oneshot::channel();
-    let start = {
-        let mut queue = plan.queue.lock().unwrap_or_else(|p| p.into_inner());
-        queue.waiting.push(Waiting { since: Instant::now(), max_wait, answer });
-        !std::mem::replace(&mut queue.asking, true)
-    };
-    if start {
-        runtime.spawn(ask_for_queue(store.clone(), plan.clone()));
+    let asked = Instant::now();
+    // A second time only when the task asking for the first was dropped with its runtime.
+    for last in [false, true] {
+        let (answer, answered) = oneshot::channel();
+        let start = {
+            let mut queue = plan.queue.lock().unwrap_or_else(|p| p.into_inner());
+            queue.waiting.push(Waiting { since: asked, max_wait, answer });
+            !std::mem::replace(&mut queue.asking, true)
+        };
+        if start {
+            runtime.spawn(ask_for_queue(store.clone(), plan.clone()));
+        }
+        match tokio::time::timeout(STUCK, answered).await {
+            Ok(Ok(answer)) => return answer,
+            Ok(Err(_)) if !last => continue,
+            Ok(Err(_)) => break,
+            Err(_) => {
+                // The next call starts a task of its own.
+                plan.queue.lock().unwrap_or_else(|p| p.into_inner()).asking = false;
+                return Err(StoreError(format!("no answer from the rate store's task within {STUCK:?}")));
+            }
+        }
     }
-    answered
-        .await
-        .unwrap_or_else(|_| Err(StoreError("the runtime stopped before the rate store answered".into())))
+    Err(StoreError("the tasks asking the rate store stopped before they answered".into()))
+}
+
+/// Marks `plan`'s queue as asked for until dropped: the task is done, or it was dropped, even
+/// before it first ran (its runtime stopping). Then no task asks any more, and the calls still
+/// waiting are told so (each asks again, from a task on its own runtime).
+struct Asking {
+    plan: Arc<Plan>,
+    finished: bool,
+}
+
+impl Asking {
+    /// The queue is empty and no longer marked: nothing to do when dropped.
+    fn finish(&mut self) {
+        self.finished = true;
+    }
+}
+
+impl Drop for Asking {
+    fn drop(&mut self) {
+        if !self.finished {
+            let mut queue = self.plan.queue.lock().unwrap_or_else(|p| p.into_inner());
+            queue.asking = false;
+            queue.waiting.clear();
+        }
+    }
 }
 
 /// Asks the store for the permits waiting in `plan`'s queue, in batches of at most
 /// [`MAX_BATCH`], until none waits.
-async fn ask_for_queue(store: Arc<dyn RateStore>, plan: Arc<Plan>) {
-    /// Dropped before the queue is empty (the runtime is stopping): no task asks any more, and
-    /// the calls still waiting are told so (and fall back to the local limiter).
-    struct Asking<'a>(&'a Plan, bool);
-    impl Drop for Asking<'_> {
-        fn drop(&mut self) {
-            if self.1 {
-                let mut queue = self.0.queue.lock().unwrap_or_else(|p| p.into_inner());
-                queue.asking = false;
-                queue.waiting.clear();
-            }
-        }
-    }
-    let mut asking = Asking(&plan, true);
-    let limits = plan.keyed_limits();
-    let cool_downs = plan.cool_down_keys();
-    loop {
-        let batch: Vec<Waiting> = {
-            let mut queue = plan.queue.lock().unwrap_or_else(|p| p.into_inner());
-            if queue.waiting.is_empty() {
-                queue.asking = false;
-                asking.1 = false;
-                return;
-            }
-            let n = queue.waiting.len().min(MAX_BATCH);
-            queue.waiting.drain(..n).collect()
-        };
-        let max_waits: Vec<Duration> =
-            batch.iter().map(|w| w.max_wait.saturating_sub(w.since.elapsed())).collect();
-        let answer = match store.permits(&limits, &cool_downs, &max_waits).await {
-            Ok(permits) if permits.len() == batch.len() => {
-                for (waiting, permit) in batch.into_iter().zip(permits) {
-                    // A call dropped meanwhile does not need its answer.
-                    let _ = waiting.answer.send(Ok(permit));
+fn ask_for_queue(store: Arc<dyn RateStore>, plan: Arc<Plan>) -> impl Future<Output = ()> + Send + 'static {
+    // Made before the task runs, so dropping it unstarted still clears the mark.
+    let mut asking = Asking { plan, finished: false };
+    async move {
+        let plan = Arc::clone(&asking.plan);
+        let (limits, cool_downs) = (plan.keyed_limits(), plan.cool_down_keys());
+        loop {
+            let batch: Vec<Waiting> = {
+                let mut queue = plan.queue.lock().unwrap_or_else(|p| p.into_inner());
+                // A call dropped meanwhile spends no permit.
+                queue.waiting.retain(|w| !w.answer.is_closed());
+                if queue.waiting.is_empty() {
+                    queue.asking = false;
+                    asking.finish();
+                    return;
                 }
-                continue;
+                let n = queue.waiting.len().min(MAX_BATCH);
+                queue.waiting.drain(..n).collect()
+            };
+            let max_waits: Vec<Duration> =
+                batch.iter().map(|w| w.max_wait.saturating_sub(w.since.elapsed())).collect();
+            let failed = match store.permits(&limits, &cool_downs, &max_waits).await {
+                Ok(permits) if permits.len() == batch.len() => {
+                    for (waiting, permit) in batch.into_iter().zip(permits) {
+                        let _ = waiting.answer.send(Ok(permit));
+                    }
+                    continue;
+                }
+                Ok(permits) => StoreError(format!(
+                    "the rate store answered {} permits to {} requests",
+                    permits.len(),
+                    max_waits.len()
+                )),
+                Err(e) => e,
+            };
+            // Every call waiting is told at once (each falls back to the local limiter), not
+            // one batch a store timeout after the other.
+            let rest = std::mem::take(&mut plan.queue.lock().unwrap_or_else(|p| p.into_inner()).waiting);
+            for waiting in batch.into_iter().chain(rest) {
+                let _ = waiting.answer.send(Err(failed.clone()));
             }
-            Ok(permits) => StoreError(format!(
-                "the rate store answered {} permits to {} requests",
-                permits.len(),
-                max_waits.len()
-            )),
-            Err(e) => e,
-        };
-        for waiting in batch {
-            let _ = waiting.answer.send(Err(answer.clone()));
         }
     }
 }
@@ -117,7 +160,7 @@ mod tests {
 
     use super::*;
     use crate::auth::store::BoxFuture;
-    use crate::limit::{LocalRateStore, Planned, RateLimit};
+    use crate::limit::{KeyedLimit, LocalRateStore, Planned, RateLimit};
 
     /// The local store, answering each question after `delay`, recording how many permits
     /// each question carried.
@@ -128,6 +171,10 @@ mod tests {
     }
 
     impl RateStore for Slow {
+        fn answers_many(&self) -> bool {
+            true
+        }
+
         fn permit<'a>(&'a self, request: PermitRequest<'a>) -> BoxFuture<'a, Result<Permit, StoreError>> {
             self.inner.permit(request)
         }
@@ -197,7 +244,7 @@ mod tests {
         let (w3, w5) = (waits[3].unwrap(), waits[5].unwrap());
         assert!(!w3.is_zero() && w3 <= Duration::from_millis(100), "{waits:?}");
         let apart = w5 - w3;
-        assert!(apart > Duration::from_millis(99) && apart <= Duration::from_millis(100), "{waits:?}");
+        assert!(apart > Duration::from_millis(90) && apart <= Duration::from_millis(100), "{waits:?}");
     }
 
     #[tokio::test]
@@ -220,7 +267,72 @@ mod tests {
         // The queue is idle again: a new call is asked for at once, alone.
         assert!(ask(Duration::from_secs(1)).await.unwrap().is_ok());
         let questions = store.questions.lock().unwrap().clone();
-        assert_eq!(questions.iter().sum::<usize>(), 4, "the dropped call was still asked for: {questions:?}");
+        assert_eq!(questions.iter().sum::<usize>(), 3, "the dropped call spent no permit: {questions:?}");
         assert_eq!(questions.last(), Some(&1), "{questions:?}");
+    }
+    /// A runtime of its own, never driven: tasks spawned on it do not run.
+    fn idle_runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+    }
+
+    /// Queues a call whose task is spawned on `idle`, and drops the call.
+    fn queue_on(idle: &tokio::runtime::Runtime, store: &Arc<dyn RateStore>, plan: &Arc<Plan>) {
+        let _in = idle.enter();
+        let mut call = Box::pin(ask_shared(store, plan, Duration::from_secs(1)));
+        assert!(futures_util::FutureExt::now_or_never(call.as_mut()).is_none(), "answered without a task");
+    }
+
+    #[test]
+    fn a_task_dropped_before_it_ran_holds_no_later_call_up() {
+        let store: Arc<dyn RateStore> = slow(Duration::ZERO);
+        let plan = plan(RateLimit::per_second(1_000_000));
+        let idle = idle_runtime();
+        queue_on(&idle, &store, &plan);
+        // The runtime stops with the task never run.
+        drop(idle);
+        let answer = idle_runtime().block_on(async {
+            tokio::time::timeout(Duration::from_secs(2), ask_shared(&store, &plan, Duration::from_secs(1)))
+                .await
+        });
+        assert!(matches!(answer, Ok(Ok(Permit::Granted { .. }))), "{answer:?}");
+    }
+
+    #[test]
+    fn a_task_on_a_runtime_that_no_longer_runs_holds_calls_up_only_for_a_while() {
+        let store: Arc<dyn RateStore> = slow(Duration::ZERO);
+        let plan = plan(RateLimit::per_second(1_000_000));
+        let idle = idle_runtime();
+        queue_on(&idle, &store, &plan);
+        idle_runtime().block_on(async {
+            let started = Instant::now();
+            let stuck = ask_shared(&store, &plan, Duration::from_secs(1)).await;
+            assert!(stuck.is_err() && started.elapsed() >= STUCK, "{stuck:?} after {:?}", started.elapsed());
+            // The next call asks from a task of its own.
+            let next = tokio::time::timeout(
+                Duration::from_secs(2),
+                ask_shared(&store, &plan, Duration::from_secs(1)),
+            )
+            .await;
+            assert!(matches!(next, Ok(Ok(Permit::Granted { .. }))), "{next:?}");
+        });
+        drop(idle);
+    }
+    #[test]
+    fn calls_waiting_on_a_task_whose_runtime_stops_ask_again_from_their_own() {
+        let store: Arc<dyn RateStore> = slow(Duration::ZERO);
+        let plan = plan(RateLimit::per_second(1_000_000));
+        let idle = idle_runtime();
+        queue_on(&idle, &store, &plan);
+        let running =
+            tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+        let waiting = {
+            let (store, plan) = (store.clone(), plan.clone());
+            running.spawn(async move { ask_shared(&store, &plan, Duration::from_secs(1)).await })
+        };
+        std::thread::sleep(Duration::from_millis(100));
+        assert!(!waiting.is_finished(), "queued behind the task that does not run");
+        drop(idle);
+        let answer = running.block_on(async { tokio::time::timeout(Duration::from_secs(2), waiting).await });
+        assert!(matches!(answer, Ok(Ok(Ok(Permit::Granted { .. })))), "{answer:?}");
     }
 }

@@ -558,6 +558,9 @@ struct Counting {
 }
 
 impl RateStore for Counting {
+    fn answers_many(&self) -> bool {
+        self.inner.answers_many()
+    }
     fn permit<'a>(&'a self, request: PermitRequest<'a>) -> BoxFuture<'a, Result<Permit, StoreError>> {
         self.questions.fetch_add(1, Ordering::Relaxed);
         self.permits.fetch_add(1, Ordering::Relaxed);
@@ -652,7 +655,8 @@ fn count_of(calls: &[(String, u64)], name: &str) -> u64 {
 
 #[tokio::test]
 async fn a_question_for_many_permits_is_answered_as_if_asked_one_by_one() {
-    let store = RedisTokenStore::open(&redis()).unwrap().prefix(unique_prefix("batch"));
+    let (redis, prefix) = (redis(), unique_prefix("batch"));
+    let store = RedisTokenStore::open(&redis).unwrap().prefix(prefix.clone());
     let limit = KeyedLimit { key: "app", limit: RateLimit::per_second(10).burst(3) };
     let second = Duration::from_secs(1);
     // The fourth may not wait; the fifth may wait a second.
@@ -682,6 +686,20 @@ async fn a_question_for_many_permits_is_answered_as_if_asked_one_by_one() {
         held.iter().all(|p| matches!(p, Permit::Refused { held_by: HeldBy::CoolDown(0), .. })),
         "{held:?}"
     );
+    // A pause an older version wrote (`1` with a TTL) holds them too, and a question that
+    // reserved nothing writes nothing.
+    let mut conn = ::redis::Client::open(&*redis).unwrap().get_multiplexed_async_connection().await.unwrap();
+    let old = format!("{prefix}:old");
+    let _: () = ::redis::cmd("SET").arg(&old).arg(1).arg("PX").arg(400).query_async(&mut conn).await.unwrap();
+    let fresh = KeyedLimit { key: "fresh", limit: RateLimit::per_second(10) };
+    let held = store.permits(&[fresh], &["old"], &[Duration::from_millis(100); 2]).await.unwrap();
+    assert!(
+        held.iter().all(|p| matches!(p, Permit::Refused { held_by: HeldBy::CoolDown(0), .. })),
+        "{held:?}"
+    );
+    let written: bool =
+        ::redis::cmd("EXISTS").arg(format!("{prefix}:fresh")).query_async(&mut conn).await.unwrap();
+    assert!(!written, "a question that reserved nothing wrote the limit's key");
     // No question at all is an empty answer.
     assert_eq!(store.permits(&[limit], &[], &[]).await.unwrap(), []);
 }
