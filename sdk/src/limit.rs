@@ -599,6 +599,10 @@ impl Limiter {
     /// The shared store, unless it failed less than [`RETRY_SHARED`] ago.
     fn shared(&self) -> Option<&Arc<dyn RateStore>> {
         let store = self.limits.store.as_ref()?;
+        // The common case, without the lock: the store has not failed.
+        if !self.down.load(Ordering::Relaxed) {
+            return Some(store);
+        }
         let failed = *self.failed_at.lock().unwrap_or_else(|p| p.into_inner());
         match failed {
             Some(at) if at.elapsed() < RETRY_SHARED => None,
@@ -608,13 +612,15 @@ impl Limiter {
 
     /// Records whether the shared store answered.
     fn note(&self, result: Result<(), &StoreError>) {
+        // The common case, without the lock: it answers, as it did (`down` and `failed_at`
+        // change together, under the lock).
+        if result.is_ok() && !self.down.load(Ordering::Relaxed) {
+            return;
+        }
         let mut failed_at = self.failed_at.lock().unwrap_or_else(|p| p.into_inner());
         match result {
             Ok(()) => {
-                // The common case: nothing to write.
-                if failed_at.is_some() {
-                    *failed_at = None;
-                }
+                *failed_at = None;
                 if self.down.swap(false, Ordering::Relaxed) {
                     tracing::info!("the shared rate store answers again; limits are shared again");
                 }

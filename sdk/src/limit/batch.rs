@@ -11,6 +11,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use tokio::runtime::RuntimeFlavor;
 use tokio::sync::oneshot;
 
 use super::{Permit, PermitRequest, Plan, RateStore};
@@ -22,6 +23,9 @@ use crate::auth::store::StoreError;
 pub(super) struct Queue {
     /// A task is asking the store ([`ask_for_queue`]).
     asking: bool,
+    /// That task runs on a current-thread runtime, which runs it only while something drives
+    /// the runtime.
+    on_current_thread: bool,
     waiting: Vec<Waiting>,
 }
 
@@ -37,9 +41,11 @@ struct Waiting {
 /// fleet's other questions up).
 const MAX_BATCH: usize = 128;
 
-/// How long a call waits for its answer before it takes the task asking for it for stuck (on a
-/// runtime that no longer runs, when a client is shared across runtimes): far above two
-/// questions of a working store, each within its own timeout.
+/// How long a call waits for its answer from a task on a current-thread runtime before it
+/// takes the task for stuck (the runtime no longer driven, when a client is shared across
+/// runtimes): far above two questions of a working store, each within its own timeout. A
+/// multi-threaded runtime's workers run the task while the runtime lives; when it stops, the
+/// task's guard tells the calls waiting, which ask again.
 const STUCK: Duration = Duration::from_secs(5);
 
 /// Asks the shared store for one permit of `plan`'s endpoint (see the module docs).
@@ -60,15 +66,26 @@ pub(super) async fn ask_shared(
     // A second time only when the task asking for the first was dropped with its runtime.
     for last in [false, true] {
         let (answer, answered) = oneshot::channel();
-        let start = {
+        let (start, timed) = {
             let mut queue = plan.queue.lock().unwrap_or_else(|p| p.into_inner());
             queue.waiting.push(Waiting { since: asked, max_wait, answer });
-            !std::mem::replace(&mut queue.asking, true)
+            let start = !std::mem::replace(&mut queue.asking, true);
+            if start {
+                queue.on_current_thread = runtime.runtime_flavor() == RuntimeFlavor::CurrentThread;
+            }
+            (start, queue.on_current_thread)
         };
         if start {
             runtime.spawn(ask_for_queue(store.clone(), plan.clone()));
         }
-        match tokio::time::timeout(STUCK, answered).await {
+        let answered = async {
+            if timed {
+                tokio::time::timeout(STUCK, answered).await
+            } else {
+                Ok(answered.await)
+            }
+        };
+        match answered.await {
             Ok(Ok(answer)) => return answer,
             Ok(Err(_)) if !last => continue,
             Ok(Err(_)) => break,
